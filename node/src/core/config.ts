@@ -1,0 +1,203 @@
+// Node configuration: defaults < YAML file < environment (NLL_*) < command-line flags, validated with zod.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { NodeError } from './errors.js';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const stringList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
+const bool = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+
+export const ConfigSchema = z
+  .object({
+    /** name of this node: used for its data directory and in logs */
+    name: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'must match [a-zA-Z0-9._-]+').default('node'),
+    /** public base URL other nodes reach this node on (did:web host, OAuth issuer); default http://localhost:<public port> */
+    url: z.url().optional(),
+    /** directory for state; the node keeps its files under <datadir>/<name>/ */
+    datadir: z.string().default('.data'),
+    http: z
+      .object({
+        public: z.object({ address: z.string().default('0.0.0.0'), port: port.default(8080) }).prefault({}),
+        internal: z.object({ address: z.string().default('127.0.0.1'), port: port.default(8081) }).prefault({}),
+      })
+      .prefault({}),
+    database: z
+      .object({
+        /** PostgreSQL connection URL; when unset the embedded SQLite store is used */
+        url: z.string().optional(),
+        /** PostgreSQL schema for this node's tables (several nodes may share one database) */
+        schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case SQL identifier').optional(),
+        /** SQLite file; ':memory:' for tests; default <datadir>/<name>/node.db */
+        sqlite: z.string().optional(),
+      })
+      .prefault({}),
+    crypto: z.object({ keyType: z.enum(['P-256', 'Ed25519']).default('P-256') }).prefault({}),
+    vdr: z
+      .object({
+        /** hosts (without port) whose did:web documents may be fetched over plain http */
+        httpHosts: stringList.default(['localhost', '127.0.0.1', '[::1]']),
+        cacheTtlSeconds: z.coerce.number().int().min(0).default(300),
+        negativeCacheTtlSeconds: z.coerce.number().int().min(0).default(30),
+        /** directory of static DID documents (*.json) resolved without network, for offline fixtures */
+        staticDir: z.string().optional(),
+        fetchTimeoutMs: z.coerce.number().int().min(1).default(5000),
+      })
+      .prefault({}),
+    log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
+  })
+  .strict();
+
+export type NodeConfig = z.infer<typeof ConfigSchema>;
+export type NodeConfigInput = z.input<typeof ConfigSchema>;
+
+export const ENV_PREFIX = 'NLL_';
+
+/** Every configurable key as a dotted path, derived from the defaults plus the optional keys. */
+function configKeys(): string[] {
+  const keys: string[] = [];
+  const walk = (obj: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(obj)) {
+      const p = prefix ? `${prefix}.${k}` : k;
+      if (v && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, p);
+      else keys.push(p);
+    }
+  };
+  walk(ConfigSchema.parse({}) as unknown as Record<string, unknown>, '');
+  return [...keys, 'url', 'database.url', 'database.schema', 'database.sqlite', 'vdr.staticDir'];
+}
+
+/** `http.public.port` -> `NLL_HTTP_PUBLIC_PORT`; `vdr.cacheTtlSeconds` -> `NLL_VDR_CACHE_TTL_SECONDS` */
+export function envNameFor(key: string): string {
+  return ENV_PREFIX + key.split('.').map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
+}
+
+function setPath(target: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let cur = target;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof cur[p] !== 'object' || cur[p] === null) cur[p] = {};
+    cur = cur[p] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]!] = value;
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    if (v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)) {
+      out[k] = deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>);
+    } else out[k] = v;
+  }
+  return out;
+}
+
+export interface LoadConfigOptions {
+  /** YAML file; a missing explicit file is an error */
+  file?: string;
+  env?: Record<string, string | undefined>;
+  /** command-line flags as `--key=value` / `--key value` with dotted keys, e.g. `--http.public.port=9090` */
+  argv?: string[];
+  /** programmatic overrides, applied last (used by simulators and tests) */
+  overrides?: NodeConfigInput;
+}
+
+/** Parses `--a.b=c` / `--a.b c` flags into dotted key/value pairs; unknown keys are reported by validation. */
+export function parseFlags(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new NodeError('invalid_input', `invalid configuration flag '${arg}': expected --key=value`);
+    const eq = arg.indexOf('=');
+    if (eq > 0) out[arg.slice(2, eq)] = arg.slice(eq + 1);
+    else {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new NodeError('invalid_input', `configuration flag '${arg}' needs a value`);
+      out[arg.slice(2)] = next;
+      i++;
+    }
+  }
+  return out;
+}
+
+/** Loads and validates the configuration; the error message names the bad key and where it came from. */
+export function loadConfig(opts: LoadConfigOptions = {}): NodeConfig {
+  const sources = new Map<string, string>();
+  let raw: Record<string, unknown> = {};
+  if (opts.file) {
+    let text: string;
+    try {
+      text = readFileSync(opts.file, 'utf8');
+    } catch (e) {
+      throw new NodeError('invalid_input', `cannot read configuration file ${opts.file}: ${(e as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(text) ?? {};
+    } catch (e) {
+      throw new NodeError('invalid_input', `configuration file ${opts.file} is not valid YAML: ${(e as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new NodeError('invalid_input', `configuration file ${opts.file} must hold a mapping`);
+    raw = parsed as Record<string, unknown>;
+    markSources(raw, '', `file ${path.basename(opts.file)}`, sources);
+  }
+  const env = opts.env ?? {};
+  const known = configKeys();
+  for (const key of known) {
+    const name = envNameFor(key);
+    const value = env[name];
+    if (value !== undefined && value !== '') {
+      setPath(raw, key, value);
+      sources.set(key, `environment ${name}`);
+    }
+  }
+  // DATABASE_URL is the conventional name; NLL_DATABASE_URL wins when both are set.
+  if (env.DATABASE_URL && !env[envNameFor('database.url')]) {
+    setPath(raw, 'database.url', env.DATABASE_URL);
+    sources.set('database.url', 'environment DATABASE_URL');
+  }
+  for (const [key, value] of Object.entries(parseFlags(opts.argv ?? []))) {
+    if (!known.includes(key)) throw new NodeError('invalid_input', `invalid configuration: unknown key '${key}' (from flag --${key})`);
+    setPath(raw, key, value);
+    sources.set(key, `flag --${key}`);
+  }
+  if (opts.overrides) raw = deepMerge(raw, opts.overrides as Record<string, unknown>);
+  const result = ConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const msgs = result.error.issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        const base = issue.path.join('.');
+        return issue.keys.map((k) => {
+          const key = base ? `${base}.${k}` : k;
+          return `unknown key '${key}'${sources.get(key) ? ` (from ${sources.get(key)})` : ''}`;
+        }).join('; ');
+      }
+      const key = issue.path.join('.');
+      const from = sources.get(key);
+      return `${key}: ${issue.message}${from ? ` (from ${from})` : ''}`;
+    });
+    throw new NodeError('invalid_input', `invalid configuration: ${msgs.join('; ')}`);
+  }
+  return result.data;
+}
+
+function markSources(obj: Record<string, unknown>, prefix: string, source: string, sources: Map<string, string>): void {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object' && !Array.isArray(v)) markSources(v as Record<string, unknown>, key, source, sources);
+    else sources.set(key, source);
+  }
+}
+
+/** The node's public base URL without trailing slash. */
+export function publicBaseUrl(config: NodeConfig, boundPublicPort?: number): string {
+  if (config.url) return config.url.replace(/\/+$/, '');
+  return `http://localhost:${boundPublicPort ?? config.http.public.port}`;
+}
+
+/** Directory this node keeps its files in. */
+export function nodeDataDir(config: NodeConfig): string {
+  return path.resolve(config.datadir, config.name);
+}

@@ -1,0 +1,82 @@
+// The node's two HTTP surfaces (public and internal): request context, body limits, monitoring routes, listen/close.
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { contextFromHeaders, formatTraceparent, runWithContext } from './context.js';
+import type { EngineSet } from './engine.js';
+import { errorHandler, unknownRoute, type ErrorDialect } from './errors.js';
+import type { Logger } from './logger.js';
+
+export const BODY_LIMIT = '1mb';
+
+/** Request id + traceparent: accepted from the caller or created, returned on the response, kept in the async context. */
+export const requestContext: RequestHandler = (req, res, next) => {
+  const ctx = contextFromHeaders(req.header('traceparent'), req.header('x-request-id'));
+  res.setHeader('x-request-id', ctx.requestId);
+  res.setHeader('traceparent', formatTraceparent(ctx));
+  runWithContext(ctx, () => next());
+};
+
+export function createApp(logger: Logger): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'extended');
+  app.use(requestContext);
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.debug({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'http');
+    });
+    next();
+  });
+  return app;
+}
+
+/**
+ * JSON body parser with the node-wide 1 MB limit. By default any content type is read as JSON, so that
+ * `curl -d '{…}'` (which sends application/x-www-form-urlencoded) works against the internal API.
+ */
+export function jsonBody(types?: string[]): RequestHandler {
+  return express.json({ limit: BODY_LIMIT, type: types ?? (() => true), strict: false });
+}
+
+/** Mounts a route family with its error dialect and an unknown-route fallback in that dialect. */
+export function mountFamily(app: Express, prefix: string, router: Router, dialect: ErrorDialect, logger: Logger): void {
+  app.use(prefix, router, unknownRoute(dialect), errorHandler(dialect, logger));
+}
+
+/** GET /health (aggregated engine health, 503 when any is down) and GET /status, as nuts-node has them. */
+export function monitoringRoutes(engines: EngineSet, info: () => Record<string, unknown>): Router {
+  const r = express.Router();
+  r.get('/health', async (_req, res) => {
+    const h = await engines.health();
+    res.status(h.status === 'UP' ? 200 : 503).json(h);
+  });
+  r.get('/status', (_req, res) => {
+    res.type('text/plain').send('OK');
+  });
+  r.get('/status/diagnostics', async (_req, res) => {
+    const h = await engines.health();
+    res.json({ ...info(), health: h });
+  });
+  return r;
+}
+
+export async function listen(app: Express, address: string, port: number): Promise<{ server: Server; port: number }> {
+  return await new Promise((resolve, reject) => {
+    const server = app.listen(port, address, (err?: Error) => {
+      if (err) return reject(err);
+      resolve({ server, port: (server.address() as AddressInfo).port });
+    });
+    server.on('error', reject);
+  });
+}
+
+export async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    server.closeAllConnections();
+  });
+}

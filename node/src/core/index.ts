@@ -1,0 +1,8 @@
+// Public face of the node core.
+export * from './errors.js';
+export * from './config.js';
+export * from './context.js';
+export * from './engine.js';
+export * from './http.js';
+export * from './logger.js';
+export { parseBody } from './validation.js';

@@ -1,0 +1,125 @@
+// SQL storage: kysely over better-sqlite3 (embedded default, WAL) or PostgreSQL (DATABASE_URL), with migrations.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import pg from 'pg';
+import { NodeError } from '../core/errors.js';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection URL; when set, PostgreSQL is used */
+  url?: string;
+  /** PostgreSQL schema (created when missing) */
+  schema?: string;
+  /** SQLite file path or ':memory:' */
+  sqlite?: string;
+}
+
+/** Migrations keyed by a unique name `<module>_<nnn>_<what>`; each module owns its own. */
+export type Migrations = Record<string, Migration>;
+
+export interface Database {
+  // Stores type their own tables with `db.withTables<T>()`; the shared handle stays untyped.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly db: Kysely<any>;
+  readonly dialect: SqlDialect;
+  /** where the data lives, for status output (no credentials) */
+  readonly location: string;
+  migrate(migrations: Migrations): Promise<string[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where a store finds its database: resolved per query, so stores can be built before the database is opened. */
+export interface DatabaseRef {
+  readonly db: Database;
+}
+
+const INT8_OID = 20;
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  if (opts.url) return openPostgres(opts.url, opts.schema);
+  return openSqlite(opts.sqlite ?? ':memory:');
+}
+
+function openSqlite(file: string): Database {
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  let raw: BetterSqlite3.Database;
+  try {
+    raw = new BetterSqlite3(file);
+  } catch (e) {
+    throw new NodeError('unavailable', `cannot open SQLite database ${file}: ${(e as Error).message}`);
+  }
+  if (file !== ':memory:') raw.pragma('journal_mode = WAL');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('synchronous = NORMAL');
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
+  return makeDatabase(db, 'sqlite', file === ':memory:' ? 'sqlite::memory:' : `sqlite:${path.resolve(file)}`);
+}
+
+async function openPostgres(url: string, schema?: string): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // epoch-millisecond columns are BIGINT: hand them back as numbers, not strings
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'))) as typeof pg.types.getTypeParser },
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  try {
+    const client = await pool.connect();
+    try {
+      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      client.release();
+    }
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw new NodeError('unavailable', `cannot connect to PostgreSQL (${redactUrl(url)}): ${(e as Error).message}`);
+  }
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  return makeDatabase(db, 'postgres', `${redactUrl(url)}${schema ? `#${schema}` : ''}`);
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable url)';
+  }
+}
+
+function makeDatabase(db: Kysely<unknown>, dialect: SqlDialect, location: string): Database {
+  return {
+    db,
+    dialect,
+    location,
+    async migrate(migrations) {
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: async () => migrations },
+        // modules add migrations independently; their names need not sort by time
+        allowUnorderedMigrations: true,
+      });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) throw new NodeError('unavailable', `database migration failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/** True when the error is a unique-constraint violation (SQLite or PostgreSQL). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === '23505';
+}
