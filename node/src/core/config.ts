@@ -10,7 +10,7 @@ const stringList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map
 const bool = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 
 export const ConfigSchema = z
-  .object({
+  .strictObject({
     /** name of this node: used for its data directory and in logs */
     name: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'must match [a-zA-Z0-9._-]+').default('node'),
     /** public base URL other nodes reach this node on (did:web host, OAuth issuer); default http://localhost:<public port> */
@@ -19,8 +19,8 @@ export const ConfigSchema = z
     datadir: z.string().default('.data'),
     http: z
       .object({
-        public: z.object({ address: z.string().default('0.0.0.0'), port: port.default(8080) }).prefault({}),
-        internal: z.object({ address: z.string().default('127.0.0.1'), port: port.default(8081) }).prefault({}),
+        public: z.strictObject({ address: z.string().default('0.0.0.0'), port: port.default(8080) }).prefault({}),
+        internal: z.strictObject({ address: z.string().default('127.0.0.1'), port: port.default(8081) }).prefault({}),
       })
       .prefault({}),
     database: z
@@ -33,7 +33,7 @@ export const ConfigSchema = z
         sqlite: z.string().optional(),
       })
       .prefault({}),
-    crypto: z.object({ keyType: z.enum(['P-256', 'Ed25519']).default('P-256') }).prefault({}),
+    crypto: z.strictObject({ keyType: z.enum(['P-256', 'Ed25519']).default('P-256') }).prefault({}),
     vdr: z
       .object({
         /** hosts (without port) whose did:web documents may be fetched over plain http */
@@ -45,9 +45,9 @@ export const ConfigSchema = z
         fetchTimeoutMs: z.coerce.number().int().min(1).default(5000),
       })
       .prefault({}),
-    log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
+    log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
   })
-  .strict();
+;
 
 export type NodeConfig = z.infer<typeof ConfigSchema>;
 export type NodeConfigInput = z.input<typeof ConfigSchema>;

@@ -1,5 +1,5 @@
 // Key storage port and its SQL implementation: one row per key pair, addressed by kid.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DatabaseRef, Migrations } from '../store/index.js';
 import { isUniqueViolation } from '../store/index.js';
 import { conflict } from '../core/errors.js';
@@ -67,7 +67,8 @@ export class SqlKeyStore implements KeyStore {
 
   async list(prefix?: string) {
     let q = this.db.selectFrom('crypto_keys').select(['kid', 'alg', 'public_jwk', 'created_at']);
-    if (prefix) q = q.where('kid', 'like', `${prefix.replace(/[%_]/g, (m) => `\\${m}`)}%`);
+    // LIKE needs an explicit ESCAPE on SQLite; PostgreSQL accepts the same clause
+    if (prefix) q = q.where(sql<boolean>`kid like ${prefix.replace(/[\\%_]/g, (m) => `\\${m}`) + '%'} escape '\\'`);
     const rows = await q.orderBy('created_at').orderBy('kid').execute();
     return rows.map((r) => ({ kid: r.kid, alg: r.alg as SigningAlg, publicJwk: JSON.parse(r.public_jwk) as JWK, createdAt: Number(r.created_at) }));
   }
