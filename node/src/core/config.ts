@@ -18,13 +18,13 @@ export const ConfigSchema = z
     /** directory for state; the node keeps its files under <datadir>/<name>/ */
     datadir: z.string().default('.data'),
     http: z
-      .object({
+      .strictObject({
         public: z.strictObject({ address: z.string().default('0.0.0.0'), port: port.default(8080) }).prefault({}),
         internal: z.strictObject({ address: z.string().default('127.0.0.1'), port: port.default(8081) }).prefault({}),
       })
       .prefault({}),
     database: z
-      .object({
+      .strictObject({
         /** PostgreSQL connection URL; when unset the embedded SQLite store is used */
         url: z.string().optional(),
         /** PostgreSQL schema for this node's tables (several nodes may share one database) */
@@ -35,7 +35,7 @@ export const ConfigSchema = z
       .prefault({}),
     crypto: z.strictObject({ keyType: z.enum(['P-256', 'Ed25519']).default('P-256') }).prefault({}),
     vdr: z
-      .object({
+      .strictObject({
         /** hosts (without port) whose did:web documents may be fetched over plain http */
         httpHosts: stringList.default(['localhost', '127.0.0.1', '[::1]']),
         cacheTtlSeconds: z.coerce.number().int().min(0).default(300),

@@ -80,7 +80,7 @@ async function openPostgres(url: string, schema?: string): Promise<Database> {
     throw new NodeError('unavailable', `cannot connect to PostgreSQL (${redactUrl(url)}): ${(e as Error).message}`);
   }
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-  return makeDatabase(db, 'postgres', `${redactUrl(url)}${schema ? `#${schema}` : ''}`);
+  return makeDatabase(db, 'postgres', `${redactUrl(url)}${schema ? `#${schema}` : ''}`, schema ?? 'public');
 }
 
 export function redactUrl(url: string): string {
@@ -93,7 +93,7 @@ export function redactUrl(url: string): string {
   }
 }
 
-function makeDatabase(db: Kysely<unknown>, dialect: SqlDialect, location: string): Database {
+function makeDatabase(db: Kysely<unknown>, dialect: SqlDialect, location: string, schema?: string): Database {
   return {
     db,
     dialect,
@@ -104,6 +104,8 @@ function makeDatabase(db: Kysely<unknown>, dialect: SqlDialect, location: string
         provider: { getMigrations: async () => migrations },
         // modules add migrations independently; their names need not sort by time
         allowUnorderedMigrations: true,
+        // kysely looks for its bookkeeping tables in every schema unless told which one is ours
+        ...(schema ? { migrationTableSchema: schema } : {}),
       });
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw new NodeError('unavailable', `database migration failed: ${(error as Error).message ?? String(error)}`, { cause: error });
