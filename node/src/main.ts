@@ -11,6 +11,7 @@ import { errorHandler, unknownRoute } from './core/errors.js';
 import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
+import { FhirEngine, fhirRouter, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -18,6 +19,12 @@ export interface NodeDeps {
   clock?: () => number;
   fetch?: typeof fetch;
   logger?: Logger;
+  /** /fhir token check; default refuses every token until the auth module's introspection is wired */
+  fhirTokenVerifier?: AccessTokenVerifier;
+  /** consent decision for /fhir; default allow-all (the mock LSP brings a Mitz-style one) */
+  fhirConsent?: ConsentHook;
+  /** audit sink for every FHIR interaction; default none */
+  fhirAudit?: FhirAuditHook;
 }
 
 interface Mount {
@@ -87,6 +94,7 @@ export interface LabNode {
   readonly crypto: CryptoEngine;
   readonly vdr: VdrEngine;
   readonly http: HttpEngine;
+  readonly fhir: FhirEngine;
   /** public base URL (did:web host, OAuth issuer base) */
   readonly url: string;
   /** base URL of the internal API */
@@ -126,12 +134,16 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     },
   });
 
+  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, verifier: deps.fhirTokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit, version: VERSION });
+
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');
   http.mountInternal('/internal/vdr', vdrInternalRouter(vdr.subjects, vdr.resolver), 'problem');
   http.mountPublic('/', vdrPublicRouter(vdr.subjects), 'problem');
+  http.mountInternal('/internal/fhir', fhirRouter(fhir.service, 'internal', baseUrl), 'fhir');
+  http.mountPublic('/fhir', fhirRouter(fhir.service, 'public', baseUrl), 'fhir');
 
-  engines = new EngineSet([store, crypto, vdr, http]);
+  engines = new EngineSet([store, crypto, vdr, fhir, http]);
 
   return {
     config,
@@ -141,6 +153,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     crypto,
     vdr,
     http,
+    fhir,
     get url() {
       return baseUrl();
     },
