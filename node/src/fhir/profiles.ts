@@ -104,7 +104,7 @@ export class ProfileValidator {
       if (field === 'modifierExtension' && !allowed.includes(url)) err(at, `modifier extension ${url} is not allowed by ${rule.id}`, 'extension');
       const vr = this.rules.extensionValues[url];
       if (!vr || (!allowed.includes(url) && field === 'extension')) continue;
-      const valueKeys = Object.keys(ext).filter((k) => k.startsWith('value'));
+      const valueKeys = Object.keys(ext).filter((k) => k.startsWith('value') && ext[k] !== undefined && ext[k] !== null);
       if (!valueKeys.includes(vr.value)) err(`${at}.value`, `${url} needs ${vr.value}${valueKeys.length ? `, found ${valueKeys.join(', ')}` : ''}`, 'structure');
       else if (vr.value === 'valueIdentifier') {
         const id = ext.valueIdentifier;
