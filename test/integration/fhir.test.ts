@@ -143,6 +143,7 @@ describe('FHIR resource server (embedded store)', () => {
     expect(((await form.json()) as any).total).toBe(6); // eslint-disable-line @typescript-eslint/no-explicit-any
     const lenient = await get(`${node.internalUrl}/internal/fhir/MedicationRequest?patient=${data.patientId}&category=${SCT}|33633005&foo=bar`);
     expect(lenient.json.total).toBe(6);
+    expect(lenient.json.link[0].url).not.toContain('foo');
     const strict = await get(`${node.internalUrl}/internal/fhir/MedicationRequest?patient=${data.patientId}&foo=bar`, { prefer: 'handling=strict' });
     expect(strict.status).toBe(400);
     expect(strict.json.issue[0].expression).toEqual(['foo']);

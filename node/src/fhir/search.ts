@@ -306,10 +306,11 @@ export function queryString(pairs: Array<[string, string]>): string {
 
 /** Builds the searchset Bundle the Nictiz Serve scripts expect (reference §2.5). */
 export function searchsetBundle(q: ParsedSearch, result: SearchResult, baseUrl: string): FhirResource {
-  const self = `${baseUrl}/${q.resourceType}?${queryString(q.pairs)}`;
-  const link = [{ relation: 'self', url: self }];
+  // the self link shows the search as applied: ignored (unknown) parameters are left out
+  const applied = q.pairs.filter(([k]) => !q.ignored.includes(k));
+  const link = [{ relation: 'self', url: `${baseUrl}/${q.resourceType}?${queryString(applied)}` }];
   if (q.offset + result.matches.length < result.total && q.count > 0) {
-    const pairs = q.pairs.filter(([k]) => k !== '_offset');
+    const pairs = applied.filter(([k]) => k !== '_offset');
     link.push({ relation: 'next', url: `${baseUrl}/${q.resourceType}?${queryString([...pairs, ['_offset', String(q.offset + q.count)]])}` });
   }
   const entry = (r: FhirResource, mode: 'match' | 'include') => ({ fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`, resource: r, search: { mode } });
