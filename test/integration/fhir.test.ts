@@ -196,6 +196,22 @@ describe('FHIR resource server (embedded store)', () => {
     expect(batch.json.entry.map((e: any) => e.response.status)).toEqual(['200 OK', '404 Not Found']); // eslint-disable-line @typescript-eslint/no-explicit-any
   });
 
+  it('answers bad requests with OperationOutcomes, never a 500', async () => {
+    const unknownType = await get(`${node.internalUrl}/internal/fhir/Foo?x=1`);
+    expect([unknownType.status, unknownType.json.resourceType]).toEqual([404, 'OperationOutcome']);
+    const malformed = await internal(node, 'PUT', '/internal/fhir/Patient/p1', '{"resourceType": ', { 'content-type': 'application/fhir+json' });
+    expect([malformed.status, malformed.json.resourceType]).toEqual([400, 'OperationOutcome']);
+    const xml = await internal(node, 'PUT', '/internal/fhir/Patient/p1', '<Patient/>', { 'content-type': 'application/fhir+xml' });
+    expect([xml.status, xml.json.resourceType]).toEqual([415, 'OperationOutcome']);
+    const idMismatch = await internal(node, 'PUT', '/internal/fhir/Patient/p1', { resourceType: 'Patient', id: 'p2' }, { 'content-type': 'application/fhir+json' });
+    expect(idMismatch.status).toBe(400);
+    expect(idMismatch.json.issue[0].expression).toEqual(['Patient.id']);
+    const history = await get(`${node.internalUrl}/internal/fhir/Patient/p1/_history`);
+    expect(history.status).toBe(404);
+    const notBundle = await internal(node, 'POST', '/internal/fhir', { resourceType: 'Patient' }, { 'content-type': 'application/fhir+json' });
+    expect(notBundle.status).toBe(400);
+  });
+
   it('serves a CapabilityStatement at /fhir/metadata without a token', async () => {
     const res = await get(`${node.url}/fhir/metadata`);
     expect(res.status).toBe(200);

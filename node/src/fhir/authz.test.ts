@@ -48,6 +48,8 @@ const TABLE: Row[] = [
   ['vvt-verzorgende-ig', 'create', 'MA', 403, 'matrix'],
   ['vvt-verzorgende-ig', 'update', 'MTD', 403, 'matrix'],
   ['vvt-verzorgende-ig', 'delete', 'MedicationAdministration/MTD-QA3', 403, 'matrix'],
+  ['vvt-verzorgende-ig', 'delete', 'MedicationAdministration/does-not-exist', 403, 'matrix'],
+  ['30.000', 'update', 'MTD-to-other-patient', 403, 'patient.other-patient'],
   ['vvt-helpende-plus', 'search', 'TA', 200],
   ['vvt-helpende-plus', 'search', 'VV', 403, 'matrix'],
   // tokens that fail before the matrix
@@ -95,7 +97,8 @@ describe('FHIR authorisation', () => {
         return req('POST', r.resourceType, '', r);
       }
       case 'update': {
-        const r = example(target);
+        const r = example(target.replace('-to-other-patient', ''));
+        if (target.endsWith('-to-other-patient')) r.subject = { reference: `Patient/${data.otherPatientId}`, type: 'Patient', display: 'C. XXX_Dongen' };
         return req('PUT', `${r.resourceType}/${r.id}`, '', r);
       }
     }

@@ -7,7 +7,7 @@ import { noAudit, type FhirAuditEvent, type FhirAuditHook } from './audit.js';
 import { capabilityStatement } from './capability.js';
 import type { ProfileValidator } from './profiles.js';
 import { parseQueryString, parseSearch, type ParsedSearch } from './search.js';
-import { blockOf, type FhirResource } from './types.js';
+import { blockOf, blocksOfType, type FhirResource } from './types.js';
 
 export interface FhirRequest {
   method: string;
@@ -149,6 +149,14 @@ export class FhirService {
         if (token) {
           const d = az.beforeWrite(token, op.interaction, resource);
           if (!d.allowed) throw denied(d);
+          // replacing a resource also needs the right to change what is there now, and may not move it to another patient
+          const existing = op.interaction === 'update' ? await backend.read(resource.resourceType, op.id!) : undefined;
+          if (existing) {
+            const e = az.beforeWrite(token, 'update', existing);
+            if (!e.allowed) throw denied(e);
+            const c = az.checkResult(token, 'read', [existing, resource]);
+            if (!c.allowed) throw denied(c);
+          }
           await this.askConsent(token, op.interaction, { id: patientIds([resource])[0] }, undefined, [resource]);
         }
         if (op.interaction === 'create') {
@@ -162,11 +170,10 @@ export class FhirService {
       case 'delete': {
         if (token) {
           const existing = await backend.read(op.resourceType!, op.id!);
-          if (existing) {
-            this.learn(trail, [existing]);
-            const d = az.beforeWrite(token, 'delete', existing);
-            if (!d.allowed) throw denied(d);
-          }
+          if (existing) this.learn(trail, [existing]);
+          // a role without delete rights learns nothing, not even whether the resource exists
+          const d = existing ? az.beforeWrite(token, 'delete', existing) : az.mayDo(token, 'delete', blocksOfType(op.resourceType!));
+          if (!d.allowed) throw denied(d);
         }
         await backend.delete(op.resourceType!, op.id!);
         return { status: 204, headers: {} };
