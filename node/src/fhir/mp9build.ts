@@ -36,7 +36,7 @@ export const ref = (r: FhirResource, display?: string) => ({ reference: `${r.res
 function displayOf(r: FhirResource): string {
   if (r.resourceType === 'Patient' || r.resourceType === 'Practitioner') return r.name?.[0]?.text ?? r.id!;
   if (r.resourceType === 'Medication') return r.code?.text ?? r.id!;
-  if (r.resourceType === 'PractitionerRole') return r.extension?.find?.((e: any) => e.url === 'display')?.valueString ?? `${r.practitioner?.display ?? ''} (${r.organization?.display ?? ''})`;
+  if (r.resourceType === 'PractitionerRole') return `${r.practitioner?.display ?? ''} (${r.organization?.display ?? ''})`;
   return r.name ?? r.id!;
 }
 
