@@ -12,6 +12,7 @@ import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
 import { VcrEngine } from './vcr/index.js';
+import { FhirEngine, fhirRouter, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -19,6 +20,12 @@ export interface NodeDeps {
   clock?: () => number;
   fetch?: typeof fetch;
   logger?: Logger;
+  /** /fhir token check; default refuses every token until the auth module's introspection is wired */
+  fhirTokenVerifier?: AccessTokenVerifier;
+  /** consent decision for /fhir; default allow-all (the mock LSP brings a Mitz-style one) */
+  fhirConsent?: ConsentHook;
+  /** audit sink for every FHIR interaction; default none */
+  fhirAudit?: FhirAuditHook;
 }
 
 interface Mount {
@@ -89,6 +96,7 @@ export interface LabNode {
   readonly vdr: VdrEngine;
   readonly vcr: VcrEngine;
   readonly http: HttpEngine;
+  readonly fhir: FhirEngine;
   /** public base URL (did:web host, OAuth issuer base) */
   readonly url: string;
   /** base URL of the internal API */
@@ -129,6 +137,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   });
 
   const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl });
+  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, verifier: deps.fhirTokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit, version: VERSION });
 
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');
@@ -136,8 +145,10 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   http.mountPublic('/', vdrPublicRouter(vdr.subjects), 'problem');
   http.mountInternal('/internal/vcr', vcr.internalRouter(), 'problem');
   http.mountPublic('/statuslist', vcr.publicRouter(), 'problem');
+  http.mountInternal('/internal/fhir', fhirRouter(fhir.service, 'internal', baseUrl), 'fhir');
+  http.mountPublic('/fhir', fhirRouter(fhir.service, 'public', baseUrl), 'fhir');
 
-  engines = new EngineSet([store, crypto, vdr, vcr, http]);
+  engines = new EngineSet([store, crypto, vdr, vcr, fhir, http]);
 
   return {
     config,
@@ -148,6 +159,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     vdr,
     vcr,
     http,
+    fhir,
     get url() {
       return baseUrl();
     },

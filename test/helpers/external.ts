@@ -14,3 +14,4 @@ export function externalPath(...parts: string[]): string {
 export function readExternalJson<T = any>(...parts: string[]): T { // eslint-disable-line @typescript-eslint/no-explicit-any
   return JSON.parse(readFileSync(externalPath(...parts), 'utf8')) as T;
 }
+

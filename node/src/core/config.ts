@@ -45,6 +45,8 @@ export const ConfigSchema = z
         fetchTimeoutMs: z.coerce.number().int().min(1).default(5000),
       })
       .prefault({}),
+    /** FHIR resource server: `upstream` forwards authorised requests to an existing FHIR server instead of the embedded store */
+    fhir: z.strictObject({ upstream: z.url().optional() }).prefault({}),
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
   })
 ;
@@ -65,7 +67,7 @@ function configKeys(): string[] {
     }
   };
   walk(ConfigSchema.parse({}) as unknown as Record<string, unknown>, '');
-  return [...keys, 'url', 'database.url', 'database.schema', 'database.sqlite', 'vdr.staticDir'];
+  return [...keys, 'url', 'database.url', 'database.schema', 'database.sqlite', 'vdr.staticDir', 'fhir.upstream'];
 }
 
 /** `http.public.port` -> `NLL_HTTP_PUBLIC_PORT`; `vdr.cacheTtlSeconds` -> `NLL_VDR_CACHE_TTL_SECONDS` */

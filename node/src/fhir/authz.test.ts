@@ -1,0 +1,159 @@
+// Authorisation table: role × building block × interaction → allowed or refused with the rule named, through signed tokens.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testTokens, type TestTokens } from '../../../test/helpers/fhir-tokens.js';
+import { qaSet, QA_BSN } from '../../../test/fixtures/mp9-qa-set.js';
+import { openDatabase, type Database } from '../store/index.js';
+import { EmbeddedBackend } from './backend.js';
+import { FhirAuthoriser, namedPatient, type ConsentHook } from './authz.js';
+import { ProfileValidator } from './profiles.js';
+import { fhirMigrations, SqlFhirRepository } from './repository.js';
+import { parseSearch, parseQueryString } from './search.js';
+import { FhirService, type FhirResponse } from './service.js';
+import type { FhirResource } from './types.js';
+
+const PAT = `patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${QA_BSN}`;
+const CAT: Record<string, string> = { MA: 'MedicationRequest?category=http://snomed.info/sct|33633005', WDS: 'MedicationRequest?category=http://snomed.info/sct|395067002', VV: 'MedicationRequest?category=http://snomed.info/sct|52711000146108', TA: 'MedicationDispense?category=http://snomed.info/sct|422037009', MVE: 'MedicationDispense?category=http://snomed.info/sct|373784005', MGB: 'MedicationStatement?category=http://snomed.info/sct|422979000', MTD: 'MedicationAdministration?category=http://snomed.info/sct|18629005' };
+
+type Row = [role: string, interaction: 'search' | 'read' | 'create' | 'update' | 'delete', target: string, expected: number, rule?: string];
+
+const TABLE: Row[] = [
+  // huisarts (prescriber): sees everything, writes agreements, not administrations
+  ['01.015', 'search', 'MA', 200],
+  ['01.015', 'search', 'VV', 200],
+  ['01.015', 'search', 'MTD', 200],
+  ['01.015', 'create', 'MA', 201],
+  ['01.015', 'create', 'MTD', 403, 'matrix'],
+  ['01.047', 'search', 'WDS', 200],
+  // openbaar apotheker: administration agreements and dispenses
+  ['17.075', 'search', 'TA', 200],
+  ['17.075', 'create', 'TA', 201],
+  ['17.075', 'create', 'MA', 403, 'matrix'],
+  // verpleegkundige (BIG): everything but dispense requests; records and corrects administrations
+  ['30.000', 'search', 'MVE', 200],
+  ['30.000', 'search', 'VV', 403, 'matrix'],
+  ['30.000', 'create', 'MTD', 201],
+  ['30.000', 'update', 'MTD', 200],
+  // verzorgende IG without BIG: the administration list (MA, TA, WDS, MTD), records administrations only
+  ['vvt-verzorgende-ig', 'search', 'MA', 200],
+  ['vvt-verzorgende-ig', 'search', 'TA', 200],
+  ['vvt-verzorgende-ig', 'search', 'WDS', 200],
+  ['vvt-verzorgende-ig', 'search', 'MTD', 200],
+  ['vvt-verzorgende-ig', 'search', 'VV', 403, 'matrix'],
+  ['vvt-verzorgende-ig', 'search', 'MVE', 403, 'matrix'],
+  ['vvt-verzorgende-ig', 'search', 'MGB', 403, 'matrix'],
+  ['vvt-verzorgende-ig', 'read', 'MedicationRequest/MA-QA1', 200],
+  ['vvt-verzorgende-ig', 'read', 'MedicationRequest/VV-QA1', 403, 'matrix'],
+  ['vvt-verzorgende-ig', 'read', 'Medication/med-prk-3956', 200],
+  ['vvt-verzorgende-ig', 'create', 'MTD', 201],
+  ['vvt-verzorgende-ig', 'create', 'MA', 403, 'matrix'],
+  ['vvt-verzorgende-ig', 'update', 'MTD', 403, 'matrix'],
+  ['vvt-verzorgende-ig', 'delete', 'MedicationAdministration/MTD-QA3', 403, 'matrix'],
+  ['vvt-verzorgende-ig', 'delete', 'MedicationAdministration/does-not-exist', 403, 'matrix'],
+  ['30.000', 'update', 'MTD-to-other-patient', 403, 'patient.other-patient'],
+  ['vvt-helpende-plus', 'search', 'TA', 200],
+  ['vvt-helpende-plus', 'search', 'VV', 403, 'matrix'],
+  // tokens that fail before the matrix
+  ['', 'search', 'MA', 403, 'role.missing'],
+  ['99.999', 'search', 'MA', 403, 'role.unknown'],
+];
+
+describe('FHIR authorisation', () => {
+  let db: Database;
+  let tokens: TestTokens;
+  let service: FhirService;
+  let consent: ConsentHook['check'] = async () => ({ permit: true });
+  const data = qaSet(new Date());
+
+  beforeAll(async () => {
+    tokens = await testTokens();
+    db = await openDatabase({ sqlite: ':memory:' });
+    await db.migrate(fhirMigrations);
+    const repo = new SqlFhirRepository({ db });
+    for (const r of data.resources) await repo.put(r as FhirResource & { id: string });
+    const validator = new ProfileValidator();
+    service = new FhirService({ backend: new EmbeddedBackend(repo, validator, () => 'http://n.test/fhir'), validator, authoriser: new FhirAuthoriser(), baseUrl: () => 'http://n.test/fhir', clock: Date.now, verifier: tokens.verifier, consent: { check: (q) => consent(q) } });
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  async function call(role: string, interaction: Row[1], target: string, scope = 'medicatieoverdracht'): Promise<FhirResponse> {
+    const token = await tokens.token({ scope, ...(role ? { employee_role_code: role } : {}) });
+    const headers = { authorization: `Bearer ${token}` };
+    const example = (block: string) => structuredClone(data.resources.find((r) => r.id === `${block}-QA2`)!);
+    const req = (method: string, path: string, query = '', body?: unknown) => service.handle({ method, path, query, body, headers, url: `http://n.test/fhir/${path}` }, 'public');
+    switch (interaction) {
+      case 'search': {
+        const [type, q] = CAT[target]!.split('?');
+        return req('GET', type!, `${PAT}&${q}`);
+      }
+      case 'read':
+        return req('GET', target);
+      case 'delete':
+        return req('DELETE', target);
+      case 'create': {
+        const r = example(target);
+        delete r.id;
+        return req('POST', r.resourceType, '', r);
+      }
+      case 'update': {
+        const r = example(target.replace('-to-other-patient', ''));
+        if (target.endsWith('-to-other-patient')) r.subject = { reference: `Patient/${data.otherPatientId}`, type: 'Patient', display: 'C. XXX_Dongen' };
+        return req('PUT', `${r.resourceType}/${r.id}`, '', r);
+      }
+    }
+  }
+
+  for (const [role, interaction, target, expected, rule] of TABLE) {
+    it(`${role || '(no role)'} ${interaction} ${target} → ${expected}${rule ? ` (${rule})` : ''}`, async () => {
+      const res = await call(role, interaction, target);
+      expect(res.status, JSON.stringify(res.body)).toBe(expected);
+      if (rule) {
+        expect(res.body!.resourceType).toBe('OperationOutcome');
+        expect(res.body!.issue[0].details.coding[0].code).toBe(rule);
+        expect(res.body!.issue[0].diagnostics).toMatch(/^refused by rule/);
+      }
+    });
+  }
+
+  it('refuses a token without scope medicatieoverdracht (rule scope)', async () => {
+    const res = await call('01.015', 'search', 'MA', 'openid');
+    expect(res.status).toBe(403);
+    expect(res.body!.issue[0].details.coding[0].code).toBe('scope');
+  });
+
+  it('refuses transaction Bundles on the public endpoint (rule interaction)', async () => {
+    const token = await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: '01.015' });
+    const res = await service.handle({ method: 'POST', path: '', query: '', body: { resourceType: 'Bundle', type: 'transaction', entry: [] }, headers: { authorization: `Bearer ${token}` }, url: 'http://n.test/fhir' }, 'public');
+    expect(res.status).toBe(403);
+    expect(res.body!.issue[0].details.coding[0].code).toBe('interaction');
+  });
+
+  it('asks the consent hook with patient, blocks and token, and refuses with rule consent when it says no', async () => {
+    const asked: unknown[] = [];
+    consent = async (q) => {
+      asked.push({ patient: q.patient, blocks: q.blocks, role: q.token.employee_role_code });
+      return { permit: false, reason: 'no Mitz consent for VVT organisations' };
+    };
+    try {
+      const res = await call('vvt-verzorgende-ig', 'search', 'TA');
+      expect(res.status).toBe(403);
+      expect(res.body!.issue[0].details.coding[0].code).toBe('consent');
+      expect(res.body!.issue[0].diagnostics).toContain('no Mitz consent');
+      expect(asked).toEqual([{ patient: { bsn: QA_BSN }, blocks: ['TA'], role: 'vvt-verzorgende-ig' }]);
+    } finally {
+      consent = async () => ({ permit: true });
+    }
+  });
+
+  it('names exactly one patient, or says why not', () => {
+    const q = (s: string, type = 'MedicationRequest') => namedPatient(parseSearch(type, parseQueryString(s)));
+    expect(q(`${PAT}`)).toEqual({ ok: true, patient: { identifier: `http://fhir.nl/fhir/NamingSystem/bsn|${QA_BSN}`, bsn: QA_BSN } });
+    expect(q('patient=Patient/a')).toEqual({ ok: true, patient: { reference: 'Patient/a' } });
+    expect(q('subject=a&patient=Patient/a')).toMatchObject({ ok: true });
+    expect(q('patient=a,b')).toMatchObject({ ok: false, reason: expect.stringContaining('names 2') });
+    expect(q('category=x')).toMatchObject({ ok: false, reason: expect.stringContaining('names none') });
+    expect(q('patient.family=Jansen')).toMatchObject({ ok: false });
+    expect(q(`identifier=http://fhir.nl/fhir/NamingSystem/bsn|${QA_BSN}`, 'Patient')).toMatchObject({ ok: true, patient: { bsn: QA_BSN } });
+  });
+});

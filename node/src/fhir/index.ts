@@ -1,0 +1,13 @@
+// Public face of the FHIR capability.
+export { FhirEngine, type FhirEngineOptions } from './module.js';
+export { FhirService, AUTHZ_RULE_SYSTEM, type FhirRequest, type FhirResponse } from './service.js';
+export { fhirRouter } from './api/router.js';
+export { EmbeddedBackend, FhirError, type FhirBackend } from './backend.js';
+export { UpstreamBackend } from './upstream.js';
+export { SqlFhirRepository, fhirMigrations, patientOf, type FhirRepository } from './repository.js';
+export { parseSearch, runSearch, parseQueryString, searchsetBundle, SearchError, type ParsedSearch } from './search.js';
+export { ProfileValidator, loadRuleSet, type RuleSet, type ProfileRule } from './profiles.js';
+export { FhirAuthoriser, rejectAllTokens, allowAllConsent, loadMatrix, type AccessTokenVerifier, type ActiveToken, type InactiveToken, type ConsentHook, type ConsentQuestion, type Interaction, type Decision } from './authz.js';
+export { noAudit, type FhirAuditHook, type FhirAuditEvent } from './audit.js';
+export { loadDemoData, demoDataBySource, type DemoSource } from './demo.js';
+export * from './types.js';

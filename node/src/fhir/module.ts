@@ -1,0 +1,53 @@
+// FHIR engine: embedded store (or upstream) + profile validator + authoriser behind one FhirService, wired by main.ts.
+import type { Engine, HealthStatus } from '../core/engine.js';
+import type { StoreEngine } from '../store/index.js';
+import { EmbeddedBackend, type FhirBackend } from './backend.js';
+import { FhirAuthoriser, type AccessTokenVerifier, type ConsentHook } from './authz.js';
+import type { FhirAuditHook } from './audit.js';
+import { ProfileValidator } from './profiles.js';
+import { fhirMigrations, SqlFhirRepository, type FhirRepository } from './repository.js';
+import { FhirService } from './service.js';
+import { UpstreamBackend } from './upstream.js';
+
+export interface FhirEngineOptions {
+  /** public base URL of the node; the FHIR base is `<url>/fhir` */
+  baseUrl: () => string;
+  clock: () => number;
+  /** forward authorised interactions to this FHIR server instead of the embedded store */
+  upstream?: string;
+  verifier?: AccessTokenVerifier;
+  consent?: ConsentHook;
+  audit?: FhirAuditHook;
+  version: string;
+}
+
+export class FhirEngine implements Engine {
+  readonly name = 'fhir';
+  /** the embedded store (also used to seed demo data when no upstream is configured) */
+  readonly repository: FhirRepository;
+  readonly service: FhirService;
+  readonly backend: FhirBackend;
+
+  constructor(store: StoreEngine, readonly opts: FhirEngineOptions) {
+    store.register(fhirMigrations);
+    this.repository = new SqlFhirRepository(store, opts.clock);
+    const validator = new ProfileValidator();
+    const fhirBase = () => `${opts.baseUrl()}/fhir`;
+    this.backend = opts.upstream ? new UpstreamBackend(opts.upstream, fhirBase) : new EmbeddedBackend(this.repository, validator, fhirBase);
+    this.service = new FhirService({
+      backend: this.backend,
+      validator,
+      authoriser: new FhirAuthoriser(),
+      baseUrl: fhirBase,
+      clock: opts.clock,
+      verifier: opts.verifier,
+      consent: opts.consent,
+      audit: opts.audit,
+      software: { name: 'nuts-lsp-lab', version: opts.version },
+    });
+  }
+
+  health(): HealthStatus {
+    return { status: 'UP', details: { backend: this.backend.kind, ...(this.opts.upstream ? { upstream: this.opts.upstream } : {}) } };
+  }
+}

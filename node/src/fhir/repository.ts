@@ -1,0 +1,93 @@
+// Storage port of the FHIR server and its SQL implementation: one row per resource, JSON content, patient compartment indexed.
+import type { Kysely } from 'kysely';
+import type { DatabaseRef, Migrations } from '../store/index.js';
+import { parseReference, type FhirResource } from './types.js';
+
+export interface FhirRepository {
+  read(resourceType: string, id: string): Promise<FhirResource | undefined>;
+  /** Creates or replaces; sets meta.versionId/lastUpdated. */
+  put(resource: FhirResource & { id: string }): Promise<{ resource: FhirResource; created: boolean }>;
+  delete(resourceType: string, id: string): Promise<boolean>;
+  /** All resources of a type, optionally only those in the compartment of the given Patient ids. */
+  list(resourceType: string, patientIds?: string[]): Promise<FhirResource[]>;
+  /** Runs writes atomically where the backend can (transaction Bundles). */
+  atomically<T>(fn: (repo: FhirRepository) => Promise<T>): Promise<T>;
+}
+
+/** The Patient a resource belongs to (its compartment), from subject/patient references; the id itself for a Patient. */
+export function patientOf(resource: FhirResource): string | undefined {
+  if (resource.resourceType === 'Patient') return resource.id;
+  for (const field of ['subject', 'patient']) {
+    const ref = parseReference(resource[field]?.reference);
+    if (ref?.type === 'Patient') return ref.id;
+  }
+  return undefined;
+}
+
+interface FhirTables {
+  fhir_resources: { resource_type: string; id: string; version_id: number; patient: string | null; last_updated: number; content: string };
+}
+
+export const fhirMigrations: Migrations = {
+  fhir_001_resources: {
+    async up(db) {
+      await db.schema
+        .createTable('fhir_resources')
+        .addColumn('resource_type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('version_id', 'integer', (c) => c.notNull())
+        .addColumn('patient', 'varchar(64)')
+        .addColumn('last_updated', 'bigint', (c) => c.notNull())
+        .addColumn('content', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('fhir_resources_pk', ['resource_type', 'id'])
+        .execute();
+      await db.schema.createIndex('fhir_resources_type_patient').on('fhir_resources').columns(['resource_type', 'patient']).execute();
+    },
+  },
+};
+
+export class SqlFhirRepository implements FhirRepository {
+  constructor(
+    private readonly ref: DatabaseRef,
+    private readonly clock: () => number = Date.now,
+    private readonly tx?: Kysely<FhirTables>,
+  ) {}
+
+  private get db(): Kysely<FhirTables> {
+    return this.tx ?? (this.ref.db.db as Kysely<FhirTables>);
+  }
+
+  async read(resourceType: string, id: string) {
+    const r = await this.db.selectFrom('fhir_resources').select('content').where('resource_type', '=', resourceType).where('id', '=', id).executeTakeFirst();
+    return r ? (JSON.parse(r.content) as FhirResource) : undefined;
+  }
+
+  async put(resource: FhirResource & { id: string }) {
+    const now = this.clock();
+    const prev = await this.db.selectFrom('fhir_resources').select('version_id').where('resource_type', '=', resource.resourceType).where('id', '=', resource.id).executeTakeFirst();
+    const version = (prev ? Number(prev.version_id) : 0) + 1;
+    const stored: FhirResource = { ...resource, meta: { ...(resource.meta ?? {}), versionId: String(version), lastUpdated: new Date(now).toISOString() } };
+    const row = { version_id: version, patient: patientOf(stored) ?? null, last_updated: now, content: JSON.stringify(stored) };
+    if (prev) await this.db.updateTable('fhir_resources').set(row).where('resource_type', '=', resource.resourceType).where('id', '=', resource.id).execute();
+    else await this.db.insertInto('fhir_resources').values({ resource_type: resource.resourceType, id: resource.id, ...row }).execute();
+    return { resource: stored, created: !prev };
+  }
+
+  async delete(resourceType: string, id: string) {
+    const r = await this.db.deleteFrom('fhir_resources').where('resource_type', '=', resourceType).where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async list(resourceType: string, patientIds?: string[]) {
+    if (patientIds && patientIds.length === 0) return [];
+    let q = this.db.selectFrom('fhir_resources').select('content').where('resource_type', '=', resourceType);
+    if (patientIds) q = q.where('patient', 'in', patientIds);
+    const rows = await q.orderBy('id').execute();
+    return rows.map((r) => JSON.parse(r.content) as FhirResource);
+  }
+
+  async atomically<T>(fn: (repo: FhirRepository) => Promise<T>): Promise<T> {
+    if (this.tx) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new SqlFhirRepository(this.ref, this.clock, trx)));
+  }
+}

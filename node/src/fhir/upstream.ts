@@ -1,0 +1,85 @@
+// Upstream mode: authorised interactions are forwarded with fhir-kit-client to an existing FHIR server instead of the embedded store.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { Client } from 'fhir-kit-client';
+import { outgoingTraceHeaders } from '../core/context.js';
+import { FhirError, type FhirBackend } from './backend.js';
+import type { ParsedSearch } from './search.js';
+import type { FhirResource } from './types.js';
+
+export class UpstreamBackend implements FhirBackend {
+  readonly kind = 'upstream';
+  private readonly client: any;
+
+  constructor(
+    upstreamUrl: string,
+    private readonly baseUrl: () => string,
+  ) {
+    this.client = new (Client as any)({ baseUrl: upstreamUrl.replace(/\/+$/, ''), customHeaders: { accept: 'application/fhir+json' } });
+  }
+
+  /** Runs a client call; the upstream's answer status (4xx) is passed on, anything else is a 502. */
+  private async call<T>(fn: (options: { headers: Record<string, string> }) => Promise<T>): Promise<T> {
+    try {
+      return await fn({ headers: outgoingTraceHeaders() });
+    } catch (e) {
+      const status = (e as { response?: { status?: number; data?: any } }).response?.status;
+      const data = (e as { response?: { data?: any } }).response?.data;
+      if (status === 404) throw new FhirError(404, 'not-found', 'not found at the upstream FHIR server');
+      if (status && status >= 400 && status < 500) {
+        const issue = (typeof data === 'object' ? data : undefined)?.issue?.[0];
+        throw new FhirError(status, issue?.code ?? 'processing', `upstream FHIR server refused the request: ${issue?.diagnostics ?? `HTTP ${status}`}`, issue?.expression);
+      }
+      throw new FhirError(502, 'transient', `upstream FHIR server unavailable (${status ? `HTTP ${status}` : (e as Error).message})`);
+    }
+  }
+
+  /** Links and fullUrls name this node's /fhir, not the upstream behind it (whatever base the upstream uses for itself). */
+  private rebase<T>(body: T): T {
+    const b = body as any;
+    if (b?.resourceType !== 'Bundle') return body;
+    const base = this.baseUrl();
+    for (const l of Array.isArray(b.link) ? b.link : []) {
+      const m = typeof l?.url === 'string' ? /\/([A-Z][A-Za-z]+(?:[?/].*)?)$/.exec(l.url) : null;
+      if (m) l.url = `${base}/${m[1]}`;
+    }
+    for (const e of Array.isArray(b.entry) ? b.entry : []) {
+      if (e?.resource?.resourceType && e.resource.id && typeof e.fullUrl === 'string' && /^https?:/.test(e.fullUrl)) e.fullUrl = `${base}/${e.resource.resourceType}/${e.resource.id}`;
+    }
+    return body;
+  }
+
+  async read(resourceType: string, id: string) {
+    try {
+      return this.rebase(await this.call((options) => this.client.read({ resourceType, id, options }))) as FhirResource;
+    } catch (e) {
+      if (e instanceof FhirError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async search(q: ParsedSearch) {
+    const searchParams: Record<string, string[]> = {};
+    for (const [k, v] of q.pairs) (searchParams[k] ??= []).push(v);
+    return this.rebase(await this.call((options) => this.client.search({ resourceType: q.resourceType, searchParams, options }))) as FhirResource;
+  }
+
+  async create(resource: FhirResource) {
+    return this.rebase(await this.call((options) => this.client.create({ resourceType: resource.resourceType, body: resource, options }))) as FhirResource;
+  }
+
+  async update(resource: FhirResource & { id: string }) {
+    const existed = (await this.read(resource.resourceType, resource.id)) !== undefined;
+    const r = this.rebase(await this.call((options) => this.client.update({ resourceType: resource.resourceType, id: resource.id, body: resource, options }))) as FhirResource;
+    return { resource: r, created: !existed };
+  }
+
+  async delete(resourceType: string, id: string) {
+    const existed = (await this.read(resourceType, id)) !== undefined;
+    if (existed) await this.call((options) => this.client.delete({ resourceType, id, options }));
+    return existed;
+  }
+
+  async bundle(bundle: FhirResource) {
+    return this.rebase(await this.call((options) => (bundle.type === 'batch' ? this.client.batch({ body: bundle, options }) : this.client.transaction({ body: bundle, options })))) as FhirResource;
+  }
+}
