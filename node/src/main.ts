@@ -12,7 +12,7 @@ import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
 import { VcrEngine } from './vcr/index.js';
-import { FhirEngine, fhirRouter, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
+import { FhirEngine, fhirRouter, type FhirEngineOptions, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -24,6 +24,8 @@ export interface NodeDeps {
   fhirTokenVerifier?: AccessTokenVerifier;
   /** consent decision for /fhir; default allow-all (the mock LSP brings a Mitz-style one) */
   fhirConsent?: ConsentHook;
+  /** replaces the FHIR backend (the mock LSP's broker) */
+  fhirBackend?: FhirEngineOptions['backend'];
   /** audit sink for every FHIR interaction; default none */
   fhirAudit?: FhirAuditHook;
 }
@@ -137,7 +139,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   });
 
   const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl });
-  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, verifier: deps.fhirTokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit, version: VERSION });
+  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, verifier: deps.fhirTokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit, backend: deps.fhirBackend, version: VERSION });
 
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');

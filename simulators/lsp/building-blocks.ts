@@ -1,9 +1,11 @@
 // MP9 building blocks: their FHIR resource type, category code (R4) and AORTA data category, in one table.
-export type BuildingBlock = 'MA' | 'WDS' | 'VV' | 'TA' | 'MVE' | 'MGB' | 'MTD';
+import { BLOCK_BY_CATEGORY, type BuildingBlock as FhirBlock } from '../../node/src/fhir/types.js';
+
+export type BuildingBlock = Exclude<FhirBlock, 'context'>;
 
 export interface BuildingBlockInfo {
   block: BuildingBlock;
-  resourceType: 'MedicationRequest' | 'MedicationDispense' | 'MedicationStatement' | 'MedicationAdministration';
+  resourceType: string;
   /** SNOMED CT category of the MP9 3.0 (R4) profile */
   category: string;
   profile: string;
@@ -16,15 +18,27 @@ export interface BuildingBlockInfo {
 export const SNOMED = 'http://snomed.info/sct';
 export const AORTA_DATA_CATEGORY_SYSTEM = 'urn:oid:2.16.840.1.113883.2.4.3.111.15.3';
 
-export const BUILDING_BLOCKS: readonly BuildingBlockInfo[] = [
-  { block: 'MA', resourceType: 'MedicationRequest', category: '33633005', profile: 'mp-MedicationAgreement', aortaCategory: 'MEDAFSPRAAK', nl: 'Medicatieafspraak', en: 'Medication agreement' },
-  { block: 'WDS', resourceType: 'MedicationRequest', category: '395067002', profile: 'mp-VariableDosingRegimen', aortaCategory: 'DOSEERSCHEMA', nl: 'Wisselend doseerschema', en: 'Variable dosing regimen' },
-  { block: 'VV', resourceType: 'MedicationRequest', category: '52711000146108', profile: 'mp-DispenseRequest', aortaCategory: 'VERSTREKKINGSVERZOEK', nl: 'Verstrekkingsverzoek', en: 'Dispense request' },
-  { block: 'TA', resourceType: 'MedicationDispense', category: '422037009', profile: 'mp-AdministrationAgreement', aortaCategory: 'TOEDIENINGSAFSPRAAK', nl: 'Toedieningsafspraak', en: 'Administration agreement' },
-  { block: 'MVE', resourceType: 'MedicationDispense', category: '373784005', profile: 'mp-MedicationDispense', aortaCategory: 'MEDVERSTREKKING', nl: 'Medicatieverstrekking', en: 'Medication dispense' },
-  { block: 'MGB', resourceType: 'MedicationStatement', category: '422979000', profile: 'mp-MedicationUse2', aortaCategory: 'MEDGEBRUIK', nl: 'Medicatiegebruik', en: 'Medication use' },
-  { block: 'MTD', resourceType: 'MedicationAdministration', category: '18629005', profile: 'mp-MedicationAdministration2', aortaCategory: 'TOEDIENING', nl: 'Medicatietoediening', en: 'Medication administration' },
-];
+// what the LSP adds to the FHIR module's block table: the AORTA category and the names care workers see
+const AORTA: Record<BuildingBlock, { aortaCategory: string; nl: string; en: string }> = {
+  MA: { aortaCategory: 'MEDAFSPRAAK', nl: 'Medicatieafspraak', en: 'Medication agreement' },
+  WDS: { aortaCategory: 'DOSEERSCHEMA', nl: 'Wisselend doseerschema', en: 'Variable dosing regimen' },
+  VV: { aortaCategory: 'VERSTREKKINGSVERZOEK', nl: 'Verstrekkingsverzoek', en: 'Dispense request' },
+  TA: { aortaCategory: 'TOEDIENINGSAFSPRAAK', nl: 'Toedieningsafspraak', en: 'Administration agreement' },
+  MVE: { aortaCategory: 'MEDVERSTREKKING', nl: 'Medicatieverstrekking', en: 'Medication dispense' },
+  MGB: { aortaCategory: 'MEDGEBRUIK', nl: 'Medicatiegebruik', en: 'Medication use' },
+  MTD: { aortaCategory: 'TOEDIENING', nl: 'Medicatietoediening', en: 'Medication administration' },
+};
+
+// the order of the information standard (category codes would sort as numbers)
+const ORDER: BuildingBlock[] = ['MA', 'WDS', 'VV', 'TA', 'MVE', 'MGB', 'MTD'];
+
+export const BUILDING_BLOCKS: readonly BuildingBlockInfo[] = Object.entries(BLOCK_BY_CATEGORY).map(([category, b]) => ({
+  block: b.block as BuildingBlock,
+  resourceType: b.resourceType,
+  category,
+  profile: b.profile,
+  ...AORTA[b.block as BuildingBlock],
+})).sort((a, b) => ORDER.indexOf(a.block) - ORDER.indexOf(b.block));
 
 export function blockInfo(block: BuildingBlock): BuildingBlockInfo {
   return BUILDING_BLOCKS.find((b) => b.block === block)!;

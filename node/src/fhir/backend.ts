@@ -26,7 +26,7 @@ export class FhirError extends Error {
 }
 
 export interface FhirBackend {
-  readonly kind: 'embedded' | 'upstream';
+  readonly kind: 'embedded' | 'upstream' | 'broker';
   read(resourceType: string, id: string): Promise<FhirResource | undefined>;
   search(q: ParsedSearch): Promise<FhirResource>;
   create(resource: FhirResource): Promise<FhirResource>;

@@ -18,6 +18,8 @@ export interface FhirEngineOptions {
   verifier?: AccessTokenVerifier;
   consent?: ConsentHook;
   audit?: FhirAuditHook;
+  /** replaces the backend (the mock LSP brokers searches to its sources); receives the embedded one for local types */
+  backend?: (embedded: FhirBackend) => FhirBackend;
   version: string;
 }
 
@@ -33,7 +35,9 @@ export class FhirEngine implements Engine {
     this.repository = new SqlFhirRepository(store, opts.clock);
     const validator = new ProfileValidator();
     const fhirBase = () => `${opts.baseUrl()}/fhir`;
-    this.backend = opts.upstream ? new UpstreamBackend(opts.upstream, fhirBase) : new EmbeddedBackend(this.repository, validator, fhirBase);
+    const embedded = new EmbeddedBackend(this.repository, validator, fhirBase);
+    const base = opts.upstream ? new UpstreamBackend(opts.upstream, fhirBase) : embedded;
+    this.backend = opts.backend ? opts.backend(embedded) : base;
     this.service = new FhirService({
       backend: this.backend,
       validator,

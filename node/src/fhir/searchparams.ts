@@ -190,6 +190,8 @@ export const SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
   Medication: [...common(), { code: 'code', type: 'token', values: (r) => cc(r.code) }],
   Condition: [...common(), ...patientParams()],
   RelatedPerson: [...common(), { code: 'patient', type: 'reference', targets: ['Patient'], values: (r) => refs(r.patient) }],
+  List: [...common(), { code: 'code', type: 'token', values: (r) => cc(r.code) }, { code: 'status', type: 'token', values: (r) => [r.status] }],
+  Consent: [...common(), { code: 'category', type: 'token', values: (r) => cc(r.category) }, { code: 'status', type: 'token', values: (r) => [r.status] }],
 };
 
 export function paramDef(resourceType: string, code: string): SearchParamDef | undefined {

@@ -232,7 +232,12 @@ export class FhirService {
       throw Object.assign(new FhirError(401, 'login', 'an access token is required (Authorization: Bearer or DPoP)'), { wwwAuthenticate: 'Bearer realm="fhir", DPoP realm="fhir" algs="ES256 EdDSA"' });
     }
     const r = await this.verifier.verify({ authorization: auth, dpop: req.headers.dpop, method: req.method.toUpperCase(), url: req.url });
-    if (r.active) return r;
+    if (r.active) {
+      // later stages (a broker asking consent per source, outgoing calls) act on behalf of this caller
+      const ctx = currentContext();
+      if (ctx) ctx.actor = { type: 'user', id: String(r.employee_identifier ?? r.client_id ?? 'unknown'), token: r };
+      return r;
+    }
     const quoted = r.reason.replace(/["\\]/g, "'");
     const challenge = scheme === 'dpop' || r.error === 'invalid_dpop_proof' ? `DPoP error="${r.error}", error_description="${quoted}", algs="ES256 EdDSA"` : `Bearer error="${r.error}", error_description="${quoted}"`;
     throw Object.assign(new FhirError(401, 'login', `access token refused: ${r.reason}`), { wwwAuthenticate: challenge });

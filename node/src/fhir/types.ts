@@ -45,7 +45,9 @@ export const BLOCK_BY_CATEGORY: Record<string, { resourceType: string; block: Bu
 
 export const MEDICATION_TYPES = ['MedicationRequest', 'MedicationDispense', 'MedicationStatement', 'MedicationAdministration'] as const;
 export const CONTEXT_TYPES = ['Patient', 'Practitioner', 'PractitionerRole', 'Organization', 'Location', 'Medication', 'Condition', 'RelatedPerson'] as const;
-export const SUPPORTED_TYPES: readonly string[] = [...MEDICATION_TYPES, ...CONTEXT_TYPES];
+/** Administrative types a node may hold beside medication data (the mock LSP's reference index and consents). */
+export const ADMIN_TYPES = ['List', 'Consent'] as const;
+export const SUPPORTED_TYPES: readonly string[] = [...MEDICATION_TYPES, ...CONTEXT_TYPES, ...ADMIN_TYPES];
 
 /** The blocks a resource type can carry. */
 export function blocksOfType(resourceType: string): BuildingBlock[] {

@@ -1,0 +1,120 @@
+// Simulated source systems: each a real FHIR server (own store, own port) the broker reaches over HTTP.
+import express from 'express';
+import { readFileSync } from 'node:fs';
+import { openDatabase, type Database } from '../../node/src/store/index.js';
+import { EmbeddedBackend, FhirService, FhirAuthoriser, ProfileValidator, SqlFhirRepository, fhirMigrations, fhirRouter, demoDataBySource, type DemoSource, type FhirRepository } from '../../node/src/fhir/index.js';
+import type { FhirResource } from '../../node/src/fhir/types.js';
+import { SourceServer } from './source-server.js';
+import { blockOfResource, type BuildingBlock } from './building-blocks.js';
+import { BSN_SYSTEM } from './bsn.js';
+
+export interface SourceConfig {
+  id: string;
+  name: string;
+  ura: string;
+  /** zorgaanbiedertype, e.g. J8 openbare apotheek */
+  organizationType: string;
+  /** AORTA application id of the source system */
+  appId: string;
+  /** which part of the demo data set this source holds */
+  demoData: DemoSource;
+  latencyMs?: number;
+  available?: boolean;
+}
+
+export interface AddressBookEntry {
+  ura: string;
+  name: string;
+  organizationType: string;
+}
+
+export interface SourcesFile {
+  sources: SourceConfig[];
+  organizations: AddressBookEntry[];
+}
+
+export function loadSourcesFile(file: string | URL = new URL('./config/sources.json', import.meta.url)): SourcesFile {
+  return JSON.parse(readFileSync(file, 'utf8')) as SourcesFile;
+}
+
+export class SimulatedSource {
+  private database?: Database;
+  repository!: FhirRepository;
+  private server?: SourceServer;
+  /** the latency configured for this source (scenarios change the live value and reset to this) */
+  readonly defaultLatencyMs: number;
+
+  constructor(
+    readonly config: SourceConfig,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.defaultLatencyMs = config.latencyMs ?? 0;
+  }
+
+  get fhirBase(): string {
+    return `${this.server!.url}/fhir`;
+  }
+
+  get state() {
+    return this.server!.state;
+  }
+
+  async start(opts: { sqlite?: string } = {}): Promise<void> {
+    this.database = await openDatabase({ sqlite: opts.sqlite ?? ':memory:' });
+    await this.database.migrate(fhirMigrations);
+    this.repository = new SqlFhirRepository({ db: this.database }, this.clock);
+    const validator = new ProfileValidator();
+    let base = '';
+    const service = new FhirService({ backend: new EmbeddedBackend(this.repository, validator, () => base), validator, authoriser: new FhirAuthoriser(), baseUrl: () => base, clock: this.clock });
+    const app = express();
+    app.disable('x-powered-by');
+    app.use('/fhir', fhirRouter(service, 'internal', () => base.replace(/\/fhir$/, '')));
+    this.server = new SourceServer(app, { available: this.config.available ?? true, latencyMs: this.defaultLatencyMs });
+    await this.server.start();
+    base = this.fhirBase;
+    if (this.config.available === false) await this.server.setAvailable(false);
+  }
+
+  /** Loads this source's share of the demo data (idempotent: resources are PUT by id). */
+  async seed(today: Date): Promise<FhirResource[]> {
+    const resources = demoDataBySource({ today })[this.config.demoData];
+    await this.repository.atomically(async (tx) => {
+      for (const r of resources) await tx.put(r as FhirResource & { id: string });
+    });
+    return resources;
+  }
+
+  /** Which building blocks this source holds for which BSN, read from its own store (what it would register at the LSP). */
+  async holdings(): Promise<Map<string, Set<BuildingBlock>>> {
+    const patients = new Map<string, string>();
+    for (const p of await this.repository.list('Patient')) {
+      const bsn = (p.identifier as Array<{ system?: string; value?: string }> | undefined)?.find((i) => i.system === BSN_SYSTEM)?.value;
+      if (bsn) patients.set(p.id!, bsn);
+    }
+    const out = new Map<string, Set<BuildingBlock>>();
+    for (const type of ['MedicationRequest', 'MedicationDispense', 'MedicationStatement', 'MedicationAdministration']) {
+      for (const r of await this.repository.list(type)) {
+        const block = blockOfResource(r as Parameters<typeof blockOfResource>[0]);
+        const pid = String((r.subject as { reference?: string } | undefined)?.reference ?? '').replace(/^Patient\//, '');
+        const bsn = patients.get(pid);
+        if (!block || !bsn) continue;
+        if (!out.has(bsn)) out.set(bsn, new Set());
+        out.get(bsn)!.add(block.block);
+      }
+    }
+    return out;
+  }
+
+  async setAvailable(available: boolean): Promise<void> {
+    await this.server!.setAvailable(available);
+  }
+
+  setLatency(ms: number): void {
+    this.server!.setLatency(ms);
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop();
+    await this.database?.close();
+  }
+}
