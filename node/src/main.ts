@@ -11,6 +11,7 @@ import { errorHandler, unknownRoute } from './core/errors.js';
 import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
+import { AuditEngine, auditRouter } from './audit/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -86,6 +87,7 @@ export interface LabNode {
   readonly store: StoreEngine;
   readonly crypto: CryptoEngine;
   readonly vdr: VdrEngine;
+  readonly audit: AuditEngine;
   readonly http: HttpEngine;
   /** public base URL (did:web host, OAuth issuer base) */
   readonly url: string;
@@ -126,12 +128,15 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     },
   });
 
+  const audit = new AuditEngine(store, crypto, vdr, { clock, nodeName: config.name, config: config.audit, baseUrl, keyType: config.crypto.keyType });
+
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');
   http.mountInternal('/internal/vdr', vdrInternalRouter(vdr.subjects, vdr.resolver), 'problem');
+  http.mountInternal('/internal/audit', auditRouter(audit), 'problem');
   http.mountPublic('/', vdrPublicRouter(vdr.subjects), 'problem');
 
-  engines = new EngineSet([store, crypto, vdr, http]);
+  engines = new EngineSet([store, crypto, vdr, audit, http]);
 
   return {
     config,
@@ -140,6 +145,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     store,
     crypto,
     vdr,
+    audit,
     http,
     get url() {
       return baseUrl();

@@ -45,6 +45,15 @@ export const ConfigSchema = z
         fetchTimeoutMs: z.coerce.number().int().min(1).default(5000),
       })
       .prefault({}),
+    audit: z
+      .object({
+        /** NEN 7513 retention: at least 5 years from writing */
+        retentionDays: z.coerce.number().int().min(1).default(1826),
+        checkpointEveryRecords: z.coerce.number().int().min(1).default(100),
+        checkpointEverySeconds: z.coerce.number().int().min(0).default(60),
+        retentionCheckSeconds: z.coerce.number().int().min(0).default(86400),
+      })
+      .prefault({}),
     log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
   })
   .strict();
