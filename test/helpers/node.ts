@@ -2,7 +2,8 @@
 import { createNode, type LabNode, type NodeDeps } from '../../node/src/main.js';
 import { loadConfig, type NodeConfigInput } from '../../node/src/core/config.js';
 
-export async function startTestNode(name = 'test', overrides: NodeConfigInput = {}, deps: NodeDeps = {}): Promise<LabNode> {
+/** `setup` runs before the node starts, e.g. to mount a test-only router. */
+export async function startTestNode(name = 'test', overrides: NodeConfigInput = {}, deps: NodeDeps = {}, setup?: (node: LabNode) => void): Promise<LabNode> {
   const config = loadConfig({
     env: {},
     overrides: {
@@ -14,6 +15,7 @@ export async function startTestNode(name = 'test', overrides: NodeConfigInput = 
     },
   });
   const node = createNode(config, deps);
+  setup?.(node);
   await node.start();
   return node;
 }

@@ -39,6 +39,13 @@ export function parseNdjsonExport(text: string): ParsedExport {
       lastSeq = seq;
     }
   });
+  // the file's order is the order the log claims: a record found where another seq belongs, while that seq appears
+  // elsewhere in the file, was moved (reordering); a seq missing everywhere was deleted (a gap, found by the verifier)
+  const present = new Set(out.rows.map((r) => r.record?.seq));
+  for (let i = 1; i < out.rows.length; i++) {
+    const expected = out.rows[i - 1]!.seq + 1;
+    if (out.rows[i]!.seq !== expected && present.has(expected)) out.rows[i]!.seq = expected;
+  }
   return out;
 }
 
