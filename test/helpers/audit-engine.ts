@@ -1,6 +1,6 @@
 // Test helper: the real store, crypto and audit engines on one SQLite database, without HTTP.
 import { EngineSet } from '../../node/src/core/engine.js';
-import { StoreEngine } from '../../node/src/store/index.js';
+import { StoreEngine, type DatabaseOptions } from '../../node/src/store/index.js';
 import { CryptoEngine } from '../../node/src/crypto/index.js';
 import { AuditEngine, type AuditConfig, type AuditInput } from '../../node/src/audit/index.js';
 
@@ -11,9 +11,10 @@ export interface EngineHarness {
   stop(): Promise<void>;
 }
 
-export async function startAuditEngine(sqlite = ':memory:', config: Partial<AuditConfig> = {}, nodeName = 'unit'): Promise<EngineHarness> {
+/** `db`: a SQLite path (default in-memory) or database options (PostgreSQL url + schema). */
+export async function startAuditEngine(db: string | DatabaseOptions = ':memory:', config: Partial<AuditConfig> = {}, nodeName = 'unit'): Promise<EngineHarness> {
   const clock = { now: Date.parse('2026-03-14T09:00:00Z') };
-  const store = new StoreEngine({ sqlite });
+  const store = new StoreEngine(typeof db === 'string' ? { sqlite: db } : db);
   const crypto = new CryptoEngine(store, () => clock.now);
   const audit = new AuditEngine(store, crypto, undefined, {
     clock: () => clock.now,

@@ -75,8 +75,6 @@ export const auditMigrations: Migrations = {
   },
 };
 
-// an arbitrary constant: the PostgreSQL advisory lock that serialises appends across node instances
-const PG_CHAIN_LOCK = 7513_0001;
 
 export class SqlAuditStore implements AuditStore {
   constructor(private readonly ref: DatabaseRef) {}
@@ -91,7 +89,8 @@ export class SqlAuditStore implements AuditStore {
       // IMMEDIATE takes the write lock before the head is read, so another process cannot append in between
       await sql.raw(dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn);
       try {
-        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${PG_CHAIN_LOCK})`.execute(conn);
+        // one lock per schema: node instances sharing this log queue up, other nodes' schemas in the same database do not
+        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.audit_records'))`.execute(conn);
         const row = await conn.selectFrom('audit_records').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
         const record = build(row ? { seq: Number(row.seq), hash: row.hash } : await headFromCheckpoints(conn));
         await conn.insertInto('audit_records').values(toRow(record)).execute();
