@@ -26,10 +26,13 @@ export interface OverviewEntry {
   traceId?: string;
 }
 
-/** Only events on the dossier itself; reads of the log are the log's own business. */
+/**
+ * Only events on the dossier itself: reads of the log are the log's own business, and a break-the-glass alert is
+ * already shown as the flag on the data event it accompanies.
+ */
 export function overviewEntries(records: AuditRecord[]): OverviewEntry[] {
   return records
-    .filter((r) => eventDefinition(r.event).patientData)
+    .filter((r) => eventDefinition(r.event).patientData && r.event !== 'security.emergency-access')
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.seq - b.seq)
     .map((r) => {
       const a = r.actor;

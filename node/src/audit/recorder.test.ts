@@ -129,6 +129,27 @@ describe('record', () => {
   });
 });
 
+describe('break-the-glass and timed checkpoints', () => {
+  it('records a separate security alert next to a break-the-glass data event', async () => {
+    h = await startAuditEngine();
+    const ctx = contextFromHeaders(undefined, 'btg-1');
+    const r = await runWithContext(ctx, () => h!.audit.recorder.record({ ...fhirSearchInput(), event: 'fhir.read', object: { type: 'MedicationRequest', id: 'mr-1' }, breakTheGlass: true, authorisation: { protocol: 'noodprocedure', purposeOfUse: 'ETREAT' } }));
+    const all = await h.audit.store.query({ requestId: 'btg-1' });
+    expect(all.map((x) => x.event)).toEqual(['fhir.read', 'security.emergency-access']);
+    expect(all[1]).toMatchObject({ seq: r.seq + 1, action: 'E', breakTheGlass: true, patient: { bsn: '999911120' }, actor: { userId: '900012345' }, authorisation: { purposeOfUse: 'ETREAT' } });
+    await h.audit.recorder.record(fhirSearchInput());
+    expect((await h.audit.store.query({ event: 'security.emergency-access' })).length).toBe(1);
+  });
+
+  it('signs a checkpoint after T seconds even when fewer than N records arrived', async () => {
+    h = await startAuditEngine(':memory:', { checkpointEveryRecords: 1000, checkpointEverySeconds: 1 });
+    await h.audit.recorder.record(fhirSearchInput());
+    const deadline = Date.now() + 5000;
+    while ((await h.audit.store.checkpoints()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((await h.audit.store.checkpoints()).map((c) => c.seq)).toEqual([1]);
+  });
+});
+
 describe('retention', () => {
   it('removes whole closed periods, keeps their checkpoints, records the purge, and the chain still verifies', async () => {
     h = await startAuditEngine(':memory:', { checkpointEveryRecords: 1000, retentionDays: 1826 });

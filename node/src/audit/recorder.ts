@@ -35,21 +35,32 @@ export class AuditRecorder {
    */
   async record(input: AuditInput): Promise<AuditRecord> {
     const draft = this.prepare(input);
+    // break-the-glass on a data event also raises its own security alert (N7513-10), stored before data may leave
+    const alert =
+      draft.breakTheGlass && draft.event !== 'security.emergency-access' && eventDefinition(draft.event).patientData
+        ? { ...draft, id: randomUUID(), event: 'security.emergency-access' as const, action: 'E' as const }
+        : undefined;
     return await this.serialised(async () => {
-      let stored: AuditRecord;
-      try {
-        stored = await this.store.append((head) => {
-          const body = { ...draft, seq: (head?.seq ?? 0) + 1, prevHash: head?.hash ?? GENESIS_HASH };
-          return { ...body, hash: recordHash(body) };
-        });
-      } catch (e) {
-        throw new AuditError('log_unavailable', 'the audit log cannot be written', { cause: e });
-      }
-      await this.opts.afterAppend?.(stored).catch(() => {
-        // a failed checkpoint does not undo a stored record; the next append or the timer retries it
-      });
+      const stored = await this.append(draft);
+      if (alert) await this.append(alert);
       return stored;
     });
+  }
+
+  private async append(draft: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>): Promise<AuditRecord> {
+    let stored: AuditRecord;
+    try {
+      stored = await this.store.append((head) => {
+        const body = { ...draft, seq: (head?.seq ?? 0) + 1, prevHash: head?.hash ?? GENESIS_HASH };
+        return { ...body, hash: recordHash(body) };
+      });
+    } catch (e) {
+      throw new AuditError('log_unavailable', 'the audit log cannot be written', { cause: e });
+    }
+    await this.opts.afterAppend?.(stored).catch(() => {
+      // a failed checkpoint does not undo a stored record; the next append or the timer retries it
+    });
+    return stored;
   }
 
   /** Runs `fn` in the append queue (used for checkpoints, so they sign a head no append is racing with). */
