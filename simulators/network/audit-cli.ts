@@ -9,6 +9,9 @@ import {
   AuditRecorder,
   SqlAuditStore,
   checkpointKidOf,
+  filterFromQuery,
+  iterateRecords,
+  ndjsonExportLines,
   overviewEntries,
   toAuditBundle,
   verifyChain,
@@ -133,25 +136,15 @@ export async function auditVerify(o: SourceOpts & { key?: string }, io: Io = std
   }
 }
 
+/** CLI filter options are parsed exactly like the API's query parameters (errors are usage errors, exit 2). */
 function filterOf(o: { patient?: string; user?: string; organisation?: string; event?: string; from?: string; to?: string }): AuditFilter {
-  const t = (v: string | undefined, n: string) => {
-    if (v === undefined) return undefined;
-    const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (!Number.isFinite(ms)) throw usage(`--${n} must be ISO 8601 or epoch ms`);
-    return ms;
-  };
-  return { patient: o.patient, user: o.user, organisation: o.organisation, event: o.event as AuditFilter['event'], from: t(o.from, 'from'), to: t(o.to, 'to') };
+  return filterFromQuery({ patient: o.patient, user: o.user, organisation: o.organisation, event: o.event, from: o.from, to: o.to });
 }
 
 async function allRecords(store: SqlAuditStore, filter: AuditFilter): Promise<AuditRecord[]> {
   const out: AuditRecord[] = [];
-  let after: number | undefined;
-  for (;;) {
-    const page = await store.query(filter, { limit: 1000, afterSeq: after });
-    out.push(...page);
-    if (page.length < 1000) return out;
-    after = page[page.length - 1]!.seq;
-  }
+  for await (const r of iterateRecords(store, filter)) out.push(r);
+  return out;
 }
 
 export async function auditExport(o: SourceOpts & { format: string; out?: string; patient?: string; user?: string; organisation?: string; event?: string; from?: string; to?: string }, io: Io = stdio): Promise<number> {
@@ -166,12 +159,11 @@ export async function auditExport(o: SourceOpts & { format: string; out?: string
   } else {
     const { db, store, recordRead } = await openDbLog(o.db!);
     try {
-      const records = await allRecords(store, filter);
-      if (o.format === 'fhir') text = JSON.stringify(toAuditBundle(records), null, 2) + '\n';
+      if (o.format === 'fhir') text = JSON.stringify(toAuditBundle(await allRecords(store, filter)), null, 2) + '\n';
       else {
-        const complete = Object.values(filter).every((v) => v === undefined);
-        const head = { kind: 'nuts-lsp-lab/audit-export', node: records[0]?.node, exportedAt: new Date().toISOString(), complete, filter, key: await keyFromDb(db, store) };
-        text = [head, ...(await store.checkpoints()).map((c) => ({ kind: 'checkpoint', ...c })), ...records.map((r) => ({ kind: 'record', record: r }))].map((l) => JSON.stringify(l)).join('\n') + '\n';
+        const node = (await store.query({}, { limit: 1 }))[0]?.node;
+        text = '';
+        for await (const line of ndjsonExportLines({ node, exportedAt: Date.now(), filter, key: await keyFromDb(db, store) }, await store.checkpoints(), iterateRecords(store, filter))) text += line;
       }
       await recordRead(`export as ${o.format} (CLI)`, filter);
     } finally {

@@ -9,7 +9,8 @@ import { checkpointKid, ensureCheckpointKey, signCheckpoint } from './checkpoint
 import { overviewEntries, type OverviewEntry } from './overview.js';
 import type { AuditFilter, AuditRecord } from './record.js';
 import { AuditRecorder } from './recorder.js';
-import { auditMigrations, SqlAuditStore, type AuditStore } from './store.js';
+import { auditMigrations, iterateRecords, SqlAuditStore, type AuditStore, type ChainHead } from './store.js';
+import { ndjsonExportLines } from './ndjson.js';
 
 export interface AuditConfig {
   /** keep records at least this long (NEN 7513 / Stcrt. 2019-38007: 5 years from writing) */
@@ -34,8 +35,6 @@ export interface AuditEngineOptions {
   /** storage override (tests, other backends); default the SQL store on the node database */
   auditStore?: AuditStore;
 }
-
-export const NDJSON_HEADER_KIND = 'nuts-lsp-lab/audit-export';
 
 export class AuditEngine implements Engine {
   readonly name = 'audit';
@@ -68,8 +67,9 @@ export class AuditEngine implements Engine {
           return undefined;
         }
       },
-      afterAppend: async (r) => {
-        if (r.seq - this.lastCheckpointSeq >= this.config.checkpointEveryRecords) await this.checkpointUnlocked();
+      afterAppend: async (records) => {
+        // sign exactly every N records, also when a group commit crossed a boundary in its middle
+        for (const r of records) if (r.seq - this.lastCheckpointSeq >= this.config.checkpointEveryRecords) await this.checkpointUnlocked(r);
       },
     });
   }
@@ -109,8 +109,8 @@ export class AuditEngine implements Engine {
     return this.recorder.serialised(() => this.checkpointUnlocked());
   }
 
-  private async checkpointUnlocked(): Promise<StoredCheckpoint | undefined> {
-    const head = await this.store.head();
+  private async checkpointUnlocked(at?: ChainHead): Promise<StoredCheckpoint | undefined> {
+    const head = at ?? (await this.store.head());
     if (!head || head.seq <= this.lastCheckpointSeq) return undefined;
     const cp = await signCheckpoint(this.crypto.service, this.kid, this.opts.nodeName, head, this.opts.clock());
     await this.store.addCheckpoint(cp);
@@ -147,25 +147,13 @@ export class AuditEngine implements Engine {
     return overviewEntries(all);
   }
 
-  /** Every record matching `filter`, in chain order, fetched page by page. */
-  async *iterate(filter: AuditFilter = {}, pageSize = 500): AsyncIterable<AuditRecord> {
-    let after: number | undefined;
-    for (;;) {
-      const page = await this.store.query(filter, { limit: pageSize, afterSeq: after });
-      yield* page;
-      if (page.length < pageSize) return;
-      after = page[page.length - 1]!.seq;
-    }
+  /** Every record matching `filter`, in chain order. */
+  iterate(filter: AuditFilter = {}): AsyncIterable<AuditRecord> {
+    return iterateRecords(this.store, filter);
   }
 
-  /**
-   * NDJSON export: a header line (node, key, whether it is complete), the checkpoints, then the records. Only an
-   * unfiltered export can be verified on its own.
-   */
+  /** NDJSON export (see ndjson.ts); only an unfiltered export verifies on its own. */
   async *exportNdjson(filter: AuditFilter = {}): AsyncIterable<string> {
-    const complete = Object.values(filter).every((v) => v === undefined);
-    yield JSON.stringify({ kind: NDJSON_HEADER_KIND, node: this.opts.nodeName, exportedAt: new Date(this.opts.clock()).toISOString(), complete, filter, key: this.key }) + '\n';
-    for (const cp of await this.store.checkpoints()) yield JSON.stringify({ kind: 'checkpoint', ...cp }) + '\n';
-    for await (const r of this.iterate(filter)) yield JSON.stringify({ kind: 'record', record: r }) + '\n';
+    yield* ndjsonExportLines({ node: this.opts.nodeName, exportedAt: this.opts.clock(), filter, key: this.key }, await this.store.checkpoints(), this.iterate(filter));
   }
 }

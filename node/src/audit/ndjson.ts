@@ -1,7 +1,19 @@
 // Reads an NDJSON export back (header, checkpoints, records) so it can be verified offline, with no node running.
 import { verifyChain, type CheckpointKey, type StoredCheckpoint, type StoredRow, type VerifyResult } from './chain.js';
-import { NDJSON_HEADER_KIND } from './module.js';
-import type { AuditRecord } from './record.js';
+import type { AuditFilter, AuditRecord } from './record.js';
+
+export const NDJSON_HEADER_KIND = 'nuts-lsp-lab/audit-export';
+
+/**
+ * The export format: a header line (node, key, whether it is complete), the checkpoints, then the records. Only an
+ * unfiltered export can be verified on its own.
+ */
+export async function* ndjsonExportLines(head: { node?: string; exportedAt: number; filter: AuditFilter; key?: CheckpointKey }, checkpoints: StoredCheckpoint[], records: AsyncIterable<AuditRecord>): AsyncIterable<string> {
+  const complete = Object.values(head.filter).every((v) => v === undefined);
+  yield JSON.stringify({ kind: NDJSON_HEADER_KIND, node: head.node, exportedAt: new Date(head.exportedAt).toISOString(), complete, filter: head.filter, key: head.key }) + '\n';
+  for (const cp of checkpoints) yield JSON.stringify({ kind: 'checkpoint', ...cp }) + '\n';
+  for await (const r of records) yield JSON.stringify({ kind: 'record', record: r }) + '\n';
+}
 
 export interface ParsedExport {
   node?: string;

@@ -13,15 +13,28 @@ export interface RecorderOptions {
   nodeName: string;
   /** this node's public base URL, once known (source of the record) */
   nodeUrl?: () => string | undefined;
-  /** called inside the append queue after each stored record (checkpoint trigger) */
-  afterAppend?: (record: AuditRecord) => Promise<void>;
+  /** called inside the append queue after each committed batch, in chain order (checkpoint trigger) */
+  afterAppend?: (records: AuditRecord[]) => Promise<void>;
 }
 
 const JWT_LIKE = /^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*$/;
 
+type Draft = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
+
+interface Pending {
+  drafts: Draft[];
+  resolve: (stored: AuditRecord[]) => void;
+  reject: (e: unknown) => void;
+}
+
+/** At most this many records share one commit (group commit under concurrent load). */
+const MAX_BATCH = 256;
+
 export class AuditRecorder {
   // one queue per node: appends and checkpoints run strictly one after another, so the chain never forks
   private tail: Promise<unknown> = Promise.resolve();
+  private pending: Pending[] = [];
+  private scheduled = false;
 
   constructor(
     private readonly store: AuditStore,
@@ -40,27 +53,55 @@ export class AuditRecorder {
       draft.breakTheGlass && draft.event !== 'security.emergency-access' && eventDefinition(draft.event).patientData
         ? { ...draft, id: randomUUID(), event: 'security.emergency-access' as const, action: 'E' as const }
         : undefined;
-    return await this.serialised(async () => {
-      const stored = await this.append(draft);
-      if (alert) await this.append(alert);
-      return stored;
+    const stored = await new Promise<AuditRecord[]>((resolve, reject) => {
+      this.pending.push({ drafts: alert ? [draft, alert] : [draft], resolve, reject });
+      this.schedule();
     });
+    return stored[0]!;
   }
 
-  private async append(draft: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>): Promise<AuditRecord> {
-    let stored: AuditRecord;
-    try {
-      stored = await this.store.append((head) => {
-        const body = { ...draft, seq: (head?.seq ?? 0) + 1, prevHash: head?.hash ?? GENESIS_HASH };
-        return { ...body, hash: recordHash(body) };
-      });
-    } catch (e) {
-      throw new AuditError('log_unavailable', 'the audit log cannot be written', { cause: e });
-    }
-    await this.opts.afterAppend?.(stored).catch(() => {
-      // a failed checkpoint does not undo a stored record; the next append or the timer retries it
+  /**
+   * Records waiting while a commit is in flight go into the next commit together: one transaction, one chain-head
+   * read. Each caller still resolves only after its own record is committed, and all of a failed batch are refused.
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    void this.serialised(async () => {
+      this.scheduled = false;
+      const batch: Pending[] = [];
+      let size = 0;
+      while (this.pending.length && (size === 0 || size + this.pending[0]!.drafts.length <= MAX_BATCH)) {
+        const p = this.pending.shift()!;
+        batch.push(p);
+        size += p.drafts.length;
+      }
+      if (this.pending.length) this.schedule();
+      let stored: AuditRecord[];
+      try {
+        stored = await this.store.append((head) => {
+          let prev = { seq: head?.seq ?? 0, hash: head?.hash ?? GENESIS_HASH };
+          return batch.flatMap((p) => p.drafts).map((draft) => {
+            const body = { ...draft, seq: prev.seq + 1, prevHash: prev.hash };
+            const rec = { ...body, hash: recordHash(body) };
+            prev = rec;
+            return rec;
+          });
+        });
+      } catch (e) {
+        const err = new AuditError('log_unavailable', 'the audit log cannot be written', { cause: e });
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      // a checkpoint that falls due is signed before the callers resume; a failed one does not undo stored
+      // records (the next append or the timer retries it)
+      await this.opts.afterAppend?.(stored).catch(() => {});
+      let i = 0;
+      for (const p of batch) {
+        p.resolve(stored.slice(i, i + p.drafts.length));
+        i += p.drafts.length;
+      }
     });
-    return stored;
   }
 
   /** Runs `fn` in the append queue (used for checkpoints, so they sign a head no append is racing with). */

@@ -11,8 +11,8 @@ export interface ChainHead {
 }
 
 export interface AuditStore {
-  /** Appends the record `build` makes from the current head, atomically: the chain can never fork. */
-  append(build: (head: ChainHead | undefined) => AuditRecord): Promise<AuditRecord>;
+  /** Appends the records `build` chains onto the current head, in one transaction: the chain can never fork. */
+  append(build: (head: ChainHead | undefined) => AuditRecord[]): Promise<AuditRecord[]>;
   head(): Promise<ChainHead | undefined>;
   query(filter: AuditFilter, page?: { limit?: number; afterSeq?: number }): Promise<AuditRecord[]>;
   get(id: string): Promise<AuditRecord | undefined>;
@@ -83,7 +83,7 @@ export class SqlAuditStore implements AuditStore {
     return this.ref.db.db as Kysely<AuditTables>;
   }
 
-  async append(build: (head: ChainHead | undefined) => AuditRecord): Promise<AuditRecord> {
+  async append(build: (head: ChainHead | undefined) => AuditRecord[]): Promise<AuditRecord[]> {
     const dialect = this.ref.db.dialect;
     return await this.db.connection().execute(async (conn) => {
       // IMMEDIATE takes the write lock before the head is read, so another process cannot append in between
@@ -92,10 +92,11 @@ export class SqlAuditStore implements AuditStore {
         // one lock per schema: node instances sharing this log queue up, other nodes' schemas in the same database do not
         if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.audit_records'))`.execute(conn);
         const row = await conn.selectFrom('audit_records').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-        const record = build(row ? { seq: Number(row.seq), hash: row.hash } : await headFromCheckpoints(conn));
-        await conn.insertInto('audit_records').values(toRow(record)).execute();
+        const records = build(row ? { seq: Number(row.seq), hash: row.hash } : await headFromCheckpoints(conn));
+        // chunks keep a multi-row INSERT under SQLite's bound-parameter limit
+        for (let i = 0; i < records.length; i += 64) await conn.insertInto('audit_records').values(records.slice(i, i + 64).map(toRow)).execute();
         await sql.raw('COMMIT').execute(conn);
-        return record;
+        return records;
       } catch (e) {
         await sql.raw('ROLLBACK').execute(conn).catch(() => {});
         throw e;
@@ -172,6 +173,17 @@ export class SqlAuditStore implements AuditStore {
   async deleteThrough(seq: number): Promise<number> {
     const res = await this.db.deleteFrom('audit_records').where('seq', '<=', seq).executeTakeFirst();
     return Number(res.numDeletedRows);
+  }
+}
+
+/** Every record matching `filter`, in chain order, fetched page by page. */
+export async function* iterateRecords(store: AuditStore, filter: AuditFilter = {}, pageSize = 500): AsyncIterable<AuditRecord> {
+  let after: number | undefined;
+  for (;;) {
+    const page = await store.query(filter, { limit: pageSize, afterSeq: after });
+    yield* page;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1]!.seq;
   }
 }
 
