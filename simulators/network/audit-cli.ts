@@ -1,5 +1,5 @@
 // `nuts-lsp-lab audit verify|export|overview`: works against a node's internal URL, a SQLite file, or an NDJSON export.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { NodeError } from '../../node/src/core/errors.js';
@@ -56,6 +56,8 @@ async function http(url: string, init?: RequestInit): Promise<Response> {
 
 /** Opens a node's SQLite file directly; reads through it are recorded in that log as direct file access. */
 async function openDbLog(file: string): Promise<{ db: Database; store: SqlAuditStore; recordRead: (description: string, filter?: AuditFilter) => Promise<void> }> {
+  // opening a missing file would create an empty database
+  if (!existsSync(file)) throw usage(`no such database file: ${file}`);
   const db = await openDatabase({ sqlite: file });
   const ref = { db };
   const store = new SqlAuditStore(ref);

@@ -1,5 +1,6 @@
 // Internal audit API (/internal/audit/v1): record, query, patient overview, export, verify, checkpoints, key.
 // Every read of the log is itself recorded (audit.read / audit.export) before the answer is sent.
+import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
 import { jsonBody } from '../../core/http.js';
 import { invalidInput, NodeError } from '../../core/errors.js';
@@ -131,7 +132,7 @@ export function auditRouter(engine: AuditEngine): Router {
       return;
     }
     res.type('application/x-ndjson');
-    for await (const line of engine.exportNdjson(filter)) res.write(line);
+    for await (const line of engine.exportNdjson(filter)) if (!res.write(line)) await once(res, 'drain');
     res.end();
   });
 
