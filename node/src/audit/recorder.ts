@@ -106,7 +106,7 @@ export class AuditRecorder {
 
   /** Runs `fn` in the append queue (used for checkpoints, so they sign a head no append is racing with). */
   serialised<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn);
+    const run = this.tail.then(() => fn());
     this.tail = run.catch(() => undefined);
     return run;
   }
