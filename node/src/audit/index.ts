@@ -12,3 +12,4 @@ export { overviewEntries, type OverviewEntry } from './overview.js';
 export { parseNdjsonExport, verifyNdjsonExport, ndjsonExportLines, NDJSON_HEADER_KIND } from './ndjson.js';
 export { checkpointKid, checkpointKidOf } from './checkpoint.js';
 export { auditRouter, filterFromQuery } from './api/router.js';
+export { fhirAuditHook, fhirAccessToAuditInputs, type FhirAccessEvent, type FhirHookOptions } from './fhir-hook.js';
