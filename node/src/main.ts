@@ -13,6 +13,8 @@ import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
 import { VcrEngine } from './vcr/index.js';
 import { FhirEngine, fhirRouter, type FhirEngineOptions, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
+import { AuditEngine, auditRouter, fhirAuditHook, type AuditActor } from './audit/index.js';
+import { currentContext } from './core/context.js';
 
 export const VERSION = '0.1.0';
 
@@ -53,7 +55,7 @@ class HttpEngine implements Engine {
     private readonly engines: () => EngineSet,
   ) {
     this.publicApp = createApp(logger);
-    this.internalApp = createApp(logger);
+    this.internalApp = createApp(logger, 'internal');
   }
 
   mountPublic(prefix: string, router: Router, dialect: ErrorDialect): void {
@@ -97,6 +99,7 @@ export interface LabNode {
   readonly crypto: CryptoEngine;
   readonly vdr: VdrEngine;
   readonly vcr: VcrEngine;
+  readonly audit: AuditEngine;
   readonly http: HttpEngine;
   readonly fhir: FhirEngine;
   /** public base URL (did:web host, OAuth issuer base) */
@@ -105,6 +108,25 @@ export interface LabNode {
   readonly internalUrl: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * Who acts on the internal API (the organisation's own systems): the person named in X-User-Id / X-User-Name /
+ * X-User-Role when the calling system passes them, else the node's operator, on behalf of the configured organisation.
+ * Without organization.ura no patient data can be written or read internally, because no record could name it.
+ */
+function internalActor(config: NodeConfig): AuditActor | undefined {
+  const ctx = currentContext();
+  const user = ctx?.actor?.type === 'user' ? ctx.actor : undefined;
+  const ura = config.organization.ura;
+  return {
+    userId: user?.id ?? `${config.name}:internal-api`,
+    kind: user ? 'person' : 'process',
+    ...(user?.name ? { userName: String(user.name) } : {}),
+    role: user?.role ? { code: String(user.role), system: 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' } : { code: 'system', system: 'urn:nuts-lsp-lab:actor' },
+    ...(ura ? { organisation: { ura, ...(config.organization.name ? { name: config.organization.name } : {}) } } : {}),
+    ...(user ? {} : { responsible: { id: `${config.name}:operator`, name: `operator of node ${config.name}` } }),
+  };
 }
 
 export function sqlitePathFor(config: NodeConfig): string {
@@ -138,19 +160,21 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     },
   });
 
+  const audit = new AuditEngine(store, crypto, vdr, { clock, nodeName: config.name, config: config.audit, baseUrl, keyType: config.crypto.keyType });
   const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl });
-  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, verifier: deps.fhirTokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit, backend: deps.fhirBackend, version: VERSION });
+  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, verifier: deps.fhirTokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit ?? fhirAuditHook(audit.recorder, { internalActor: () => internalActor(config), authorisationProtocol: 'nuts-rfc021' }), backend: deps.fhirBackend, version: VERSION });
 
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');
   http.mountInternal('/internal/vdr', vdrInternalRouter(vdr.subjects, vdr.resolver), 'problem');
+  http.mountInternal('/internal/audit', auditRouter(audit), 'problem');
   http.mountPublic('/', vdrPublicRouter(vdr.subjects), 'problem');
   http.mountInternal('/internal/vcr', vcr.internalRouter(), 'problem');
   http.mountPublic('/statuslist', vcr.publicRouter(), 'problem');
   http.mountInternal('/internal/fhir', fhirRouter(fhir.service, 'internal', baseUrl), 'fhir');
   http.mountPublic('/fhir', fhirRouter(fhir.service, 'public', baseUrl), 'fhir');
 
-  engines = new EngineSet([store, crypto, vdr, vcr, fhir, http]);
+  engines = new EngineSet([store, crypto, vdr, audit, vcr, fhir, http]);
 
   return {
     config,
@@ -160,6 +184,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     crypto,
     vdr,
     vcr,
+    audit,
     http,
     fhir,
     get url() {

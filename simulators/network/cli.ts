@@ -3,12 +3,15 @@ import { Command } from 'commander';
 import { createNode } from '../../node/src/main.js';
 import { loadConfig } from '../../node/src/core/config.js';
 import { startNetwork, summary } from './network.js';
+import { addAuditCommands } from './audit-cli.js';
 
 export function buildCli(): Command {
   const program = new Command('nuts-lsp-lab')
     .description('Reference Nuts node and mock LSP for MP9 medication exchange')
     .version('0.1.0')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // usage errors throw instead of exiting, so they map to exit code 2 below
+    .exitOverride();
 
   program
     .command('up')
@@ -36,6 +39,7 @@ export function buildCli(): Command {
       await waitForSignal();
       await node.stop();
     });
+  addAuditCommands(program);
   return program;
 }
 
@@ -49,7 +53,8 @@ function waitForSignal(): Promise<void> {
 if (import.meta.url === `file://${process.argv[1]}` || process.env.NLL_CLI_MAIN === '1') {
   buildCli()
     .parseAsync(process.argv)
-    .catch((e: Error) => {
+    .catch((e: Error & { code?: string; exitCode?: number }) => {
+      if (e.name === 'CommanderError') process.exit(e.exitCode === 0 ? 0 : 2); // commander already printed it
       process.stderr.write(`nuts-lsp-lab: ${e.message}\n`);
       process.exit(e.name === 'NodeError' ? 2 : 1);
     });

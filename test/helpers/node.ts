@@ -2,11 +2,13 @@
 import { createNode, type LabNode, type NodeDeps } from '../../node/src/main.js';
 import { loadConfig, type NodeConfigInput } from '../../node/src/core/config.js';
 
-export async function startTestNode(name = 'test', overrides: NodeConfigInput = {}, deps: NodeDeps = {}): Promise<LabNode> {
+/** `setup` runs before the node starts, e.g. to mount a test-only router. */
+export async function startTestNode(name = 'test', overrides: NodeConfigInput = {}, deps: NodeDeps = {}, setup?: (node: LabNode) => void): Promise<LabNode> {
   const config = loadConfig({
     env: {},
     overrides: {
       name,
+      organization: { ura: '90009999', name: `Test organisation ${name}` },
       http: { public: { address: '127.0.0.1', port: 0 }, internal: { address: '127.0.0.1', port: 0 } },
       database: { sqlite: ':memory:' },
       log: { level: (process.env.NLL_TEST_LOG as 'info' | undefined) ?? 'silent' },
@@ -14,6 +16,7 @@ export async function startTestNode(name = 'test', overrides: NodeConfigInput = 
     },
   });
   const node = createNode(config, deps);
+  setup?.(node);
   await node.start();
   return node;
 }

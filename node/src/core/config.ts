@@ -17,6 +17,8 @@ export const ConfigSchema = z
     url: z.url().optional(),
     /** directory for state; the node keeps its files under <datadir>/<name>/ */
     datadir: z.string().default('.data'),
+    /** the care organisation this node serves; its URA names the organisation in audit records of the internal API */
+    organization: z.strictObject({ ura: z.string().regex(/^\d{8}$/, 'URA is 8 digits').optional(), name: z.string().optional() }).prefault({}),
     http: z
       .strictObject({
         public: z.strictObject({ address: z.string().default('0.0.0.0'), port: port.default(8080) }).prefault({}),
@@ -45,6 +47,15 @@ export const ConfigSchema = z
         fetchTimeoutMs: z.coerce.number().int().min(1).default(5000),
       })
       .prefault({}),
+    audit: z
+      .strictObject({
+        /** NEN 7513 retention: at least 5 years from writing */
+        retentionDays: z.coerce.number().int().min(1).default(1826),
+        checkpointEveryRecords: z.coerce.number().int().min(1).default(100),
+        checkpointEverySeconds: z.coerce.number().int().min(0).default(60),
+        retentionCheckSeconds: z.coerce.number().int().min(0).default(86400),
+      })
+      .prefault({}),
     /** FHIR resource server: `upstream` forwards authorised requests to an existing FHIR server instead of the embedded store */
     fhir: z.strictObject({ upstream: z.url().optional() }).prefault({}),
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
@@ -67,7 +78,7 @@ function configKeys(): string[] {
     }
   };
   walk(ConfigSchema.parse({}) as unknown as Record<string, unknown>, '');
-  return [...keys, 'url', 'database.url', 'database.schema', 'database.sqlite', 'vdr.staticDir', 'fhir.upstream'];
+  return [...keys, 'organization.ura', 'organization.name', 'url', 'database.url', 'database.schema', 'database.sqlite', 'vdr.staticDir', 'fhir.upstream'];
 }
 
 /** `http.public.port` -> `NLL_HTTP_PUBLIC_PORT`; `vdr.cacheTtlSeconds` -> `NLL_VDR_CACHE_TTL_SECONDS` */

@@ -2,7 +2,7 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { contextFromHeaders, formatTraceparent, runWithContext } from './context.js';
+import { contextFromHeaders, currentContext, formatTraceparent, runWithContext } from './context.js';
 import type { EngineSet } from './engine.js';
 import { errorHandler, unknownRoute, type ErrorDialect } from './errors.js';
 import type { Logger } from './logger.js';
@@ -17,12 +17,21 @@ export const requestContext: RequestHandler = (req, res, next) => {
   runWithContext(ctx, () => next());
 };
 
-export function createApp(logger: Logger): Express {
+/** On the internal port the organisation's own system may say which person acts (X-User-Id/-Name/-Role). */
+export const internalUser: RequestHandler = (req, _res, next) => {
+  const id = req.header('x-user-id');
+  const ctx = currentContext();
+  if (ctx && id && /^[\w.:@-]{1,128}$/.test(id)) ctx.actor = { type: 'user', id, name: req.header('x-user-name')?.slice(0, 200), role: req.header('x-user-role')?.slice(0, 64) };
+  next();
+};
+
+export function createApp(logger: Logger, kind: 'public' | 'internal' = 'public'): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'extended');
   app.use(requestContext);
+  if (kind === 'internal') app.use(internalUser);
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {

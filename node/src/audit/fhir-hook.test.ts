@@ -1,0 +1,45 @@
+// The FHIR server's audit port → NEN 7513 records: one per patient, token claims as actor, failures with outcome.
+import { afterEach, describe, expect, it } from 'vitest';
+import { fhirSearchInput, startAuditEngine, type EngineHarness } from '../../../test/helpers/audit-engine.js';
+import { fhirAccessToAuditInputs, fhirAuditHook, type FhirAccessEvent } from './fhir-hook.js';
+
+let h: EngineHarness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+const claims = { active: true, scope: 'medicatieoverdracht', client_id: 'ecd-y', organization_ura: '90000123', organization_name: 'Zorggroep Y', employee_identifier: '900012345', employee_name: 'X. Voorbeeld', employee_role_code: '01.015', jti: 'jti-1' };
+const opts = { internalActor: () => fhirSearchInput().actor, authorisationProtocol: 'https://example.org/autorisatieprotocol/v1' };
+
+describe('FHIR audit port', () => {
+  it('stores one record per patient of a search, with the token claims as actor and purpose', async () => {
+    h = await startAuditEngine();
+    const hook = fhirAuditHook(h.audit.recorder, opts);
+    const ev: FhirAccessEvent = { interaction: 'search', surface: 'public', resourceType: 'MedicationRequest', patient: { bsn: ['999911120', '999922233'] }, query: 'patient.identifier=x', outcome: { status: 200 }, actor: { type: 'user', claims }, requestId: 'r-9', traceId: '0af7651916cd43dd8448eb211c80319c' };
+    await hook.record(ev);
+    const recs = await h.audit.store.query({ requestId: 'r-9' });
+    expect(recs.map((r) => r.patient?.bsn).sort()).toEqual(['999911120', '999922233']);
+    expect(recs[0]).toMatchObject({
+      event: 'fhir.search',
+      action: 'E',
+      actor: { userId: '900012345', userName: 'X. Voorbeeld', role: { code: '01.015' }, organisation: { ura: '90000123', name: 'Zorggroep Y' }, clientId: 'ecd-y' },
+      authorisation: { scope: 'medicatieoverdracht', protocol: opts.authorisationProtocol, tokenId: 'jti-1' },
+      object: { type: 'MedicationRequest', query: 'patient.identifier=x' },
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      outcome: { code: '0', httpStatus: 200 },
+    });
+  });
+
+  it('records refused attempts (anonymous 401, 403) and skips the capability statement', () => {
+    const anon = fhirAccessToAuditInputs({ interaction: 'read', surface: 'public', resourceType: 'MedicationRequest', id: 'mr-1', outcome: { status: 401, summary: 'login: no token' }, actor: { type: 'anonymous' } }, opts);
+    expect(anon).toEqual([expect.objectContaining({ event: 'fhir.read', actor: undefined, outcome: { code: '4', description: 'login: no token', httpStatus: 401 } })]);
+    expect(fhirAccessToAuditInputs({ interaction: 'capabilities', surface: 'public', outcome: { status: 200 }, actor: { type: 'anonymous' } }, opts)).toEqual([]);
+  });
+
+  it('rejects, so the FHIR server answers 503, when a successful interaction lacks its actor', async () => {
+    h = await startAuditEngine();
+    const hook = fhirAuditHook(h.audit.recorder, { internalActor: () => undefined });
+    await expect(hook.record({ interaction: 'read', surface: 'internal', resourceType: 'MedicationRequest', id: 'mr-1', patient: { bsn: ['999911120'] }, outcome: { status: 200 }, actor: { type: 'system', id: 'internal-api' } })).rejects.toMatchObject({ reason: 'missing_actor' });
+  });
+});

@@ -1,0 +1,260 @@
+// `nuts-lsp-lab audit verify|export|overview`: works against a node's internal URL, a SQLite file, or an NDJSON export.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { NodeError } from '../../node/src/core/errors.js';
+import { openDatabase, type Database } from '../../node/src/store/index.js';
+import { SqlKeyStore } from '../../node/src/crypto/index.js';
+import {
+  AuditRecorder,
+  SqlAuditStore,
+  checkpointKidOf,
+  filterFromQuery,
+  iterateRecords,
+  ndjsonExportLines,
+  overviewEntries,
+  toAuditBundle,
+  verifyChain,
+  verifyNdjsonExport,
+  type AuditFilter,
+  type AuditRecord,
+  type CheckpointKey,
+  type OverviewEntry,
+  type VerifyResult,
+} from '../../node/src/audit/index.js';
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+interface SourceOpts {
+  node?: string;
+  db?: string;
+  file?: string;
+}
+
+const usage = (msg: string) => new NodeError('invalid_input', msg);
+
+function oneSource(o: SourceOpts, allowed: Array<keyof SourceOpts>): keyof SourceOpts {
+  const given = allowed.filter((k) => o[k] !== undefined);
+  if (given.length !== 1) throw usage(`give exactly one of ${allowed.map((k) => `--${k}`).join(', ')}`);
+  return given[0]!;
+}
+
+async function http(url: string, init?: RequestInit): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, headers: { 'x-user-id': `cli:${userInfo().username}`, ...(init?.headers ?? {}) } });
+  } catch (e) {
+    throw usage(`cannot reach ${url}: ${(e as Error).message}`);
+  }
+  if (!res.ok) throw usage(`${url} answered ${res.status}: ${await res.text()}`);
+  return res;
+}
+
+/** Opens a node's SQLite file directly; reads through it are recorded in that log as direct file access. */
+async function openDbLog(file: string): Promise<{ db: Database; store: SqlAuditStore; recordRead: (description: string, filter?: AuditFilter) => Promise<void> }> {
+  // opening a missing file would create an empty database
+  if (!existsSync(file)) throw usage(`no such database file: ${file}`);
+  const db = await openDatabase({ sqlite: file });
+  const ref = { db };
+  const store = new SqlAuditStore(ref);
+  try {
+    await store.head();
+  } catch (e) {
+    await db.close();
+    throw usage(`${file} holds no audit log (${(e as Error).message})`);
+  }
+  const recordRead = async (description: string, filter: AuditFilter = {}) => {
+    const last = (await store.query({}, { limit: 1, afterSeq: Math.max(0, ((await store.head())?.seq ?? 1) - 1) }))[0];
+    const recorder = new AuditRecorder(store, { clock: Date.now, nodeName: last?.node ?? 'unknown' });
+    await recorder.record({
+      event: 'audit.read',
+      actor: { userId: `os:${userInfo().username}`, kind: 'person' },
+      source: { system: 'nuts-lsp-lab cli (direct database access)' },
+      patient: filter.patient ? { bsn: filter.patient } : undefined,
+      object: { type: 'AuditLog', description },
+    });
+  };
+  return { db, store, recordRead };
+}
+
+async function keyFromDb(db: Database, store: SqlAuditStore): Promise<CheckpointKey | undefined> {
+  const cps = await store.checkpoints();
+  const kid = cps.length ? checkpointKidOf(cps[0]!) : undefined;
+  if (!kid) return undefined;
+  const k = await new SqlKeyStore({ db }).get(kid);
+  return k && { kid: k.kid, alg: k.alg, publicJwk: k.publicJwk };
+}
+
+function report(result: VerifyResult & { complete?: boolean }, io: Io): number {
+  if (result.ok) {
+    io.out(`audit chain holds: ${result.records} records, ${result.checkpoints} signed checkpoints${result.lastCheckpointSeq ? `, signed through seq ${result.lastCheckpointSeq}` : ''}\n`);
+    return 0;
+  }
+  const b = result.firstBroken!;
+  io.out(`audit chain BROKEN at seq ${b.seq}${b.id ? ` (record ${b.id})` : ''}: ${b.reason}: ${b.message}\n`);
+  return 1;
+}
+
+export async function auditVerify(o: SourceOpts & { key?: string }, io: Io = stdio): Promise<number> {
+  const src = oneSource(o, ['node', 'db', 'file']);
+  let key: CheckpointKey | undefined;
+  if (o.key) {
+    try {
+      key = JSON.parse(readFileSync(o.key, 'utf8')) as CheckpointKey;
+    } catch (e) {
+      throw usage(`cannot read key file ${o.key}: ${(e as Error).message}`);
+    }
+  }
+  if (src === 'file') {
+    let text: string;
+    try {
+      text = readFileSync(o.file!, 'utf8');
+    } catch (e) {
+      throw usage(`cannot read ${o.file}: ${(e as Error).message}`);
+    }
+    const result = await verifyNdjsonExport(text, key);
+    if (!result.complete) throw usage(`${o.file} is a filtered export: only a complete export can be verified`);
+    return report(result, io);
+  }
+  if (src === 'node') {
+    // verify here, not on the node: fetch the complete export and the key it publishes
+    const base = o.node!.replace(/\/+$/, '');
+    key ??= (await (await http(`${base}/internal/audit/v1/key`)).json()) as CheckpointKey;
+    const text = await (await http(`${base}/internal/audit/v1/export?format=ndjson`)).text();
+    return report(await verifyNdjsonExport(text, key), io);
+  }
+  const { db, store, recordRead } = await openDbLog(o.db!);
+  try {
+    const result = await verifyChain(store.rows(), await store.checkpoints(), key ?? (await keyFromDb(db, store)));
+    const code = report(result, io);
+    await recordRead('chain verification (CLI)');
+    return code;
+  } finally {
+    await db.close();
+  }
+}
+
+/** CLI filter options are parsed exactly like the API's query parameters (errors are usage errors, exit 2). */
+function filterOf(o: { patient?: string; user?: string; organisation?: string; event?: string; from?: string; to?: string }): AuditFilter {
+  return filterFromQuery({ patient: o.patient, user: o.user, organisation: o.organisation, event: o.event, from: o.from, to: o.to });
+}
+
+async function allRecords(store: SqlAuditStore, filter: AuditFilter): Promise<AuditRecord[]> {
+  const out: AuditRecord[] = [];
+  for await (const r of iterateRecords(store, filter)) out.push(r);
+  return out;
+}
+
+export async function auditExport(o: SourceOpts & { format: string; out?: string; patient?: string; user?: string; organisation?: string; event?: string; from?: string; to?: string }, io: Io = stdio): Promise<number> {
+  const src = oneSource(o, ['node', 'db']);
+  if (o.format !== 'ndjson' && o.format !== 'fhir') throw usage(`--format must be ndjson or fhir`);
+  const filter = filterOf(o);
+  let text: string;
+  if (src === 'node') {
+    const qs = new URLSearchParams({ format: o.format });
+    for (const [k, v] of Object.entries({ patient: o.patient, user: o.user, organisation: o.organisation, event: o.event, from: o.from, to: o.to })) if (v) qs.set(k, v);
+    text = await (await http(`${o.node!.replace(/\/+$/, '')}/internal/audit/v1/export?${qs}`)).text();
+  } else {
+    const { db, store, recordRead } = await openDbLog(o.db!);
+    try {
+      if (o.format === 'fhir') text = JSON.stringify(toAuditBundle(await allRecords(store, filter)), null, 2) + '\n';
+      else {
+        const node = (await store.query({}, { limit: 1 }))[0]?.node;
+        text = '';
+        for await (const line of ndjsonExportLines({ node, exportedAt: Date.now(), filter, key: await keyFromDb(db, store) }, await store.checkpoints(), iterateRecords(store, filter))) text += line;
+      }
+      await recordRead(`export as ${o.format} (CLI)`, filter);
+    } finally {
+      await db.close();
+    }
+  }
+  if (o.out) writeFileSync(o.out, text);
+  else io.out(text);
+  return 0;
+}
+
+export function formatOverview(bsn: string, entries: OverviewEntry[]): string {
+  if (!entries.length) return `no recorded access to the data of BSN ${bsn}\n`;
+  const lines = entries.map((e) =>
+    [
+      e.when,
+      e.organisation ? `${e.organisation.name ?? 'URA'} (${e.organisation.ura})` : 'unknown organisation',
+      e.role ? (e.role.display ?? e.role.code) : 'role unknown',
+      e.responsible ? (e.responsible.name ?? e.responsible.id) : '-',
+      e.actionText,
+      e.data ? `${e.data.type}${e.data.id ? `/${e.data.id}` : ''}${e.data.query ? `?${e.data.query}` : ''}` : '-',
+      e.authorisation?.protocol ?? e.authorisation?.scope ?? '-',
+      e.consentProfile ?? '-',
+      e.breakTheGlass ? 'BREAK-THE-GLASS' : '',
+      e.outcome,
+    ].join(' | '),
+  );
+  return `access to the data of BSN ${bsn} (when | organisation | role | responsible | action | data | authorisation | consent | emergency | outcome)\n${lines.join('\n')}\n`;
+}
+
+export async function auditOverview(bsn: string, o: SourceOpts & { from?: string; to?: string; json?: boolean }, io: Io = stdio): Promise<number> {
+  if (!/^\d{9}$/.test(bsn)) throw usage('bsn must be 9 digits');
+  const src = oneSource(o, ['node', 'db']);
+  let entries: OverviewEntry[];
+  if (src === 'node') {
+    const qs = new URLSearchParams();
+    if (o.from) qs.set('from', o.from);
+    if (o.to) qs.set('to', o.to);
+    entries = ((await (await http(`${o.node!.replace(/\/+$/, '')}/internal/audit/v1/patients/${bsn}/overview?${qs}`)).json()) as { entries: OverviewEntry[] }).entries;
+  } else {
+    const { db, store, recordRead } = await openDbLog(o.db!);
+    try {
+      const filter = { ...filterOf({ from: o.from, to: o.to }), patient: bsn };
+      entries = overviewEntries(await allRecords(store, filter));
+      await recordRead('patient access overview (CLI)', filter);
+    } finally {
+      await db.close();
+    }
+  }
+  io.out(o.json ? JSON.stringify(entries, null, 2) + '\n' : formatOverview(bsn, entries));
+  return 0;
+}
+
+/** Adds `audit verify|export|overview`; exit code 0 holds, 1 broken, 2 usage (NodeError invalid_input). */
+export function addAuditCommands(program: Command): void {
+  const audit = program.command('audit').description('NEN 7513 access log: verify the chain, export, patient overview');
+  const setExit = (code: number) => {
+    process.exitCode = code;
+  };
+  audit
+    .command('verify')
+    .description('check the hash chain and signed checkpoints; names the first broken record (exit 0 holds, 1 broken, 2 usage)')
+    .option('--node <url>', "a node's internal base URL, e.g. http://127.0.0.1:8081")
+    .option('--db <file>', "a node's SQLite file, e.g. .data/vvt/node.db")
+    .option('--file <ndjson>', 'a complete NDJSON export')
+    .option('--key <jwk.json>', 'the published checkpoint key to trust (default: the one in the export / database)')
+    .action(async (opts) => setExit(await auditVerify(opts)));
+  audit
+    .command('export')
+    .description('export records as NDJSON (verifiable) or as a FHIR Bundle of AuditEvents')
+    .option('--node <url>', "a node's internal base URL")
+    .option('--db <file>', "a node's SQLite file")
+    .option('--format <format>', 'ndjson or fhir', 'ndjson')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--patient <bsn>')
+    .option('--user <id>')
+    .option('--organisation <ura>')
+    .option('--event <code>')
+    .option('--from <time>')
+    .option('--to <time>')
+    .action(async (opts) => setExit(await auditExport(opts)));
+  audit
+    .command('overview')
+    .description('chronological overview of who accessed the data of one patient')
+    .argument('<bsn>', 'the patient BSN')
+    .option('--node <url>', "a node's internal base URL")
+    .option('--db <file>', "a node's SQLite file")
+    .option('--from <time>')
+    .option('--to <time>')
+    .option('--json', 'print JSON')
+    .action(async (bsn: string, opts) => setExit(await auditOverview(bsn, opts)));
+}
