@@ -17,11 +17,11 @@ export const requestContext: RequestHandler = (req, res, next) => {
   runWithContext(ctx, () => next());
 };
 
-/** On the internal port the organisation's own system may say which person acts (X-User-Id/-Name/-Role). */
+/** On the internal port the organisation's own system may say which person acts (X-User-Id/-Name/-Role, X-Organisation-Ura). */
 export const internalUser: RequestHandler = (req, _res, next) => {
   const id = req.header('x-user-id');
   const ctx = currentContext();
-  if (ctx && id && /^[\w.:@-]{1,128}$/.test(id)) ctx.actor = { type: 'user', id, name: req.header('x-user-name')?.slice(0, 200), role: req.header('x-user-role')?.slice(0, 64) };
+  if (ctx && id && /^[\w.:@-]{1,128}$/.test(id)) ctx.actor = { type: 'user', id, name: req.header('x-user-name')?.slice(0, 200), role: req.header('x-user-role')?.slice(0, 64), ura: req.header('x-organisation-ura')?.slice(0, 12) };
   next();
 };
 

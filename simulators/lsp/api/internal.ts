@@ -1,0 +1,86 @@
+// Internal API of the mock LSP (/internal/lsp/v1): scenarios, source control, Mitz consent, reference index view.
+import { Router } from 'express';
+import { z } from 'zod';
+import { jsonBody } from '../../../node/src/core/http.js';
+import { parseBody } from '../../../node/src/core/validation.js';
+import { notFound, invalidInput } from '../../../node/src/core/errors.js';
+import type { MitzConsent } from '../mitz.js';
+import type { ReferenceIndex } from '../reference-index.js';
+import type { ScenarioControl } from '../scenarios.js';
+import type { AddressBookEntry, SimulatedSource } from '../sources.js';
+import { assertValidBsn } from '../bsn.js';
+
+const ConsentKey = z.object({ bsn: z.string(), holderCategory: z.string(), dataCategory: z.string(), consulterCategory: z.string() });
+const ConsentBody = ConsentKey.extend({ choice: z.enum(['ja', 'nee']) });
+const SourcePatch = z.object({ available: z.boolean().optional(), latencyMs: z.number().int().min(0).max(60_000).optional() });
+
+export interface LspApiDeps {
+  scenarios: ScenarioControl;
+  sources: () => SimulatedSource[];
+  mitz: MitzConsent;
+  index: ReferenceIndex;
+  addressBook: () => AddressBookEntry[];
+}
+
+const sourceView = (s: SimulatedSource) => ({
+  id: s.config.id,
+  name: s.config.name,
+  ura: s.config.ura,
+  organizationType: s.config.organizationType,
+  appId: s.config.appId,
+  fhirBase: s.fhirBase,
+  available: s.state.available,
+  latencyMs: s.state.latencyMs,
+});
+
+export function lspInternalRouter(d: LspApiDeps): Router {
+  const r = Router();
+  r.use(jsonBody());
+
+  r.get('/v1/scenarios', (_req, res) => void res.json(d.scenarios.list()));
+  r.post('/v1/scenarios/:name', async (req, res) => void res.json(await d.scenarios.apply(req.params.name as string)));
+
+  r.get('/v1/sources', (_req, res) => void res.json(d.sources().map(sourceView)));
+  r.patch('/v1/sources/:id', async (req, res) => {
+    const s = d.sources().find((x) => x.config.id === req.params.id);
+    if (!s) throw notFound(`unknown source '${req.params.id}'`);
+    const body = parseBody(SourcePatch, req.body);
+    if (body.available !== undefined) await s.setAvailable(body.available);
+    if (body.latencyMs !== undefined) s.setLatency(body.latencyMs);
+    res.json(sourceView(s));
+  });
+
+  r.get('/v1/addressbook', (_req, res) => void res.json(d.addressBook()));
+
+  r.get('/v1/consent', async (req, res) => {
+    const bsn = typeof req.query.bsn === 'string' ? req.query.bsn : undefined;
+    if (bsn) assertValidBsn(bsn);
+    res.json(await d.mitz.list(bsn));
+  });
+  r.put('/v1/consent', async (req, res) => {
+    const b = parseBody(ConsentBody, req.body);
+    res.json(await d.mitz.record(b, b.choice));
+  });
+  r.delete('/v1/consent', async (req, res) => {
+    const b = parseBody(ConsentKey, req.body);
+    if (!(await d.mitz.withdraw(b))) throw notFound('no consent choice recorded for that combination');
+    res.status(204).end();
+  });
+  r.post('/v1/consent/decision', async (req, res) => {
+    res.json(await d.mitz.decide(parseBody(ConsentKey, req.body)));
+  });
+  r.get('/v1/consent/fhir', async (req, res) => {
+    const bsn = typeof req.query.bsn === 'string' ? req.query.bsn : undefined;
+    if (!bsn) throw invalidInput('query parameter bsn is required');
+    assertValidBsn(bsn);
+    const consents = (await d.mitz.list(bsn)).map((c) => d.mitz.toFhirConsent(c));
+    res.type('application/fhir+json').send(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', total: consents.length, entry: consents.map((c) => ({ resource: c, search: { mode: 'match' } })) }));
+  });
+
+  r.get('/v1/registrations', async (req, res) => {
+    const bsn = typeof req.query.bsn === 'string' ? req.query.bsn : undefined;
+    if (bsn) assertValidBsn(bsn);
+    res.json(bsn ? await d.index.forBsn(bsn) : await d.index.all());
+  });
+  return r;
+}

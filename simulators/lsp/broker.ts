@@ -1,0 +1,231 @@
+// The LSP broker: a search for one patient fans out to every source that registered data, checks consent per source,
+// and merges the answers into one searchset with provenance and an outcome entry per source that did not answer fully.
+import { randomUUID } from 'node:crypto';
+import { currentContext, outgoingTraceHeaders } from '../../node/src/core/context.js';
+import { FhirError, type FhirBackend, type ParsedSearch } from '../../node/src/fhir/index.js';
+import type { FhirResource } from '../../node/src/fhir/types.js';
+import { formatAortaId } from './aorta.js';
+import { blocksForSearch, type BuildingBlockInfo } from './building-blocks.js';
+import { assertValidBsn, bsnFromToken } from './bsn.js';
+import type { MitzConsent } from './mitz.js';
+import type { ReferenceIndex, Registration } from './reference-index.js';
+import type { AddressBookEntry, SimulatedSource } from './sources.js';
+
+/** Types the LSP holds itself (reference index, consents); everything else is brokered. */
+const LOCAL_TYPES = new Set(['List', 'Consent']);
+export const DEFAULT_SOURCE_TIMEOUT_MS = 2000;
+/** Mitz data category all MP9 building blocks fall under here */
+export const MEDICATION_DATA_CATEGORY = 'GGC013';
+
+export type OutcomeReason = 'suppressed' | 'not-found' | 'timeout' | 'transient';
+
+export interface SourceAnswer {
+  source: string;
+  name: string;
+  status: 'ok' | OutcomeReason;
+  matches: number;
+  ms: number;
+  detail?: string;
+}
+
+export interface BrokerOptions {
+  local: FhirBackend;
+  sources: () => SimulatedSource[];
+  index: ReferenceIndex;
+  mitz: MitzConsent;
+  addressBook: () => AddressBookEntry[];
+  baseUrl: () => string;
+  timeoutMs?: () => number;
+  /** called with what each source did, for the dashboard's live view */
+  onFanOut?: (answers: SourceAnswer[], q: ParsedSearch) => void;
+}
+
+export class BrokerBackend implements FhirBackend {
+  readonly kind = 'broker' as const;
+
+  constructor(private readonly opts: BrokerOptions) {}
+
+  read(resourceType: string, id: string) {
+    if (LOCAL_TYPES.has(resourceType)) return this.opts.local.read(resourceType, id);
+    // the LSP holds no medication data: a read names no source, so the caller searches by patient instead
+    throw new FhirError(404, 'not-supported', `the LSP holds no ${resourceType} resources; search by patient (patient.identifier=${'http://fhir.nl/fhir/NamingSystem/bsn'}|<BSN>) to reach the sources`);
+  }
+
+  create(resource: FhirResource) {
+    this.localOnly(resource.resourceType);
+    return this.opts.local.create(resource);
+  }
+
+  update(resource: FhirResource & { id: string }) {
+    this.localOnly(resource.resourceType);
+    return this.opts.local.update(resource);
+  }
+
+  delete(resourceType: string, id: string) {
+    this.localOnly(resourceType);
+    return this.opts.local.delete(resourceType, id);
+  }
+
+  bundle(bundle: FhirResource) {
+    for (const e of (bundle.entry ?? []) as Array<{ resource?: FhirResource; request?: { url?: string } }>) {
+      const type = e.resource?.resourceType ?? e.request?.url?.split(/[/?]/)[0];
+      if (type) this.localOnly(type);
+    }
+    return this.opts.local.bundle(bundle);
+  }
+
+  private localOnly(type: string): void {
+    if (!LOCAL_TYPES.has(type)) throw new FhirError(400, 'not-supported', `the LSP stores no ${type}: medication data stays in the source systems; register availability with an AortaDataReference List`);
+  }
+
+  async search(q: ParsedSearch): Promise<FhirResource> {
+    if (LOCAL_TYPES.has(q.resourceType)) return this.opts.local.search(q);
+    const blocks = blocksForSearch(q.resourceType, q.pairs.find(([k]) => k === 'category')?.[1]);
+    const bsn = this.patientBsn(q);
+    assertBsn(bsn);
+    const consulter = this.consulterCategory();
+    const registrations = (await this.opts.index.forBsn(bsn)).filter((r) => blocks.some((b) => b.block === r.block));
+    const entries: FhirResource[] = [];
+    const includes = new Map<string, FhirResource>();
+    const outcomes: FhirResource[] = [];
+    const answers: SourceAnswer[] = [];
+
+    if (!registrations.length) {
+      const what = blocks.map((b) => b.nl).join(', ') || q.resourceType;
+      outcomes.push(outcome('not-found', 'information', 'LSP', `no source system has registered ${what} for this patient at the LSP (not registered)`));
+    }
+    const bySource = new Map<string, Registration[]>();
+    for (const r of registrations) bySource.set(r.appId, [...(bySource.get(r.appId) ?? []), r]);
+    const sources = this.opts.sources();
+    await Promise.all(
+      [...bySource.keys()].map(async (appId) => {
+        const source = sources.find((s) => s.config.appId === appId);
+        const name = source?.config.name ?? `application ${appId}`;
+        const started = Date.now();
+        const note = (status: OutcomeReason, detail: string, severity: 'error' | 'warning' | 'information' = 'warning') => {
+          outcomes.push(outcome(status, severity, name, detail, source?.config.ura));
+          answers.push({ source: appId, name, status, matches: 0, ms: Date.now() - started, detail });
+        };
+        if (!source) return note('transient', `${name} is registered in the reference index but not known to the LSP's routing (unreachable)`, 'error');
+        const decision = await this.consent(bsn, source, consulter, blocks);
+        if (decision) return note('suppressed', `${name}: ${decision}`);
+        try {
+          const bundle = await this.fetchSource(source, q);
+          let matches = 0;
+          for (const e of (bundle.entry ?? []) as Array<{ resource?: FhirResource; search?: { mode?: string } }>) {
+            if (!e.resource) continue;
+            const r = withSource(e.resource, source.fhirBase);
+            if (e.search?.mode === 'match') {
+              entries.push(r);
+              matches++;
+            } else if (e.search?.mode === 'include') includes.set(`${r.resourceType}/${r.id}`, r);
+            else if (e.search?.mode === 'outcome') outcomes.push(r);
+          }
+          answers.push({ source: appId, name, status: 'ok', matches, ms: Date.now() - started });
+        } catch (e) {
+          const err = e as Error & { reason?: OutcomeReason };
+          note(err.reason ?? 'transient', `${name}: ${err.message}`, 'error');
+        }
+      }),
+    );
+    this.opts.onFanOut?.(answers, q);
+    return this.searchset(q, entries, [...includes.values()], outcomes);
+  }
+
+  /** The BSN the search names (the FHIR authoriser has already required exactly one patient on /fhir). */
+  private patientBsn(q: ParsedSearch): string {
+    for (const [k, v] of q.pairs) {
+      if (k === 'patient.identifier' || k === 'subject.identifier' || k === 'patient:Patient.identifier') {
+        const bsn = bsnFromToken(v);
+        if (bsn !== undefined) return bsn;
+      }
+    }
+    throw new FhirError(400, 'required', 'the LSP needs the patient’s BSN: search with patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|<BSN>', ['patient.identifier']);
+  }
+
+  /** Mitz category of the requesting organisation, from the access token's URA and the LSP's address book. */
+  private consulterCategory(): { category?: string; label: string } {
+    // from the access token on /fhir; a trusted internal caller may name its organisation (X-Organisation-Ura)
+    const actor = currentContext()?.actor as { token?: Record<string, unknown>; ura?: string } | undefined;
+    const claimed = actor?.token?.organization_ura ?? actor?.ura;
+    const ura = typeof claimed === 'string' && claimed ? claimed : undefined;
+    if (!ura) return { label: 'an unidentified organisation' };
+    const org = this.opts.addressBook().find((o) => o.ura === ura);
+    if (!org) return { label: `organisation URA ${ura} (not in the LSP address book)` };
+    return { category: this.opts.mitz.categoryOfOrganizationType(org.organizationType), label: `${org.name} (${org.organizationType})` };
+  }
+
+  /** undefined when consent permits; else why the source's data is withheld. */
+  private async consent(bsn: string, source: SimulatedSource, consulter: { category?: string; label: string }, _blocks: BuildingBlockInfo[]): Promise<string | undefined> {
+    const holderCategory = this.opts.mitz.categoryOfOrganizationType(source.config.organizationType);
+    if (!holderCategory || !consulter.category) return `no consent can be established for ${consulter.label} (category unknown to Mitz); data withheld`;
+    const d = await this.opts.mitz.decide({ bsn, holderCategory, dataCategory: MEDICATION_DATA_CATEGORY, consulterCategory: consulter.category });
+    return d.decision === 'Permit' ? undefined : `no consent (Mitz ${d.decision}): ${d.reason}`;
+  }
+
+  private async fetchSource(source: SimulatedSource, q: ParsedSearch): Promise<FhirResource> {
+    const ctx = currentContext();
+    const qs = q.pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+    const url = `${source.fhirBase}/${q.resourceType}?${qs}`;
+    const timeout = this.opts.timeoutMs?.() ?? DEFAULT_SOURCE_TIMEOUT_MS;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        headers: { accept: 'application/fhir+json', ...outgoingTraceHeaders(), 'AORTA-ID': formatAortaId({ initialRequestID: ctx?.requestId ?? randomUUID(), requestID: randomUUID() }) },
+        signal: AbortSignal.timeout(timeout),
+      });
+    } catch (e) {
+      const timedOut = (e as Error).name === 'TimeoutError';
+      throw Object.assign(new Error(timedOut ? `no answer within ${timeout} ms (timed out)` : `source system unreachable (${String((e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message)})`), { reason: timedOut ? 'timeout' : 'transient' });
+    }
+    if (!res.ok) throw Object.assign(new Error(`source system answered HTTP ${res.status}`), { reason: 'transient' as const });
+    return (await res.json()) as FhirResource;
+  }
+
+  private searchset(q: ParsedSearch, matches: FhirResource[], includes: FhirResource[], outcomes: FhirResource[]): FhirResource {
+    const base = this.opts.baseUrl();
+    const qs = q.pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+    const entry = (r: FhirResource, mode: string) => ({ fullUrl: r.meta?.source ? `${r.meta.source}/${r.resourceType}/${r.id}` : `urn:uuid:${randomUUID()}`, resource: r, search: { mode } });
+    return {
+      resourceType: 'Bundle',
+      id: randomUUID(),
+      type: 'searchset',
+      total: matches.length,
+      link: [{ relation: 'self', url: `${base}/${q.resourceType}?${qs}` }],
+      entry: [
+        ...matches.map((r) => entry(r, 'match')),
+        ...includes.map((r) => entry(r, 'include')),
+        ...outcomes.map((r) => ({ ...(r.id ? { fullUrl: `urn:uuid:${r.id}` } : {}), resource: r, search: { mode: 'outcome' } })),
+      ],
+    };
+  }
+}
+
+function assertBsn(bsn: string): void {
+  try {
+    assertValidBsn(bsn);
+  } catch (e) {
+    throw new FhirError(400, 'value', (e as Error).message, ['patient.identifier']);
+  }
+}
+
+function withSource(r: FhirResource, fhirBase: string): FhirResource {
+  return { ...r, meta: { ...r.meta, source: fhirBase } };
+}
+
+/** An OperationOutcome entry telling the care worker which source is missing from the answer and why. */
+export function outcome(code: OutcomeReason, severity: 'error' | 'warning' | 'information', sourceName: string, text: string, ura?: string): FhirResource {
+  return {
+    resourceType: 'OperationOutcome',
+    id: randomUUID(),
+    issue: [
+      {
+        severity,
+        code,
+        details: { coding: [{ system: 'urn:nuts-lsp-lab:lsp-outcome', code }], text: sourceName },
+        diagnostics: text,
+        ...(ura ? { expression: [`source.ura=${ura}`] } : {}),
+      },
+    ],
+  };
+}

@@ -1,0 +1,84 @@
+// The mock LSP node: the node library wired with a broker backend, simulated sources, Mitz consent and scenarios.
+import { createNode, type LabNode, type NodeDeps } from '../../node/src/main.js';
+import type { NodeConfig } from '../../node/src/core/config.js';
+import type { Engine } from '../../node/src/core/engine.js';
+import { aortaHeaders } from './aorta.js';
+import { BrokerBackend, DEFAULT_SOURCE_TIMEOUT_MS, type SourceAnswer } from './broker.js';
+import { MitzConsent, loadCatalogue, mitzMigrations } from './mitz.js';
+import { ReferenceIndex } from './reference-index.js';
+import { ScenarioControl, demoPatients, type ScenarioContext } from './scenarios.js';
+import { SimulatedSource, loadSourcesFile, type SourcesFile } from './sources.js';
+import { lspInternalRouter } from './api/internal.js';
+
+export interface LspOptions {
+  sources?: SourcesFile;
+  today?: Date;
+  sourceTimeoutMs?: number;
+  deps?: NodeDeps;
+  onFanOut?: (answers: SourceAnswer[]) => void;
+}
+
+export interface LspNode {
+  node: LabNode;
+  sources: SimulatedSource[];
+  mitz: MitzConsent;
+  index: ReferenceIndex;
+  scenarios: ScenarioControl;
+  scenarioContext: ScenarioContext;
+}
+
+export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNode {
+  const file = opts.sources ?? loadSourcesFile();
+  const clock = opts.deps?.clock ?? Date.now;
+  const sources = file.sources.map((c) => new SimulatedSource(c, clock));
+  let mitz!: MitzConsent;
+  let index!: ReferenceIndex;
+  const node = createNode(config, {
+    ...opts.deps,
+    fhirBackend: (local) =>
+      new BrokerBackend({
+        local,
+        sources: () => sources,
+        // built below, once the node's store exists; the broker reads them per request
+        get index() {
+          return index;
+        },
+        get mitz() {
+          return mitz;
+        },
+        addressBook: () => file.organizations,
+        baseUrl: () => `${node.url}/fhir`,
+        timeoutMs: () => opts.sourceTimeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS,
+        onFanOut: opts.onFanOut,
+      }),
+  });
+  node.store.register(mitzMigrations);
+  mitz = new MitzConsent(node.store, loadCatalogue(), clock);
+  index = new ReferenceIndex(node.fhir.repository);
+  const scenarioContext: ScenarioContext = { sources: () => sources, mitz, index, patients: demoPatients };
+  const scenarios = new ScenarioControl(scenarioContext);
+
+  // AORTA-ID and AORTA-Version on every public response, errors included
+  node.http.publicApp.use(aortaHeaders);
+  node.http.mountInternal('/internal/lsp', lspInternalRouter({ scenarios, sources: () => sources, mitz, index, addressBook: () => file.organizations }), 'problem');
+
+  const engine: Engine = {
+    name: 'lsp',
+    async start() {
+      for (const s of sources) {
+        await s.start();
+        await s.seed(opts.today ?? new Date(clock()));
+      }
+      await scenarios.apply('normal');
+    },
+    async stop() {
+      for (const s of sources) await s.stop();
+    },
+    health() {
+      const down = sources.filter((s) => !s.state.available).map((s) => s.config.name);
+      return { status: 'UP', details: { scenario: scenarios.current, sources: sources.length, down } };
+    },
+  };
+  node.engines.insertBefore('http', engine);
+  return { node, sources, mitz, index, scenarios, scenarioContext };
+}

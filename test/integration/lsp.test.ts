@@ -1,0 +1,197 @@
+// The mock LSP over real HTTP: fan-out to real source servers, merge with provenance, outcomes per scenario, consent per source.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../node/src/core/config.js';
+import { createLspNode, type LspNode } from '../../simulators/lsp/main.js';
+import { demoPatients } from '../../simulators/lsp/scenarios.js';
+import { internal } from '../helpers/node.js';
+
+let lsp: LspNode;
+const BSN = demoPatients()[1]!;
+const OTHER = demoPatients()[2]!;
+const VVT_URA = '90000303';
+
+beforeAll(async () => {
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      name: 'lsp',
+      organization: { ura: '90000999', name: 'Mock LSP' },
+      http: { public: { address: '127.0.0.1', port: 0 }, internal: { address: '127.0.0.1', port: 0 } },
+      database: { sqlite: ':memory:' },
+      log: { level: (process.env.NLL_TEST_LOG as 'error' | undefined) ?? 'silent' },
+    },
+  });
+  lsp = createLspNode(config, { sourceTimeoutMs: 800 });
+  await lsp.node.start();
+});
+afterAll(() => lsp?.node.stop());
+
+type Entry = { fullUrl?: string; resource: { resourceType: string; id: string; meta?: { source?: string }; issue?: Array<{ code: string; diagnostics: string; details?: { text?: string } }> }; search: { mode: string } };
+
+async function search(type: string, bsn = BSN, extra = '', headers: Record<string, string> = {}) {
+  const res = await internal(lsp.node, 'GET', `/internal/fhir/${type}?patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}${extra}`, undefined, {
+    'x-user-id': 'tester',
+    'x-user-role': '30.000',
+    'x-organisation-ura': VVT_URA,
+    ...headers,
+  });
+  const entries = (res.json?.entry ?? []) as Entry[];
+  return {
+    res,
+    matches: entries.filter((e) => e.search.mode === 'match').map((e) => e.resource),
+    outcomes: entries.filter((e) => e.search.mode === 'outcome').map((e) => e.resource.issue![0]!),
+  };
+}
+
+const sourceOf = (name: string) => lsp.sources.find((s) => s.config.demoData === name)!;
+
+describe('mock LSP broker', () => {
+  it('merges data from several sources into one searchset with provenance', async () => {
+    await lsp.scenarios.apply('normal');
+    const ta = await search('MedicationDispense', BSN, '&category=http://snomed.info/sct|422037009&_include=MedicationDispense:medication');
+    expect(ta.res.status).toBe(200);
+    expect(ta.res.headers.get('content-type')).toMatch(/fhir\+json/);
+    expect(ta.matches.length).toBeGreaterThan(0);
+    expect(ta.outcomes).toEqual([]);
+    for (const m of ta.matches) expect(m.meta?.source).toBe(sourceOf('pharmacy').fhirBase);
+    const ma = await search('MedicationRequest', BSN, '&category=http://snomed.info/sct|33633005');
+    for (const m of ma.matches) expect(m.meta?.source).toBe(sourceOf('gp').fhirBase);
+    const mtd = await search('MedicationAdministration', BSN);
+    expect(mtd.matches.length).toBeGreaterThan(0);
+    for (const m of mtd.matches) expect(m.meta?.source).toBe(sourceOf('vvt').fhirBase);
+    // entries point at the source that holds them; the self link is the LSP's
+    expect(ta.res.json.link[0].url.startsWith(lsp.node.url + '/fhir/MedicationDispense?')).toBe(true);
+    expect(ta.res.json.total).toBe(ta.matches.length);
+  });
+
+  it('echoes AORTA-ID on public responses, including errors', async () => {
+    const res = await fetch(`${lsp.node.url}/fhir/MedicationDispense?patient.identifier=x`, { headers: { 'AORTA-ID': 'initialRequestID=first; requestID=second' } });
+    expect(res.headers.get('aorta-id')).toBe('initialRequestID=first; requestID=second');
+    expect(res.headers.get('aorta-version')).toBe('contentVersion=1.0');
+    expect(res.status).toBe(401);
+  });
+
+  it('refuses a bad BSN with a 400 OperationOutcome naming the 11-check', async () => {
+    const r = await search('MedicationDispense', '999901085');
+    expect(r.res.status).toBe(400);
+    expect(r.res.json.resourceType).toBe('OperationOutcome');
+    expect(r.res.json.issue[0].diagnostics).toMatch(/11-check/);
+  });
+
+  it('no-consent: every source suppressed, no data', async () => {
+    await lsp.scenarios.apply('no-consent');
+    const r = await search('MedicationDispense');
+    expect(r.matches).toEqual([]);
+    expect(r.outcomes.map((o) => o.code)).toEqual(['suppressed']);
+    expect(r.outcomes[0]!.diagnostics).toMatch(/no choice means no/);
+    const all = await Promise.all(['MedicationRequest', 'MedicationAdministration'].map((t) => search(t)));
+    for (const a of all) {
+      expect(a.matches).toEqual([]);
+      expect(a.outcomes.every((o) => o.code === 'suppressed')).toBe(true);
+    }
+  });
+
+  it("consent 'nee' for the pharmacy removes only the pharmacy's data", async () => {
+    await lsp.scenarios.apply('normal');
+    const before = await search('MedicationDispense');
+    const gpBefore = await search('MedicationRequest');
+    await lsp.scenarios.apply('pharmacy-no-consent');
+    const after = await search('MedicationDispense');
+    expect(after.matches).toEqual([]);
+    expect(after.outcomes).toHaveLength(1);
+    expect(after.outcomes[0]).toMatchObject({ code: 'suppressed', details: { text: sourceOf('pharmacy').config.name } });
+    expect(before.matches.length).toBeGreaterThan(0);
+    const gpAfter = await search('MedicationRequest');
+    expect(gpAfter.matches.map((m) => m.id).sort()).toEqual(gpBefore.matches.map((m) => m.id).sort());
+    expect(gpAfter.outcomes).toEqual([]);
+  });
+
+  it('pharmacy-down: transient outcome for the pharmacy, other sources answer', async () => {
+    await lsp.scenarios.apply('pharmacy-down');
+    const ta = await search('MedicationDispense');
+    expect(ta.matches).toEqual([]);
+    expect(ta.outcomes).toHaveLength(1);
+    expect(ta.outcomes[0]).toMatchObject({ code: 'transient', details: { text: sourceOf('pharmacy').config.name } });
+    expect(ta.outcomes[0]!.diagnostics).toMatch(/unreachable \(ECONNREFUSED\)/);
+    const mtd = await search('MedicationAdministration');
+    expect(mtd.matches.length).toBeGreaterThan(0);
+    expect(mtd.outcomes).toEqual([]);
+  });
+
+  it('slow-gp: timeout outcome for the GP within the source timeout', async () => {
+    await lsp.scenarios.apply('slow-gp');
+    const started = Date.now();
+    const ma = await search('MedicationRequest');
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(ma.matches).toEqual([]);
+    expect(ma.outcomes).toHaveLength(1);
+    expect(ma.outcomes[0]).toMatchObject({ code: 'timeout', details: { text: sourceOf('gp').config.name } });
+    const ta = await search('MedicationDispense');
+    expect(ta.matches.length).toBeGreaterThan(0);
+  });
+
+  it('unregistered-patient: not-found outcome for that patient only', async () => {
+    await lsp.scenarios.apply('unregistered-patient');
+    const first = await search('MedicationDispense', demoPatients()[0]!);
+    expect(first.matches).toEqual([]);
+    expect(first.outcomes.map((o) => o.code)).toEqual(['not-found']);
+    const other = await search('MedicationDispense', OTHER);
+    expect(other.matches.length).toBeGreaterThan(0);
+    expect(other.outcomes).toEqual([]);
+  });
+
+  it('revoked-organisation needs the network and says so', async () => {
+    const res = await internal(lsp.node, 'POST', '/internal/lsp/v1/scenarios/revoked-organisation');
+    expect(res.status).toBe(400);
+    expect(res.json.detail).toMatch(/needs the network/);
+  });
+
+  it('an organisation unknown to the LSP address book gets no data, with the reason', async () => {
+    await lsp.scenarios.apply('normal');
+    const r = await search('MedicationDispense', BSN, '', { 'x-organisation-ura': '12345678' });
+    expect(r.matches).toEqual([]);
+    expect(r.outcomes[0]!.diagnostics).toMatch(/not in the LSP address book/);
+  });
+
+  it('lists scenarios and applies one over the internal API; unknown names are 404', async () => {
+    const list = await internal(lsp.node, 'GET', '/internal/lsp/v1/scenarios');
+    expect(list.json.map((s: { name: string }) => s.name)).toEqual(['normal', 'no-consent', 'pharmacy-no-consent', 'pharmacy-down', 'slow-gp', 'unregistered-patient', 'revoked-organisation']);
+    const applied = await internal(lsp.node, 'POST', '/internal/lsp/v1/scenarios/pharmacy-down');
+    expect(applied.json.scenario).toBe('pharmacy-down');
+    const sources = await internal(lsp.node, 'GET', '/internal/lsp/v1/sources');
+    expect(sources.json.find((s: { id: string }) => s.id === sourceOf('pharmacy').config.id).available).toBe(false);
+    expect((await internal(lsp.node, 'POST', '/internal/lsp/v1/scenarios/nope')).status).toBe(404);
+    await internal(lsp.node, 'POST', '/internal/lsp/v1/scenarios/normal');
+  });
+
+  it('manages Mitz consent over the internal API, with FHIR Consent resources and decisions', async () => {
+    const key = { bsn: OTHER, holderCategory: 'RPZAC005', dataCategory: 'GGC013', consulterCategory: 'RPZAC004' };
+    expect((await internal(lsp.node, 'PUT', '/internal/lsp/v1/consent', { ...key, choice: 'nee' })).status).toBe(200);
+    expect((await internal(lsp.node, 'POST', '/internal/lsp/v1/consent/decision', key)).json.decision).toBe('Deny');
+    const fhir = await internal(lsp.node, 'GET', `/internal/lsp/v1/consent/fhir?bsn=${OTHER}`);
+    expect(fhir.json.entry.map((e: { resource: { provision: { type: string } } }) => e.resource.provision.type)).toContain('deny');
+    expect((await internal(lsp.node, 'DELETE', '/internal/lsp/v1/consent', key)).status).toBe(204);
+    expect((await internal(lsp.node, 'POST', '/internal/lsp/v1/consent/decision', key)).json.decision).toBe('Permit');
+    const bad = await internal(lsp.node, 'PUT', '/internal/lsp/v1/consent', { ...key, choice: 'misschien' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toMatch(/problem\+json/);
+  });
+
+  it('keeps the reference index as AortaDataReference Lists, editable through FHIR', async () => {
+    const regs = await internal(lsp.node, 'GET', `/internal/lsp/v1/registrations?bsn=${BSN}`);
+    expect(regs.json.map((r: { block: string }) => r.block).sort()).toEqual(['MA', 'MGB', 'MTD', 'MVE', 'TA', 'VV'].concat(regs.json.some((r: { block: string }) => r.block === 'WDS') ? ['WDS'] : []).sort());
+    const id = regs.json.find((r: { block: string }) => r.block === 'TA').id;
+    const list = await internal(lsp.node, 'GET', `/internal/fhir/List/${id}`);
+    expect(list.json.code.coding[0]).toMatchObject({ system: 'urn:oid:2.16.840.1.113883.2.4.3.111.15.3', code: 'TOEDIENINGSAFSPRAAK' });
+    expect(list.json.emptyReason.coding[0].code).toBe('withheld');
+    expect((await internal(lsp.node, 'DELETE', `/internal/fhir/List/${id}`)).status).toBe(204);
+    const ta = await search('MedicationDispense', BSN, '&category=http://snomed.info/sct|422037009');
+    expect(ta.outcomes.map((o) => o.code)).toEqual(['not-found']);
+    const mve = await search('MedicationDispense', BSN, '&category=http://snomed.info/sct|373784005');
+    expect(mve.matches.length).toBeGreaterThan(0);
+    // the LSP holds no medication data itself
+    const write = await internal(lsp.node, 'PUT', '/internal/fhir/MedicationDispense/x', { resourceType: 'MedicationDispense', id: 'x' }, { 'content-type': 'application/fhir+json' });
+    expect(write.status).toBe(400);
+    await lsp.scenarios.apply('normal');
+  });
+});
