@@ -234,7 +234,7 @@ describe('FHIR resource server (embedded store)', () => {
     });
 
     it('lets a verzorgende IG read the administration-list blocks but not dispense requests (403 naming the matrix rule)', async () => {
-      const t = await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: 'vvt-verzorgende-ig' });
+      const t = await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: 'VVT.001' });
       for (const block of ['MA', 'TA', 'WDS', 'MTD']) {
         const res = await pub(`${BASE[block]!.type}?${PAT}&${BASE[block]!.q}`, t);
         expect(res.status, `${block}: ${JSON.stringify(res.json)}`).toBe(200);
@@ -283,7 +283,7 @@ describe('FHIR resource server (embedded store)', () => {
     });
 
     it('lets a verzorgende record an administration (create MTD) but not a dispense request', async () => {
-      const t = await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: 'vvt-verzorgende-ig' });
+      const t = await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: 'VVT.001' });
       const mtd = structuredClone(data.resources.find((r) => r.id === 'MTD-QA4')!);
       delete mtd.id;
       const post = (body: unknown, type: string) => fetch(`${node.url}/fhir/${type}`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
@@ -326,7 +326,7 @@ describe('FHIR resource server (embedded store)', () => {
     });
 
     it('forwards authorised requests with fhir-kit-client and still applies the authorisation', async () => {
-      const t = await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: 'vvt-verzorgende-ig' });
+      const t = await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: 'VVT.001' });
       const res = await get(`${proxy.url}/fhir/MedicationDispense?${PAT}&${BASE.TA!.q}`, { authorization: `Bearer ${t}` });
       expect(res.status, JSON.stringify(res.json)).toBe(200);
       expect([count(res.json, 'MedicationDispense', 'match'), count(res.json, 'Medication')]).toEqual([6, 6]);

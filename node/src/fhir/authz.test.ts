@@ -4,7 +4,7 @@ import { testTokens, type TestTokens } from '../../../test/helpers/fhir-tokens.j
 import { qaSet, QA_BSN } from '../../../test/fixtures/mp9-qa-set.js';
 import { openDatabase, type Database } from '../store/index.js';
 import { EmbeddedBackend } from './backend.js';
-import { FhirAuthoriser, namedPatient, type ConsentHook } from './authz.js';
+import { FhirAuthoriser, loadMatrix, namedPatient, type ConsentHook } from './authz.js';
 import { ProfileValidator } from './profiles.js';
 import { fhirMigrations, SqlFhirRepository } from './repository.js';
 import { parseSearch, parseQueryString } from './search.js';
@@ -34,24 +34,24 @@ const TABLE: Row[] = [
   ['30.000', 'create', 'MTD', 201],
   ['30.000', 'update', 'MTD', 200],
   // verzorgende IG without BIG: the administration list (MA, TA, WDS, MTD), records administrations only
-  ['vvt-verzorgende-ig', 'search', 'MA', 200],
-  ['vvt-verzorgende-ig', 'search', 'TA', 200],
-  ['vvt-verzorgende-ig', 'search', 'WDS', 200],
-  ['vvt-verzorgende-ig', 'search', 'MTD', 200],
-  ['vvt-verzorgende-ig', 'search', 'VV', 403, 'matrix'],
-  ['vvt-verzorgende-ig', 'search', 'MVE', 403, 'matrix'],
-  ['vvt-verzorgende-ig', 'search', 'MGB', 403, 'matrix'],
-  ['vvt-verzorgende-ig', 'read', 'MedicationRequest/MA-QA1', 200],
-  ['vvt-verzorgende-ig', 'read', 'MedicationRequest/VV-QA1', 403, 'matrix'],
-  ['vvt-verzorgende-ig', 'read', 'Medication/med-prk-3956', 200],
-  ['vvt-verzorgende-ig', 'create', 'MTD', 201],
-  ['vvt-verzorgende-ig', 'create', 'MA', 403, 'matrix'],
-  ['vvt-verzorgende-ig', 'update', 'MTD', 403, 'matrix'],
-  ['vvt-verzorgende-ig', 'delete', 'MedicationAdministration/MTD-QA3', 403, 'matrix'],
-  ['vvt-verzorgende-ig', 'delete', 'MedicationAdministration/does-not-exist', 403, 'matrix'],
+  ['VVT.001', 'search', 'MA', 200],
+  ['VVT.001', 'search', 'TA', 200],
+  ['VVT.001', 'search', 'WDS', 200],
+  ['VVT.001', 'search', 'MTD', 200],
+  ['VVT.001', 'search', 'VV', 403, 'matrix'],
+  ['VVT.001', 'search', 'MVE', 403, 'matrix'],
+  ['VVT.001', 'search', 'MGB', 403, 'matrix'],
+  ['VVT.001', 'read', 'MedicationRequest/MA-QA1', 200],
+  ['VVT.001', 'read', 'MedicationRequest/VV-QA1', 403, 'matrix'],
+  ['VVT.001', 'read', 'Medication/med-prk-3956', 200],
+  ['VVT.001', 'create', 'MTD', 201],
+  ['VVT.001', 'create', 'MA', 403, 'matrix'],
+  ['VVT.001', 'update', 'MTD', 403, 'matrix'],
+  ['VVT.001', 'delete', 'MedicationAdministration/MTD-QA3', 403, 'matrix'],
+  ['VVT.001', 'delete', 'MedicationAdministration/does-not-exist', 403, 'matrix'],
   ['30.000', 'update', 'MTD-to-other-patient', 403, 'patient.other-patient'],
-  ['vvt-helpende-plus', 'search', 'TA', 200],
-  ['vvt-helpende-plus', 'search', 'VV', 403, 'matrix'],
+  ['VVT.003', 'search', 'TA', 200],
+  ['VVT.003', 'search', 'VV', 403, 'matrix'],
   // tokens that fail before the matrix
   ['', 'search', 'MA', 403, 'role.missing'],
   ['99.999', 'search', 'MA', 403, 'role.unknown'],
@@ -136,11 +136,11 @@ describe('FHIR authorisation', () => {
       return { permit: false, reason: 'no Mitz consent for VVT organisations' };
     };
     try {
-      const res = await call('vvt-verzorgende-ig', 'search', 'TA');
+      const res = await call('VVT.001', 'search', 'TA');
       expect(res.status).toBe(403);
       expect(res.body!.issue[0].details.coding[0].code).toBe('consent');
       expect(res.body!.issue[0].diagnostics).toContain('no Mitz consent');
-      expect(asked).toEqual([{ patient: { bsn: QA_BSN }, blocks: ['TA'], role: 'vvt-verzorgende-ig' }]);
+      expect(asked).toEqual([{ patient: { bsn: QA_BSN }, blocks: ['TA'], role: 'VVT.001' }]);
     } finally {
       consent = async () => ({ permit: true });
     }
@@ -155,5 +155,15 @@ describe('FHIR authorisation', () => {
     expect(q('category=x')).toMatchObject({ ok: false, reason: expect.stringContaining('names none') });
     expect(q('patient.family=Jansen')).toMatchObject({ ok: false });
     expect(q(`identifier=http://fhir.nl/fhir/NamingSystem/bsn|${QA_BSN}`, 'Patient')).toMatchObject({ ok: true, patient: { bsn: QA_BSN } });
+  });
+});
+
+describe('matrix and role catalogue', () => {
+  it('names only roles that exist in credentials/roles.json', async () => {
+    const { readFileSync } = await import('node:fs');
+    const catalogue = JSON.parse(readFileSync(new URL('../../../credentials/roles.json', import.meta.url), 'utf8')) as { roles: Array<{ code: string }> };
+    const known = new Set(catalogue.roles.map((r) => r.code));
+    const unknown = loadMatrix().groups.flatMap((g) => g.roles).filter((r) => !known.has(r));
+    expect(unknown).toEqual([]);
   });
 });
