@@ -11,6 +11,7 @@ import { errorHandler, unknownRoute } from './core/errors.js';
 import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
+import { VcrEngine } from './vcr/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -86,6 +87,7 @@ export interface LabNode {
   readonly store: StoreEngine;
   readonly crypto: CryptoEngine;
   readonly vdr: VdrEngine;
+  readonly vcr: VcrEngine;
   readonly http: HttpEngine;
   /** public base URL (did:web host, OAuth issuer base) */
   readonly url: string;
@@ -126,12 +128,16 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     },
   });
 
+  const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl });
+
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');
   http.mountInternal('/internal/vdr', vdrInternalRouter(vdr.subjects, vdr.resolver), 'problem');
   http.mountPublic('/', vdrPublicRouter(vdr.subjects), 'problem');
+  http.mountInternal('/internal/vcr', vcr.internalRouter(), 'problem');
+  http.mountPublic('/statuslist', vcr.publicRouter(), 'problem');
 
-  engines = new EngineSet([store, crypto, vdr, http]);
+  engines = new EngineSet([store, crypto, vdr, vcr, http]);
 
   return {
     config,
@@ -140,6 +146,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     store,
     crypto,
     vdr,
+    vcr,
     http,
     get url() {
       return baseUrl();

@@ -1,0 +1,11 @@
+// Public face of the VCR capability (see README.md in this folder).
+export { VcrEngine, TrustList, type VcrOptions } from './module.js';
+export { Issuer, IssueRequestSchema } from './issuer.js';
+export { Verifier } from './verifier.js';
+export { Holder, Wallet } from './holder.js';
+export { RevocationService, encodeBitstring, decodeBitstring, LIST_BITS } from './revocation.js';
+export { parseCredential, isJwt } from './credential.js';
+export { canonicalize, verifyLdProofWithKey, knownContexts } from './jsonld.js';
+export { roleCatalogue, checkCredentialType, type Role } from './schema.js';
+export { SqlVcrStore, vcrMigrations, type VcrStore } from './store.js';
+export type * from './types.js';

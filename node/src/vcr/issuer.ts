@@ -1,0 +1,178 @@
+// Issuing credentials as jwt_vc (VC-JWT 1.1) or ldp_vc (JsonWebSignature2020), with status-list entries, search and revocation.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { CryptoService } from '../crypto/index.js';
+import { NodeError, conflict, invalidInput, notFound } from '../core/errors.js';
+import { parseBody } from '../core/validation.js';
+import type { SubjectService } from '../vdr/index.js';
+import { asArray } from './credential.js';
+import { canonicalize, knownContexts, ldSigningInput } from './jsonld.js';
+import type { RevocationService } from './revocation.js';
+import { checkCredentialType } from './schema.js';
+import type { IssuedRecord, StatusListType, VcrStore } from './store.js';
+import type { IssueRequest, WireCredential } from './types.js';
+
+export const IssueRequestSchema = z.object({
+  '@context': z.union([z.string(), z.array(z.string())]).optional(),
+  type: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  issuer: z.string().startsWith('did:', 'must be a DID'),
+  credentialSubject: z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown())).min(1)]),
+  expirationDate: z.iso.datetime({ offset: true }).optional(),
+  format: z.enum(['jwt_vc', 'ldp_vc']).optional(),
+  withStatusList2021Revocation: z.boolean().optional(),
+  withBitstringStatusListRevocation: z.boolean().optional(),
+  publishToNetwork: z.boolean().optional(),
+  visibility: z.enum(['public', 'private']).optional(),
+  x509: z.object({ chain: z.array(z.string()).min(1), privateKeyPem: z.string() }).optional(),
+});
+
+const W3C_V1 = 'https://www.w3.org/2018/credentials/v1';
+const JWS2020 = 'https://w3c-ccg.github.io/lds-jws2020/contexts/lds-jws2020-v1.json';
+const NUTS_V1 = 'https://nuts.nl/credentials/v1';
+const STATUS_2021 = 'https://w3id.org/vc/status-list/2021/v1';
+const LAB_V1 = 'https://nuts-lsp-lab.nl/credentials/v1';
+// the context that defines each credential type we know, so callers need not list contexts
+const TYPE_CONTEXT: Record<string, string> = {
+  NutsOrganizationCredential: NUTS_V1,
+  NutsEmployeeCredential: NUTS_V1,
+  NutsAuthorizationCredential: NUTS_V1,
+  DiscoveryRegistrationCredential: NUTS_V1,
+  NutsUraCredential: 'https://nuts.nl/credentials/2024',
+  CareWorkerRoleCredential: LAB_V1,
+  X509Credential: LAB_V1,
+};
+
+/** Signs X509Credentials with a certificate chain (provided by the x509 module). */
+export type X509Signer = (claims: Record<string, unknown>, x509: { chain: string[]; privateKeyPem: string }) => Promise<{ jwt: string; issuerDid: string }>;
+
+const isoSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
+export class Issuer {
+  x509Signer?: X509Signer;
+
+  constructor(
+    private readonly store: VcrStore,
+    private readonly crypto: CryptoService,
+    private readonly subjects: SubjectService,
+    private readonly revocation: RevocationService,
+    private readonly clock: () => number,
+  ) {}
+
+  /** Issues a credential (request body as nuts-node's IssueVCRequest). Bad input → 400 naming the problem. */
+  async issue(request: IssueRequest | unknown): Promise<WireCredential> {
+    const req = parseBody(IssueRequestSchema, request) as IssueRequest;
+    const format = req.format ?? 'ldp_vc';
+    const types = ['VerifiableCredential', ...asArray(req.type).filter((t) => t !== 'VerifiableCredential')];
+    const subjects = asArray(req.credentialSubject);
+    const now = this.clock();
+    const isX509 = types.includes('X509Credential');
+    if (isX509 && format !== 'jwt_vc') throw invalidInput('X509Credential can only be issued as jwt_vc');
+    if (isX509 && !req.expirationDate) throw invalidInput('X509Credential requires an expirationDate');
+    const statusType: StatusListType | undefined = req.withBitstringStatusListRevocation ? 'BitstringStatusList' : req.withStatusList2021Revocation ? 'StatusList2021' : undefined;
+    if (req.withBitstringStatusListRevocation && req.withStatusList2021Revocation) throw invalidInput('choose one of withStatusList2021Revocation and withBitstringStatusListRevocation');
+    if (!req.expirationDate && !statusType) throw invalidInput('a credential without expirationDate must be revocable: set withStatusList2021Revocation');
+    if (req.expirationDate && new Date(req.expirationDate).getTime() <= now) throw invalidInput('expirationDate must be in the future');
+    if (statusType && !req.issuer.startsWith('did:web:')) throw invalidInput('status list revocation is only available for did:web issuers');
+    if (isX509) {
+      if (!req.x509) throw invalidInput('X509Credential needs x509.chain and x509.privateKeyPem (the certificate key signs it)');
+      if (!this.x509Signer) throw new NodeError('precondition_failed', 'X509Credential issuing is not available');
+    }
+    const schemaProblem = checkCredentialType(types, req.issuer, subjects as Array<Record<string, unknown>>);
+    if (schemaProblem) throw invalidInput(`credentialSubject does not fit the credential type: ${schemaProblem}`);
+
+    const key = isX509 ? undefined : await this.subjects.signingKey(req.issuer).catch(() => {
+      throw invalidInput(`issuer ${req.issuer} is not a subject DID of this node`);
+    });
+    const id = `${req.issuer}#${randomUUID()}`;
+    const status = statusType ? await this.revocation.allocate(statusType, req.issuer) : undefined;
+    const contexts = this.contextsFor(req, types, statusType, format);
+    const issuanceDate = isoSeconds(now);
+    let credential: WireCredential;
+    let issuer = req.issuer;
+    if (format === 'jwt_vc') {
+      const vc: Record<string, unknown> = { '@context': contexts, type: types, credentialSubject: subjects.length === 1 ? subjects[0] : subjects, ...(status ? { credentialStatus: status.entry } : {}) };
+      const sub = subjects.length === 1 && typeof subjects[0]!.id === 'string' ? (subjects[0]!.id as string) : undefined;
+      const claims: Record<string, unknown> = {
+        iss: req.issuer,
+        ...(sub ? { sub } : {}),
+        jti: id,
+        nbf: Math.floor(now / 1000),
+        iat: Math.floor(now / 1000),
+        ...(req.expirationDate ? { exp: Math.floor(new Date(req.expirationDate).getTime() / 1000) } : {}),
+        vc,
+      };
+      if (isX509) {
+        const r = await this.x509Signer!(claims, req.x509!);
+        credential = r.jwt;
+        issuer = r.issuerDid;
+      } else credential = await this.crypto.signJwt(claims, key!.kid, { headerKid: key!.kid });
+    } else {
+      const doc: Record<string, unknown> = {
+        '@context': contexts,
+        id,
+        type: types,
+        issuer: req.issuer,
+        issuanceDate,
+        ...(req.expirationDate ? { expirationDate: new Date(req.expirationDate).toISOString() } : {}),
+        credentialSubject: subjects.length === 1 ? subjects[0] : subjects,
+        ...(status ? { credentialStatus: status.entry } : {}),
+      };
+      credential = await this.signLd(doc, key!.kid, 'assertionMethod', { created: issuanceDate });
+    }
+    const record: IssuedRecord = {
+      id,
+      issuer,
+      ...(subjects.length === 1 && typeof subjects[0]!.id === 'string' ? { subject: subjects[0]!.id as string } : {}),
+      types,
+      format,
+      credential: typeof credential === 'string' ? credential : JSON.stringify(credential),
+      ...(status && statusType ? { status: { type: statusType, page: status.page, index: status.index } } : {}),
+      createdAt: now,
+    };
+    await this.store.addIssued(record);
+    return credential;
+  }
+
+  private contextsFor(req: IssueRequest, types: string[], statusType: StatusListType | undefined, format: string): string[] {
+    const requested = asArray(req['@context']);
+    const out = [W3C_V1, ...requested.filter((c) => c !== W3C_V1)];
+    for (const t of types) if (TYPE_CONTEXT[t] && !out.includes(TYPE_CONTEXT[t]!)) out.push(TYPE_CONTEXT[t]!);
+    if (!requested.length && out.length === 1) out.push(NUTS_V1);
+    if (statusType === 'StatusList2021' && !out.includes(STATUS_2021)) out.push(STATUS_2021);
+    if (statusType === 'BitstringStatusList' && !out.includes(LAB_V1)) out.push(LAB_V1);
+    if (format === 'ldp_vc') {
+      if (!out.includes(JWS2020)) out.push(JWS2020);
+      const unknown = out.filter((c) => !knownContexts().includes(c));
+      if (unknown.length) throw invalidInput(`unknown JSON-LD context(s) ${unknown.join(', ')}; this node only uses embedded contexts`);
+    }
+    return out;
+  }
+
+  /** Adds a JsonWebSignature2020 proof made with key `kid` (a DID URL). Undefined terms fail rather than go unsigned. */
+  async signLd(doc: Record<string, unknown>, kid: string, proofPurpose: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const proof: Record<string, unknown> = { type: 'JsonWebSignature2020', created: isoSeconds(this.clock()), ...extra, proofPurpose, verificationMethod: kid };
+    let input: Uint8Array;
+    try {
+      await canonicalize({ '@context': doc['@context'], ...proof });
+      input = await ldSigningInput(doc, proof);
+    } catch (e) {
+      throw invalidInput(`credential cannot be signed as JSON-LD: ${(e as { details?: { event?: { message?: string } } }).details?.event?.message ?? (e as Error).message} (are all terms defined by its @context?)`);
+    }
+    const jws = await this.crypto.signJws(input, kid, { detached: true, unencodedPayload: true, headerKid: kid });
+    return { ...doc, proof: { ...proof, jws } };
+  }
+
+  async search(q: { credentialType?: string; issuer?: string; subject?: string }): Promise<IssuedRecord[]> {
+    return this.store.searchIssued({ type: q.credentialType, issuer: q.issuer, subject: q.subject });
+  }
+
+  /** Revokes an issued credential by setting its bit on the issuer's status list. */
+  async revoke(id: string): Promise<void> {
+    const r = await this.store.getIssued(id);
+    if (!r) throw notFound(`credential '${id}' was not issued by this node`);
+    if (!r.status) throw invalidInput(`credential '${id}' has no credentialStatus and cannot be revoked`);
+    if (r.revokedAt !== undefined) throw conflict(`credential '${id}' is already revoked`);
+    await this.store.markRevoked(id, this.clock());
+    this.revocation.invalidate(r.status.type, r.issuer, r.status.page);
+  }
+}

@@ -1,0 +1,80 @@
+// VCR engine: wires issuer, verifier, holder, wallet, revocation and trust over the store, crypto and VDR engines.
+import type { Router } from 'express';
+import type { Engine, HealthStatus } from '../core/engine.js';
+import type { CryptoEngine } from '../crypto/index.js';
+import type { StoreEngine } from '../store/index.js';
+import type { VdrEngine } from '../vdr/index.js';
+import { vcrInternalRouter } from './api/internal.js';
+import { statusListRouter } from './api/public.js';
+import { Holder, Wallet } from './holder.js';
+import { Issuer } from './issuer.js';
+import { RevocationService } from './revocation.js';
+import { SqlVcrStore, vcrMigrations, type VcrStore } from './store.js';
+import { Verifier } from './verifier.js';
+
+export interface VcrOptions {
+  clock: () => number;
+  fetch?: typeof fetch;
+  baseUrl: () => string;
+  /** how long a fetched remote status list is trusted before it is fetched again (default 15 min, never past its expiry) */
+  statusListCacheMs?: number;
+}
+
+export class TrustList {
+  constructor(private readonly store: VcrStore) {}
+  trust = (type: string, issuer: string) => this.store.setTrust(type, issuer, true);
+  untrust = (type: string, issuer: string) => this.store.setTrust(type, issuer, false);
+  isTrusted = (type: string, issuer: string) => this.store.isTrusted(type, issuer);
+  noteIssuer = (type: string, issuer: string) => this.store.noteIssuer(type, issuer);
+  trusted = (type: string) => this.store.trustList(type, true);
+  untrusted = (type: string) => this.store.trustList(type, false);
+}
+
+export class VcrEngine implements Engine {
+  readonly name = 'vcr';
+  readonly store: VcrStore;
+  readonly trust: TrustList;
+  readonly revocation: RevocationService;
+  readonly verifier: Verifier;
+  readonly issuer: Issuer;
+  readonly wallet: Wallet;
+  readonly holder: Holder;
+
+  constructor(storeEngine: StoreEngine, crypto: CryptoEngine, vdr: VdrEngine, opts: VcrOptions) {
+    storeEngine.register(vcrMigrations);
+    this.store = new SqlVcrStore(storeEngine);
+    this.trust = new TrustList(this.store);
+    // revocation needs to sign (issuer) and verify (verifier) list credentials; both are built right after it
+    this.revocation = new RevocationService({
+      store: this.store,
+      baseUrl: opts.baseUrl,
+      clock: opts.clock,
+      fetch: opts.fetch ?? fetch,
+      cacheTtlMs: opts.statusListCacheMs,
+      signList: async (type, unsigned) => {
+        const key = await vdr.subjects.signingKey(unsigned.issuer as string);
+        if (type === 'StatusList2021') return this.issuer.signLd(unsigned, key.kid, 'assertionMethod');
+        const { '@context': ctx, id, type: types, issuer, issuanceDate, expirationDate, credentialSubject } = unsigned;
+        const claims = { iss: issuer as string, jti: id as string, nbf: Date.parse(issuanceDate as string) / 1000, exp: Date.parse(expirationDate as string) / 1000, vc: { '@context': ctx, type: types, credentialSubject } };
+        return crypto.service.signJwt(claims, key.kid, { headerKid: key.kid });
+      },
+      verifyList: (vc) => this.verifier.verifyCredential(vc, { checkRevocation: false }),
+    });
+    this.verifier = new Verifier(vdr.resolver, this.revocation, this.trust, opts.clock);
+    this.issuer = new Issuer(this.store, crypto.service, vdr.subjects, this.revocation, opts.clock);
+    this.wallet = new Wallet(this.store, vdr.subjects, opts.clock, this.trust.noteIssuer);
+    this.holder = new Holder(crypto.service, vdr.subjects, this.issuer, opts.clock);
+  }
+
+  internalRouter(): Router {
+    return vcrInternalRouter(this);
+  }
+
+  publicRouter(): Router {
+    return statusListRouter(this.revocation);
+  }
+
+  health(): HealthStatus {
+    return { status: 'UP', details: { statusLists: this.revocation.stats } };
+  }
+}
