@@ -12,6 +12,8 @@ import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
 import { VcrEngine } from './vcr/index.js';
+import { PolicyEngine } from './policy/index.js';
+import { AuthEngine, authInternalRouter, oauth2Router, wellKnownRouter } from './auth/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -88,6 +90,8 @@ export interface LabNode {
   readonly crypto: CryptoEngine;
   readonly vdr: VdrEngine;
   readonly vcr: VcrEngine;
+  readonly policy: PolicyEngine;
+  readonly auth: AuthEngine;
   readonly http: HttpEngine;
   /** public base URL (did:web host, OAuth issuer base) */
   readonly url: string;
@@ -129,6 +133,16 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   });
 
   const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl });
+  const policy = new PolicyEngine(config.policy.directory);
+  const auth = new AuthEngine(store, crypto, vdr, policy, () => vcr, {
+    baseUrl,
+    clock,
+    fetch: deps.fetch ?? fetch,
+    accessTokenValiditySeconds: config.auth.accessTokenValiditySeconds,
+    defaultTokenType: config.auth.defaultTokenType,
+    tokenCacheMarginSeconds: config.auth.tokenCacheMarginSeconds,
+    clientTimeoutMs: config.auth.clientTimeoutMs,
+  });
 
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');
@@ -136,8 +150,11 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   http.mountPublic('/', vdrPublicRouter(vdr.subjects), 'problem');
   http.mountInternal('/internal/vcr', vcr.internalRouter(), 'problem');
   http.mountPublic('/statuslist', vcr.publicRouter(), 'problem');
+  http.mountInternal('/internal/auth', authInternalRouter({ server: auth.server, client: auth.client, crypto: crypto.service, sessions: auth.sessions, clock }), 'problem');
+  http.mountPublic('/oauth2', oauth2Router(auth.server), 'oauth');
+  http.mountPublic('/.well-known/oauth-authorization-server', wellKnownRouter(auth.server), 'problem');
 
-  engines = new EngineSet([store, crypto, vdr, vcr, http]);
+  engines = new EngineSet([store, crypto, vdr, vcr, policy, auth, http]);
 
   return {
     config,
@@ -147,6 +164,8 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     crypto,
     vdr,
     vcr,
+    policy,
+    auth,
     http,
     get url() {
       return baseUrl();

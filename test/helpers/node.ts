@@ -2,7 +2,7 @@
 import { createNode, type LabNode, type NodeDeps } from '../../node/src/main.js';
 import { loadConfig, type NodeConfigInput } from '../../node/src/core/config.js';
 
-export async function startTestNode(name = 'test', overrides: NodeConfigInput = {}, deps: NodeDeps = {}): Promise<LabNode> {
+export async function startTestNode(name = 'test', overrides: NodeConfigInput = {}, deps: NodeDeps = {}, beforeStart?: (node: LabNode) => void): Promise<LabNode> {
   const config = loadConfig({
     env: {},
     overrides: {
@@ -14,6 +14,7 @@ export async function startTestNode(name = 'test', overrides: NodeConfigInput = 
     },
   });
   const node = createNode(config, deps);
+  beforeStart?.(node);
   await node.start();
   return node;
 }

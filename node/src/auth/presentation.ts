@@ -1,8 +1,9 @@
 // The envelope of a presented VP (JWT or JSON-LD): signer, audience, nonce, validity and credentials, read before any signature check.
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { baseDid } from '../vdr/index.js';
+import { toPeCredential } from '../pe/index.js';
 import { oauthError } from './errors.js';
-import type { WireCredential, WirePresentation } from './ports.js';
+import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
 
 export interface VpEnvelope {
   wire: WirePresentation;
@@ -86,4 +87,35 @@ export function isSelfAttested(vc: WireCredential, signer: string | undefined): 
   if (typeof vc === 'string' || vc.proof !== undefined) return false;
   const issuer = typeof vc.issuer === 'string' ? vc.issuer : (vc.issuer as { id?: unknown } | undefined)?.id;
   return issuer !== undefined && issuer === signer;
+}
+
+export type FullVerification = { ok: true; checked: WireCredential[] } | { ok: false; reason: string; code: string };
+
+/**
+ * Full verification of a presentation and its credentials (signatures, dates, revocation, holder binding; trust when asked).
+ * Self-attested credentials have no proof to check: the VP signature covers them. Returns the credentials whose status
+ * can be re-checked later.
+ */
+export async function verifyPresentationFully(verifier: CredentialVerifierPort, vp: VpEnvelope, opts: { validAt: Date; checkTrust?: boolean }): Promise<FullVerification> {
+  const pr = await verifier.verifyPresentation(vp.wire, { validAt: opts.validAt, verifyCredentials: false });
+  if (!pr.valid) return { ok: false, code: pr.code ?? 'invalid', reason: `presentation is invalid (${pr.code ?? 'invalid'}): ${pr.message}` };
+  const checked: WireCredential[] = [];
+  for (const vc of vp.credentials) {
+    if (isSelfAttested(vc, vp.signer)) continue;
+    const r = await verifier.verifyCredential(vc, { validAt: opts.validAt, checkRevocation: true, checkTrust: opts.checkTrust ?? false });
+    if (!r.valid) return { ok: false, code: r.code ?? 'invalid', reason: `credential ${credentialName(vc)} is invalid (${r.code ?? 'invalid'}): ${r.message}` };
+    checked.push(vc);
+  }
+  return { ok: true, checked };
+}
+
+/** Most specific type and id of a credential, for messages. */
+export function credentialName(vc: WireCredential): string {
+  try {
+    const j = toPeCredential(vc).json;
+    const types = (Array.isArray(j.type) ? j.type : [j.type]).filter((t) => t !== 'VerifiableCredential');
+    return `${types.join(',')}${typeof j.id === 'string' ? ` ${j.id}` : ''}`;
+  } catch {
+    return '(unreadable)';
+  }
 }

@@ -7,7 +7,7 @@ import type { SubjectService } from '../vdr/index.js';
 import { validateDpopProof, DPOP_ALGS } from './dpop.js';
 import { oauthError } from './errors.js';
 import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
-import { isSelfAttested, parseAssertion, type VpEnvelope } from './presentation.js';
+import { credentialName, parseAssertion, verifyPresentationFully, type VpEnvelope } from './presentation.js';
 import type { SessionStore } from './sessions.js';
 
 /** nuts-node s2sMaxPresentationValidity */
@@ -186,20 +186,10 @@ export class AuthorizationServer {
     return { access_token: token, token_type: record.tokenType, expires_in: Math.round(this.o.accessTokenValidityMs / 1000), scope: profile.scope };
   }
 
-  /** VP signature and dates, then every credential: self-attested ones are covered by the VP signature. */
   private async verifyFully(vp: VpEnvelope): Promise<WireCredential[]> {
-    const verifier = this.o.verifier();
-    const validAt = new Date(this.o.clock());
-    const pr = await verifier.verifyPresentation(vp.wire, { validAt, verifyCredentials: false });
-    if (!pr.valid) throw oauthError('invalid_grant', `presentation is invalid (${pr.code ?? 'invalid'}): ${pr.message}`);
-    const checked: WireCredential[] = [];
-    for (const vc of vp.credentials) {
-      if (isSelfAttested(vc, vp.signer)) continue;
-      const r = await verifier.verifyCredential(vc, { validAt, checkRevocation: true, checkTrust: this.o.requireTrustedIssuers ?? false });
-      if (!r.valid) throw oauthError('invalid_grant', `credential ${credentialName(vc)} is invalid (${r.code ?? 'invalid'}): ${r.message}`);
-      checked.push(vc);
-    }
-    return checked;
+    const r = await verifyPresentationFully(this.o.verifier(), vp, { validAt: new Date(this.o.clock()), checkTrust: this.o.requireTrustedIssuers });
+    if (!r.ok) throw oauthError('invalid_grant', r.reason);
+    return r.checked;
   }
 
   /** The stored record of an active token, or why it is not active. */
@@ -263,16 +253,6 @@ function checkSigner(vp: VpEnvelope): void {
     if (ids.length === 0 || ids.some((id) => id !== vp.signer)) {
       throw oauthError('invalid_request', `presentation signer ${vp.signer} is not the subject of credential ${credentialName(vc)} (subject ${ids.join(', ') || 'missing'})`);
     }
-  }
-}
-
-function credentialName(vc: WireCredential): string {
-  try {
-    const j = toPeCredential(vc).json;
-    const types = (Array.isArray(j.type) ? j.type : [j.type]).filter((t) => t !== 'VerifiableCredential');
-    return `${types.join(',')}${typeof j.id === 'string' ? ` ${j.id}` : ''}`;
-  } catch {
-    return '(unreadable)';
   }
 }
 
