@@ -1,5 +1,5 @@
 // Key management and signing through jose; private key material never leaves this file's objects.
-import { CompactSign, SignJWT, exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, type JWSHeaderParameters } from 'jose';
+import { CompactSign, FlattenedSign, SignJWT, exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, type JWSHeaderParameters } from 'jose';
 import type { KeyObject } from 'node:crypto';
 
 /** A key jose signs or verifies with. */
@@ -82,7 +82,12 @@ export class CryptoService {
   async signJws(payload: Uint8Array, kid: string, opts: { header?: JWSHeaderParameters; detached?: boolean; unencodedPayload?: boolean; headerKid?: string } = {}): Promise<string> {
     const { key, alg } = await this.signer(kid);
     const header: JWSHeaderParameters & { alg: string } = { ...opts.header, alg, kid: opts.headerKid ?? opts.header?.kid ?? kid };
-    if (opts.unencodedPayload) Object.assign(header, { b64: false, crit: ['b64'] });
+    if (opts.unencodedPayload) {
+      // jose's CompactSign refuses b64:false; the flattened form carries the same protected header and signature
+      Object.assign(header, { b64: false, crit: ['b64'] });
+      const f = await new FlattenedSign(payload).setProtectedHeader(header).sign(key);
+      return opts.detached ? `${f.protected}..${f.signature}` : `${f.protected}.${f.payload}.${f.signature}`;
+    }
     const jws = await new CompactSign(payload).setProtectedHeader(header).sign(key);
     if (!opts.detached) return jws;
     const [h, , s] = jws.split('.');
