@@ -14,6 +14,7 @@ import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
 import { VcrEngine } from './vcr/index.js';
 import { PolicyEngine } from './policy/index.js';
 import { AuthEngine, authInternalRouter, oauth2Router, wellKnownRouter } from './auth/index.js';
+import { DiscoveryEngine, discoveryClientRouter, discoveryServerRouter } from './discovery/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -92,6 +93,7 @@ export interface LabNode {
   readonly vcr: VcrEngine;
   readonly policy: PolicyEngine;
   readonly auth: AuthEngine;
+  readonly discovery: DiscoveryEngine;
   readonly http: HttpEngine;
   /** public base URL (did:web host, OAuth issuer base) */
   readonly url: string;
@@ -143,6 +145,15 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     tokenCacheMarginSeconds: config.auth.tokenCacheMarginSeconds,
     clientTimeoutMs: config.auth.clientTimeoutMs,
   });
+  const discovery = new DiscoveryEngine(store, crypto, vdr, () => vcr, {
+    directory: config.discovery.directory,
+    serverIds: config.discovery.serverIds,
+    refreshIntervalMs: config.discovery.refreshIntervalSeconds * 1000,
+    baseUrl,
+    clock,
+    fetch: deps.fetch ?? fetch,
+    logger,
+  });
 
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');
@@ -153,8 +164,10 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   http.mountInternal('/internal/auth', authInternalRouter({ server: auth.server, client: auth.client, crypto: crypto.service, sessions: auth.sessions, clock }), 'problem');
   http.mountPublic('/oauth2', oauth2Router(auth.server), 'oauth');
   http.mountPublic('/.well-known/oauth-authorization-server', wellKnownRouter(auth.server), 'problem');
+  http.mountInternal('/internal/discovery', discoveryClientRouter(discovery), 'problem');
+  http.mountPublic('/discovery', discoveryServerRouter(discovery), 'problem');
 
-  engines = new EngineSet([store, crypto, vdr, vcr, policy, auth, http]);
+  engines = new EngineSet([store, crypto, vdr, vcr, policy, auth, discovery, http]);
 
   return {
     config,
@@ -166,6 +179,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     vcr,
     policy,
     auth,
+    discovery,
     http,
     get url() {
       return baseUrl();

@@ -1,4 +1,7 @@
 // The nuts rfc021 scenario on two real nodes: org credential with revocation, token with a self-attested employee, DPoP call, introspection, revocation.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Router } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabNode } from '../../node/src/main.js';
@@ -41,9 +44,20 @@ async function dpopFor(token: string, url: string, method = 'GET') {
   return r.json.dpop as string;
 }
 
+const SERVICE = 'mp9-medicatieoverdracht';
+/** the shipped service definition, with its endpoint pointed at node A */
+function discoveryDir(endpointBase: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'disco-'));
+  const def = JSON.parse(readFileSync(path.join('credentials', 'discovery', `${SERVICE}.json`), 'utf8'));
+  writeFileSync(path.join(dir, 'def.json'), JSON.stringify({ ...def, endpoint: `${endpointBase}/discovery/${SERVICE}` }));
+  return dir;
+}
+
 beforeAll(async () => {
-  a = await startTestNode('a', { auth: { accessTokenValiditySeconds: TOKEN_SECONDS } }, { clock }, (n) => n.http.mountPublic('/protected', protectedRoute(() => a), 'oauth'));
-  b = await startTestNode('b', {}, { clock });
+  a = await startTestNode('a', { auth: { accessTokenValiditySeconds: TOKEN_SECONDS }, discovery: { directory: discoveryDir('http://unused.invalid'), serverIds: [SERVICE] } }, { clock }, (n) =>
+    n.http.mountPublic('/protected', protectedRoute(() => a), 'oauth'),
+  );
+  b = await startTestNode('b', { discovery: { directory: discoveryDir(a.url) } }, { clock });
   expect((await internal(a, 'POST', '/internal/vdr/v2/subject', { subject: 'vendorA' })).status).toBe(200);
   const sb = await internal(b, 'POST', '/internal/vdr/v2/subject', { subject: 'vendorB' });
   didB = sb.json.documents[0].id;
@@ -66,6 +80,27 @@ afterAll(async () => {
 
 describe('rfc021 between two nodes', () => {
   let token: string;
+  it('B registers on the discovery service A hosts, and a wildcard search finds it', async () => {
+    const act = await internal(b, 'POST', `/internal/discovery/v1/${SERVICE}/vendorB`, { registrationParameters: { fhirBaseURL: `${b.url}/fhir` } });
+    expect(act.status, act.text).toBe(200);
+    const status = await internal(b, 'GET', `/internal/discovery/v1/${SERVICE}/vendorB`);
+    expect(status.json).toMatchObject({ activated: true, status: 'active' });
+    expect(status.json.vp).toHaveLength(1);
+    for (const node of [b, a]) {
+      await node.discovery.refreshNow();
+      const found = await internal(node, 'GET', `/internal/discovery/v1/${SERVICE}?credentialSubject.organization.name=caresoft*`);
+      expect(found.status).toBe(200);
+      expect(found.json).toHaveLength(1);
+      expect(found.json[0]).toMatchObject({
+        credential_subject_id: didB,
+        registrationParameters: { authServerURL: `${b.url}/oauth2/vendorB`, fhirBaseURL: `${b.url}/fhir` },
+        fields: { organization_ura: '87654321', organization_name: 'Caresoft B.V.', authServerURL: `${b.url}/oauth2/vendorB` },
+      });
+    }
+    const none = await internal(b, 'GET', `/internal/discovery/v1/${SERVICE}?credentialSubject.organization.name=*hospital`);
+    expect(none.json).toEqual([]);
+  });
+
   it('serves AS metadata and the presentation definition', async () => {
     const md = await (await fetch(`${a.url}/.well-known/oauth-authorization-server/oauth2/vendorA`)).json();
     expect(md).toMatchObject({ issuer: `${a.url}/oauth2/vendorA`, token_endpoint: `${a.url}/oauth2/vendorA/token`, grant_types_supported: ['vp_token-bearer'] });
