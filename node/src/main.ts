@@ -144,6 +144,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     defaultTokenType: config.auth.defaultTokenType,
     tokenCacheMarginSeconds: config.auth.tokenCacheMarginSeconds,
     clientTimeoutMs: config.auth.clientTimeoutMs,
+    requireTrustedIssuers: config.auth.requireTrustedIssuers,
   });
   const discovery = new DiscoveryEngine(store, crypto, vdr, () => vcr, {
     directory: config.discovery.directory,

@@ -55,6 +55,8 @@ export const ConfigSchema = z
         tokenCacheMarginSeconds: z.coerce.number().int().min(0).default(10),
         /** timeout of calls to remote authorization servers */
         clientTimeoutMs: z.coerce.number().int().min(1).default(10000),
+        /** also require credential issuers on the trust list (/internal/vcr/v2/verifier/trust); nuts-node v6 leaves trust to PD issuer filters */
+        requireTrustedIssuers: bool.default(false),
       })
       .prefault({}),
     policy: z.object({ directory: z.string().default('credentials/policies') }).prefault({}),
