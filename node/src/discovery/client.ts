@@ -242,7 +242,7 @@ export class DiscoveryClient {
   async search(serviceId: string, query: Record<string, string>): Promise<SearchResult[]> {
     const def = this.definition(serviceId);
     for (const k of Object.keys(query)) {
-      if (!/^[A-Za-z0-9_@$-]+(\.[A-Za-z0-9_@$-]+)*$/.test(k)) throw invalidInput(`invalid search path '${k}': only simple child selectors without '$.' are supported`);
+      if (!/^[A-Za-z0-9_@-]+(\.[A-Za-z0-9_@-]+)*$/.test(k)) throw invalidInput(`invalid search path '${k}': only simple child selectors without '$.' are supported`);
     }
     const out: SearchResult[] = [];
     for (const e of await this.o.store.clientEntries(serviceId, this.o.clock())) {

@@ -71,7 +71,7 @@ export class DiscoveryServer {
     if (vp.expires - start > def.presentation_max_validity * 1000) throw invalidInput(`presentation is valid for too long (max ${def.presentation_max_validity}s)`);
     if (!vp.signer) throw invalidInput('presentation signer cannot be determined');
     if (def.did_methods?.length && !def.did_methods.includes(vp.signer.split(':')[1]!)) throw invalidInput(`DID method of ${vp.signer} is not allowed (allowed: ${def.did_methods.join(', ')})`);
-    if (await this.store.serverEntry(serviceId, claims.jti)) throw invalidInput(`presentation '${claims.jti}' is already registered`);
+    if (await this.store.seen(serviceId, claims.jti, this.clock())) throw invalidInput(`presentation '${claims.jti}' was already registered`);
     const types = vp.json.type;
     const retracted = Array.isArray(types) ? types.includes(RETRACTED_TYPE) : types === RETRACTED_TYPE;
 

@@ -38,6 +38,7 @@ interface Tables {
   discovery_server_lists: { service_id: string; seed: string; last_timestamp: number };
   discovery_server_entries: { service_id: string; ts: number; id: string; subject: string; vp: string; expires_at: number; retracted: number };
   discovery_client_lists: { service_id: string; seed: string; last_timestamp: number };
+  discovery_server_seen: { service_id: string; id: string; expires_at: number };
   discovery_client_entries: { service_id: string; id: string; subject: string; vp: string; expires_at: number };
   discovery_activations: { service_id: string; subject: string; parameters: string; status: string; error: string | null; vp: string | null; vp_id: string | null; refresh_at: number };
 }
@@ -60,6 +61,14 @@ export const discoveryMigrations: Migrations = {
         .addPrimaryKeyConstraint('discovery_server_entries_pk', ['service_id', 'ts'])
         .execute();
       await db.schema.createIndex('discovery_server_entries_id').on('discovery_server_entries').columns(['service_id', 'id']).execute();
+      // every accepted jti until it expires, so a superseded or retracted presentation cannot be replayed
+      await db.schema
+        .createTable('discovery_server_seen')
+        .addColumn('service_id', 'varchar(255)', (c) => c.notNull())
+        .addColumn('id', 'varchar(1024)', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('discovery_server_seen_pk', ['service_id', 'id'])
+        .execute();
       await db.schema
         .createTable('discovery_client_entries')
         .addColumn('service_id', 'varchar(255)', (c) => c.notNull())
@@ -111,6 +120,7 @@ export class SqlDiscoveryStore {
       if (retractId) await tx.deleteFrom('discovery_server_entries').where('service_id', '=', e.serviceId).where('id', '=', retractId).where('retracted', '=', 0).execute();
       // one registration per subject: a new one replaces the previous
       else await tx.deleteFrom('discovery_server_entries').where('service_id', '=', e.serviceId).where('subject', '=', e.subject).where('retracted', '=', 0).execute();
+      await tx.insertInto('discovery_server_seen').values({ service_id: e.serviceId, id: e.id, expires_at: e.expiresAt }).execute();
       await tx.insertInto('discovery_server_entries').values({ service_id: e.serviceId, ts, id: e.id, subject: e.subject, vp: e.vp, expires_at: e.expiresAt, retracted: e.retracted ? 1 : 0 }).execute();
       await tx.updateTable('discovery_server_lists').set({ last_timestamp: ts }).where('service_id', '=', e.serviceId).execute();
       return ts;
@@ -120,6 +130,12 @@ export class SqlDiscoveryStore {
   async serverEntry(serviceId: string, id: string): Promise<ServerEntry | undefined> {
     const r = await this.db.selectFrom('discovery_server_entries').selectAll().where('service_id', '=', serviceId).where('id', '=', id).executeTakeFirst();
     return r && { serviceId: r.service_id, timestamp: Number(r.ts), id: r.id, subject: r.subject, vp: r.vp, expiresAt: Number(r.expires_at), retracted: !!r.retracted };
+  }
+
+  /** true when a presentation with this id was ever accepted (and has not expired) */
+  async seen(serviceId: string, id: string, now: number): Promise<boolean> {
+    await this.db.deleteFrom('discovery_server_seen').where('expires_at', '<=', now).execute();
+    return !!(await this.db.selectFrom('discovery_server_seen').select('id').where('service_id', '=', serviceId).where('id', '=', id).executeTakeFirst());
   }
 
   async serverEntriesAfter(serviceId: string, after: number, now: number): Promise<ServerEntry[]> {
