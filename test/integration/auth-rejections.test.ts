@@ -233,3 +233,47 @@ describe('resource request rejections (verifyAccessToken)', () => {
     expect(ok.json).toEqual({ valid: true });
   });
 });
+
+describe('client (request-service-access-token) errors', () => {
+  const req = (body: Record<string, unknown>) => internal(b, 'POST', '/internal/auth/v2/vendorB/request-service-access-token', { authorization_server: issuer(a), scope: SCOPE, credentials: [employeeInput], ...body });
+
+  it('400 for bad input and for self-attested credentials that carry an issuer', async () => {
+    const missing = await internal(b, 'POST', '/internal/auth/v2/vendorB/request-service-access-token', { scope: SCOPE });
+    expect(missing.status).toBe(400);
+    expect(missing.json.detail).toMatch(/^invalid request body: authorization_server/);
+    const withIssuer = await req({ credentials: [{ ...employeeInput, issuer: didB }] });
+    expect(withIssuer.status).toBe(400);
+    expect(withIssuer.json.detail).toBe("credentials[0]: issuer must be omitted (it is the requester's DID)");
+  });
+
+  it('400 naming the OAuth error the authorization server returned', async () => {
+    const r = await req({ scope: 'unknown' });
+    expect(r.status).toBe(400);
+    expect(r.json.detail).toBe("authorization server presentation definition returned invalid_scope: unsupported scope 'unknown' (known: medicatieoverdracht)");
+  });
+
+  it('412 when the wallet cannot fulfil the definition, naming descriptor and field', async () => {
+    const r = await req({ credentials: [{ ...employeeInput, credentialSubject: { roleName: 'Nurse', identifier: '1' } }] });
+    expect(r.status).toBe(412);
+    expect(r.json.detail).toContain("input descriptor 'id_employee_credential': no credential matches; closest NutsEmployeeCredential");
+    expect(r.json.detail).toContain("field 'employee_name'");
+  });
+
+  it('502 when the authorization server metadata does not match, 503 when it is unreachable', async () => {
+    const wrong = await req({ authorization_server: `${a.url}/oauth2/unknown-subject` });
+    expect(wrong.status).toBe(502);
+    expect(wrong.json.detail).toMatch(/returned HTTP 404/);
+    const down = await req({ authorization_server: 'http://127.0.0.1:9/oauth2/x' });
+    expect(down.status).toBe(503);
+    expect(down.json.detail).toMatch(/^authorization server metadata http:\/\/127\.0\.0\.1:9\/.well-known\/oauth-authorization-server\/oauth2\/x is unreachable/);
+  });
+
+  it('credential_selection picks among several matching organisation credentials', async () => {
+    for (const jwt of [await issue(didB, didB, 'Second Org B.V.')]) await internal(b, 'POST', '/internal/vcr/v2/holder/vendorB/vc', JSON.stringify(jwt));
+    await internal(b, 'POST', '/internal/vcr/v2/holder/vendorB/vc', JSON.stringify(orgJwt));
+    const r = await req({ token_type: 'Bearer', credential_selection: { organization_name: 'Second Org B.V.' } });
+    expect(r.status, r.text).toBe(200);
+    const intro = await internal(a, 'POST', '/internal/auth/v2/accesstoken/introspect', `token=${r.json.access_token}`, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(intro.json.organization_name).toBe('Second Org B.V.');
+  });
+});
