@@ -7,7 +7,7 @@ import type { SubjectService } from '../vdr/index.js';
 import { validateDpopProof, DPOP_ALGS } from './dpop.js';
 import { oauthError } from './errors.js';
 import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
-import { credentialName, parseAssertion, verifyPresentationFully, type VpEnvelope } from './presentation.js';
+import { credentialName, isSelfAttested, parseAssertion, parsePresentation, verifyPresentationFully, type VpEnvelope } from './presentation.js';
 import type { SessionStore } from './sessions.js';
 
 /** nuts-node s2sMaxPresentationValidity */
@@ -30,9 +30,6 @@ export interface AccessTokenRecord {
   claims: Record<string, unknown>;
   presentations: WirePresentation[];
   submissions: Record<string, PresentationSubmission>;
-  definitions: Partial<Record<WalletOwnerType, PresentationDefinition>>;
-  /** credentials whose status is re-checked on introspection (self-attested ones have none) */
-  checkedCredentials: WireCredential[];
 }
 
 export interface TokenRequest {
@@ -157,8 +154,7 @@ export class AuthorizationServer {
       jkt = r.jkt;
     }
 
-    const checked: WireCredential[] = [];
-    for (const vp of vps) checked.push(...(await this.verifyFully(vp)));
+    for (const vp of vps) await this.verifyFully(vp);
 
     const claims: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(match.values)) {
@@ -179,17 +175,14 @@ export class AuthorizationServer {
       claims,
       presentations: vps.map((v) => v.wire),
       submissions: { [pd.id]: submission },
-      definitions: { organization: pd },
-      checkedCredentials: checked,
     };
-    await this.o.sessions.put('access_token', token, record, this.o.accessTokenValidityMs);
+    await this.o.sessions.insert('access_token', token, record, this.o.accessTokenValidityMs);
     return { access_token: token, token_type: record.tokenType, expires_in: Math.round(this.o.accessTokenValidityMs / 1000), scope: profile.scope };
   }
 
-  private async verifyFully(vp: VpEnvelope): Promise<WireCredential[]> {
+  private async verifyFully(vp: VpEnvelope): Promise<void> {
     const r = await verifyPresentationFully(this.o.verifier(), vp, { validAt: new Date(this.o.clock()), checkTrust: this.o.requireTrustedIssuers });
     if (!r.ok) throw oauthError('invalid_grant', r.reason);
-    return r.checked;
   }
 
   /** The stored record of an active token, or why it is not active. */
@@ -200,9 +193,12 @@ export class AuthorizationServer {
     if (record.exp * 1000 <= this.o.clock()) return { reason: 'token expired' };
     // revocation is re-checked on every introspection: a token dies with its credentials
     const verifier = this.o.verifier();
-    for (const vc of record.checkedCredentials) {
-      const r = await verifier.verifyCredential(vc, { validAt: new Date(this.o.clock()), checkRevocation: true });
-      if (!r.valid) return { reason: `credential ${credentialName(vc)} is no longer valid (${r.code ?? 'invalid'}): ${r.message}` };
+    for (const vp of record.presentations.map(parsePresentation)) {
+      for (const vc of vp.credentials) {
+        if (isSelfAttested(vc, vp.signer)) continue;
+        const r = await verifier.verifyCredential(vc, { validAt: new Date(this.o.clock()), checkRevocation: true });
+        if (!r.valid) return { reason: `credential ${credentialName(vc)} is no longer valid (${r.code ?? 'invalid'}): ${r.message}` };
+      }
     }
     return { record };
   }
@@ -210,11 +206,22 @@ export class AuthorizationServer {
   async introspect(token: string, extended = false): Promise<IntrospectionResponse & { reason?: string }> {
     const { record, reason } = await this.lookup(token);
     if (!record) return { active: false, ...(reason ? { reason } : {}) } as IntrospectionResponse & { reason?: string };
-    return introspectionOf(record, extended);
+    const out = introspectionOf(record) as Record<string, unknown>;
+    if (extended) {
+      // definitions come from the policy of the granted scope; the token keeps only what was presented
+      let definitions: Partial<Record<WalletOwnerType, PresentationDefinition>> = {};
+      try {
+        definitions = this.o.policies().profileFor(record.scope).definitions;
+      } catch {
+        /* scope removed from policy since: report none */
+      }
+      Object.assign(out, { presentation_definitions: definitions, presentation_submissions: record.submissions, vps: record.presentations });
+    }
+    return out as IntrospectionResponse;
   }
 }
 
-export function introspectionOf(record: AccessTokenRecord, extended: boolean): IntrospectionResponse {
+export function introspectionOf(record: AccessTokenRecord): IntrospectionResponse {
   const out: Record<string, unknown> = {
     ...record.claims,
     active: true,
@@ -225,11 +232,6 @@ export function introspectionOf(record: AccessTokenRecord, extended: boolean): I
     scope: record.scope,
   };
   if (record.jkt) out.cnf = { jkt: record.jkt };
-  if (extended) {
-    out.presentation_definitions = record.definitions;
-    out.presentation_submissions = record.submissions;
-    out.vps = record.presentations;
-  }
   return out as IntrospectionResponse;
 }
 

@@ -7,6 +7,8 @@ export type SessionNamespace = 'access_token' | 'vp_nonce' | 'dpop_jti';
 
 export interface SessionStore {
   put(ns: SessionNamespace, key: string, value: unknown, ttlMs: number): Promise<void>;
+  /** like put, for a key that cannot exist yet (a fresh random token): a plain insert */
+  insert(ns: SessionNamespace, key: string, value: unknown, ttlMs: number): Promise<void>;
   /** undefined when missing or expired */
   get<T>(ns: SessionNamespace, key: string): Promise<T | undefined>;
   /** records `key` once: false when it is already there and not yet expired (replay) */
@@ -48,6 +50,10 @@ export class SqlSessionStore implements SessionStore {
   async put(ns: SessionNamespace, key: string, value: unknown, ttlMs: number): Promise<void> {
     const row = { ns, key, value: JSON.stringify(value), expires_at: this.clock() + ttlMs };
     await this.db.insertInto('auth_sessions').values(row).onConflict((oc) => oc.columns(['ns', 'key']).doUpdateSet({ value: row.value, expires_at: row.expires_at })).execute();
+  }
+
+  async insert(ns: SessionNamespace, key: string, value: unknown, ttlMs: number): Promise<void> {
+    await this.db.insertInto('auth_sessions').values({ ns, key, value: JSON.stringify(value), expires_at: this.clock() + ttlMs }).execute();
   }
 
   async get<T>(ns: SessionNamespace, key: string): Promise<T | undefined> {

@@ -33,6 +33,6 @@ export function accessTokenVerifier(server: AuthorizationServer, sessions: Sessi
       const r = await validateDpopProof(req.dpop, { method: req.method, url: req.url, token, thumbprint: record.jkt }, sessions, clock);
       if (!r.valid) return { active: false, error: 'invalid_dpop_proof', reason: r.reason };
     }
-    return { ...introspectionOf(record, false), active: true, token_type: record.tokenType };
+    return { ...introspectionOf(record), active: true, token_type: record.tokenType };
   };
 }

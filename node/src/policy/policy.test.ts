@@ -52,10 +52,16 @@ describe('loadPolicies', () => {
     expect(() => p.profileFor('nope')).toThrow(/unsupported scope 'nope'/);
     expect(() => p.profileFor('medicatieoverdracht extra')).toThrow("scope 'medicatieoverdracht' allows no extra scopes (extra)");
     expect(() => p.definition('medicatieoverdracht', 'user')).toThrow(/no presentation definition for wallet owner type 'user'/);
-    try {
-      p.profileFor('nope');
-    } catch (e) {
-      expect((e as { oauthError?: string }).oauthError).toBe('invalid_scope');
-    }
+    expect(() => p.profileFor('nope')).toThrow(expect.objectContaining({ oauthError: 'invalid_scope' }));
+  });
+});
+
+describe('node start', () => {
+  it('a duplicate scope stops the node before it listens, with a clear error', async () => {
+    const { startTestNode } = await import('../../../test/helpers/node.js');
+    const dir = tmp();
+    copyFileSync(path.join(shipped, 'medicatieoverdracht.json'), path.join(dir, 'a.json'));
+    copyFileSync(path.join(shipped, 'medicatieoverdracht.json'), path.join(dir, 'b.json'));
+    await expect(startTestNode('dup', { policy: { directory: dir } })).rejects.toThrow("duplicate scope 'medicatieoverdracht' in policy files a.json and b.json");
   });
 });
