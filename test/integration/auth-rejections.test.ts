@@ -157,6 +157,9 @@ describe('token endpoint rejections', () => {
     req.form.set('grant_type', 'vp_token-bearer');
     req.form.delete('presentation_submission');
     expect((await post(req)).json).toEqual({ error: 'invalid_request', error_description: 'presentation_submission is required' });
+    const noClient = await tokenRequest();
+    noClient.form.delete('client_id');
+    expect((await post(noClient)).json).toEqual({ error: 'invalid_request', error_description: 'client_id is required' });
   });
 
   it('DPoP proof with the wrong htm', async () => {
@@ -213,7 +216,7 @@ describe('resource request rejections (verifyAccessToken)', () => {
 
   it('unknown token and missing header', async () => {
     expect(await a.auth.verifyAccessToken({ authorization: 'Bearer nope', method: 'GET', url: url() })).toEqual({ active: false, error: 'invalid_token', reason: 'unknown or expired token' });
-    expect(await a.auth.verifyAccessToken({ method: 'GET', url: url() })).toEqual({ active: false, error: 'invalid_request', reason: 'no access token' });
+    expect(await a.auth.verifyAccessToken({ method: 'GET', url: url() })).toEqual({ active: false, error: 'invalid_token', reason: 'no access token' });
   });
 
   it('introspection takes a form only (415), and answers active:false for an unknown token', async () => {

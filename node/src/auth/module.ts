@@ -28,6 +28,8 @@ export class AuthEngine implements Engine {
   readonly client: AuthClient;
   /** resource-server check of an incoming request, for the FHIR capability and tests */
   readonly verifyAccessToken: AccessTokenVerifier;
+  /** the same check in the `{ verify(req) }` shape the FHIR capability's AccessTokenVerifier port takes */
+  readonly tokenVerifier: { verify: AccessTokenVerifier };
   private purgeTimer?: NodeJS.Timeout;
 
   constructor(store: StoreEngine, crypto: CryptoEngine, vdr: VdrEngine, policy: PolicyEngine, vcr: () => VcrPort, o: AuthOptions) {
@@ -55,6 +57,7 @@ export class AuthEngine implements Engine {
       timeoutMs: o.clientTimeoutMs,
     });
     this.verifyAccessToken = accessTokenVerifier(this.server, this.sessions, o.clock);
+    this.tokenVerifier = { verify: this.verifyAccessToken };
   }
 
   start(): void {

@@ -20,7 +20,7 @@ const RESERVED_CLAIMS = new Set(['iss', 'sub', 'exp', 'iat', 'active', 'client_i
 export interface AccessTokenRecord {
   issuer: string;
   subject: string;
-  clientId?: string;
+  clientId: string;
   scope: string;
   iat: number;
   exp: number;
@@ -47,7 +47,8 @@ export interface TokenResponse {
   scope: string;
 }
 
-export type IntrospectionResponse = { active: false } | ({ active: true; iss: string; client_id?: string; exp: number; iat: number; scope: string; cnf?: { jkt: string } } & Record<string, unknown>);
+export type ActiveIntrospection = { active: true; iss: string; client_id: string; exp: number; iat: number; scope: string; cnf?: { jkt: string } } & Record<string, unknown>;
+export type IntrospectionResponse = { active: false } | ActiveIntrospection;
 
 export interface AuthorizationServerOptions {
   subjects: SubjectService;
@@ -114,7 +115,7 @@ export class AuthorizationServer {
       if (!req.grant_type) throw oauthError('invalid_request', 'grant_type is required');
       throw oauthError('unsupported_grant_type', `grant_type '${req.grant_type}' is not supported (supported: ${VP_TOKEN_BEARER})`);
     }
-    for (const p of ['assertion', 'presentation_submission', 'scope'] as const) {
+    for (const p of ['assertion', 'presentation_submission', 'scope', 'client_id'] as const) {
       if (!req[p]) throw oauthError('invalid_request', `${p} is required`);
     }
     const issuer = this.issuerUrl(subject);
@@ -166,7 +167,7 @@ export class AuthorizationServer {
     const record: AccessTokenRecord = {
       issuer,
       subject,
-      clientId: req.client_id,
+      clientId: req.client_id!,
       scope: profile.scope,
       iat: Math.floor(now / 1000),
       exp: Math.floor((now + this.o.accessTokenValidityMs) / 1000),
@@ -221,8 +222,9 @@ export class AuthorizationServer {
   }
 }
 
-export function introspectionOf(record: AccessTokenRecord): IntrospectionResponse {
-  const out: Record<string, unknown> = {
+/** The RFC 7662 claims of a token: the PD field values plus the standard ones (which win over nothing: reserved ids are refused at issuance). */
+export function introspectionOf(record: AccessTokenRecord): ActiveIntrospection {
+  return {
     ...record.claims,
     active: true,
     iss: record.issuer,
@@ -230,9 +232,8 @@ export function introspectionOf(record: AccessTokenRecord): IntrospectionRespons
     exp: record.exp,
     iat: record.iat,
     scope: record.scope,
+    ...(record.jkt ? { cnf: { jkt: record.jkt } } : {}),
   };
-  if (record.jkt) out.cnf = { jkt: record.jkt };
-  return out as IntrospectionResponse;
 }
 
 function checkValidity(vp: VpEnvelope): void {

@@ -14,15 +14,15 @@ export interface AccessTokenRequest {
 }
 
 export type AccessTokenVerification =
-  | ({ active: true; token_type: 'DPoP' | 'Bearer' } & Record<string, unknown>)
-  | { active: false; error: 'invalid_token' | 'invalid_dpop_proof' | 'invalid_request'; reason: string };
+  | ({ active: true; token_type: 'DPoP' | 'Bearer'; scope: string; client_id: string; iss: string; exp: number; iat: number } & Record<string, unknown>)
+  | { active: false; error: 'invalid_token' | 'invalid_dpop_proof'; reason: string };
 
 export type AccessTokenVerifier = (req: AccessTokenRequest) => Promise<AccessTokenVerification>;
 
 export function accessTokenVerifier(server: AuthorizationServer, sessions: SessionStore, clock: () => number): AccessTokenVerifier {
   return async (req) => {
     const m = /^(Bearer|DPoP)\s+(\S+)$/i.exec(req.authorization?.trim() ?? '');
-    if (!m) return { active: false, error: 'invalid_request', reason: req.authorization ? 'Authorization header must be "Bearer <token>" or "DPoP <token>"' : 'no access token' };
+    if (!m) return { active: false, error: 'invalid_token', reason: req.authorization ? 'Authorization header must be "Bearer <token>" or "DPoP <token>"' : 'no access token' };
     const scheme = m[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
     const token = m[2]!;
     const { record, reason } = await server.lookup(token);
@@ -33,6 +33,6 @@ export function accessTokenVerifier(server: AuthorizationServer, sessions: Sessi
       const r = await validateDpopProof(req.dpop, { method: req.method, url: req.url, token, thumbprint: record.jkt }, sessions, clock);
       if (!r.valid) return { active: false, error: 'invalid_dpop_proof', reason: r.reason };
     }
-    return { ...introspectionOf(record), active: true, token_type: record.tokenType };
+    return { ...introspectionOf(record), token_type: record.tokenType };
   };
 }
