@@ -6,6 +6,7 @@ import { Router } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabNode } from '../../node/src/main.js';
 import { internal, startTestNode } from '../helpers/node.js';
+import { externalDir } from '../helpers/upstream.js';
 
 let a: LabNode;
 let b: LabNode;
@@ -53,8 +54,16 @@ function discoveryDir(endpointBase: string): string {
   return dir;
 }
 
+/** the shipped policy plus the upstream nuts-node rfc021 e2e mapping (scope `test`, ldp_vp/ldp_vc only) */
+function policyDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'policy-'));
+  writeFileSync(path.join(dir, 'medicatieoverdracht.json'), readFileSync(path.join('credentials', 'policies', 'medicatieoverdracht.json')));
+  writeFileSync(path.join(dir, 'upstream-rfc021.json'), readFileSync(path.join(externalDir(), 'nuts-node/e2e-tests/oauth-flow/rfc021/node-A/presentationexchangemapping.json')));
+  return dir;
+}
+
 beforeAll(async () => {
-  a = await startTestNode('a', { auth: { accessTokenValiditySeconds: TOKEN_SECONDS }, discovery: { directory: discoveryDir('http://unused.invalid'), serverIds: [SERVICE] } }, { clock }, (n) =>
+  a = await startTestNode('a', { policy: { directory: policyDir() }, auth: { accessTokenValiditySeconds: TOKEN_SECONDS }, discovery: { directory: discoveryDir('http://unused.invalid'), serverIds: [SERVICE] } }, { clock }, (n) =>
     n.http.mountPublic('/protected', protectedRoute(() => a), 'oauth'),
   );
   b = await startTestNode('b', { discovery: { directory: discoveryDir(a.url) } }, { clock });
@@ -157,6 +166,17 @@ describe('rfc021 between two nodes', () => {
     expect(ext.json.vps).toHaveLength(1);
     expect(Object.keys(ext.json.presentation_submissions)).toEqual(['pd_medicatieoverdracht_care_organization_with_employee']);
     expect(ext.json.presentation_definitions.organization.id).toBe('pd_medicatieoverdracht_care_organization_with_employee');
+  });
+
+  it('the upstream rfc021 policy (ldp_vp only) gets a JSON-LD presentation with a NutsOrganizationCredential', async () => {
+    const org = await internal(b, 'POST', '/internal/vcr/v2/issuer/vc', { type: 'NutsOrganizationCredential', issuer: didB, credentialSubject: { id: didB, organization: { name: 'Caresoft B.V.', city: 'Caretown' } }, withStatusList2021Revocation: true });
+    expect(org.status, org.text).toBe(200);
+    expect((await internal(b, 'POST', '/internal/vcr/v2/holder/vendorB/vc', org.json)).status).toBeLessThan(300);
+    const r = await requestToken({ scope: 'test', token_type: 'Bearer' });
+    expect(r.status, r.text).toBe(200);
+    const ext = await internal(a, 'POST', '/internal/auth/v2/accesstoken/introspect_extended', `token=${r.json.access_token}`, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(ext.json).toMatchObject({ active: true, scope: 'test', organization_name: 'Caresoft B.V.', employee_name: 'Jane Doe' });
+    expect(ext.json.vps[0].proof).toMatchObject({ type: 'JsonWebSignature2020', domain: `${a.url}/oauth2/vendorA` });
   });
 
   it('a Bearer token on request', async () => {
