@@ -155,3 +155,23 @@ describe('matchesQuery', () => {
     expect(matchesQuery(42, '42')).toBe(false);
   });
 });
+
+describe('discovery server unreachable', () => {
+  it('activation answers 503 and the status shows the error, kept for retry', async () => {
+    const lonely = await startTestNode('disco-lonely', { discovery: { directory: defDir('http://127.0.0.1:9') } });
+    try {
+      const did = (await internal(lonely, 'POST', '/internal/vdr/v2/subject', { subject: 'vvt' })).json.documents[0].id;
+      const vc = await internal(lonely, 'POST', '/internal/vcr/v2/issuer/vc', { type: 'NutsUraCredential', issuer: did, credentialSubject: { id: did, organization: { ura: '11111111', name: 'Alone', city: 'Nowhere' } }, format: 'jwt_vc', withStatusList2021Revocation: true });
+      expect(vc.status, vc.text).toBe(200);
+      expect((await internal(lonely, 'POST', '/internal/vcr/v2/holder/vvt/vc', JSON.stringify(vc.json))).status).toBeLessThan(300);
+      const r = await internal(lonely, 'POST', `/internal/discovery/v1/${SERVICE}/vvt`, { registrationParameters: { fhirBaseURL: 'https://alone.example/fhir' } });
+      expect(r.status, r.text).toBe(503);
+      expect(r.json.detail).toMatch(/^discovery server http:\/\/127\.0\.0\.1:9\/discovery\/mp9-medicatieoverdracht is unreachable/);
+      const status = await internal(lonely, 'GET', `/internal/discovery/v1/${SERVICE}/vvt`);
+      expect(status.json).toMatchObject({ activated: true, status: 'error', vp: [] });
+      expect(status.json.error).toMatch(/is unreachable/);
+    } finally {
+      await lonely.stop();
+    }
+  });
+});
