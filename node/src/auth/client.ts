@@ -105,7 +105,10 @@ export class AuthClient {
       ...(expiresIn !== undefined ? { expires_in: expiresIn, expires_at: Math.floor(now / 1000) + expiresIn } : {}),
       ...(json.token_type === 'DPoP' && dpopKid ? { dpop_kid: dpopKid } : {}),
     };
-    if (out.expires_at) this.cache.set(cacheKey, out);
+    if (out.expires_at) {
+      for (const [k, v] of this.cache) if ((v.expires_at ?? 0) * 1000 <= now) this.cache.delete(k);
+      this.cache.set(cacheKey, out);
+    }
     return out;
   }
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { NodeError } from '../core/errors.js';
 import { credentialSubjectIds, toPeCredential, validateSubmission, type PresentationDefinition, type PresentationSubmission } from '../pe/index.js';
-import type { PolicyStore, WalletOwnerType } from '../policy/index.js';
+import { RESERVED_CLAIMS, type PolicyStore, type WalletOwnerType } from '../policy/index.js';
 import type { SubjectService } from '../vdr/index.js';
 import { validateDpopProof, DPOP_ALGS } from './dpop.js';
 import { oauthError } from './errors.js';
@@ -15,7 +15,6 @@ export const MAX_PRESENTATION_VALIDITY_MS = 5_000;
 /** nonces are kept for the VP validity plus clock skew */
 export const NONCE_TTL_MS = 10_000;
 export const VP_TOKEN_BEARER = 'vp_token-bearer';
-const RESERVED_CLAIMS = new Set(['iss', 'sub', 'exp', 'iat', 'active', 'client_id', 'scope', 'cnf', 'aud', 'nbf', 'token_type']);
 
 export interface AccessTokenRecord {
   issuer: string;

@@ -47,6 +47,12 @@ describe('loadPolicies', () => {
     expect(() => loadPolicies(dir)).toThrow("policy file x.json: scope 's' organization input_descriptors[0] field[0]: path must be a non-empty array of JSONPath strings");
   });
 
+  it('refuses a field id that would shadow an introspection claim', () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'x.json'), JSON.stringify({ s: { organization: { id: 'p', input_descriptors: [{ id: 'a', constraints: { fields: [{ id: 'client_id', path: ['$.x'] }] } }] } } }));
+    expect(() => loadPolicies(dir)).toThrow("policy file x.json: scope 's' organization: field id 'client_id' is a reserved introspection claim");
+  });
+
   it('answers unknown, extra and wallet-owner scope problems as invalid_scope', () => {
     const p = loadPolicies(shipped);
     expect(() => p.profileFor('nope')).toThrow(/unsupported scope 'nope'/);

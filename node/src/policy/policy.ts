@@ -4,6 +4,9 @@ import path from 'node:path';
 import { NodeError } from '../core/errors.js';
 import { validateDefinition, type PresentationDefinition } from '../pe/index.js';
 
+/** introspection claims a PD field id must not shadow (nuts-node rejects these too) */
+export const RESERVED_CLAIMS = new Set(['iss', 'sub', 'exp', 'iat', 'nbf', 'aud', 'active', 'client_id', 'scope', 'cnf', 'token_type']);
+
 export type WalletOwnerType = 'organization' | 'user' | 'service_provider';
 export const WALLET_OWNER_TYPES: readonly WalletOwnerType[] = ['organization', 'user', 'service_provider'];
 
@@ -85,6 +88,11 @@ export function loadPolicies(dir: string): PolicyStore {
           definitions[owner as WalletOwnerType] = validateDefinition(pd, `policy file ${f}: scope '${scope}' ${owner}`);
         } catch (e) {
           throw new NodeError('invalid_input', (e as Error).message);
+        }
+        for (const d of definitions[owner as WalletOwnerType]!.input_descriptors) {
+          for (const field of d.constraints?.fields ?? []) {
+            if (field.id && RESERVED_CLAIMS.has(field.id)) throw new NodeError('invalid_input', `policy file ${f}: scope '${scope}' ${owner}: field id '${field.id}' is a reserved introspection claim`);
+          }
         }
       }
       if (!definitions.organization) throw new NodeError('invalid_input', `policy file ${f}: scope '${scope}' has no organization presentation definition`);
