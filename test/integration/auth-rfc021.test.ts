@@ -6,7 +6,7 @@ import { Router } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabNode } from '../../node/src/main.js';
 import { internal, startTestNode } from '../helpers/node.js';
-import { externalDir } from '../helpers/upstream.js';
+import { externalPath } from '../helpers/external.js';
 
 let a: LabNode;
 let b: LabNode;
@@ -58,7 +58,7 @@ function discoveryDir(endpointBase: string): string {
 function policyDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'policy-'));
   writeFileSync(path.join(dir, 'medicatieoverdracht.json'), readFileSync(path.join('credentials', 'policies', 'medicatieoverdracht.json')));
-  writeFileSync(path.join(dir, 'upstream-rfc021.json'), readFileSync(path.join(externalDir(), 'nuts-node/e2e-tests/oauth-flow/rfc021/node-A/presentationexchangemapping.json')));
+  writeFileSync(path.join(dir, 'upstream-rfc021.json'), readFileSync(externalPath('nuts-node/e2e-tests/oauth-flow/rfc021/node-A/presentationexchangemapping.json')));
   return dir;
 }
 

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readExternalJson, repoRoot } from '../../../test/helpers/upstream.js';
+import { fileURLToPath } from 'node:url';
+import { readExternalJson } from '../../../test/helpers/external.js';
 import { loadServiceDefinitions, parseServiceDefinition } from './definitions.js';
 
 describe('service definitions', () => {
@@ -15,7 +16,7 @@ describe('service definitions', () => {
   });
 
   it('loads the shipped definitions', () => {
-    expect([...loadServiceDefinitions(path.join(repoRoot, 'credentials', 'discovery')).keys()]).toContain('mp9-medicatieoverdracht');
+    expect([...loadServiceDefinitions(fileURLToPath(new URL('../../../credentials/discovery', import.meta.url))).keys()]).toContain('mp9-medicatieoverdracht');
   });
 
   it('names what is missing or duplicated', () => {

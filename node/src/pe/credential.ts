@@ -1,5 +1,6 @@
 // Credentials as PE sees them: a JWT VC or a JSON-LD VC turned into one JSON shape, with its format for `format` matching.
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { decodeProtectedHeader } from 'jose';
+import { parseCredential } from '../vcr/credential.js';
 import { invalidInput } from '../core/errors.js';
 
 export type WireCredential = string | Record<string, unknown>;
@@ -14,28 +15,13 @@ export interface PeCredential {
   algs: string[];
 }
 
-const iso = (s: unknown) => (typeof s === 'number' ? new Date(s * 1000).toISOString().replace('.000Z', 'Z') : undefined);
-
-/** JSON form of a JWT VC per VC-JWT 1.1: the `vc` claim completed from `iss`, `sub`, `jti`, `nbf`, `exp`. */
+/** JSON form of a JWT VC per VC-JWT 1.1 (the `vc` claim completed from `iss`, `sub`, `jti`, `nbf`, `exp`), as vcr parses it. */
 export function jwtCredentialToJson(jwt: string): Record<string, unknown> {
-  let claims: Record<string, unknown>;
   try {
-    claims = decodeJwt(jwt) as Record<string, unknown>;
+    return parseCredential(jwt).document;
   } catch (e) {
-    throw invalidInput(`credential is not a valid JWT: ${(e as Error).message}`);
+    throw invalidInput(`credential is not a valid JWT credential: ${(e as Error).message}`);
   }
-  const vc = claims.vc;
-  if (!vc || typeof vc !== 'object' || Array.isArray(vc)) throw invalidInput('JWT credential has no vc claim');
-  const out: Record<string, unknown> = { ...(vc as Record<string, unknown>) };
-  if (out.issuer === undefined && typeof claims.iss === 'string') out.issuer = claims.iss;
-  if (out.id === undefined && typeof claims.jti === 'string') out.id = claims.jti;
-  if (out.issuanceDate === undefined && claims.nbf !== undefined) out.issuanceDate = iso(claims.nbf);
-  if (out.expirationDate === undefined && claims.exp !== undefined) out.expirationDate = iso(claims.exp);
-  if (typeof claims.sub === 'string') {
-    const cs = out.credentialSubject;
-    if (cs && typeof cs === 'object' && !Array.isArray(cs) && (cs as Record<string, unknown>).id === undefined) out.credentialSubject = { id: claims.sub, ...(cs as object) };
-  }
-  return out;
 }
 
 export function toPeCredential(wire: WireCredential): PeCredential {

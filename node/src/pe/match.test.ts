@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { PEX } from '@sphereon/pex';
 import { SignJWT, generateKeyPair } from 'jose';
-import { readExternalJson } from '../../../test/helpers/upstream.js';
+import { readExternalJson } from '../../../test/helpers/external.js';
 import { buildSubmission, explain, matchDefinition, validateSubmission, validateDefinition, type PresentationDefinition } from './index.js';
 
 const mapping = readExternalJson<Record<string, { organization: PresentationDefinition }>>('nuts-node', 'e2e-tests', 'oauth-flow', 'rfc021', 'node-A', 'presentationexchangemapping.json');

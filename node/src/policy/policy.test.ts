@@ -3,11 +3,12 @@ import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { externalDir, repoRoot } from '../../../test/helpers/upstream.js';
+import { fileURLToPath } from 'node:url';
+import { externalPath } from '../../../test/helpers/external.js';
 import { matchDefinition } from '../pe/index.js';
 import { loadPolicies } from './policy.js';
 
-const shipped = path.join(repoRoot, 'credentials', 'policies');
+const shipped = fileURLToPath(new URL('../../../credentials/policies', import.meta.url));
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'policy-'));
 
 describe('loadPolicies', () => {
@@ -30,7 +31,7 @@ describe('loadPolicies', () => {
 
   it('loads the upstream rfc021 e2e mapping as is', () => {
     const dir = tmp();
-    copyFileSync(path.join(externalDir(), 'nuts-node/e2e-tests/oauth-flow/rfc021/node-A/presentationexchangemapping.json'), path.join(dir, 'mapping.json'));
+    copyFileSync(externalPath('nuts-node/e2e-tests/oauth-flow/rfc021/node-A/presentationexchangemapping.json'), path.join(dir, 'mapping.json'));
     expect(loadPolicies(dir).definition('test').id).toBe('pd_any_care_organization_with_employee');
   });
 
