@@ -15,6 +15,9 @@ import { VcrEngine } from './vcr/index.js';
 import { FhirEngine, fhirRouter, type FhirEngineOptions, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
 import { AuditEngine, auditRouter, fhirAuditHook, type AuditActor } from './audit/index.js';
 import { currentContext } from './core/context.js';
+import { PolicyEngine } from './policy/index.js';
+import { AuthEngine, authInternalRouter, oauth2Router, wellKnownRouter } from './auth/index.js';
+import { DiscoveryEngine, discoveryClientRouter, discoveryServerRouter } from './discovery/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -100,6 +103,9 @@ export interface LabNode {
   readonly vdr: VdrEngine;
   readonly vcr: VcrEngine;
   readonly audit: AuditEngine;
+  readonly policy: PolicyEngine;
+  readonly auth: AuthEngine;
+  readonly discovery: DiscoveryEngine;
   readonly http: HttpEngine;
   readonly fhir: FhirEngine;
   /** public base URL (did:web host, OAuth issuer base) */
@@ -162,7 +168,27 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
 
   const audit = new AuditEngine(store, crypto, vdr, { clock, nodeName: config.name, config: config.audit, baseUrl, keyType: config.crypto.keyType });
   const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl });
-  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, verifier: deps.fhirTokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit ?? fhirAuditHook(audit.recorder, { internalActor: () => internalActor(config), authorisationProtocol: 'nuts-rfc021' }), backend: deps.fhirBackend, version: VERSION });
+  const policy = new PolicyEngine(config.policy.directory);
+  const auth = new AuthEngine(store, crypto, vdr, policy, () => vcr, {
+    baseUrl,
+    clock,
+    fetch: deps.fetch ?? fetch,
+    accessTokenValiditySeconds: config.auth.accessTokenValiditySeconds,
+    defaultTokenType: config.auth.defaultTokenType,
+    tokenCacheMarginSeconds: config.auth.tokenCacheMarginSeconds,
+    clientTimeoutMs: config.auth.clientTimeoutMs,
+    requireTrustedIssuers: config.auth.requireTrustedIssuers,
+  });
+  const discovery = new DiscoveryEngine(store, crypto, vdr, () => vcr, {
+    directory: config.discovery.directory,
+    serverIds: config.discovery.serverIds,
+    refreshIntervalMs: config.discovery.refreshIntervalSeconds * 1000,
+    baseUrl,
+    clock,
+    fetch: deps.fetch ?? fetch,
+    logger,
+  });
+  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, verifier: deps.fhirTokenVerifier ?? auth.tokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit ?? fhirAuditHook(audit.recorder, { internalActor: () => internalActor(config), authorisationProtocol: 'nuts-rfc021' }), backend: deps.fhirBackend, version: VERSION });
 
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');
@@ -171,10 +197,15 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   http.mountPublic('/', vdrPublicRouter(vdr.subjects), 'problem');
   http.mountInternal('/internal/vcr', vcr.internalRouter(), 'problem');
   http.mountPublic('/statuslist', vcr.publicRouter(), 'problem');
+  http.mountInternal('/internal/auth', authInternalRouter({ server: auth.server, client: auth.client, crypto: crypto.service, sessions: auth.sessions, clock }), 'problem');
+  http.mountPublic('/oauth2', oauth2Router(auth.server), 'oauth');
+  http.mountPublic('/.well-known/oauth-authorization-server', wellKnownRouter(auth.server), 'problem');
+  http.mountInternal('/internal/discovery', discoveryClientRouter(discovery), 'problem');
+  http.mountPublic('/discovery', discoveryServerRouter(discovery), 'problem');
   http.mountInternal('/internal/fhir', fhirRouter(fhir.service, 'internal', baseUrl), 'fhir');
   http.mountPublic('/fhir', fhirRouter(fhir.service, 'public', baseUrl), 'fhir');
 
-  engines = new EngineSet([store, crypto, vdr, audit, vcr, fhir, http]);
+  engines = new EngineSet([store, crypto, vdr, audit, vcr, policy, auth, discovery, fhir, http]);
 
   return {
     config,
@@ -185,6 +216,9 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     vdr,
     vcr,
     audit,
+    policy,
+    auth,
+    discovery,
     http,
     fhir,
     get url() {

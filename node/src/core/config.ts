@@ -47,6 +47,31 @@ export const ConfigSchema = z
         fetchTimeoutMs: z.coerce.number().int().min(1).default(5000),
       })
       .prefault({}),
+    auth: z
+      .strictObject({
+        /** lifetime of access tokens this node issues as authorization server */
+        accessTokenValiditySeconds: z.coerce.number().int().min(1).default(900),
+        /** token_type the client asks for when the caller does not say (nuts-node default: DPoP) */
+        defaultTokenType: z.enum(['DPoP', 'Bearer']).default('DPoP'),
+        /** seconds before expiry at which a cached access token is no longer handed out */
+        tokenCacheMarginSeconds: z.coerce.number().int().min(0).default(10),
+        /** timeout of calls to remote authorization servers */
+        clientTimeoutMs: z.coerce.number().int().min(1).default(10000),
+        /** also require credential issuers on the trust list (/internal/vcr/v2/verifier/trust); nuts-node v6 leaves trust to PD issuer filters */
+        requireTrustedIssuers: bool.default(false),
+      })
+      .prefault({}),
+    policy: z.strictObject({ directory: z.string().default('credentials/policies') }).prefault({}),
+    discovery: z
+      .strictObject({
+        /** directory of discovery service definitions (*.json) */
+        directory: z.string().default('credentials/discovery'),
+        /** service ids this node acts as discovery server for */
+        serverIds: stringList.default([]),
+        /** how often the client fetches registrations and refreshes its own */
+        refreshIntervalSeconds: z.coerce.number().min(0.05).default(600),
+      })
+      .prefault({}),
     audit: z
       .strictObject({
         /** NEN 7513 retention: at least 5 years from writing */

@@ -1,0 +1,93 @@
+// DPoP (RFC 9449): proofs signed with a subject's key, and validation of htm, htu, ath, iat, key thumbprint and single-use jti.
+import { createHash, randomBytes } from 'node:crypto';
+import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
+import type { CryptoService } from '../crypto/index.js';
+import type { SessionStore } from './sessions.js';
+
+export const DPOP_JTI_TTL_MS = 15 * 60_000;
+/** how far a proof's iat may lie in the past or future */
+export const DPOP_MAX_AGE_MS = 5 * 60_000;
+export const DPOP_ALGS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'PS256', 'PS384', 'PS512', 'RS256'];
+
+/** base64url(SHA-256(access token)), the `ath` claim */
+export const accessTokenHash = (token: string) => createHash('sha256').update(token, 'ascii').digest('base64url');
+
+/** htu comparison ignores query and fragment (RFC 9449 §4.3) */
+export function normalizeHtu(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    u.search = '';
+    u.hash = '';
+    return u.toString();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface DpopProofRequest {
+  htm: string;
+  htu: string;
+  /** access token, for `ath` on resource requests */
+  token?: string;
+  nonce?: string;
+}
+
+/** Signs a proof with key `kid` (a DID URL of this node); the public key travels in the `jwk` header. */
+export async function createDpopProof(crypto: CryptoService, kid: string, req: DpopProofRequest, clock: () => number): Promise<string> {
+  const { publicJwk } = await crypto.publicKey(kid);
+  const claims: Record<string, unknown> = { htm: req.htm, htu: req.htu, iat: Math.floor(clock() / 1000), jti: randomBytes(16).toString('base64url') };
+  if (req.token) claims.ath = accessTokenHash(req.token);
+  if (req.nonce) claims.nonce = req.nonce;
+  const { kty, crv, x, y, n, e } = publicJwk;
+  const jwk = Object.fromEntries(Object.entries({ kty, crv, x, y, n, e }).filter(([, v]) => v !== undefined)) as JWK;
+  // the kid header (the DID URL) is informative; validation uses the embedded jwk only
+  return crypto.signJwt(claims, kid, { header: { typ: 'dpop+jwt', jwk } });
+}
+
+export interface DpopCheck {
+  method: string;
+  url: string;
+  /** access token the proof must be bound to (`ath`) */
+  token?: string;
+  /** expected JWK thumbprint (`cnf.jkt` of the token) */
+  thumbprint?: string;
+}
+
+export type DpopResult = { valid: true; jkt: string; jti: string } | { valid: false; reason: string };
+
+/** Validates a DPoP proof; `jtiStore` makes each jti usable once for 15 minutes. */
+export async function validateDpopProof(proof: string, check: DpopCheck, jtiStore: SessionStore | undefined, clock: () => number): Promise<DpopResult> {
+  const bad = (reason: string): DpopResult => ({ valid: false, reason });
+  if (typeof proof !== 'string' || proof.split('.').length !== 3) return bad('DPoP proof is not a JWT');
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(proof);
+  } catch {
+    return bad('DPoP proof header is malformed');
+  }
+  if (header.typ !== 'dpop+jwt') return bad(`DPoP proof typ must be dpop+jwt, got ${String(header.typ)}`);
+  if (!header.jwk || typeof header.jwk !== 'object') return bad('DPoP proof has no jwk header');
+  if ('d' in header.jwk) return bad('DPoP proof jwk contains a private key');
+  if (!DPOP_ALGS.includes(String(header.alg))) return bad(`DPoP proof alg ${String(header.alg)} is not supported`);
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: DPOP_ALGS, currentDate: new Date(clock()) }));
+  } catch (e) {
+    return bad(`DPoP proof signature is invalid: ${(e as Error).message}`);
+  }
+  if (payload.htm !== check.method) return bad(`DPoP proof htm '${String(payload.htm)}' does not match the request method '${check.method}'`);
+  const htu = typeof payload.htu === 'string' ? normalizeHtu(payload.htu) : undefined;
+  if (!htu || htu !== normalizeHtu(check.url)) return bad(`DPoP proof htu '${String(payload.htu)}' does not match the request URL '${normalizeHtu(check.url) ?? check.url}'`);
+  if (typeof payload.iat !== 'number') return bad('DPoP proof has no iat');
+  if (Math.abs(clock() - payload.iat * 1000) > DPOP_MAX_AGE_MS) return bad('DPoP proof iat is outside the accepted window (5 minutes)');
+  if (typeof payload.jti !== 'string' || !payload.jti) return bad('DPoP proof has no jti');
+  if (check.token !== undefined) {
+    if (payload.ath === undefined) return bad('DPoP proof has no ath (access token hash)');
+    if (payload.ath !== accessTokenHash(check.token)) return bad('DPoP proof ath does not match the access token');
+  }
+  const jkt = await calculateJwkThumbprint(header.jwk as JWK, 'sha256');
+  if (check.thumbprint !== undefined && check.thumbprint !== jkt) return bad('DPoP proof key does not match the key the access token is bound to (cnf.jkt)');
+  // the jti is spent last, so a proof rejected for another reason can be corrected and resent
+  if (jtiStore && !(await jtiStore.putOnce('dpop_jti', `${jkt}|${payload.jti}`, DPOP_JTI_TTL_MS))) return bad('jti already used');
+  return { valid: true, jkt, jti: payload.jti };
+}

@@ -1,0 +1,75 @@
+// Auth engine: session store, authorization server, client and the access-token verifier, wired to vdr, crypto, policy and vcr.
+import type { Engine, HealthStatus } from '../core/engine.js';
+import type { CryptoEngine } from '../crypto/index.js';
+import type { PolicyEngine } from '../policy/index.js';
+import type { StoreEngine } from '../store/index.js';
+import type { VdrEngine } from '../vdr/index.js';
+import { AuthClient } from './client.js';
+import type { VcrPort } from './ports.js';
+import { AuthorizationServer } from './server.js';
+import { SqlSessionStore, authMigrations } from './sessions.js';
+import { accessTokenVerifier, type AccessTokenVerifier } from './verify.js';
+
+export interface AuthOptions {
+  baseUrl: () => string;
+  clock: () => number;
+  fetch: typeof fetch;
+  accessTokenValiditySeconds: number;
+  defaultTokenType: 'DPoP' | 'Bearer';
+  tokenCacheMarginSeconds: number;
+  clientTimeoutMs: number;
+  requireTrustedIssuers?: boolean;
+}
+
+export class AuthEngine implements Engine {
+  readonly name = 'auth';
+  readonly sessions: SqlSessionStore;
+  readonly server: AuthorizationServer;
+  readonly client: AuthClient;
+  /** resource-server check of an incoming request, for the FHIR capability and tests */
+  readonly verifyAccessToken: AccessTokenVerifier;
+  /** the same check in the `{ verify(req) }` shape the FHIR capability's AccessTokenVerifier port takes */
+  readonly tokenVerifier: { verify: AccessTokenVerifier };
+  private purgeTimer?: NodeJS.Timeout;
+
+  constructor(store: StoreEngine, crypto: CryptoEngine, vdr: VdrEngine, policy: PolicyEngine, vcr: () => VcrPort, o: AuthOptions) {
+    store.register(authMigrations);
+    this.sessions = new SqlSessionStore(store, o.clock);
+    this.server = new AuthorizationServer({
+      subjects: vdr.subjects,
+      policies: () => policy.policies,
+      sessions: this.sessions,
+      verifier: () => vcr().verifier,
+      baseUrl: o.baseUrl,
+      clock: o.clock,
+      accessTokenValidityMs: o.accessTokenValiditySeconds * 1000,
+      requireTrustedIssuers: o.requireTrustedIssuers,
+    });
+    this.client = new AuthClient({
+      subjects: vdr.subjects,
+      crypto: crypto.service,
+      vcr,
+      fetch: o.fetch,
+      clock: o.clock,
+      baseUrl: o.baseUrl,
+      defaultTokenType: o.defaultTokenType,
+      cacheMarginMs: o.tokenCacheMarginSeconds * 1000,
+      timeoutMs: o.clientTimeoutMs,
+    });
+    this.verifyAccessToken = accessTokenVerifier(this.server, this.sessions, o.clock);
+    this.tokenVerifier = { verify: this.verifyAccessToken };
+  }
+
+  start(): void {
+    this.purgeTimer = setInterval(() => void this.sessions.purgeExpired().catch(() => {}), 60_000);
+    this.purgeTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.purgeTimer);
+  }
+
+  health(): HealthStatus {
+    return { status: 'UP' };
+  }
+}

@@ -1,0 +1,38 @@
+// What auth needs from the verifiable-credentials capability (vcr): structural ports, so auth does not own vcr's types.
+export type WireCredential = string | Record<string, unknown>;
+export type WirePresentation = string | Record<string, unknown>;
+
+export interface Verification {
+  valid: boolean;
+  code?: string;
+  message: string;
+}
+
+export interface CredentialVerifierPort {
+  verifyCredential(vc: WireCredential, opts: { validAt?: Date; checkTrust?: boolean; checkRevocation?: boolean }): Promise<Verification>;
+  verifyPresentation(vp: WirePresentation, opts: { validAt?: Date; verifyCredentials?: boolean; checkRevocation?: boolean }): Promise<Verification>;
+}
+
+export interface HolderPort {
+  createPresentation(req: {
+    subjectOrDid?: string;
+    credentials: WireCredential[];
+    format?: 'jwt_vp' | 'ldp_vp';
+    audience?: string;
+    nonce?: string;
+    challenge?: string;
+    domain?: string;
+    lifetimeSeconds?: number;
+  }): Promise<WirePresentation>;
+}
+
+export interface WalletPort {
+  list(subject: string): Promise<WireCredential[]>;
+}
+
+/** The vcr capability as auth and discovery use it. */
+export interface VcrPort {
+  verifier: CredentialVerifierPort;
+  holder: HolderPort;
+  wallet: WalletPort;
+}

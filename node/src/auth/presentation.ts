@@ -1,0 +1,121 @@
+// The envelope of a presented VP (JWT or JSON-LD): signer, audience, nonce, validity and credentials, read before any signature check.
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { baseDid } from '../vdr/index.js';
+import { toPeCredential } from '../pe/index.js';
+import { oauthError } from './errors.js';
+import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
+
+export interface VpEnvelope {
+  wire: WirePresentation;
+  format: 'jwt_vp' | 'ldp_vp';
+  /** what PE descriptor paths are evaluated on: the `vp` claim of a JWT VP, or the JSON-LD document */
+  json: Record<string, unknown>;
+  /** DID of the key that signed (kid / verificationMethod), without fragment */
+  signer?: string;
+  nonce?: string;
+  audiences: string[];
+  /** epoch ms */
+  notBefore?: number;
+  expires?: number;
+  credentials: WireCredential[];
+}
+
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const ms = (s: unknown) => (typeof s === 'number' ? s * 1000 : typeof s === 'string' && !Number.isNaN(Date.parse(s)) ? Date.parse(s) : undefined);
+
+export function parsePresentation(wire: WirePresentation): VpEnvelope {
+  if (typeof wire === 'string') {
+    let claims: Record<string, unknown>;
+    let kid: unknown;
+    try {
+      claims = decodeJwt(wire) as Record<string, unknown>;
+      kid = decodeProtectedHeader(wire).kid;
+    } catch (e) {
+      throw oauthError('invalid_request', `assertion is not a valid JWT presentation: ${(e as Error).message}`);
+    }
+    const vp = claims.vp;
+    if (!vp || typeof vp !== 'object' || Array.isArray(vp)) throw oauthError('invalid_request', 'assertion JWT has no vp claim');
+    const signer = typeof kid === 'string' ? baseDid(kid) : typeof claims.iss === 'string' ? claims.iss : undefined;
+    return {
+      wire,
+      format: 'jwt_vp',
+      json: vp as Record<string, unknown>,
+      signer,
+      nonce: typeof claims.nonce === 'string' ? claims.nonce : undefined,
+      audiences: asArray(claims.aud as string | string[] | undefined).filter((a): a is string => typeof a === 'string'),
+      notBefore: ms(claims.nbf ?? claims.iat),
+      expires: ms(claims.exp),
+      credentials: asArray((vp as Record<string, unknown>).verifiableCredential as WireCredential | WireCredential[] | undefined),
+    };
+  }
+  if (!wire || typeof wire !== 'object' || Array.isArray(wire)) throw oauthError('invalid_request', 'assertion must be a JWT or a JSON-LD presentation');
+  const proof = asArray(wire.proof as Record<string, unknown> | Array<Record<string, unknown>> | undefined)[0];
+  if (!proof) throw oauthError('invalid_request', 'JSON-LD presentation has no proof');
+  const vm = proof.verificationMethod;
+  return {
+    wire,
+    format: 'ldp_vp',
+    json: wire,
+    signer: typeof vm === 'string' ? baseDid(vm) : undefined,
+    nonce: typeof proof.nonce === 'string' ? proof.nonce : typeof proof.challenge === 'string' ? proof.challenge : undefined,
+    audiences: asArray(proof.domain as string | string[] | undefined).filter((a): a is string => typeof a === 'string'),
+    notBefore: ms(proof.created),
+    expires: ms(proof.expires),
+    credentials: asArray(wire.verifiableCredential as WireCredential | WireCredential[] | undefined),
+  };
+}
+
+/** The `assertion` form parameter: a JWT VP, a JSON-LD VP, or a JSON array of VPs. */
+export function parseAssertion(assertion: string): VpEnvelope[] {
+  const text = assertion.trim();
+  if (text.startsWith('{') || text.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw oauthError('invalid_request', `assertion is not valid JSON: ${(e as Error).message}`);
+    }
+    const list = Array.isArray(parsed) ? parsed : [parsed];
+    if (list.length === 0) throw oauthError('invalid_request', 'assertion holds no presentation');
+    return list.map((p) => parsePresentation(p as WirePresentation));
+  }
+  return [parsePresentation(text)];
+}
+
+/** A credential without proof whose issuer is the presentation signer: its integrity comes from the VP signature. */
+export function isSelfAttested(vc: WireCredential, signer: string | undefined): boolean {
+  if (typeof vc === 'string' || vc.proof !== undefined) return false;
+  const issuer = typeof vc.issuer === 'string' ? vc.issuer : (vc.issuer as { id?: unknown } | undefined)?.id;
+  return issuer !== undefined && issuer === signer;
+}
+
+export type FullVerification = { ok: true; checked: WireCredential[] } | { ok: false; reason: string; code: string };
+
+/**
+ * Full verification of a presentation and its credentials (signatures, dates, revocation, holder binding; trust when asked).
+ * Self-attested credentials have no proof to check: the VP signature covers them. Returns the credentials whose status
+ * can be re-checked later.
+ */
+export async function verifyPresentationFully(verifier: CredentialVerifierPort, vp: VpEnvelope, opts: { validAt: Date; checkTrust?: boolean }): Promise<FullVerification> {
+  const pr = await verifier.verifyPresentation(vp.wire, { validAt: opts.validAt, verifyCredentials: false });
+  if (!pr.valid) return { ok: false, code: pr.code ?? 'invalid', reason: `presentation is invalid (${pr.code ?? 'invalid'}): ${pr.message}` };
+  const checked: WireCredential[] = [];
+  for (const vc of vp.credentials) {
+    if (isSelfAttested(vc, vp.signer)) continue;
+    const r = await verifier.verifyCredential(vc, { validAt: opts.validAt, checkRevocation: true, checkTrust: opts.checkTrust ?? false });
+    if (!r.valid) return { ok: false, code: r.code ?? 'invalid', reason: `credential ${credentialName(vc)} is invalid (${r.code ?? 'invalid'}): ${r.message}` };
+    checked.push(vc);
+  }
+  return { ok: true, checked };
+}
+
+/** Most specific type and id of a credential, for messages. */
+export function credentialName(vc: WireCredential): string {
+  try {
+    const j = toPeCredential(vc).json;
+    const types = (Array.isArray(j.type) ? j.type : [j.type]).filter((t) => t !== 'VerifiableCredential');
+    return `${types.join(',')}${typeof j.id === 'string' ? ` ${j.id}` : ''}`;
+  } catch {
+    return '(unreadable)';
+  }
+}

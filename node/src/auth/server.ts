@@ -1,0 +1,267 @@
+// RFC021 authorization server: AS metadata, presentation definitions, the vp_token-bearer token endpoint and introspection.
+import { randomBytes } from 'node:crypto';
+import { NodeError } from '../core/errors.js';
+import { credentialSubjectIds, toPeCredential, validateSubmission, type PresentationDefinition, type PresentationSubmission } from '../pe/index.js';
+import { RESERVED_CLAIMS, type PolicyStore, type WalletOwnerType } from '../policy/index.js';
+import type { SubjectService } from '../vdr/index.js';
+import { validateDpopProof, DPOP_ALGS } from './dpop.js';
+import { oauthError } from './errors.js';
+import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
+import { credentialName, isSelfAttested, parseAssertion, parsePresentation, verifyPresentationFully, type VpEnvelope } from './presentation.js';
+import type { SessionStore } from './sessions.js';
+
+/** nuts-node s2sMaxPresentationValidity */
+export const MAX_PRESENTATION_VALIDITY_MS = 5_000;
+/** nonces are kept for the VP validity plus clock skew */
+export const NONCE_TTL_MS = 10_000;
+export const VP_TOKEN_BEARER = 'vp_token-bearer';
+
+export interface AccessTokenRecord {
+  issuer: string;
+  subject: string;
+  clientId: string;
+  scope: string;
+  iat: number;
+  exp: number;
+  tokenType: 'DPoP' | 'Bearer';
+  jkt?: string;
+  /** PD field values by field id */
+  claims: Record<string, unknown>;
+  presentations: WirePresentation[];
+  submissions: Record<string, PresentationSubmission>;
+}
+
+export interface TokenRequest {
+  grant_type?: string;
+  assertion?: string;
+  presentation_submission?: string;
+  scope?: string;
+  client_id?: string;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'DPoP' | 'Bearer';
+  expires_in: number;
+  scope: string;
+}
+
+export type ActiveIntrospection = { active: true; iss: string; client_id: string; exp: number; iat: number; scope: string; cnf?: { jkt: string } } & Record<string, unknown>;
+export type IntrospectionResponse = { active: false } | ActiveIntrospection;
+
+export interface AuthorizationServerOptions {
+  subjects: SubjectService;
+  policies: () => PolicyStore;
+  sessions: SessionStore;
+  verifier: () => CredentialVerifierPort;
+  baseUrl: () => string;
+  clock: () => number;
+  accessTokenValidityMs: number;
+  /** also require issuers on vcr's trust list (nuts-node v6 leaves trust to PD issuer constraints) */
+  requireTrustedIssuers?: boolean;
+}
+
+export class AuthorizationServer {
+  constructor(private readonly o: AuthorizationServerOptions) {}
+
+  issuerUrl(subject: string): string {
+    return `${this.o.baseUrl()}/oauth2/${subject}`;
+  }
+
+  private async requireSubject(subject: string): Promise<void> {
+    await this.o.subjects.dids(subject);
+  }
+
+  /** RFC 8414 metadata as nuts-node publishes it, limited to what this node supports. */
+  async metadata(subject: string): Promise<Record<string, unknown>> {
+    await this.requireSubject(subject);
+    const issuer = this.issuerUrl(subject);
+    return {
+      issuer,
+      token_endpoint: `${issuer}/token`,
+      grant_types_supported: [VP_TOKEN_BEARER],
+      presentation_definition_endpoint: `${issuer}/presentation_definition`,
+      presentation_definition_uri_supported: true,
+      vp_formats_supported: vpFormats,
+      vp_formats: vpFormats,
+      client_id_schemes_supported: ['entity_id'],
+      did_methods_supported: ['web'],
+      dpop_signing_alg_values_supported: DPOP_ALGS,
+      token_endpoint_auth_methods_supported: ['none'],
+      response_types_supported: [],
+    };
+  }
+
+  async presentationDefinition(subject: string, scope: string | undefined, ownerType: string | undefined): Promise<PresentationDefinition> {
+    await this.requireSubject(subject).catch((e: NodeError) => {
+      throw oauthError('invalid_request', e.message);
+    });
+    if (!scope) throw oauthError('invalid_request', 'scope is required');
+    const owner = (ownerType ?? 'organization') as WalletOwnerType;
+    if (!['organization', 'user', 'service_provider'].includes(owner)) throw oauthError('invalid_request', `invalid wallet_owner_type '${ownerType}'`);
+    return this.o.policies().definition(scope, owner);
+  }
+
+  /**
+   * The vp_token-bearer grant, checks in nuts-node order: envelope (validity ≤ 5 s, signer = subject of every
+   * credential, audience), scope, presentation definition, nonce, DPoP, then full verification.
+   */
+  async token(subject: string, req: TokenRequest, dpop: { proof?: string }): Promise<TokenResponse> {
+    await this.requireSubject(subject).catch((e: NodeError) => {
+      throw oauthError('invalid_request', e.message);
+    });
+    if (req.grant_type !== VP_TOKEN_BEARER) {
+      if (!req.grant_type) throw oauthError('invalid_request', 'grant_type is required');
+      throw oauthError('unsupported_grant_type', `grant_type '${req.grant_type}' is not supported (supported: ${VP_TOKEN_BEARER})`);
+    }
+    for (const p of ['assertion', 'presentation_submission', 'scope', 'client_id'] as const) {
+      if (!req[p]) throw oauthError('invalid_request', `${p} is required`);
+    }
+    const issuer = this.issuerUrl(subject);
+    const vps = parseAssertion(req.assertion!);
+    let submission: PresentationSubmission;
+    try {
+      submission = JSON.parse(req.presentation_submission!) as PresentationSubmission;
+    } catch (e) {
+      throw oauthError('invalid_request', `presentation_submission is not valid JSON: ${(e as Error).message}`);
+    }
+
+    let holder: string | undefined;
+    for (const vp of vps) {
+      checkValidity(vp);
+      checkSigner(vp);
+      if (holder !== undefined && vp.signer !== holder) throw oauthError('invalid_request', 'not all presentations are signed by the same subject');
+      holder = vp.signer;
+      if (!vp.audiences.includes(issuer)) {
+        throw oauthError('invalid_request', `presentation audience/domain ${vp.audiences.length ? `'${vp.audiences.join(', ')}'` : 'is missing and'} does not match the authorization server '${issuer}'`);
+      }
+    }
+
+    const profile = this.o.policies().profileFor(req.scope!);
+    const pd = profile.definitions.organization!;
+    const match = validateSubmission(pd, submission, vps.map((v) => ({ json: v.json, format: v.format })));
+    if (!match.ok) throw oauthError('invalid_request', `presentation submission does not conform to the presentation definition: ${match.reason}`);
+
+    for (const vp of vps) {
+      if (!vp.nonce) throw oauthError('invalid_request', 'presentation has no nonce');
+      if (!(await this.o.sessions.putOnce('vp_nonce', `${vp.signer}|${vp.nonce}`, NONCE_TTL_MS))) throw oauthError('invalid_request', 'presentation nonce has already been used');
+    }
+
+    let jkt: string | undefined;
+    if (dpop.proof !== undefined) {
+      const r = await validateDpopProof(dpop.proof, { method: 'POST', url: `${issuer}/token` }, this.o.sessions, this.o.clock);
+      if (!r.valid) throw oauthError('invalid_dpop_proof', r.reason);
+      jkt = r.jkt;
+    }
+
+    for (const vp of vps) await this.verifyFully(vp);
+
+    const claims: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(match.values)) {
+      if (RESERVED_CLAIMS.has(k)) throw oauthError('server_error', `presentation definition field id '${k}' collides with a reserved introspection claim`);
+      claims[k] = v;
+    }
+    const now = this.o.clock();
+    const token = randomBytes(32).toString('base64url');
+    const record: AccessTokenRecord = {
+      issuer,
+      subject,
+      clientId: req.client_id!,
+      scope: profile.scope,
+      iat: Math.floor(now / 1000),
+      exp: Math.floor((now + this.o.accessTokenValidityMs) / 1000),
+      tokenType: jkt ? 'DPoP' : 'Bearer',
+      jkt,
+      claims,
+      presentations: vps.map((v) => v.wire),
+      submissions: { [pd.id]: submission },
+    };
+    await this.o.sessions.insert('access_token', token, record, this.o.accessTokenValidityMs);
+    return { access_token: token, token_type: record.tokenType, expires_in: Math.round(this.o.accessTokenValidityMs / 1000), scope: profile.scope };
+  }
+
+  private async verifyFully(vp: VpEnvelope): Promise<void> {
+    const r = await verifyPresentationFully(this.o.verifier(), vp, { validAt: new Date(this.o.clock()), checkTrust: this.o.requireTrustedIssuers });
+    if (!r.ok) throw oauthError('invalid_grant', r.reason);
+  }
+
+  /** The stored record of an active token, or why it is not active. */
+  async lookup(token: string): Promise<{ record?: AccessTokenRecord; reason?: string }> {
+    if (!token) return { reason: 'no token' };
+    const record = await this.o.sessions.get<AccessTokenRecord>('access_token', token);
+    if (!record) return { reason: 'unknown or expired token' };
+    if (record.exp * 1000 <= this.o.clock()) return { reason: 'token expired' };
+    // revocation is re-checked on every introspection: a token dies with its credentials
+    const verifier = this.o.verifier();
+    for (const vp of record.presentations.map(parsePresentation)) {
+      for (const vc of vp.credentials) {
+        if (isSelfAttested(vc, vp.signer)) continue;
+        const r = await verifier.verifyCredential(vc, { validAt: new Date(this.o.clock()), checkRevocation: true });
+        if (!r.valid) return { reason: `credential ${credentialName(vc)} is no longer valid (${r.code ?? 'invalid'}): ${r.message}` };
+      }
+    }
+    return { record };
+  }
+
+  async introspect(token: string, extended = false): Promise<IntrospectionResponse & { reason?: string }> {
+    const { record, reason } = await this.lookup(token);
+    if (!record) return { active: false, ...(reason ? { reason } : {}) } as IntrospectionResponse & { reason?: string };
+    const out = introspectionOf(record) as Record<string, unknown>;
+    if (extended) {
+      // definitions come from the policy of the granted scope; the token keeps only what was presented
+      let definitions: Partial<Record<WalletOwnerType, PresentationDefinition>> = {};
+      try {
+        definitions = this.o.policies().profileFor(record.scope).definitions;
+      } catch {
+        /* scope removed from policy since: report none */
+      }
+      Object.assign(out, { presentation_definitions: definitions, presentation_submissions: record.submissions, vps: record.presentations });
+    }
+    return out as IntrospectionResponse;
+  }
+}
+
+/** The RFC 7662 claims of a token: the PD field values plus the standard ones (which win over nothing: reserved ids are refused at issuance). */
+export function introspectionOf(record: AccessTokenRecord): ActiveIntrospection {
+  return {
+    ...record.claims,
+    active: true,
+    iss: record.issuer,
+    client_id: record.clientId,
+    exp: record.exp,
+    iat: record.iat,
+    scope: record.scope,
+    ...(record.jkt ? { cnf: { jkt: record.jkt } } : {}),
+  };
+}
+
+function checkValidity(vp: VpEnvelope): void {
+  if (vp.notBefore === undefined || vp.expires === undefined) throw oauthError('invalid_request', 'presentation has no validity period (nbf/exp or created/expires)');
+  if (vp.expires - vp.notBefore > MAX_PRESENTATION_VALIDITY_MS) {
+    throw oauthError('invalid_request', `presentation is valid for too long (max 5s, got ${Math.round((vp.expires - vp.notBefore) / 100) / 10}s)`);
+  }
+}
+
+function checkSigner(vp: VpEnvelope): void {
+  if (!vp.signer) throw oauthError('invalid_request', 'presentation signer cannot be determined (no kid / verificationMethod)');
+  if (vp.credentials.length === 0) throw oauthError('invalid_request', 'presentation holds no credentials');
+  for (const vc of vp.credentials) {
+    let ids: Array<string | undefined>;
+    try {
+      ids = credentialSubjectIds(toPeCredential(vc).json);
+    } catch (e) {
+      throw oauthError('invalid_request', `presentation holds an unreadable credential: ${(e as Error).message}`);
+    }
+    if (ids.length === 0 || ids.some((id) => id !== vp.signer)) {
+      throw oauthError('invalid_request', `presentation signer ${vp.signer} is not the subject of credential ${credentialName(vc)} (subject ${ids.join(', ') || 'missing'})`);
+    }
+  }
+}
+
+const vpFormats = {
+  jwt_vp: { alg: ['ES256', 'EdDSA'] },
+  jwt_vc: { alg: ['ES256', 'EdDSA', 'PS256', 'RS256'] },
+  ldp_vp: { proof_type: ['JsonWebSignature2020'] },
+  ldp_vc: { proof_type: ['JsonWebSignature2020'] },
+};
+

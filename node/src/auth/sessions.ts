@@ -1,0 +1,86 @@
+// Short-lived server state in SQL (access tokens, VP nonces, DPoP jtis): namespaced keys with an expiry, shared by node instances.
+import type { Kysely } from 'kysely';
+import type { DatabaseRef, Migrations } from '../store/index.js';
+import { isUniqueViolation } from '../store/index.js';
+
+export type SessionNamespace = 'access_token' | 'vp_nonce' | 'dpop_jti';
+
+export interface SessionStore {
+  put(ns: SessionNamespace, key: string, value: unknown, ttlMs: number): Promise<void>;
+  /** like put, for a key that cannot exist yet (a fresh random token): a plain insert */
+  insert(ns: SessionNamespace, key: string, value: unknown, ttlMs: number): Promise<void>;
+  /** undefined when missing or expired */
+  get<T>(ns: SessionNamespace, key: string): Promise<T | undefined>;
+  /** records `key` once: false when it is already there and not yet expired (replay) */
+  putOnce(ns: SessionNamespace, key: string, ttlMs: number): Promise<boolean>;
+  delete(ns: SessionNamespace, key: string): Promise<void>;
+  purgeExpired(): Promise<number>;
+}
+
+interface SessionTables {
+  auth_sessions: { ns: string; key: string; value: string; expires_at: number };
+}
+
+export const authMigrations: Migrations = {
+  auth_001_sessions: {
+    async up(db) {
+      await db.schema
+        .createTable('auth_sessions')
+        .addColumn('ns', 'varchar(32)', (c) => c.notNull())
+        .addColumn('key', 'varchar(512)', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('auth_sessions_pk', ['ns', 'key'])
+        .execute();
+      await db.schema.createIndex('auth_sessions_expiry').on('auth_sessions').column('expires_at').execute();
+    },
+  },
+};
+
+export class SqlSessionStore implements SessionStore {
+  constructor(
+    private readonly ref: DatabaseRef,
+    private readonly clock: () => number,
+  ) {}
+
+  private get db(): Kysely<SessionTables> {
+    return this.ref.db.db as Kysely<SessionTables>;
+  }
+
+  async put(ns: SessionNamespace, key: string, value: unknown, ttlMs: number): Promise<void> {
+    const row = { ns, key, value: JSON.stringify(value), expires_at: this.clock() + ttlMs };
+    await this.db.insertInto('auth_sessions').values(row).onConflict((oc) => oc.columns(['ns', 'key']).doUpdateSet({ value: row.value, expires_at: row.expires_at })).execute();
+  }
+
+  async insert(ns: SessionNamespace, key: string, value: unknown, ttlMs: number): Promise<void> {
+    await this.db.insertInto('auth_sessions').values({ ns, key, value: JSON.stringify(value), expires_at: this.clock() + ttlMs }).execute();
+  }
+
+  async get<T>(ns: SessionNamespace, key: string): Promise<T | undefined> {
+    const r = await this.db.selectFrom('auth_sessions').select(['value', 'expires_at']).where('ns', '=', ns).where('key', '=', key).executeTakeFirst();
+    if (!r || Number(r.expires_at) <= this.clock()) return undefined;
+    return JSON.parse(r.value) as T;
+  }
+
+  async putOnce(ns: SessionNamespace, key: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock();
+    try {
+      await this.db.insertInto('auth_sessions').values({ ns, key, value: 'true', expires_at: now + ttlMs }).execute();
+      return true;
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+    }
+    // an expired row may be taken over; the conditional update keeps this atomic across instances
+    const res = await this.db.updateTable('auth_sessions').set({ expires_at: now + ttlMs }).where('ns', '=', ns).where('key', '=', key).where('expires_at', '<=', now).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async delete(ns: SessionNamespace, key: string): Promise<void> {
+    await this.db.deleteFrom('auth_sessions').where('ns', '=', ns).where('key', '=', key).execute();
+  }
+
+  async purgeExpired(): Promise<number> {
+    const res = await this.db.deleteFrom('auth_sessions').where('expires_at', '<=', this.clock()).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+}

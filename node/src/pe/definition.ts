@@ -1,0 +1,89 @@
+// Presentation Exchange v2 definition types and a structural check that names what is wrong (used when policies load).
+import { invalidInput } from '../core/errors.js';
+import { checkFilterSupported, type Filter } from './filter.js';
+import { compilePath } from './jsonpath.js';
+
+export interface Field {
+  id?: string;
+  path: string[];
+  filter?: Filter;
+  optional?: boolean;
+  purpose?: string;
+  name?: string;
+  intent_to_retain?: boolean;
+}
+
+export type FormatDesignations = Record<string, { alg?: string[]; proof_type?: string[] }>;
+
+export interface InputDescriptor {
+  id: string;
+  name?: string;
+  purpose?: string;
+  group?: string[];
+  format?: FormatDesignations;
+  constraints?: { fields?: Field[]; limit_disclosure?: string };
+}
+
+export interface SubmissionRequirement {
+  rule: 'all' | 'pick';
+  from?: string;
+  count?: number;
+  min?: number;
+  max?: number;
+  name?: string;
+}
+
+export interface PresentationDefinition {
+  id: string;
+  name?: string;
+  purpose?: string;
+  format?: FormatDesignations;
+  input_descriptors: InputDescriptor[];
+  submission_requirements?: SubmissionRequirement[];
+}
+
+export interface DescriptorMapEntry {
+  id: string;
+  format: string;
+  path: string;
+  path_nested?: DescriptorMapEntry;
+}
+
+export interface PresentationSubmission {
+  id: string;
+  definition_id: string;
+  descriptor_map: DescriptorMapEntry[];
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** Throws a 400 naming the first structural problem; returns the definition typed. */
+export function validateDefinition(pd: unknown, where = 'presentation definition'): PresentationDefinition {
+  if (!isObj(pd)) throw invalidInput(`${where}: must be a JSON object`);
+  if (typeof pd.id !== 'string' || !pd.id) throw invalidInput(`${where}: id is required`);
+  if (!Array.isArray(pd.input_descriptors)) throw invalidInput(`${where}: input_descriptors must be an array`);
+  const ids = new Set<string>();
+  pd.input_descriptors.forEach((d: unknown, i) => {
+    const at = `${where} input_descriptors[${i}]`;
+    if (!isObj(d) || typeof d.id !== 'string' || !d.id) throw invalidInput(`${at}: id is required`);
+    if (ids.has(d.id)) throw invalidInput(`${at}: duplicate input descriptor id '${d.id}'`);
+    ids.add(d.id);
+    const fields = (d.constraints as { fields?: unknown } | undefined)?.fields;
+    if (fields !== undefined && !Array.isArray(fields)) throw invalidInput(`${at}: constraints.fields must be an array`);
+    (fields ?? []).forEach((f: unknown, j: number) => {
+      const fat = `${at} field[${j}]`;
+      if (!isObj(f) || !Array.isArray(f.path) || f.path.length === 0 || !f.path.every((p) => typeof p === 'string')) throw invalidInput(`${fat}: path must be a non-empty array of JSONPath strings`);
+      for (const p of f.path as string[]) compilePath(p);
+      if (f.filter !== undefined) {
+        if (!isObj(f.filter)) throw invalidInput(`${fat}: filter must be an object`);
+        checkFilterSupported(f.filter as Filter, fat);
+      }
+    });
+  });
+  for (const [i, r] of ((pd.submission_requirements as unknown[] | undefined) ?? []).entries()) {
+    if (!isObj(r) || (r.rule !== 'all' && r.rule !== 'pick') || typeof r.from !== 'string') {
+      throw invalidInput(`${where} submission_requirements[${i}]: only {rule: all|pick, from: <group>} is supported`);
+    }
+  }
+  return pd as unknown as PresentationDefinition;
+}
