@@ -12,6 +12,7 @@ import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
 import { VcrEngine } from './vcr/index.js';
+import { PkiEngine, defaultPkiDir } from './pki/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -88,6 +89,7 @@ export interface LabNode {
   readonly crypto: CryptoEngine;
   readonly vdr: VdrEngine;
   readonly vcr: VcrEngine;
+  readonly pki: PkiEngine;
   readonly http: HttpEngine;
   /** public base URL (did:web host, OAuth issuer base) */
   readonly url: string;
@@ -129,6 +131,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   });
 
   const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl });
+  const pki = new PkiEngine(store, vdr, vcr, { clock, trustedRoots: config.vcr.x509.trustedRoots, pkiDir: config.pki.dir ?? defaultPkiDir(config.datadir) });
 
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');
@@ -136,8 +139,9 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   http.mountPublic('/', vdrPublicRouter(vdr.subjects), 'problem');
   http.mountInternal('/internal/vcr', vcr.internalRouter(), 'problem');
   http.mountPublic('/statuslist', vcr.publicRouter(), 'problem');
+  http.mountInternal('/internal/pki', pki.internalRouter(), 'problem');
 
-  engines = new EngineSet([store, crypto, vdr, vcr, http]);
+  engines = new EngineSet([store, crypto, vdr, vcr, pki, http]);
 
   return {
     config,
@@ -147,6 +151,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     crypto,
     vdr,
     vcr,
+    pki,
     http,
     get url() {
       return baseUrl();

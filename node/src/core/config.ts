@@ -45,6 +45,14 @@ export const ConfigSchema = z
         fetchTimeoutMs: z.coerce.number().int().min(1).default(5000),
       })
       .prefault({}),
+    vcr: z
+      .strictObject({
+        /** trusted did:x509 root CAs: PEM files or directories of *.pem/*.crt (an untrusted root is untrusted_issuer) */
+        x509: z.strictObject({ trustedRoots: stringList.default([]) }).prefault({}),
+      })
+      .prefault({}),
+    /** test PKI directory (pki.json) certificates are bound from; default <datadir>/pki */
+    pki: z.strictObject({ dir: z.string().optional() }).prefault({}),
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
   })
 ;
@@ -65,7 +73,7 @@ function configKeys(): string[] {
     }
   };
   walk(ConfigSchema.parse({}) as unknown as Record<string, unknown>, '');
-  return [...keys, 'url', 'database.url', 'database.schema', 'database.sqlite', 'vdr.staticDir'];
+  return [...keys, 'url', 'database.url', 'database.schema', 'database.sqlite', 'vdr.staticDir', 'pki.dir'];
 }
 
 /** `http.public.port` -> `NLL_HTTP_PUBLIC_PORT`; `vdr.cacheTtlSeconds` -> `NLL_VDR_CACHE_TTL_SECONDS` */
