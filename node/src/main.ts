@@ -18,6 +18,7 @@ import { currentContext } from './core/context.js';
 import { PolicyEngine } from './policy/index.js';
 import { AuthEngine, authInternalRouter, oauth2Router, wellKnownRouter } from './auth/index.js';
 import { DiscoveryEngine, discoveryClientRouter, discoveryServerRouter } from './discovery/index.js';
+import { PkiEngine, defaultPkiDir } from './pki/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -106,6 +107,7 @@ export interface LabNode {
   readonly policy: PolicyEngine;
   readonly auth: AuthEngine;
   readonly discovery: DiscoveryEngine;
+  readonly pki: PkiEngine;
   readonly http: HttpEngine;
   readonly fhir: FhirEngine;
   /** public base URL (did:web host, OAuth issuer base) */
@@ -168,6 +170,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
 
   const audit = new AuditEngine(store, crypto, vdr, { clock, nodeName: config.name, config: config.audit, baseUrl, keyType: config.crypto.keyType });
   const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl });
+  const pki = new PkiEngine(store, vdr, vcr, { clock, trustedRoots: config.vcr.x509.trustedRoots, pkiDir: config.pki.dir ?? defaultPkiDir(config.datadir) });
   const policy = new PolicyEngine(config.policy.directory);
   const auth = new AuthEngine(store, crypto, vdr, policy, () => vcr, {
     baseUrl,
@@ -197,6 +200,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   http.mountPublic('/', vdrPublicRouter(vdr.subjects), 'problem');
   http.mountInternal('/internal/vcr', vcr.internalRouter(), 'problem');
   http.mountPublic('/statuslist', vcr.publicRouter(), 'problem');
+  http.mountInternal('/internal/pki', pki.internalRouter(), 'problem');
   http.mountInternal('/internal/auth', authInternalRouter({ server: auth.server, client: auth.client, crypto: crypto.service, sessions: auth.sessions, clock }), 'problem');
   http.mountPublic('/oauth2', oauth2Router(auth.server), 'oauth');
   http.mountPublic('/.well-known/oauth-authorization-server', wellKnownRouter(auth.server), 'problem');
@@ -205,7 +209,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   http.mountInternal('/internal/fhir', fhirRouter(fhir.service, 'internal', baseUrl), 'fhir');
   http.mountPublic('/fhir', fhirRouter(fhir.service, 'public', baseUrl), 'fhir');
 
-  engines = new EngineSet([store, crypto, vdr, audit, vcr, policy, auth, discovery, fhir, http]);
+  engines = new EngineSet([store, crypto, vdr, audit, vcr, pki, policy, auth, discovery, fhir, http]);
 
   return {
     config,
@@ -219,6 +223,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     policy,
     auth,
     discovery,
+    pki,
     http,
     fhir,
     get url() {

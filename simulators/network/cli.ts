@@ -4,6 +4,8 @@ import { createNode } from '../../node/src/main.js';
 import { loadConfig } from '../../node/src/core/config.js';
 import { startNetwork, summary } from './network.js';
 import { addAuditCommands } from './audit-cli.js';
+import { initPki, parseOrganisationArg, type OrganisationInput, type PkiKeyType } from '../../node/src/pki/index.js';
+import { credentialCommands } from './credential-cli.js';
 
 export function buildCli(): Command {
   const program = new Command('nuts-lsp-lab')
@@ -40,6 +42,27 @@ export function buildCli(): Command {
       await node.stop();
     });
   addAuditCommands(program);
+  const pki = program.command('pki').description('the local test PKI (TEST UZI-register CA and UZI-style server certificates)');
+  pki
+    .command('init')
+    .description('create (or keep) the test CA and a server certificate per organisation; re-running keeps existing certificates')
+    .option('--dir <dir>', 'PKI directory', '.data/pki')
+    .option('--org <spec>', 'organisation "Name,City,URA,AGB[,UZI]" (repeatable)', (v: string, all: OrganisationInput[]) => [...all, parseOrganisationArg(v)], [] as OrganisationInput[])
+    .option('--key-type <type>', 'key type of the server certificates: RSA (as UZI) or P-256', 'RSA')
+    .option('--force', 'regenerate everything, CA included')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { dir: string; org: OrganisationInput[]; keyType: string; force?: boolean; json?: boolean }) => {
+      if (opts.keyType !== 'RSA' && opts.keyType !== 'P-256') throw new Error(`--key-type must be RSA or P-256, got '${opts.keyType}'`);
+      const r = await initPki({ dir: opts.dir, organisations: opts.org, keyType: opts.keyType as PkiKeyType, force: opts.force });
+      if (opts.json) return void process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      const mark = (created: boolean) => (created ? 'created' : 'kept   ');
+      const lines = [`test PKI in ${r.dir}`, `  ${mark(r.root.created)} root          ${r.root.subject}  sha256 ${r.root.sha256}`, `  ${mark(r.intermediate.created)} intermediate  ${r.intermediate.subject}`];
+      for (const o of r.organisations) lines.push(`  ${mark(o.created)} ${o.id}: ${o.name} (${o.city}) URA ${o.ura}  valid until ${o.notAfter}`, `      did   ${o.did}`, `      chain ${o.files.chain}`, `      key   ${o.files.key}`);
+      lines.push(`trust it on a node with --vcr.x509.trustedRoots=${r.root.file}`);
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+
+  credentialCommands(program);
   return program;
 }
 

@@ -83,6 +83,14 @@ export const ConfigSchema = z
       .prefault({}),
     /** FHIR resource server: `upstream` forwards authorised requests to an existing FHIR server instead of the embedded store */
     fhir: z.strictObject({ upstream: z.url().optional() }).prefault({}),
+    vcr: z
+      .strictObject({
+        /** trusted did:x509 root CAs: PEM files or directories of *.pem/*.crt (an untrusted root is untrusted_issuer) */
+        x509: z.strictObject({ trustedRoots: stringList.default([]) }).prefault({}),
+      })
+      .prefault({}),
+    /** test PKI directory (pki.json) certificates are bound from; default <datadir>/pki */
+    pki: z.strictObject({ dir: z.string().optional() }).prefault({}),
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
   })
 ;
@@ -103,7 +111,7 @@ function configKeys(): string[] {
     }
   };
   walk(ConfigSchema.parse({}) as unknown as Record<string, unknown>, '');
-  return [...keys, 'organization.ura', 'organization.name', 'url', 'database.url', 'database.schema', 'database.sqlite', 'vdr.staticDir', 'fhir.upstream'];
+  return [...keys, 'organization.ura', 'organization.name', 'url', 'database.url', 'database.schema', 'database.sqlite', 'vdr.staticDir', 'fhir.upstream', 'pki.dir'];
 }
 
 /** `http.public.port` -> `NLL_HTTP_PUBLIC_PORT`; `vdr.cacheTtlSeconds` -> `NLL_VDR_CACHE_TTL_SECONDS` */

@@ -1,11 +1,11 @@
 // Public face of the VCR capability (see README.md in this folder).
 export { VcrEngine, TrustList, type VcrOptions } from './module.js';
-export { Issuer, IssueRequestSchema } from './issuer.js';
-export { Verifier } from './verifier.js';
+export { Issuer, IssueRequestSchema, type X509Issuing, type X509IssuingPlan } from './issuer.js';
+export { Verifier, type X509JwtVerifier } from './verifier.js';
 export { Holder, Wallet } from './holder.js';
 export { RevocationService, encodeBitstring, decodeBitstring, LIST_BITS } from './revocation.js';
-export { parseCredential, isJwt } from './credential.js';
+export { parseCredential, isJwt, fail, CheckFailure } from './credential.js';
 export { canonicalize, verifyLdProofWithKey, knownContexts } from './jsonld.js';
-export { roleCatalogue, checkCredentialType, type Role } from './schema.js';
+export { roleCatalogue, checkCredentialType, X509_TYPES, type Role } from './schema.js';
 export { SqlVcrStore, vcrMigrations, type VcrStore } from './store.js';
 export type * from './types.js';

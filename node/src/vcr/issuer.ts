@@ -8,7 +8,7 @@ import type { SubjectService } from '../vdr/index.js';
 import { asArray } from './credential.js';
 import { canonicalize, knownContexts, ldSigningInput } from './jsonld.js';
 import type { RevocationService } from './revocation.js';
-import { checkCredentialType } from './schema.js';
+import { X509_TYPES, checkCredentialType } from './schema.js';
 import type { IssuedRecord, StatusListType, VcrStore } from './store.js';
 import type { IssueRequest, WireCredential } from './types.js';
 
@@ -23,7 +23,7 @@ export const IssueRequestSchema = z.object({
   withBitstringStatusListRevocation: z.boolean().optional(),
   publishToNetwork: z.boolean().optional(),
   visibility: z.enum(['public', 'private']).optional(),
-  x509: z.object({ chain: z.array(z.string()).min(1), privateKeyPem: z.string() }).optional(),
+  x509: z.object({ chain: z.array(z.string()).min(1), privateKeyPem: z.string(), alg: z.enum(['RS256', 'PS256', 'ES256']).optional() }).optional(),
 });
 
 const W3C_V1 = 'https://www.w3.org/2018/credentials/v1';
@@ -40,15 +40,23 @@ const TYPE_CONTEXT: Record<string, string> = {
   NutsUraCredential: 'https://nuts.nl/credentials/2024',
   CareWorkerRoleCredential: LAB_V1,
   X509Credential: LAB_V1,
+  HealthcareProviderCredential: LAB_V1,
 };
 
-/** Signs X509Credentials with a certificate chain (provided by the x509 module). */
-export type X509Signer = (claims: Record<string, unknown>, x509: { chain: string[]; privateKeyPem: string }) => Promise<{ jwt: string; issuerDid: string }>;
+/** How an X509-issued credential is made: its did:x509 issuer, the subjects completed from the certificate, and the signer. */
+export interface X509IssuingPlan {
+  issuerDid: string;
+  subjects: Array<Record<string, unknown>>;
+  sign(claims: Record<string, unknown>): Promise<string>;
+}
+
+/** Plans an X509-issued credential (provided by the pki module); 400 when the request does not fit the certificate. */
+export type X509Issuing = (req: IssueRequest, types: string[], subjects: Array<Record<string, unknown>>) => Promise<X509IssuingPlan>;
 
 const isoSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 export class Issuer {
-  x509Signer?: X509Signer;
+  x509Issuing?: X509Issuing;
 
   constructor(
     private readonly store: VcrStore,
@@ -63,37 +71,41 @@ export class Issuer {
     const req = parseBody(IssueRequestSchema, request) as IssueRequest;
     const format = req.format ?? 'ldp_vc';
     const types = ['VerifiableCredential', ...asArray(req.type).filter((t) => t !== 'VerifiableCredential')];
-    const subjects = asArray(req.credentialSubject);
+    let subjects = asArray(req.credentialSubject);
     const now = this.clock();
-    const isX509 = types.includes('X509Credential');
-    if (isX509 && format !== 'jwt_vc') throw invalidInput('X509Credential can only be issued as jwt_vc');
-    if (isX509 && !req.expirationDate) throw invalidInput('X509Credential requires an expirationDate');
+    const x509Type = types.find((t) => X509_TYPES.includes(t));
+    const isX509 = x509Type !== undefined;
+    if (isX509 && format !== 'jwt_vc') throw invalidInput(`${x509Type} can only be issued as jwt_vc`);
+    if (isX509 && !req.expirationDate) throw invalidInput(`${x509Type} requires an expirationDate (not after the certificate's notAfter)`);
+    if (isX509 && (req.withStatusList2021Revocation || req.withBitstringStatusListRevocation)) throw invalidInput(`${x509Type} cannot carry a status list: its issuer is a did:x509, revoked through the certificate`);
     const statusType: StatusListType | undefined = req.withBitstringStatusListRevocation ? 'BitstringStatusList' : req.withStatusList2021Revocation ? 'StatusList2021' : undefined;
     if (req.withBitstringStatusListRevocation && req.withStatusList2021Revocation) throw invalidInput('choose one of withStatusList2021Revocation and withBitstringStatusListRevocation');
     if (!req.expirationDate && !statusType) throw invalidInput('a credential without expirationDate must be revocable: set withStatusList2021Revocation');
     if (req.expirationDate && new Date(req.expirationDate).getTime() <= now) throw invalidInput('expirationDate must be in the future');
     if (statusType && !req.issuer.startsWith('did:web:')) throw invalidInput('status list revocation is only available for did:web issuers');
+    let x509: X509IssuingPlan | undefined;
     if (isX509) {
-      if (!req.x509) throw invalidInput('X509Credential needs x509.chain and x509.privateKeyPem (the certificate key signs it)');
-      if (!this.x509Signer) throw new NodeError('precondition_failed', 'X509Credential issuing is not available');
+      if (!this.x509Issuing) throw new NodeError('precondition_failed', `${x509Type} issuing is not available`);
+      x509 = await this.x509Issuing(req, types, subjects as Array<Record<string, unknown>>);
+      subjects = x509.subjects;
     }
-    const schemaProblem = checkCredentialType(types, req.issuer, subjects as Array<Record<string, unknown>>);
+    const issuer = x509?.issuerDid ?? req.issuer;
+    const schemaProblem = checkCredentialType(types, issuer, subjects as Array<Record<string, unknown>>);
     if (schemaProblem) throw invalidInput(`credentialSubject does not fit the credential type: ${schemaProblem}`);
 
     const key = isX509 ? undefined : await this.subjects.signingKey(req.issuer).catch(() => {
       throw invalidInput(`issuer ${req.issuer} is not a subject DID of this node`);
     });
-    const id = `${req.issuer}#${randomUUID()}`;
+    const id = `${issuer}#${randomUUID()}`;
     const status = statusType ? await this.revocation.allocate(statusType, req.issuer) : undefined;
     const contexts = this.contextsFor(req, types, statusType, format);
     const issuanceDate = isoSeconds(now);
     let credential: WireCredential;
-    let issuer = req.issuer;
     if (format === 'jwt_vc') {
       const vc: Record<string, unknown> = { '@context': contexts, type: types, credentialSubject: subjects.length === 1 ? subjects[0] : subjects, ...(status ? { credentialStatus: status.entry } : {}) };
       const sub = subjects.length === 1 && typeof subjects[0]!.id === 'string' ? (subjects[0]!.id as string) : undefined;
       const claims: Record<string, unknown> = {
-        iss: req.issuer,
+        iss: issuer,
         ...(sub ? { sub } : {}),
         jti: id,
         nbf: Math.floor(now / 1000),
@@ -101,11 +113,8 @@ export class Issuer {
         ...(req.expirationDate ? { exp: Math.floor(new Date(req.expirationDate).getTime() / 1000) } : {}),
         vc,
       };
-      if (isX509) {
-        const r = await this.x509Signer!(claims, req.x509!);
-        credential = r.jwt;
-        issuer = r.issuerDid;
-      } else credential = await this.crypto.signJwt(claims, key!.kid, { headerKid: key!.kid });
+      if (x509) credential = await x509.sign(claims);
+      else credential = await this.crypto.signJwt(claims, key!.kid, { headerKid: key!.kid });
     } else {
       const doc: Record<string, unknown> = {
         '@context': contexts,

@@ -88,6 +88,8 @@ export function validateSchema(schema: Schema, value: unknown, at = 'credentialS
 
 // Types whose issuer attests about itself: subject must be the issuer (RFC019, RFC022, and our role credential).
 const SELF_ISSUED = new Set(['NutsEmployeeCredential', 'CareWorkerRoleCredential', 'DiscoveryRegistrationCredential']);
+// Types only a certificate can issue (RFC023 X509Credential; the pilot's HealthcareProviderCredential).
+export const X509_TYPES: readonly string[] = ['X509Credential', 'HealthcareProviderCredential'];
 
 /**
  * Checks a credential's subjects against the schemas of its types and the type-specific rules.
@@ -103,6 +105,7 @@ export function checkCredentialType(types: string[], issuer: string, subjects: A
       const e = validateSchema(schema, s, subjects.length > 1 ? `credentialSubject[${i}]` : 'credentialSubject');
       if (e) return `${t}: ${e}`;
     }
+    if (X509_TYPES.includes(t) && !issuer.startsWith('did:x509:')) return `${t}: issuer must be a did:x509 (the organisation's UZI server certificate)`;
     if (SELF_ISSUED.has(t) && subjects.some((s) => s.id !== issuer)) return `${t}: credentialSubject.id must be the issuer (${issuer})`;
     if (t === 'CareWorkerRoleCredential') {
       for (const s of subjects) {

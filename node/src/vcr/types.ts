@@ -18,8 +18,8 @@ export interface IssueRequest {
   withStatusList2021Revocation?: boolean;
   /** use a BitstringStatusListEntry instead of StatusList2021Entry */
   withBitstringStatusListRevocation?: boolean;
-  /** X509Credential only: PEM or base64-DER chain, leaf first, and the leaf's private key (PKCS#8 PEM) */
-  x509?: { chain: string[]; privateKeyPem: string };
+  /** X509-issued types only: PEM or base64-DER chain and the leaf's private key (PEM), instead of the certificate bound to the issuer subject */
+  x509?: { chain: string[]; privateKeyPem: string; alg?: 'RS256' | 'PS256' | 'ES256' };
 }
 
 /** A credential reduced to what checks need, whatever its wire format. */

@@ -27,7 +27,7 @@ export interface TrustChecker {
 }
 
 /** Verifies an X509Credential JWT (did:x509 issuer, x5c chain); registered by the x509 module. */
-export type X509JwtVerifier = (jwt: string, header: Record<string, unknown>, credential: ParsedCredential) => Promise<void>;
+export type X509JwtVerifier = (jwt: string, header: Record<string, unknown>, credential: ParsedCredential, validAt?: Date) => Promise<void>;
 
 const baseDid = (u: string) => u.split('#')[0]!.split('?')[0]!;
 
@@ -59,7 +59,7 @@ export class Verifier {
 
   private async checkCredential(vc: WireCredential, opts: VerifyCredentialOptions): Promise<ParsedCredential> {
     const c = parseCredential(vc);
-    if (c.format === 'jwt_vc') await this.checkJwtCredentialProof(c);
+    if (c.format === 'jwt_vc') await this.checkJwtCredentialProof(c, opts.validAt);
     else await this.checkLdProof(c.document, c.issuer, ['assertionMethod']);
     this.checkDates(c.issuanceDate, c.expirationDate, opts.validAt, 'credential');
     if (c.format === 'ldp_vc') {
@@ -87,12 +87,12 @@ export class Verifier {
     if (notAfter && notAfter.getTime() < at.getTime()) fail('expired', `${what} is expired (since ${notAfter.toISOString()})`);
   }
 
-  private async checkJwtCredentialProof(c: ParsedCredential): Promise<void> {
+  private async checkJwtCredentialProof(c: ParsedCredential, validAt?: Date): Promise<void> {
     const jwt = (c.raw as string).trim();
     const { header } = decodeJwtParts(jwt);
     if (c.issuer.startsWith('did:x509:')) {
       if (!this.x509) fail('unresolvable', 'did:x509 issuers are not supported by this node');
-      await this.x509!(jwt, header, c);
+      await this.x509!(jwt, header, c, validAt);
       return;
     }
     await this.verifyJwtSignature(jwt, header, c.issuer, ['assertionMethod']);

@@ -45,6 +45,7 @@ export class DidResolver {
   private readonly keys = new Map<string, { doc: DIDDocument; alg: string; key: JoseKey }>();
   private readonly statics = new Map<string, DIDDocument>();
   private readonly drivers = new Map<string, MethodDriver>();
+  private readonly uncached = new Set<string>();
   private readonly fetchFn: typeof fetch;
   private readonly clock: () => number;
   readonly stats = { hits: 0, misses: 0 };
@@ -58,9 +59,10 @@ export class DidResolver {
     if (opts.staticDir) this.loadStaticDir(opts.staticDir);
   }
 
-  /** Adds a DID method (e.g. did:x509) without touching the resolver. */
-  registerMethod(method: string, driver: MethodDriver): void {
+  /** Adds a DID method (e.g. did:x509) without touching the resolver; `cache: false` when a document depends on context. */
+  registerMethod(method: string, driver: MethodDriver, opts: { cache?: boolean } = {}): void {
     this.drivers.set(method, driver);
+    if (opts.cache === false) this.uncached.add(method);
   }
 
   /** Serves a fixed document for its DID, e.g. the did:nuts documents of upstream test vectors. */
@@ -84,6 +86,7 @@ export class DidResolver {
   /** Resolves a DID (a DID URL is cut at its fragment/query). Throws 400 for a malformed DID, 404 when not found. */
   async resolve(didOrUrl: string): Promise<DIDResolution> {
     const did = baseDid(didOrUrl);
+    if (this.uncached.has(did.split(':')[1] ?? '')) return this.resolveUncached(did);
     const now = this.clock();
     const hit = this.cache.get(did);
     if (hit && hit.expires > now) {

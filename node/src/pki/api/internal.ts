@@ -1,0 +1,23 @@
+// PKI v1 internal API: bind a UZI server certificate to a subject, inspect it, and list the trusted did:x509 roots.
+import express, { type Router } from 'express';
+import { jsonBody } from '../../core/http.js';
+import type { PkiEngine } from '../module.js';
+
+export function pkiInternalRouter(pki: PkiEngine): Router {
+  const r = express.Router();
+  r.use(jsonBody());
+  r.post('/v1/subjects/:subjectID/certificate', async (req, res) => {
+    res.json(await pki.service.bind(req.params.subjectID as string, req.body));
+  });
+  r.get('/v1/subjects/:subjectID/certificate', async (req, res) => {
+    res.json(await pki.service.get(req.params.subjectID as string));
+  });
+  r.delete('/v1/subjects/:subjectID/certificate', async (req, res) => {
+    await pki.service.unbind(req.params.subjectID as string);
+    res.status(204).end();
+  });
+  r.get('/v1/trusted-roots', (_req, res) => {
+    res.json(pki.trust.describe());
+  });
+  return r;
+}
