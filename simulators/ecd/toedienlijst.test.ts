@@ -1,111 +1,12 @@
 // Administration list (toedienlijst) assembly from own-authored MP9 fixtures and from the Nictiz examples (XML converted in the test).
 import { describe, expect, it } from 'vitest';
-import { buildAdministrationList, renderAdministrationListText, SOURCE_NAME_EXTENSION, type AdministrationList } from './toedienlijst.js';
+import { buildAdministrationList, renderAdministrationListText, type AdministrationList } from './toedienlijst.js';
 import { readNictizExample } from '../../test/helpers/fhir-xml.js';
+import { DEMO_SOURCES as SRC, dose, medication, mtd, oral, outcome, qty, request, searchset, ta } from './mp9-builders.js';
 
-const SCT = 'http://snomed.info/sct';
-const NICTIZ = 'http://nictiz.nl/fhir/StructureDefinition/';
-const SRC = { centraal: 'urn:nuts-lsp-lab:source:apotheek-centraal', linde: 'urn:nuts-lsp-lab:source:apotheek-de-linde', gp: 'urn:nuts-lsp-lab:source:huisarts-pulver' };
 // Wednesday 25 November 2026, 10:30 in Amsterdam (CET, UTC+1).
 const TODAY = new Date('2026-11-25T09:30:00Z');
 const day = (offset: number) => new Date(Date.UTC(2026, 10, 25 + offset)).toISOString().slice(0, 10);
-
-type Dosage = fhir4.Dosage;
-const qty = (value: number, unit = 'stuk') => ({ value, unit, system: 'http://unitsofmeasure.org', code: '1' });
-const oral = { coding: [{ system: 'urn:oid:2.16.840.1.113883.2.4.4.9', code: '9', display: 'oraal' }] };
-const dose = (value: number, repeat: fhir4.TimingRepeat, extra: Partial<Dosage> = {}): Dosage => ({ timing: { repeat }, route: oral, doseAndRate: [{ doseQuantity: qty(value) }], ...extra });
-
-function medication(id: string, name: string): fhir4.Medication {
-  return { resourceType: 'Medication', id, code: { coding: [{ system: 'urn:oid:2.16.840.1.113883.2.4.4.10', code: id, display: name }], text: name } };
-}
-
-interface BlockOpts {
-  mbh: string;
-  med: string;
-  start: string;
-  end?: string;
-  dosage?: Dosage[];
-  source?: string;
-  stop?: string;
-  cycleDays?: number;
-}
-function exts(o: BlockOpts): fhir4.Extension[] {
-  return [
-    { url: `${NICTIZ}ext-TimeInterval.Period`, valuePeriod: { start: `${o.start}T00:00:00+01:00`, ...(o.end ? { end: `${o.end}T23:59:59+01:00` } : {}) } },
-    { url: `${NICTIZ}ext-PharmaceuticalTreatment.Identifier`, valueIdentifier: { system: 'urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1.1', value: o.mbh } },
-  ];
-}
-function modifiers(o: BlockOpts): fhir4.Extension[] | undefined {
-  const m: fhir4.Extension[] = [];
-  if (o.stop) m.push({ url: `${NICTIZ}ext-StopType`, valueCodeableConcept: { coding: [{ system: SCT, code: o.stop, display: 'definitief gestopt' }] } });
-  if (o.cycleDays) m.push({ url: `${NICTIZ}ext-InstructionsForUse.RepeatPeriodCyclicalSchedule`, valueDuration: { value: o.cycleDays, unit: 'dag', system: 'http://unitsofmeasure.org', code: 'd' } });
-  return m.length ? m : undefined;
-}
-function ta(id: string, o: BlockOpts & { pharmacy?: string }): fhir4.MedicationDispense {
-  return {
-    resourceType: 'MedicationDispense',
-    id,
-    meta: { source: o.source ?? SRC.centraal },
-    extension: exts(o),
-    modifierExtension: modifiers(o),
-    status: 'unknown',
-    category: { coding: [{ system: SCT, code: '422037009', display: 'toedieningsafspraak' }] },
-    medicationReference: { reference: `Medication/${o.med}` },
-    subject: { reference: 'Patient/p1', display: 'J. Jansen' },
-    performer: [{ actor: { reference: 'Organization/apotheek-centraal', display: o.pharmacy ?? 'Healthcare provider (organization), Apotheek Centraal B.V.' } }],
-    dosageInstruction: o.dosage,
-  };
-}
-function request(id: string, code: string, o: BlockOpts): fhir4.MedicationRequest {
-  return {
-    resourceType: 'MedicationRequest',
-    id,
-    meta: { source: o.source ?? SRC.gp },
-    extension: exts(o),
-    modifierExtension: modifiers(o),
-    status: 'unknown',
-    intent: 'order',
-    category: [{ coding: [{ system: SCT, code }] }],
-    medicationReference: { reference: `Medication/${o.med}` },
-    subject: { reference: 'Patient/p1' },
-    requester: { display: 'Huisartsenpraktijk Pulver & Partners' },
-    dosageInstruction: o.dosage,
-  };
-}
-function mtd(id: string, o: { mbh: string; med: string; at: string; value: number; status?: 'completed' | 'not-done'; by?: string }): fhir4.MedicationAdministration {
-  return {
-    resourceType: 'MedicationAdministration',
-    id,
-    meta: { source: SRC.centraal },
-    extension: [{ url: `${NICTIZ}ext-PharmaceuticalTreatment.Identifier`, valueIdentifier: { system: 'urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1.1', value: o.mbh } }],
-    status: o.status ?? 'completed',
-    category: { coding: [{ system: SCT, code: '18629005' }] },
-    medicationReference: { reference: `Medication/${o.med}` },
-    subject: { reference: 'Patient/p1' },
-    effectiveDateTime: o.at,
-    performer: [{ actor: { display: 'Jantien Toedien' } }],
-    dosage: { dose: qty(o.value) },
-  };
-}
-function outcome(source: string, name: string, severity: fhir4.OperationOutcomeIssue['severity'], code: string, text?: string): fhir4.BundleEntry {
-  const oo: fhir4.OperationOutcome = { resourceType: 'OperationOutcome', meta: { source }, extension: [{ url: SOURCE_NAME_EXTENSION, valueString: name }], issue: [{ severity, code: code as 'suppressed', ...(text ? { details: { text } } : {}) }] };
-  return {
-    fullUrl: `urn:uuid:${name.replace(/\W/g, '')}`,
-    search: { mode: 'outcome' },
-    resource: oo,
-  };
-}
-function searchset(matches: fhir4.Resource[], includes: fhir4.Resource[] = [], outcomes: fhir4.BundleEntry[] = []): fhir4.Bundle {
-  return {
-    resourceType: 'Bundle',
-    type: 'searchset',
-    entry: [
-      ...matches.map((r) => ({ fullUrl: `http://lsp/fhir/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' as const } })),
-      ...includes.map((r) => ({ fullUrl: `http://lsp/fhir/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'include' as const } })),
-      ...outcomes,
-    ],
-  };
-}
 
 const meds = [
   medication('metoprolol', 'METOPROLOL TABLET 50MG'),
