@@ -26,7 +26,7 @@ export interface BlockOpts {
 }
 function exts(o: BlockOpts): fhir4.Extension[] {
   return [
-    { url: `${NICTIZ}ext-TimeInterval.Period`, valuePeriod: { start: o.start, ...(o.end ? { end: o.end } : {}) } // dates: whole days in any time zone },
+    { url: `${NICTIZ}ext-TimeInterval.Period`, valuePeriod: { start: o.start, ...(o.end ? { end: o.end } : {}) } }, // dates: whole days in any time zone
     { url: `${NICTIZ}ext-PharmaceuticalTreatment.Identifier`, valueIdentifier: { system: 'urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1.1', value: o.mbh } },
   ];
 }
