@@ -23,6 +23,8 @@ export interface BlockOpts {
   source?: string;
   stop?: string;
   cycleDays?: number;
+  /** display of the pharmacy (TA performer) or prescriber (MA/WDS requester) */
+  author?: string;
 }
 function exts(o: BlockOpts): fhir4.Extension[] {
   return [
@@ -36,7 +38,7 @@ function modifiers(o: BlockOpts): fhir4.Extension[] | undefined {
   if (o.cycleDays) m.push({ url: `${NICTIZ}ext-InstructionsForUse.RepeatPeriodCyclicalSchedule`, valueDuration: { value: o.cycleDays, unit: 'dag', system: 'http://unitsofmeasure.org', code: 'd' } });
   return m.length ? m : undefined;
 }
-export function ta(id: string, o: BlockOpts & { pharmacy?: string }): fhir4.MedicationDispense {
+export function ta(id: string, o: BlockOpts): fhir4.MedicationDispense {
   return {
     resourceType: 'MedicationDispense',
     id,
@@ -47,7 +49,7 @@ export function ta(id: string, o: BlockOpts & { pharmacy?: string }): fhir4.Medi
     category: { coding: [{ system: SCT, code: '422037009', display: 'toedieningsafspraak' }] },
     medicationReference: { reference: `Medication/${o.med}` },
     subject: { reference: 'Patient/p1', display: 'J. Jansen' },
-    performer: [{ actor: { reference: 'Organization/apotheek-centraal', display: o.pharmacy ?? 'Healthcare provider (organization), Apotheek Centraal B.V.' } }],
+    performer: [{ actor: { reference: 'Organization/apotheek-centraal', display: o.author ?? 'Healthcare provider (organization), Apotheek Centraal B.V.' } }],
     dosageInstruction: o.dosage,
   };
 }
@@ -63,7 +65,7 @@ export function request(id: string, code: string, o: BlockOpts): fhir4.Medicatio
     category: [{ coding: [{ system: SCT, code }] }],
     medicationReference: { reference: `Medication/${o.med}` },
     subject: { reference: 'Patient/p1' },
-    requester: { display: 'Huisartsenpraktijk Pulver & Partners' },
+    requester: { display: o.author ?? 'Huisartsenpraktijk Pulver & Partners' },
     dosageInstruction: o.dosage,
   };
 }

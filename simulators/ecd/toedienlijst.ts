@@ -668,7 +668,7 @@ export function renderAdministrationListText(list: AdministrationList): string {
     out.push(fmt(l));
     for (const d of details.get(i) ?? []) out.push(`      ${d}`);
   });
-  if (!list.rows.length) out.push('(no medication to give today)');
+  if (!list.rows.length) out.push(list.complete ? '(no medication to give today)' : '(no medication can be shown — this does not mean the client takes none; see the sources below)');
   out.push('');
   out.push('* suggested time: the agreement gives a frequency or part of day, not a clock time');
   out.push('');

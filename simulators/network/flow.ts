@@ -36,10 +36,10 @@ export function createEcdRunFlow(o: EcdFlowOptions): RunFlow {
   return async ({ careWorkerId, bsn }, emit) => {
     const worker = await o.careWorker(careWorkerId);
     if (!worker) {
-      emit({ id: 'ecd', actor: 'ecd', title: 'ECD: choose care worker', status: 'failed', detail: `unknown care worker '${careWorkerId}'` });
+      emit({ id: 'ecd', actor: 'ecd', title: 'Choose care worker', status: 'failed', detail: `unknown care worker '${careWorkerId}'` });
       return { ok: false, failure: { step: 'ecd', code: 'unknown_care_worker', reason: `unknown care worker '${careWorkerId}'` } };
     }
-    emit({ id: 'ecd', actor: 'ecd', title: `ECD: ${worker.name} (${worker.roleName}) opens the administration list`, status: 'ok', detail: `client BSN ${bsn}` });
+    emit({ id: 'ecd', actor: 'ecd', title: `${worker.name} (${worker.roleName}) opens the administration list`, status: 'ok', detail: `client BSN ${bsn}` });
     const client = new EcdClient({
       ...o.ecd,
       onStep: (s) => emit({ id: s.name, actor: s.actor as FlowActor, title: stepTitle(s), status: s.status, durationMs: s.durationMs, detail: s.detail }),

@@ -36,7 +36,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
   app.get('/', wrap(async (_req, res) => {
     const html = await readFile(path.join(PUBLIC_DIR, 'index.html'), 'utf8');
-    res.type('html').send(html.replace('{{title}}', escapeHtml(opts.title ?? 'nuts-lsp-lab')));
+    res.type('html').send(html.replaceAll('{{title}}', escapeHtml(opts.title ?? 'nuts-lsp-lab')));
   }));
   app.get('/styles.css', wrap(async (_req, res) => void res.type('css').send(await readFile(path.join(PUBLIC_DIR, 'styles.css'), 'utf8'))));
   // Browser modules are plain TypeScript next to this file; esbuild strips the types once per file and process.

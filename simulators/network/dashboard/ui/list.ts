@@ -50,7 +50,9 @@ export function renderAdministrationList(list: AdministrationList): HTMLElement 
           h('tbody', {}, body),
         ),
       )
-    : h('p', { class: 'muted' }, 'No medication to give today.');
+    : missing.length
+      ? h('p', { class: 'muted', 'data-testid': 'empty-list' }, 'No medication can be shown — this does not mean the client takes none. See the sources above.')
+      : h('p', { class: 'muted', 'data-testid': 'empty-list' }, 'No medication to give today.');
   const sources = h(
     'div',
     {},
