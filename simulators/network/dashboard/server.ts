@@ -56,7 +56,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     }
     res.type('text/javascript').send(code);
   }));
-  app.get('/health', (_req, res) => void res.json({ status: 'up' }));
+  app.get('/health', (_req, res) => void res.json({ status: 'UP' }));
 
   app.get('/events', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
