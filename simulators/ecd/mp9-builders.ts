@@ -6,6 +6,14 @@ const NICTIZ = 'http://nictiz.nl/fhir/StructureDefinition/';
 export const DEMO_SOURCES = { centraal: 'urn:nuts-lsp-lab:source:apotheek-centraal', linde: 'urn:nuts-lsp-lab:source:apotheek-de-linde', gp: 'urn:nuts-lsp-lab:source:huisarts-pulver' };
 
 type Dosage = fhir4.Dosage;
+/** ext-StopType codes with their Dutch display (MP9 value set …77.11.50). */
+const STOP_DISPLAY: Record<string, string> = {
+  '113381000146106': 'tijdelijk gestopt',
+  '385655000': 'onderbroken',
+  '113371000146109': 'definitief gestopt',
+  '410546004': 'stopgezet',
+  '89925002': 'geannuleerd',
+};
 export const qty = (value: number, unit = 'stuk') => ({ value, unit, system: 'http://unitsofmeasure.org', code: '1' });
 export const oral = { coding: [{ system: 'urn:oid:2.16.840.1.113883.2.4.4.9', code: '9', display: 'oraal' }] };
 export const dose = (value: number, repeat: fhir4.TimingRepeat, extra: Partial<Dosage> = {}): Dosage => ({ timing: { repeat }, route: oral, doseAndRate: [{ doseQuantity: qty(value) }], ...extra });
@@ -34,7 +42,7 @@ function exts(o: BlockOpts): fhir4.Extension[] {
 }
 function modifiers(o: BlockOpts): fhir4.Extension[] | undefined {
   const m: fhir4.Extension[] = [];
-  if (o.stop) m.push({ url: `${NICTIZ}ext-StopType`, valueCodeableConcept: { coding: [{ system: SCT, code: o.stop, display: 'definitief gestopt' }] } });
+  if (o.stop) m.push({ url: `${NICTIZ}ext-StopType`, valueCodeableConcept: { coding: [{ system: SCT, code: o.stop, display: STOP_DISPLAY[o.stop] }] } });
   if (o.cycleDays) m.push({ url: `${NICTIZ}ext-InstructionsForUse.RepeatPeriodCyclicalSchedule`, valueDuration: { value: o.cycleDays, unit: 'dag', system: 'http://unitsofmeasure.org', code: 'd' } });
   return m.length ? m : undefined;
 }

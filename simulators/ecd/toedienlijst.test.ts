@@ -195,6 +195,53 @@ describe('buildAdministrationList', () => {
   });
 });
 
+describe('buildAdministrationList: more schedules and states', () => {
+  const one = (resources: fhir4.Resource[], today = TODAY) => buildAdministrationList({ bundles: [searchset(resources, meds)], today });
+
+  it('every 8 hours gives three suggested times from 08:00 round the clock', () => {
+    const r = one([ta('t', { mbh: 'H', med: 'paracetamol', start: day(-3), dosage: [dose(1, { frequency: 1, period: 8, periodUnit: 'h' })] })]).rows[0]!;
+    expect(r.times.map((t) => t.time)).toEqual(['00:00', '08:00', '16:00']);
+    expect(r.schedule).toBe('every 8 hours');
+  });
+
+  it('every other day is due on even days since the start only', () => {
+    const ta2 = ta('t', { mbh: 'E', med: 'furosemide', start: day(-2), dosage: [dose(1, { frequency: 1, period: 2, periodUnit: 'd', timeOfDay: ['09:00:00'] })] });
+    expect(one([ta2]).rows[0]!.dueToday).toBe(true);
+    expect(one([ta2], new Date('2026-11-26T09:30:00Z')).rows[0]!).toMatchObject({ dueToday: false, times: [], schedule: '1× every 2 days at fixed times' });
+  });
+
+  it('a medication agreement without administration agreement is used, and says so', () => {
+    const r = one([request('ma', '33633005', { mbh: 'M', med: 'metoprolol', start: day(-5), dosage: [dose(1, { frequency: 1, period: 1, periodUnit: 'd', when: ['EVE'] })] })]).rows[0]!;
+    expect(r.provenance).toMatchObject({ basis: 'MA', organization: 'Huisartsenpraktijk Pulver & Partners', name: 'Huisartsenpraktijk Pulver & Partners' });
+    expect(r.notes).toEqual(['from the medication agreement (MA): no administration agreement (TA) from the pharmacy yet']);
+    expect(r.times.map((t) => t.time)).toEqual(['18:00']);
+  });
+
+  it('a temporary stop pauses the row; a stop dated in the future marks the last day; a future start is not listed', () => {
+    const paused = one([
+      ta('t1', { mbh: 'P', med: 'omeprazol', start: day(-30), dosage: [dose(1, { frequency: 1, period: 1, periodUnit: 'd' })] }),
+      ta('t2', { mbh: 'P', med: 'omeprazol', start: day(-30), end: day(-2), stop: '113381000146106', dosage: [] }),
+    ]).rows[0]!;
+    expect(paused.change).toEqual({ kind: 'paused', detail: `temporarily stopped (tijdelijk gestopt) since ${day(-1)}` });
+    const stopping = one([
+      ta('t1', { mbh: 'S', med: 'omeprazol', start: day(-30), dosage: [dose(1, { frequency: 1, period: 1, periodUnit: 'd' })] }),
+      ta('t2', { mbh: 'S', med: 'omeprazol', start: day(-30), end: day(2), stop: '410546004', dosage: [] }),
+    ]).rows[0]!;
+    expect(stopping.change).toEqual({ kind: 'stops', detail: `discontinued (stopgezet): last day ${day(2)}` });
+    expect(stopping.times).toHaveLength(1);
+    expect(one([ta('t', { mbh: 'F', med: 'omeprazol', start: day(1), dosage: [dose(1, { frequency: 1, period: 1, periodUnit: 'd' })] })]).rows).toEqual([]);
+  });
+
+  it('reads clock times in summer time too (MTD at 06:05 UTC is 08:05 in Amsterdam in July)', () => {
+    const july = new Date('2026-07-01T10:00:00Z');
+    const list = buildAdministrationList({
+      bundles: [searchset([ta('t', { mbh: 'J', med: 'metoprolol', start: '2026-06-01', dosage: [dose(1, { frequency: 1, period: 1, periodUnit: 'd', timeOfDay: ['08:00:00'] })] }), mtd('m', { mbh: 'J', med: 'metoprolol', at: '2026-07-01T06:05:00Z', value: 1 })], meds)],
+      today: july,
+    });
+    expect(list.rows[0]!.times[0]).toMatchObject({ time: '08:00', given: { time: '08:05', status: 'given' } });
+  });
+});
+
 describe('buildAdministrationList with the Nictiz MP9 examples (converted from XML)', () => {
   const taXml = readNictizExample<fhir4.MedicationDispense>('mp-AdmAgr-mp9-MBH920mgexample-1-TA1.xml');
   const medXml = readNictizExample<fhir4.Medication>('mp-PhPrd-mp9-216840111388324410-17469.xml');
