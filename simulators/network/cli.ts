@@ -229,7 +229,8 @@ export async function runCli(argv: string[], io: Io = stdio): Promise<number> {
     await buildCli(io).parseAsync(argv);
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+    // Help asked for (or the version) is success; help shown because a subcommand is missing is a usage error.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (e instanceof CliError) {
       if (e.message) io.err(`nuts-lsp-lab: ${e.message}`);
       return e.exitCode;

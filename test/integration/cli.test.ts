@@ -103,7 +103,14 @@ describe('nuts-lsp-lab CLI', () => {
     expect(apply.stdout).toContain('Usage: nuts-lsp-lab scenario apply [options] <name>');
     expect(status.stdout).toContain('--json');
 
-    const [badBsn, noRole, unknown] = await Promise.all([cli('ecd', 'toedienlijst', '--bsn', '12', '--role', '30.000'), cli('ecd', 'toedienlijst', '--bsn', '999911120'), cli('frobnicate')]);
+    const [badBsn, noRole, unknown, bareGroup] = await Promise.all([
+      cli('ecd', 'toedienlijst', '--bsn', '12', '--role', '30.000'),
+      cli('ecd', 'toedienlijst', '--bsn', '999911120'),
+      cli('frobnicate'),
+      cli('scenario'),
+    ]);
+    expect(bareGroup.code).toBe(2); // help shown because the subcommand is missing
+    expect(bareGroup.stderr).toContain('Usage: nuts-lsp-lab scenario [options] [command]');
     expect(badBsn).toMatchObject({ code: 2, stderr: "nuts-lsp-lab: --bsn must be 9 digits, got '12'\n" });
     expect(noRole.code).toBe(2);
     expect(noRole.stderr).toContain("error: required option '--role <code>' not specified");

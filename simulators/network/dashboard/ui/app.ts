@@ -76,6 +76,7 @@ async function runFlow(e: SubmitEvent): Promise<void> {
     button.disabled = false;
     button.textContent = 'Run';
     void loadAudit();
+    void showPatient(); // the overview on screen gains this run's accesses
   }
 }
 
@@ -120,7 +121,7 @@ async function loadScenarios(): Promise<void> {
         { class: `scenario${s.active ? ' active' : ''}`, 'data-scenario': s.name },
         h('div', {}, h('div', { class: 'name' }, s.title, s.active ? ' (active)' : ''), s.description ? h('div', { class: 'desc' }, s.description) : null),
         (() => {
-          const b = h('button', { type: 'button', 'aria-pressed': s.active ? 'true' : 'false', 'data-apply': s.name }, s.active ? 'Active' : 'Apply');
+          const b = h('button', { type: 'button', 'aria-pressed': s.active ? 'true' : 'false', 'data-apply': s.name, disabled: s.active }, s.active ? 'Active' : 'Apply');
           b.addEventListener('click', () => void applyScenario(s.name));
           return b;
         })(),
@@ -191,9 +192,13 @@ async function loadAudit(): Promise<void> {
   );
 }
 
-async function showPatient(e: SubmitEvent): Promise<void> {
-  e.preventDefault();
-  const bsn = byId<HTMLSelectElement>('patient-bsn').value;
+let shownPatient = '';
+
+async function showPatient(e?: SubmitEvent): Promise<void> {
+  e?.preventDefault();
+  const bsn = e ? byId<HTMLSelectElement>('patient-bsn').value : shownPatient;
+  if (!bsn) return;
+  shownPatient = bsn;
   const records = await api<AuditRecordView[]>(`/api/audit/patient/${bsn}`);
   replace(byId('patient-overview'), h('h3', {}, `Accesses to the data of BSN ${bsn}`), auditTable(records));
 }
