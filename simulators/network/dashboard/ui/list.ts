@@ -79,7 +79,7 @@ function rowsFor(r: Row): HTMLElement[] {
     r.notes.map((n) => h('div', { class: 'sub' }, n)),
     h('div', { class: 'prov' }, `Source: ${r.provenance.name}`, r.provenance.organization && r.provenance.organization !== r.provenance.name ? ` · ${r.provenance.organization}` : '', ` · ${r.provenance.basis}`),
   );
-  const doseRoute = (dose?: string) => h('td', {}, [dose ?? r.dose ?? '—', r.route ? ` · ${r.route}` : ''].join(''));
+  const doseRoute = (dose?: string) => h('td', { class: 'dose' }, [dose ?? r.dose ?? '—', r.route ? ` · ${r.route}` : ''].join(''));
   const todayCell = (given?: Rec, idx = 0) =>
     h(
       'td',
