@@ -1,19 +1,35 @@
-// The `nuts-lsp-lab` command line: run the network or a single node.
-import { Command } from 'commander';
-import { createNode } from '../../node/src/main.js';
-import { loadConfig } from '../../node/src/core/config.js';
-import { startNetwork, summary } from './network.js';
+// The `nuts-lsp-lab` command line: run the network or a node, check health, switch LSP scenarios, act as the ECD.
+// Exit codes scripts can use: 0 ok, 1 a check failed or the network refused, 2 usage error, 3 something unreachable.
+import { Command, CommanderError, Option } from 'commander';
 import { addAuditCommands } from './audit-cli.js';
 import { initPki, parseOrganisationArg, type OrganisationInput, type PkiKeyType } from '../../node/src/pki/index.js';
 import { credentialCommands } from './credential-cli.js';
 
-export function buildCli(): Command {
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+
+/** An error that ends the CLI with a chosen exit code and one line on stderr. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+const stdio: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
+
+export function buildCli(io: Io = stdio): Command {
   const program = new Command('nuts-lsp-lab')
     .description('Reference Nuts node and mock LSP for MP9 medication exchange')
     .version('0.1.0')
     .showHelpAfterError()
-    // usage errors throw instead of exiting, so they map to exit code 2 below
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', '\nExit codes: 0 ok, 1 check failed or refused, 2 usage error, 3 unreachable.');
 
   program
     .command('up')
@@ -21,8 +37,9 @@ export function buildCli(): Command {
     .option('--reset', 'remove the state under .data first')
     .option('--datadir <dir>', 'state directory', '.data')
     .action(async (opts: { reset?: boolean; datadir: string }) => {
+      const { startNetwork, summary } = await import('./network.js');
       const net = await startNetwork({ reset: opts.reset, datadir: opts.datadir });
-      process.stdout.write(summary(net) + '\n');
+      io.out(summary(net));
       await waitForSignal();
       await net.stop();
     });
@@ -34,10 +51,12 @@ export function buildCli(): Command {
     .allowUnknownOption(true)
     .allowExcessArguments(true)
     .action(async (opts: { config?: string }, cmd: Command) => {
+      const { createNode } = await import('../../node/src/main.js');
+      const { loadConfig } = await import('../../node/src/core/config.js');
       const config = loadConfig({ file: opts.config, env: process.env, argv: cmd.args });
       const node = createNode(config);
       await node.start();
-      process.stdout.write(`node '${config.name}' listening: public ${node.url}  internal ${node.internalUrl}\n`);
+      io.out(`node '${config.name}' listening: public ${node.url}  internal ${node.internalUrl}`);
       await waitForSignal();
       await node.stop();
     });
@@ -54,16 +73,172 @@ export function buildCli(): Command {
     .action(async (opts: { dir: string; org: OrganisationInput[]; keyType: string; force?: boolean; json?: boolean }) => {
       if (opts.keyType !== 'RSA' && opts.keyType !== 'P-256') throw new Error(`--key-type must be RSA or P-256, got '${opts.keyType}'`);
       const r = await initPki({ dir: opts.dir, organisations: opts.org, keyType: opts.keyType as PkiKeyType, force: opts.force });
-      if (opts.json) return void process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      if (opts.json) return void io.out(JSON.stringify(r, null, 2));
       const mark = (created: boolean) => (created ? 'created' : 'kept   ');
       const lines = [`test PKI in ${r.dir}`, `  ${mark(r.root.created)} root          ${r.root.subject}  sha256 ${r.root.sha256}`, `  ${mark(r.intermediate.created)} intermediate  ${r.intermediate.subject}`];
       for (const o of r.organisations) lines.push(`  ${mark(o.created)} ${o.id}: ${o.name} (${o.city}) URA ${o.ura}  valid until ${o.notAfter}`, `      did   ${o.did}`, `      chain ${o.files.chain}`, `      key   ${o.files.key}`);
       lines.push(`trust it on a node with --vcr.x509.trustedRoots=${r.root.file}`);
-      process.stdout.write(lines.join('\n') + '\n');
+      io.out(lines.join('\n'));
     });
 
   credentialCommands(program);
+
+  program
+    .command('status')
+    .description("health of the network's nodes and dashboard (GET <url>/health)")
+    .option('--node <url>', "the reference node's internal API", 'http://127.0.0.1:8081')
+    .option('--lsp <url>', "the mock LSP's internal API", 'http://127.0.0.1:9081')
+    .option('--dashboard <url>', 'the dashboard', 'http://127.0.0.1:8000')
+    .option('--timeout <ms>', 'per check', parseIntOption, 3000)
+    .option('--json', 'print JSON')
+    .action(async (opts: { node: string; lsp: string; dashboard: string; timeout: number; json?: boolean }) => {
+      const targets = [
+        ['node', opts.node],
+        ['lsp', opts.lsp],
+        ['dashboard', opts.dashboard],
+      ] as const;
+      const results = await Promise.all(targets.map(([name, url]) => checkHealth(name, url, opts.timeout)));
+      if (opts.json) io.out(JSON.stringify({ ok: results.every((r) => r.status === 'up'), services: results }, null, 2));
+      else for (const r of results) io.out(`${r.status === 'up' ? '✓' : '✗'} ${r.name.padEnd(10)} ${r.url.padEnd(28)} ${r.status}${r.detail ? ` — ${r.detail}` : ''}`);
+      if (results.some((r) => r.status === 'unreachable')) throw new CliError('', EXIT.unreachable);
+      if (results.some((r) => r.status !== 'up')) throw new CliError('', EXIT.failed);
+    });
+
+  const scenario = program.command('scenario').description("the mock LSP's failure scenarios (consent, sources down, latency, expired credentials)");
+  scenario
+    .command('list')
+    .description('list the scenarios and which one is active')
+    .option('--lsp <url>', "the mock LSP's internal API", 'http://127.0.0.1:9081')
+    .option('--json', 'print JSON')
+    .action(async (opts: { lsp: string; json?: boolean }) => {
+      const { status, body } = await callJson('LSP', `${trimSlash(opts.lsp)}/internal/lsp/v1/scenarios`, { method: 'GET' });
+      if (status !== 200) throw new CliError(`listing scenarios failed (${status}): ${problemText(body)}`, EXIT.failed);
+      const list = (Array.isArray(body) ? body : ((body as { scenarios?: unknown[] })?.scenarios ?? [])) as Array<{ name: string; title?: string; description?: string; active?: boolean }>;
+      if (opts.json) return io.out(JSON.stringify(list, null, 2));
+      for (const s of list) io.out(`${s.active ? '*' : ' '} ${s.name.padEnd(22)} ${s.description ?? s.title ?? ''}`.trimEnd());
+    });
+  scenario
+    .command('apply')
+    .description('switch a scenario on (e.g. no-consent, source-down, normal)')
+    .argument('<name>', 'scenario name, see `scenario list`')
+    .option('--lsp <url>', "the mock LSP's internal API", 'http://127.0.0.1:9081')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { lsp: string; json?: boolean }) => {
+      if (!/^[\w-]{1,64}$/.test(name)) throw new CliError(`scenario name '${name}' must be letters, digits, - or _`, EXIT.usage);
+      const { status, body } = await callJson('LSP', `${trimSlash(opts.lsp)}/internal/lsp/v1/scenarios/${encodeURIComponent(name)}`, { method: 'POST' });
+      if (status < 200 || status > 299) throw new CliError(`scenario '${name}' not applied (${status}): ${problemText(body)}`, EXIT.failed);
+      io.out(opts.json ? JSON.stringify(body ?? { name, applied: true }, null, 2) : `scenario '${name}' applied`);
+    });
+
+  const ecd = program.command('ecd').description('act as a VVT record system (ECD) against the own node, as a supplier would');
+  ecd
+    .command('toedienlijst')
+    .description("today's administration list (toedienlijst) of a client: token via the own node, LSP from discovery, MP9 MA/TA/WDS/MTD searches")
+    .requiredOption('--bsn <bsn>', "the client's BSN (9 digits)")
+    .requiredOption('--role <code>', "the care worker's role code, e.g. 30.000 (nurse) or VVT.001")
+    .option('--name <name>', "the care worker's name", 'ECD user')
+    .option('--identifier <id>', "the care worker's user id in the ECD", 'ecd-cli')
+    .option('--node <url>', "the own node's internal API", 'http://127.0.0.1:8081')
+    .option('--subject <subject>', "the care organisation's subject at the node", 'vvt')
+    .option('--service <id>', 'discovery service that lists the LSP', 'medicatieoverdracht')
+    .option('--scope <scope>', 'OAuth scope to ask for', 'medicatieoverdracht')
+    .addOption(new Option('--token-type <type>', 'token type to ask for').choices(['DPoP', 'Bearer']).default('DPoP'))
+    .option('--date <yyyy-mm-dd>', 'the day of the list (default today)')
+    .option('--tz <zone>', 'time zone of the list', 'Europe/Amsterdam')
+    .option('--json', 'print the list as JSON (progress still on stderr)')
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (opts: ToedienlijstOptions) => {
+      await toedienlijst(opts, io);
+    });
   return program;
+}
+
+interface ToedienlijstOptions {
+  bsn: string;
+  role: string;
+  name: string;
+  identifier: string;
+  node: string;
+  subject: string;
+  service: string;
+  scope: string;
+  tokenType: 'DPoP' | 'Bearer';
+  date?: string;
+  tz: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
+  if (!/^\d{9}$/.test(opts.bsn)) throw new CliError(`--bsn must be 9 digits, got '${opts.bsn}'`, EXIT.usage);
+  if (opts.date && !/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new CliError(`--date must be YYYY-MM-DD, got '${opts.date}'`, EXIT.usage);
+  const { EcdClient } = await import('../ecd/client.js');
+  const { buildAdministrationList, renderAdministrationListText } = await import('../ecd/toedienlijst.js');
+  const { stepTitle } = await import('./flow.js');
+  const client = new EcdClient({
+    nodeUrl: opts.node,
+    subject: opts.subject,
+    serviceId: opts.service,
+    scope: opts.scope,
+    tokenType: opts.tokenType,
+    onStep: (s) => {
+      if (opts.quiet || s.status === 'running') return;
+      io.err(`${s.status === 'ok' ? '✓' : '✗'} ${stepTitle(s)}${s.durationMs !== undefined ? ` (${s.durationMs} ms)` : ''}${s.detail ? ` — ${s.detail}` : ''}`);
+    },
+  });
+  const r = await client.fetchMedicationData({ careWorker: { name: opts.name, roleName: opts.role, identifier: opts.identifier }, bsn: opts.bsn });
+  if (!r.ok) {
+    if (opts.json) io.out(JSON.stringify({ ok: false, step: r.step, code: r.code, reason: r.reason, status: r.status }, null, 2));
+    const unreachable = r.code === 'node_unreachable' || r.code === 'lsp_unreachable';
+    throw new CliError(`${r.step} failed: ${r.reason}`, unreachable ? EXIT.unreachable : EXIT.failed);
+  }
+  // Noon of the chosen date in UTC is the same calendar day in every European zone.
+  const today = opts.date ? new Date(`${opts.date}T12:00:00Z`) : new Date();
+  const list = buildAdministrationList({ bundles: r.bundles, today, tz: opts.tz });
+  io.out(opts.json ? JSON.stringify({ ok: true, lsp: r.lsp, trace: r.trace, list }, null, 2) : renderAdministrationListText(list));
+}
+
+async function checkHealth(name: string, url: string, timeoutMs: number): Promise<{ name: string; url: string; status: 'up' | 'down' | 'unreachable'; detail?: string }> {
+  try {
+    const res = await fetch(`${trimSlash(url)}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    const body = (await res.json().catch(() => undefined)) as { status?: string; details?: Record<string, { status?: string }> } | undefined;
+    if (res.ok && String(body?.status).toUpperCase() === 'UP') return { name, url, status: 'up' };
+    const down = Object.entries(body?.details ?? {})
+      .filter(([, v]) => String(v?.status).toUpperCase() !== 'UP')
+      .map(([k]) => k);
+    return { name, url, status: 'down', detail: down.length ? `down: ${down.join(', ')}` : `HTTP ${res.status}` };
+  } catch (e) {
+    return { name, url, status: 'unreachable', detail: causeOf(e) };
+  }
+}
+
+async function callJson(what: string, url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  } catch (e) {
+    throw new CliError(`${what} at ${new URL(url).origin} unreachable (${causeOf(e)})`, EXIT.unreachable);
+  }
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* keep text */
+  }
+  return { status: res.status, body };
+}
+
+function problemText(body: unknown): string {
+  const b = (body ?? {}) as Record<string, unknown>;
+  return String(b.detail ?? b.error_description ?? b.title ?? b.message ?? (typeof body === 'string' ? body : 'no detail'));
+}
+const causeOf = (e: unknown) => ((e as { cause?: { code?: string } }).cause?.code ?? ((e as Error).name === 'TimeoutError' ? 'timeout' : (e as Error).message));
+const trimSlash = (u: string) => u.replace(/\/+$/, '');
+function parseIntOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new CliError(`expected a positive whole number, got '${v}'`, EXIT.usage);
+  return n;
 }
 
 function waitForSignal(): Promise<void> {
@@ -73,12 +248,25 @@ function waitForSignal(): Promise<void> {
   });
 }
 
+/** Runs the CLI and returns the exit code (help and version are 0, commander usage errors 2). */
+export async function runCli(argv: string[], io: Io = stdio): Promise<number> {
+  try {
+    await buildCli(io).parseAsync(argv);
+    // commands that report a verdict (audit verify, credential verify) set process.exitCode
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    // Help asked for (or the version) is success; help shown because a subcommand is missing is a usage error.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (e instanceof CliError) {
+      if (e.message) io.err(`nuts-lsp-lab: ${e.message}`);
+      return e.exitCode;
+    }
+    io.err(`nuts-lsp-lab: ${(e as Error).message}`);
+    return (e as Error).name === 'NodeError' ? EXIT.usage : EXIT.failed;
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}` || process.env.NLL_CLI_MAIN === '1') {
-  buildCli()
-    .parseAsync(process.argv)
-    .catch((e: Error & { code?: string; exitCode?: number }) => {
-      if (e.name === 'CommanderError') process.exit(e.exitCode === 0 ? 0 : 2); // commander already printed it
-      process.stderr.write(`nuts-lsp-lab: ${e.message}\n`);
-      process.exit(e.name === 'NodeError' ? 2 : 1);
-    });
+  // Exit explicitly: long-running commands (up, node) return after a signal and clean stop, and no handle may hold the process.
+  process.exit(await runCli(process.argv));
 }

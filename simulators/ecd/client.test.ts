@@ -1,0 +1,225 @@
+// ECD client against a test double of the other side: a node's internal API and an LSP FHIR endpoint with fixed answers.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import express from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EcdClient, mp9SearchPath, type ClientStep } from './client.js';
+
+interface Seen {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  rawQuery: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+async function listen(app: express.Express): Promise<{ url: string; server: Server }> {
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** A closed port: listen, note the port, close. */
+async function closedPortUrl(): Promise<string> {
+  const { url, server } = await listen(express());
+  await new Promise((r) => server.close(r));
+  return url;
+}
+
+const worker = { name: 'Anna de Vries', roleName: '30.000', identifier: 'ecd-user-17' };
+const bsn = '999901084';
+
+describe('EcdClient', () => {
+  const seen: Seen[] = [];
+  let nodeUrl = '';
+  let lspUrl = '';
+  const servers: Server[] = [];
+  // Behaviour switches of the double, reset per test.
+  let tokenAnswer: { status: number; body: unknown };
+  let fhirAnswer: { status: number; body: unknown } | undefined;
+  let registrations: unknown[];
+
+  beforeAll(async () => {
+    const record = (req: express.Request) => {
+      seen.push({ method: req.method, path: req.path, query: { ...(req.query as object) }, rawQuery: req.url.split('?')[1] ?? '', headers: req.headers, body: req.body });
+    };
+    const node = express();
+    node.use(express.json());
+    node.get('/internal/discovery/v1/:service', (req, res) => {
+      record(req);
+      if (req.params.service !== 'medicatieoverdracht') return void res.status(404).json({ title: 'unknown service', status: 404, detail: `discovery service not found: ${req.params.service}` });
+      res.json(registrations);
+    });
+    node.post('/internal/auth/v2/:subject/request-service-access-token', (req, res) => {
+      record(req);
+      res.status(tokenAnswer.status).json(tokenAnswer.body);
+    });
+    node.post('/internal/auth/v2/dpop/:kid', (req, res) => {
+      record(req);
+      res.json({ dpop: `proof-for-${req.params.kid}-${(req.body as { htm: string }).htm}` });
+    });
+    const lsp = express();
+    lsp.get('/fhir/:type', (req, res) => {
+      record(req);
+      if (fhirAnswer) return void res.status(fhirAnswer.status).type('application/fhir+json').json(fhirAnswer.body);
+      res.type('application/fhir+json').json({
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: [
+          { fullUrl: `${lspUrl}/fhir/${req.params.type}/1`, resource: { resourceType: req.params.type, id: '1' }, search: { mode: 'match' } },
+          { fullUrl: 'urn:uuid:1', resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'suppressed', details: { text: 'no consent (Mitz)' } }] }, search: { mode: 'outcome' } },
+        ],
+      });
+    });
+    for (const app of [node, lsp]) {
+      const l = await listen(app);
+      servers.push(l.server);
+      if (app === node) nodeUrl = l.url;
+      else lspUrl = l.url;
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  });
+  beforeEach(() => {
+    seen.length = 0;
+    fhirAnswer = undefined;
+    tokenAnswer = { status: 200, body: { access_token: 'tok-123', token_type: 'DPoP', expires_in: 20, dpop_kid: 'did:web:localhost%3A8080:iam:vvt#key-1' } };
+    registrations = [
+      { id: 'did:web:x:iam:other#1', credential_subject_id: 'did:web:x:iam:other', vp: {}, fields: {}, registrationParameters: { authServerURL: 'http://x/oauth2/other' } },
+      {
+        id: 'did:web:lsp:iam:lsp#vp1',
+        credential_subject_id: 'did:web:lsp:iam:lsp',
+        vp: { verifiableCredential: [{ credentialSubject: { organization: { name: 'Landelijk Schakelpunt (mock)' } } }] },
+        fields: {},
+        registrationParameters: { authServerURL: `${lspUrl}/oauth2/lsp`, fhirBaseURL: `${lspUrl}/fhir/` },
+      },
+    ];
+  });
+
+  it('does discovery, a DPoP token request with the care worker, then one DPoP-bound search per building block', async () => {
+    const steps: ClientStep[] = [];
+    const client = new EcdClient({ nodeUrl: nodeUrl + '/', subject: 'vvt', onStep: (s) => steps.push(s) });
+    const r = await client.fetchMedicationData({ careWorker: worker, bsn });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.lsp).toMatchObject({ did: 'did:web:lsp:iam:lsp', organizationName: 'Landelijk Schakelpunt (mock)', fhirBaseURL: `${lspUrl}/fhir` });
+    expect(Object.keys(r.bundles)).toEqual(['MA', 'TA', 'WDS', 'MTD']);
+
+    // The exact call sequence the node and LSP see.
+    expect(seen.map((s) => `${s.method} ${decodeURIComponent(s.path)}`)).toEqual([
+      'GET /internal/discovery/v1/medicatieoverdracht',
+      'POST /internal/auth/v2/vvt/request-service-access-token',
+      ...['MedicationRequest', 'MedicationDispense', 'MedicationRequest', 'MedicationAdministration'].flatMap((t) => [
+        `POST /internal/auth/v2/dpop/did:web:localhost%3A8080:iam:vvt#key-1`,
+        `GET /fhir/${t}`,
+      ]),
+    ]);
+    // The kid is a DID URL: sent percent-encoded as one path segment ('#' and '%' included).
+    expect(seen[2]!.path).toBe('/internal/auth/v2/dpop/did%3Aweb%3Alocalhost%253A8080%3Aiam%3Avvt%23key-1');
+    expect(seen[0]!.query).toEqual({ 'credentialSubject.organization.name': '*' });
+    expect(seen[1]!.body).toEqual({
+      authorization_server: `${lspUrl}/oauth2/lsp`,
+      scope: 'medicatieoverdracht',
+      credentials: [
+        {
+          '@context': ['https://www.w3.org/2018/credentials/v1', 'https://nuts.nl/credentials/v1'],
+          type: ['VerifiableCredential', 'NutsEmployeeCredential'],
+          credentialSubject: { name: 'Anna de Vries', roleName: '30.000', identifier: 'ecd-user-17' },
+        },
+      ],
+      token_type: 'DPoP',
+    });
+    expect(seen[2]!.body).toEqual({ htm: 'GET', htu: `${lspUrl}/fhir/MedicationRequest`, token: 'tok-123' });
+
+    const ma = seen[3]!;
+    expect(new URLSearchParams(ma.rawQuery).getAll('_include')).toEqual([
+      'MedicationRequest:medication',
+      'MedicationRequest:reason',
+      'MedicationRequest:next-practitioner',
+      'MedicationRequest:requester',
+    ]);
+    expect(new URLSearchParams(ma.rawQuery).get('patient.identifier')).toBe('http://fhir.nl/fhir/NamingSystem/bsn|999901084');
+    expect(new URLSearchParams(ma.rawQuery).get('category')).toBe('http://snomed.info/sct|33633005');
+    expect(new URLSearchParams(ma.rawQuery).getAll('_include:iterate')).toEqual(['PractitionerRole:organization', 'PractitionerRole:practitioner', 'PractitionerRole:location']);
+    expect(ma.rawQuery).toContain('%7C'); // '|' is sent URL-encoded, as the Nictiz scripts do
+    expect(ma.headers.authorization).toBe('DPoP tok-123');
+    expect(ma.headers.dpop).toBe('proof-for-did:web:localhost%3A8080:iam:vvt#key-1-GET');
+    expect(ma.headers.traceparent).toMatch(new RegExp(`^00-${r.trace.traceId}-[0-9a-f]{16}-01$`));
+    expect(ma.headers['aorta-id']).toBe(`initialRequestID=${r.trace.initialRequestId}; requestID=${ma.headers['x-request-id']}`);
+    // Every search has its own request id and span, one trace.
+    const fhirCalls = seen.filter((s) => s.path.startsWith('/fhir/'));
+    expect(new Set(fhirCalls.map((s) => s.headers['x-request-id'])).size).toBe(4);
+    expect(new Set(fhirCalls.map((s) => (s.headers.traceparent as string).split('-')[1])).size).toBe(1);
+    expect(new URLSearchParams(fhirCalls[1]!.rawQuery).get('category')).toBe('http://snomed.info/sct|422037009');
+    expect(new URLSearchParams(fhirCalls[2]!.rawQuery).get('category')).toBe('http://snomed.info/sct|395067002');
+    expect(new URLSearchParams(fhirCalls[3]!.rawQuery).get('category')).toBe('http://snomed.info/sct|18629005');
+    expect(new URLSearchParams(fhirCalls[3]!.rawQuery).getAll('_include')).toContain('MedicationAdministration:medication');
+
+    expect(steps.filter((s) => s.status !== 'running').map((s) => `${s.name}:${s.status}`)).toEqual(['discovery:ok', 'token:ok', 'fhir:MA:ok', 'fhir:TA:ok', 'fhir:WDS:ok', 'fhir:MTD:ok']);
+    expect(steps.find((s) => s.name === 'fhir:MA' && s.status === 'ok')!.detail).toBe('1 found, 0 included, 1 source notices');
+  });
+
+  it('sends a Bearer token without asking for DPoP proofs', async () => {
+    tokenAnswer = { status: 200, body: { access_token: 'bearer-1', token_type: 'Bearer', expires_in: 20 } };
+    const r = await new EcdClient({ nodeUrl, subject: 'vvt', tokenType: 'Bearer' }).fetchMedicationData({ careWorker: worker, bsn, blocks: ['TA'] });
+    expect(r.ok).toBe(true);
+    expect((seen[1]!.body as { token_type: string }).token_type).toBe('Bearer');
+    expect(seen.map((s) => s.path)).toEqual(['/internal/discovery/v1/medicatieoverdracht', '/internal/auth/v2/vvt/request-service-access-token', '/fhir/MedicationDispense']);
+    expect(seen[2]!.headers.authorization).toBe('Bearer bearer-1');
+    expect(seen[2]!.headers.dpop).toBeUndefined();
+  });
+
+  it('says the token was refused, with the OAuth error the node passed on', async () => {
+    tokenAnswer = { status: 502, body: { title: 'remote error', status: 502, detail: 'invalid_scope - no presentation definition for scope medicatieoverdracht' } };
+    const r = await new EcdClient({ nodeUrl, subject: 'vvt' }).fetchMedicationData({ careWorker: worker, bsn });
+    expect(r).toMatchObject({ ok: false, step: 'token', code: 'token_refused', status: 502 });
+    expect(!r.ok && r.reason).toBe('token request refused (502): invalid_scope - no presentation definition for scope medicatieoverdracht');
+    expect(seen.some((s) => s.path.startsWith('/fhir'))).toBe(false);
+  });
+
+  it('maps 503 to an unreachable authorization server and 412 to missing wallet credentials', async () => {
+    tokenAnswer = { status: 503, body: { title: 'unavailable', status: 503, detail: 'authorization server unreachable' } };
+    const a = await new EcdClient({ nodeUrl, subject: 'vvt' }).fetchMedicationData({ careWorker: worker, bsn });
+    expect(a).toMatchObject({ ok: false, step: 'token', code: 'lsp_unreachable' });
+    tokenAnswer = { status: 412, body: { title: 'precondition failed', status: 412, detail: 'wallet does not contain the required credentials' } };
+    const b = await new EcdClient({ nodeUrl, subject: 'vvt' }).fetchMedicationData({ careWorker: worker, bsn });
+    expect(b).toMatchObject({ ok: false, step: 'token', code: 'wallet_incomplete' });
+    expect(!b.ok && b.reason).toContain('wallet does not contain the required credentials');
+  });
+
+  it('reports a 403 OperationOutcome from the LSP with its text', async () => {
+    fhirAnswer = { status: 403, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'security', details: { text: 'Request outside access token scope' } }] } };
+    const r = await new EcdClient({ nodeUrl, subject: 'vvt' }).fetchMedicationData({ careWorker: worker, bsn });
+    expect(r).toMatchObject({ ok: false, step: 'fhir:MA', code: 'fhir_refused', status: 403, reason: 'LSP refused the search (403): Request outside access token scope' });
+    expect(!r.ok && r.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['discovery:ok', 'token:ok', 'fhir:MA:failed']);
+  });
+
+  it('reports an unreachable own node and an unreachable LSP as different failures', async () => {
+    const dead = await closedPortUrl();
+    const a = await new EcdClient({ nodeUrl: dead, subject: 'vvt' }).fetchMedicationData({ careWorker: worker, bsn });
+    expect(a).toMatchObject({ ok: false, step: 'discovery', code: 'node_unreachable' });
+    expect(!a.ok && a.reason).toMatch(/^own node at http:\/\/127\.0\.0\.1:\d+ unreachable \(ECONNREFUSED\)$/);
+
+    (registrations[1] as { registrationParameters: { fhirBaseURL: string } }).registrationParameters.fhirBaseURL = `${dead}/fhir`;
+    const b = await new EcdClient({ nodeUrl, subject: 'vvt', tokenType: 'Bearer' }).fetchMedicationData({ careWorker: worker, bsn });
+    expect(b).toMatchObject({ ok: false, step: 'fhir:MA', code: 'lsp_unreachable' });
+  });
+
+  it('says when discovery knows no LSP, or the service does not exist', async () => {
+    registrations = [registrations[0]!];
+    const a = await new EcdClient({ nodeUrl, subject: 'vvt' }).fetchMedicationData({ careWorker: worker, bsn });
+    expect(a).toMatchObject({ ok: false, step: 'discovery', code: 'lsp_not_found' });
+    const b = await new EcdClient({ nodeUrl, subject: 'vvt', serviceId: 'nope' }).fetchMedicationData({ careWorker: worker, bsn });
+    expect(b).toMatchObject({ ok: false, step: 'discovery', code: 'discovery_failed', status: 404 });
+    expect(!b.ok && b.reason).toContain('discovery service not found: nope');
+  });
+
+  it('rejects a malformed BSN before calling anything', async () => {
+    await expect(new EcdClient({ nodeUrl, subject: 'vvt' }).fetchMedicationData({ careWorker: worker, bsn: '12' })).rejects.toThrow(TypeError);
+    expect(seen).toHaveLength(0);
+    expect(mp9SearchPath('WDS', bsn)).toBe('MedicationRequest?patient.identifier=http%3A%2F%2Ffhir.nl%2Ffhir%2FNamingSystem%2Fbsn%7C999901084&category=http%3A%2F%2Fsnomed.info%2Fsct%7C395067002&_include=MedicationRequest%3Amedication');
+  });
+});

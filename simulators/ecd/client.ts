@@ -1,0 +1,364 @@
+// ECD client: what a VVT record system does against its own nuts-node v6 internal API (token, DPoP, discovery) and the LSP's FHIR API.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { formatTraceparent, newSpanId } from '../../node/src/core/context.js';
+
+/** The MP9 3.0 (R4) building blocks the administration list needs. */
+export type BuildingBlock = 'MA' | 'TA' | 'WDS' | 'MTD';
+
+const BSN_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/bsn';
+const ITERATE_PRACTITIONER_ROLE = [
+  ['_include:iterate', 'PractitionerRole:organization'],
+  ['_include:iterate', 'PractitionerRole:practitioner'],
+  ['_include:iterate', 'PractitionerRole:location'],
+] as const;
+
+/**
+ * The base queries of the Nictiz MP9 3.0 TestScripts (reference mp9-fhir.md §2.3). MA uses the R4 category 33633005;
+ * 16076005 is the STU3 (MP 9.0.7) code and is not what an MP9 3.0 server matches on.
+ */
+export const MP9_QUERIES: Record<BuildingBlock, { resourceType: string; category: string; include: ReadonlyArray<readonly [string, string]> }> = {
+  MA: {
+    resourceType: 'MedicationRequest',
+    category: '33633005',
+    include: [
+      ['_include', 'MedicationRequest:medication'],
+      ['_include', 'MedicationRequest:reason'],
+      ['_include', 'MedicationRequest:next-practitioner'],
+      ['_include', 'MedicationRequest:requester'],
+      ...ITERATE_PRACTITIONER_ROLE,
+    ],
+  },
+  WDS: { resourceType: 'MedicationRequest', category: '395067002', include: [['_include', 'MedicationRequest:medication']] },
+  TA: {
+    resourceType: 'MedicationDispense',
+    category: '422037009',
+    include: [['_include', 'MedicationDispense:medication'], ['_include', 'MedicationDispense:performer'], ...ITERATE_PRACTITIONER_ROLE],
+  },
+  MTD: {
+    resourceType: 'MedicationAdministration',
+    category: '18629005',
+    include: [['_include', 'MedicationAdministration:medication'], ['_include', 'MedicationAdministration:performer'], ...ITERATE_PRACTITIONER_ROLE],
+  },
+};
+
+/** Relative search URL (`Resource?params`) for one building block of one patient. */
+export function mp9SearchPath(block: BuildingBlock, bsn: string): string {
+  const q = MP9_QUERIES[block];
+  const params = new URLSearchParams([
+    ['patient.identifier', `${BSN_SYSTEM}|${bsn}`],
+    ['category', `http://snomed.info/sct|${q.category}`],
+    ...q.include.map(([k, v]) => [k, v] as [string, string]),
+  ]);
+  return `${q.resourceType}?${params.toString()}`;
+}
+
+/** The care worker as the ECD knows them; sent as a self-attested NutsEmployeeCredential, as nuts-node expects. */
+export interface CareWorker {
+  name: string;
+  /** role code or name, e.g. UZI role code '30.000' or a VVT role without BIG registration */
+  roleName: string;
+  /** the ECD's own user id */
+  identifier: string;
+}
+
+export interface EcdClientOptions {
+  /** base URL of the own node's internal API, e.g. http://127.0.0.1:8081 */
+  nodeUrl: string;
+  /** the care organisation's subject at that node, e.g. 'vvt' */
+  subject: string;
+  /** discovery service that lists who serves MP9 (the LSP) */
+  serviceId?: string;
+  /** OAuth scope asked for */
+  scope?: string;
+  /** discovery filter on the registered organisation's name ('*' = any) */
+  organizationName?: string;
+  tokenType?: 'DPoP' | 'Bearer';
+  /** per-call timeout */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  /** called at the start and end of each step, for live displays */
+  onStep?: (step: ClientStep) => void;
+}
+
+/** Where a step happens, in the order a flow display draws them. */
+export type StepActor = 'ecd' | 'node' | 'lsp-as' | 'lsp-fhir' | 'sources' | 'audit';
+export type StepName = 'discovery' | 'token' | 'dpop' | `fhir:${BuildingBlock}`;
+
+export interface ClientStep {
+  name: StepName;
+  actor: StepActor;
+  status: 'running' | 'ok' | 'failed';
+  durationMs?: number;
+  detail?: string;
+}
+
+export type FailureCode =
+  | 'node_unreachable' // own node did not answer
+  | 'lsp_not_found' // discovery found no registration with an authorization server and FHIR base URL
+  | 'discovery_failed'
+  | 'token_refused' // the authorization server refused (OAuth error)
+  | 'wallet_incomplete' // own node lacks the credentials the AS asks for (412)
+  | 'lsp_unreachable' // the LSP's AS or FHIR server did not answer
+  | 'dpop_failed'
+  | 'fhir_refused' // 401/403 from the FHIR server
+  | 'fhir_error' // other non-2xx from the FHIR server
+  | 'bad_response'; // an answer that is not what the API promises
+
+export interface EcdFailure {
+  ok: false;
+  /** the step that failed */
+  step: StepName;
+  code: FailureCode;
+  /** human reason, with the remote's own words where it gave them */
+  reason: string;
+  status?: number;
+  steps: ClientStep[];
+}
+
+export interface LspEndpoint {
+  /** discovery registration id (VP id) */
+  id: string;
+  did: string;
+  organizationName?: string;
+  authServerURL: string;
+  fhirBaseURL: string;
+}
+
+export interface EcdSuccess {
+  ok: true;
+  lsp: LspEndpoint;
+  token: { tokenType: string; expiresIn?: number; dpopKid?: string };
+  bundles: Partial<Record<BuildingBlock, fhir4.Bundle>>;
+  /** ids sent on the FHIR calls, so audit records can be looked up */
+  trace: { traceId: string; initialRequestId: string };
+  steps: ClientStep[];
+}
+
+export type EcdResult = EcdSuccess | EcdFailure;
+
+export interface MedicationQuery {
+  careWorker: CareWorker;
+  bsn: string;
+  blocks?: BuildingBlock[];
+}
+
+class StepError extends Error {
+  constructor(
+    readonly code: FailureCode,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export class EcdClient {
+  private readonly opts: Required<Omit<EcdClientOptions, 'onStep' | 'fetch'>> & Pick<EcdClientOptions, 'onStep'>;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(options: EcdClientOptions) {
+    if (!options.nodeUrl || !options.subject) throw new TypeError('EcdClient needs nodeUrl and subject');
+    this.opts = {
+      serviceId: 'medicatieoverdracht',
+      scope: 'medicatieoverdracht',
+      organizationName: '*',
+      tokenType: 'DPoP',
+      timeoutMs: 10_000,
+      ...options,
+      nodeUrl: options.nodeUrl.replace(/\/+$/, ''),
+    };
+    this.fetchFn = options.fetch ?? fetch;
+  }
+
+  /** The whole ECD flow: discovery → token → one FHIR search per building block. Never throws for remote failures. */
+  async fetchMedicationData(query: MedicationQuery): Promise<EcdResult> {
+    if (!/^\d{9}$/.test(query.bsn)) throw new TypeError(`bsn must be 9 digits, got '${query.bsn}'`);
+    const steps: ClientStep[] = [];
+    const blocks = query.blocks ?? ['MA', 'TA', 'WDS', 'MTD'];
+    const trace = { traceId: randomBytes(16).toString('hex'), initialRequestId: randomUUID() };
+    let current: StepName = 'discovery';
+    const run = async <T>(name: StepName, actor: StepActor, fn: () => Promise<T>, detail: (r: T) => string): Promise<T> => {
+      current = name;
+      const started = performance.now();
+      this.emit(steps, { name, actor, status: 'running' });
+      try {
+        const r = await fn();
+        this.emit(steps, { name, actor, status: 'ok', durationMs: Math.round(performance.now() - started), detail: detail(r) });
+        return r;
+      } catch (e) {
+        const reason = e instanceof StepError ? e.message : (e as Error).message;
+        this.emit(steps, { name, actor, status: 'failed', durationMs: Math.round(performance.now() - started), detail: reason });
+        throw e;
+      }
+    };
+    try {
+      const lsp = await run('discovery', 'node', () => this.discoverLsp(), (l) => `${l.organizationName ?? l.did} at ${l.fhirBaseURL}`);
+      const token = await run('token', 'lsp-as', () => this.requestToken(lsp.authServerURL, query.careWorker), (t) => `${t.token_type} token, expires in ${t.expires_in ?? '?'} s`);
+      const bundles: Partial<Record<BuildingBlock, fhir4.Bundle>> = {};
+      // Sequential on purpose: the LSP sees the searches in a stable order, and each gets its own DPoP proof.
+      for (const block of blocks) {
+        const path = mp9SearchPath(block, query.bsn);
+        bundles[block] = await run(`fhir:${block}`, 'lsp-fhir', () => this.search(lsp.fhirBaseURL, path, token, trace), (b) => bundleSummary(b));
+      }
+      return {
+        ok: true,
+        lsp,
+        token: { tokenType: token.token_type, expiresIn: token.expires_in, dpopKid: token.dpop_kid },
+        bundles,
+        trace,
+        steps,
+      };
+    } catch (e) {
+      if (!(e instanceof StepError)) throw e;
+      return { ok: false, step: current, code: e.code, reason: e.message, status: e.status, steps };
+    }
+  }
+
+  /** Discovery search on the own node: the first registration with both an authorization server and a FHIR base URL. */
+  async discoverLsp(): Promise<LspEndpoint> {
+    const params = new URLSearchParams({ 'credentialSubject.organization.name': this.opts.organizationName });
+    const url = `${this.opts.nodeUrl}/internal/discovery/v1/${encodeURIComponent(this.opts.serviceId)}?${params}`;
+    const res = await this.call('node', url, { method: 'GET' });
+    const body = await readJson(res);
+    if (!res.ok) throw new StepError('discovery_failed', `discovery search on service '${this.opts.serviceId}' failed: ${problemText(body, res.status)}`, res.status);
+    if (!Array.isArray(body)) throw new StepError('bad_response', 'discovery search did not return a list');
+    for (const r of body as Array<Record<string, any>>) { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const p = r?.registrationParameters ?? {};
+      if (typeof p.authServerURL === 'string' && typeof p.fhirBaseURL === 'string') {
+        const name = r.fields?.organization_name ?? findOrganizationName(r.vp);
+        return { id: String(r.id), did: String(r.credential_subject_id), organizationName: name, authServerURL: p.authServerURL, fhirBaseURL: p.fhirBaseURL.replace(/\/+$/, '') };
+      }
+    }
+    throw new StepError('lsp_not_found', `no registration on discovery service '${this.opts.serviceId}' has an authServerURL and fhirBaseURL (${body.length} registrations)`);
+  }
+
+  /** `POST /internal/auth/v2/{subject}/request-service-access-token` with the care worker as self-attested credential. */
+  async requestToken(authorizationServer: string, worker: CareWorker): Promise<{ access_token: string; token_type: string; expires_in?: number; dpop_kid?: string }> {
+    const url = `${this.opts.nodeUrl}/internal/auth/v2/${encodeURIComponent(this.opts.subject)}/request-service-access-token`;
+    const res = await this.call('node', url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        authorization_server: authorizationServer,
+        scope: this.opts.scope,
+        credentials: [
+          {
+            '@context': ['https://www.w3.org/2018/credentials/v1', 'https://nuts.nl/credentials/v1'],
+            type: ['VerifiableCredential', 'NutsEmployeeCredential'],
+            credentialSubject: { name: worker.name, roleName: worker.roleName, identifier: worker.identifier },
+          },
+        ],
+        token_type: this.opts.tokenType,
+      }),
+    });
+    const body = (await readJson(res)) as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (!res.ok) {
+      // nuts-node: 400 bad input or OAuth error, 412 wallet lacks credentials, 502 AS answered with an error, 503 AS unreachable.
+      const code: FailureCode = res.status === 503 ? 'lsp_unreachable' : res.status === 412 ? 'wallet_incomplete' : 'token_refused';
+      throw new StepError(code, `token request refused (${res.status}): ${problemText(body, res.status)}`, res.status);
+    }
+    if (!body || typeof body.access_token !== 'string' || typeof body.token_type !== 'string') throw new StepError('bad_response', 'token response lacks access_token or token_type');
+    return body as { access_token: string; token_type: string; expires_in?: number; dpop_kid?: string };
+  }
+
+  /** One FHIR search on the LSP with the token (DPoP proof from the own node when the token is DPoP-bound). */
+  async search(
+    fhirBaseURL: string,
+    path: string,
+    token: { access_token: string; token_type: string; dpop_kid?: string },
+    trace: { traceId: string; initialRequestId: string },
+  ): Promise<fhir4.Bundle> {
+    const url = `${fhirBaseURL.replace(/\/+$/, '')}/${path}`;
+    const requestId = randomUUID();
+    const headers: Record<string, string> = {
+      accept: 'application/fhir+json',
+      traceparent: formatTraceparent({ traceId: trace.traceId, spanId: newSpanId(), traceFlags: '01' }),
+      'x-request-id': requestId,
+      'aorta-id': `initialRequestID=${trace.initialRequestId}; requestID=${requestId}`,
+    };
+    if (token.token_type.toLowerCase() === 'dpop') {
+      if (!token.dpop_kid) throw new StepError('bad_response', 'DPoP token without dpop_kid');
+      headers.authorization = `DPoP ${token.access_token}`;
+      headers.dpop = await this.dpopProof(token.dpop_kid, 'GET', url, token.access_token);
+    } else {
+      headers.authorization = `Bearer ${token.access_token}`;
+    }
+    const res = await this.call('lsp', url, { method: 'GET', headers });
+    const body = (await readJson(res)) as fhir4.Resource | undefined;
+    if (res.status === 401 || res.status === 403) throw new StepError('fhir_refused', `LSP refused the search (${res.status}): ${outcomeText(body) ?? res.statusText}`, res.status);
+    if (!res.ok) throw new StepError('fhir_error', `LSP search failed (${res.status}): ${outcomeText(body) ?? res.statusText}`, res.status);
+    if (body?.resourceType !== 'Bundle') throw new StepError('bad_response', `LSP answered a ${body?.resourceType ?? 'non-FHIR body'} instead of a Bundle`);
+    return body as fhir4.Bundle;
+  }
+
+  /** `POST /internal/auth/v2/dpop/{kid}`; htu without query, as RFC 9449 §4.2 defines it. */
+  async dpopProof(kid: string, htm: string, url: string, accessToken: string): Promise<string> {
+    const u = new URL(url);
+    const htu = `${u.origin}${u.pathname}`;
+    const res = await this.call('node', `${this.opts.nodeUrl}/internal/auth/v2/dpop/${encodeURIComponent(kid)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ htm, htu, token: accessToken }),
+    });
+    const body = (await readJson(res)) as { dpop?: unknown } | undefined;
+    if (!res.ok || typeof body?.dpop !== 'string') throw new StepError('dpop_failed', `DPoP proof refused by own node (${res.status}): ${problemText(body, res.status)}`, res.status);
+    return body.dpop;
+  }
+
+  private async call(target: 'node' | 'lsp', url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.fetchFn(url, { ...init, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
+      const what = target === 'node' ? `own node at ${this.opts.nodeUrl}` : `LSP at ${new URL(url).origin}`;
+      throw new StepError(target === 'node' ? 'node_unreachable' : 'lsp_unreachable', `${what} unreachable (${cause === 'TimeoutError' ? 'timeout' : cause})`);
+    }
+  }
+
+  private emit(steps: ClientStep[], step: ClientStep): void {
+    if (step.status !== 'running') steps.push(step);
+    this.opts.onStep?.(step);
+  }
+}
+
+async function readJson(res: Response): Promise<unknown> {
+  const text = await res.text();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { detail: text.slice(0, 200) };
+  }
+}
+
+/** Problem JSON (RFC 7807) or OAuth error body → one line. */
+function problemText(body: unknown, status: number): string {
+  const b = (body ?? {}) as Record<string, unknown>;
+  if (typeof b.error === 'string') return typeof b.error_description === 'string' ? `${b.error}: ${b.error_description}` : b.error;
+  if (typeof b.detail === 'string') return b.detail;
+  if (typeof b.title === 'string') return b.title;
+  return `HTTP ${status}`;
+}
+
+/** The human text of an OperationOutcome. */
+export function outcomeText(body: unknown): string | undefined {
+  const oo = body as fhir4.OperationOutcome | undefined;
+  if (oo?.resourceType !== 'OperationOutcome') return undefined;
+  const parts = (oo.issue ?? []).map((i) => i.details?.text ?? i.diagnostics ?? i.code).filter(Boolean);
+  return parts.length ? parts.join('; ') : undefined;
+}
+
+function bundleSummary(b: fhir4.Bundle): string {
+  const entries = b.entry ?? [];
+  const n = (mode: string) => entries.filter((e) => (e.search?.mode ?? 'match') === mode).length;
+  return `${n('match')} found, ${n('include')} included, ${n('outcome')} source notices`;
+}
+
+function findOrganizationName(vp: unknown): string | undefined {
+  const creds = (vp as { verifiableCredential?: unknown[] } | undefined)?.verifiableCredential;
+  for (const c of Array.isArray(creds) ? creds : []) {
+    const name = (c as { credentialSubject?: { organization?: { name?: unknown } } })?.credentialSubject?.organization?.name;
+    if (typeof name === 'string') return name;
+  }
+  return undefined;
+}
