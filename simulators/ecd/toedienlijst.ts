@@ -11,8 +11,9 @@ const EXT = {
   registered: `${NICTIZ}ext-RegistrationDateTime`,
   agreedAt: `${NICTIZ}ext-AdministrationAgreement.AdministrationAgreementDateTime`,
 } as const;
-/** Display name of a source system on an outcome entry (lab convention; `meta.source` identifies the source). */
-export const SOURCE_NAME_EXTENSION = 'https://nuts-lsp-lab.nl/fhir/StructureDefinition/source-name';
+// Display name of a source system on an outcome entry (lab convention; `meta.source` identifies the source).
+import { SOURCE_NAME_EXTENSION } from '../../node/src/fhir/types.js';
+export { SOURCE_NAME_EXTENSION };
 
 const CATEGORY: Record<string, Block> = { '33633005': 'MA', '16076005': 'MA', '395067002': 'WDS', '422037009': 'TA', '18629005': 'MTD' };
 type Block = 'MA' | 'TA' | 'WDS' | 'MTD';

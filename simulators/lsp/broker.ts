@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { currentContext, outgoingTraceHeaders } from '../../node/src/core/context.js';
 import { FhirError, type FhirBackend, type ParsedSearch } from '../../node/src/fhir/index.js';
-import type { FhirResource } from '../../node/src/fhir/types.js';
+import { SOURCE_NAME_EXTENSION, type FhirResource } from '../../node/src/fhir/types.js';
 import { formatAortaId } from './aorta.js';
 import { blocksForSearch, type BuildingBlockInfo } from './building-blocks.js';
 import { assertValidBsn, bsnFromToken } from './bsn.js';
@@ -92,7 +92,7 @@ export class BrokerBackend implements FhirBackend {
 
     if (!registrations.length) {
       const what = blocks.map((b) => b.nl).join(', ') || q.resourceType;
-      outcomes.push(outcome('not-found', 'information', 'LSP', `no source system has registered ${what} for this patient at the LSP (not registered)`));
+      outcomes.push(outcome('not-found', 'warning', 'client not registered at the LSP', `no source system has registered ${what} for this patient at the LSP`));
     }
     const bySource = new Map<string, Registration[]>();
     for (const r of registrations) bySource.set(r.appId, [...(bySource.get(r.appId) ?? []), r]);
@@ -102,19 +102,19 @@ export class BrokerBackend implements FhirBackend {
         const source = sources.find((s) => s.config.appId === appId);
         const name = source?.config.name ?? `application ${appId}`;
         const started = Date.now();
-        const note = (status: OutcomeReason, detail: string, severity: 'error' | 'warning' | 'information' = 'warning') => {
-          outcomes.push(outcome(status, severity, name, detail, source?.config.ura));
+        const note = (status: OutcomeReason, short: string, detail: string, severity: 'error' | 'warning' | 'information' = 'warning') => {
+          outcomes.push(outcome(status, severity, short, detail, { name, fhirBase: source?.fhirBase, ura: source?.config.ura }));
           answers.push({ source: appId, name, status, matches: 0, ms: Date.now() - started, detail });
         };
-        if (!source) return note('transient', `${name} is registered in the reference index but not known to the LSP's routing (unreachable)`, 'error');
+        if (!source) return note('transient', 'unreachable (unknown route)', `${name} is registered in the reference index but not known to the LSP's routing`, 'error');
         const decision = await this.consent(bsn, source, consulter, blocks);
-        if (decision) return note('suppressed', `${name}: ${decision}`);
+        if (decision) return note('suppressed', decision.short, `${name}: ${decision.long}`);
         try {
           const bundle = await this.fetchSource(source, q);
           let matches = 0;
           for (const e of (bundle.entry ?? []) as Array<{ resource?: FhirResource; search?: { mode?: string } }>) {
             if (!e.resource) continue;
-            const r = withSource(e.resource, source.fhirBase);
+            const r = withSource(e.resource, source.fhirBase, name);
             if (e.search?.mode === 'match') {
               entries.push(r);
               matches++;
@@ -123,8 +123,8 @@ export class BrokerBackend implements FhirBackend {
           }
           answers.push({ source: appId, name, status: 'ok', matches, ms: Date.now() - started });
         } catch (e) {
-          const err = e as Error & { reason?: OutcomeReason };
-          note(err.reason ?? 'transient', `${name}: ${err.message}`, 'error');
+          const err = e as Error & { reason?: OutcomeReason; short?: string };
+          note(err.reason ?? 'transient', err.short ?? 'unreachable', `${name}: ${err.message}`, 'error');
         }
       }),
     );
@@ -155,12 +155,12 @@ export class BrokerBackend implements FhirBackend {
     return { category: this.opts.mitz.categoryOfOrganizationType(org.organizationType), label: `${org.name} (${org.organizationType})` };
   }
 
-  /** undefined when consent permits; else why the source's data is withheld. */
-  private async consent(bsn: string, source: SimulatedSource, consulter: { category?: string; label: string }, _blocks: BuildingBlockInfo[]): Promise<string | undefined> {
+  /** undefined when consent permits; else why the source's data is withheld (short for the care worker, long for the log). */
+  private async consent(bsn: string, source: SimulatedSource, consulter: { category?: string; label: string }, _blocks: BuildingBlockInfo[]): Promise<{ short: string; long: string } | undefined> {
     const holderCategory = this.opts.mitz.categoryOfOrganizationType(source.config.organizationType);
-    if (!holderCategory || !consulter.category) return `no consent can be established for ${consulter.label} (category unknown to Mitz); data withheld`;
+    if (!holderCategory || !consulter.category) return { short: 'no consent can be established (organisation unknown to Mitz)', long: `no consent can be established for ${consulter.label} (category unknown to Mitz); data withheld` };
     const d = await this.opts.mitz.decide({ bsn, holderCategory, dataCategory: MEDICATION_DATA_CATEGORY, consulterCategory: consulter.category });
-    return d.decision === 'Permit' ? undefined : `no consent (Mitz ${d.decision}): ${d.reason}`;
+    return d.decision === 'Permit' ? undefined : { short: 'no consent (Mitz)', long: `no consent (Mitz ${d.decision}): ${d.reason}` };
   }
 
   private async fetchSource(source: SimulatedSource, q: ParsedSearch): Promise<FhirResource> {
@@ -176,9 +176,12 @@ export class BrokerBackend implements FhirBackend {
       });
     } catch (e) {
       const timedOut = (e as Error).name === 'TimeoutError';
-      throw Object.assign(new Error(timedOut ? `no answer within ${timeout} ms (timed out)` : `source system unreachable (${String((e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message)})`), { reason: timedOut ? 'timeout' : 'transient' });
+      throw Object.assign(new Error(timedOut ? `no answer within ${timeout} ms (timed out)` : `source system unreachable (${String((e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message)})`), {
+        reason: timedOut ? 'timeout' : 'transient',
+        short: timedOut ? `timeout after ${timeout / 1000} s` : 'source system down',
+      });
     }
-    if (!res.ok) throw Object.assign(new Error(`source system answered HTTP ${res.status}`), { reason: 'transient' as const });
+    if (!res.ok) throw Object.assign(new Error(`source system answered HTTP ${res.status}`), { reason: 'transient' as const, short: `source error (HTTP ${res.status})` });
     return (await res.json()) as FhirResource;
   }
 
@@ -209,22 +212,30 @@ function assertBsn(bsn: string): void {
   }
 }
 
-function withSource(r: FhirResource, fhirBase: string): FhirResource {
-  return { ...r, meta: { ...r.meta, source: fhirBase } };
+/** Provenance on a brokered resource: meta.source is the source's FHIR base, the extension its display name. */
+function withSource(r: FhirResource, fhirBase: string, name: string): FhirResource {
+  const ext = ((r.meta?.extension as unknown[] | undefined) ?? []).filter((x) => (x as { url?: string }).url !== SOURCE_NAME_EXTENSION);
+  return { ...r, meta: { ...r.meta, source: fhirBase, extension: [...ext, { url: SOURCE_NAME_EXTENSION, valueString: name }] } };
 }
 
-/** An OperationOutcome entry telling the care worker which source is missing from the answer and why. */
-export function outcome(code: OutcomeReason, severity: 'error' | 'warning' | 'information', sourceName: string, text: string, ura?: string): FhirResource {
+/**
+ * An OperationOutcome entry telling the care worker which source is missing from the answer and why: `details.text`
+ * is the short reason shown in the administration list, `diagnostics` the full one. Without a source it is the LSP's own.
+ */
+export function outcome(code: OutcomeReason, severity: 'error' | 'warning' | 'information', short: string, text: string, source?: { name: string; fhirBase?: string; ura?: string }): FhirResource {
+  const named = source ? [{ url: SOURCE_NAME_EXTENSION, valueString: source.name }] : [];
   return {
     resourceType: 'OperationOutcome',
     id: randomUUID(),
+    ...(source?.fhirBase ? { meta: { source: source.fhirBase } } : {}),
+    ...(named.length ? { extension: named } : {}),
     issue: [
       {
         severity,
         code,
-        details: { coding: [{ system: 'urn:nuts-lsp-lab:lsp-outcome', code }], text: sourceName },
+        details: { coding: [{ system: 'urn:nuts-lsp-lab:lsp-outcome', code }], text: short },
         diagnostics: text,
-        ...(ura ? { expression: [`source.ura=${ura}`] } : {}),
+        ...(source?.ura ? { expression: [`source.ura=${source.ura}`] } : {}),
       },
     ],
   };

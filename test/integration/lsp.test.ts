@@ -26,7 +26,8 @@ beforeAll(async () => {
 });
 afterAll(() => lsp?.node.stop());
 
-type Entry = { fullUrl?: string; resource: { resourceType: string; id: string; meta?: { source?: string }; issue?: Array<{ code: string; diagnostics: string; details?: { text?: string } }> }; search: { mode: string } };
+type Issue = { code: string; diagnostics: string; details?: { text?: string }; source?: string };
+type Entry = { fullUrl?: string; resource: { resourceType: string; id: string; meta?: { source?: string }; issue?: Issue[] }; search: { mode: string } };
 
 async function search(type: string, bsn = BSN, extra = '', headers: Record<string, string> = {}) {
   const res = await internal(lsp.node, 'GET', `/internal/fhir/${type}?patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}${extra}`, undefined, {
@@ -39,7 +40,7 @@ async function search(type: string, bsn = BSN, extra = '', headers: Record<strin
   return {
     res,
     matches: entries.filter((e) => e.search.mode === 'match').map((e) => e.resource),
-    outcomes: entries.filter((e) => e.search.mode === 'outcome').map((e) => e.resource.issue![0]!),
+    outcomes: entries.filter((e) => e.search.mode === 'outcome').map((e) => ({ ...e.resource.issue![0]!, source: e.resource.meta?.source })),
   };
 }
 
@@ -99,7 +100,7 @@ describe('mock LSP broker', () => {
     const after = await search('MedicationDispense');
     expect(after.matches).toEqual([]);
     expect(after.outcomes).toHaveLength(1);
-    expect(after.outcomes[0]).toMatchObject({ code: 'suppressed', details: { text: sourceOf('pharmacy').config.name } });
+    expect(after.outcomes[0]).toMatchObject({ code: 'suppressed', details: { text: 'no consent (Mitz)' }, source: sourceOf('pharmacy').fhirBase });
     expect(before.matches.length).toBeGreaterThan(0);
     const gpAfter = await search('MedicationRequest');
     expect(gpAfter.matches.map((m) => m.id).sort()).toEqual(gpBefore.matches.map((m) => m.id).sort());
@@ -111,7 +112,7 @@ describe('mock LSP broker', () => {
     const ta = await search('MedicationDispense');
     expect(ta.matches).toEqual([]);
     expect(ta.outcomes).toHaveLength(1);
-    expect(ta.outcomes[0]).toMatchObject({ code: 'transient', details: { text: sourceOf('pharmacy').config.name } });
+    expect(ta.outcomes[0]).toMatchObject({ code: 'transient', details: { text: 'source system down' }, source: sourceOf('pharmacy').fhirBase });
     expect(ta.outcomes[0]!.diagnostics).toMatch(/unreachable \(ECONNREFUSED\)/);
     const mtd = await search('MedicationAdministration');
     expect(mtd.matches.length).toBeGreaterThan(0);
@@ -125,7 +126,7 @@ describe('mock LSP broker', () => {
     expect(Date.now() - started).toBeLessThan(2500);
     expect(ma.matches).toEqual([]);
     expect(ma.outcomes).toHaveLength(1);
-    expect(ma.outcomes[0]).toMatchObject({ code: 'timeout', details: { text: sourceOf('gp').config.name } });
+    expect(ma.outcomes[0]).toMatchObject({ code: 'timeout', details: { text: 'timeout after 0.8 s' }, source: sourceOf('gp').fhirBase });
     const ta = await search('MedicationDispense');
     expect(ta.matches.length).toBeGreaterThan(0);
   });

@@ -27,6 +27,8 @@ export const SNOMED = 'http://snomed.info/sct';
 export const BSN_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/bsn';
 export const EXT_PERIOD_OF_USE = `${NICTIZ_SD}ext-TimeInterval.Period`;
 export const EXT_DURATION = `${NICTIZ_SD}ext-TimeInterval.Duration`;
+/** Lab convention: display name of the source system that holds a brokered resource or an outcome entry (resource or meta extension). */
+export const SOURCE_NAME_EXTENSION = 'https://nuts-lsp-lab.nl/fhir/StructureDefinition/source-name';
 export const EXT_TREATMENT_ID = `${NICTIZ_SD}ext-PharmaceuticalTreatment.Identifier`;
 
 /** MP9 building blocks (Dutch abbreviations, as the information standard names them) and the context resources. */
