@@ -55,8 +55,10 @@ export function mp9SearchPath(block: BuildingBlock, bsn: string): string {
 /** The care worker as the ECD knows them; sent as a self-attested NutsEmployeeCredential, as nuts-node expects. */
 export interface CareWorker {
   name: string;
-  /** role code or name, e.g. UZI role code '30.000' or a VVT role without BIG registration */
+  /** role name as the ECD shows it (nuts-node's NutsEmployeeCredential roleName) */
   roleName: string;
+  /** role code the data holder authorises on: a UZI role code such as '30.000' or a VVT role such as 'VVT.001' */
+  roleCode?: string;
   /** the ECD's own user id */
   identifier: string;
 }
@@ -245,7 +247,7 @@ export class EcdClient {
           {
             '@context': ['https://www.w3.org/2018/credentials/v1', 'https://nuts.nl/credentials/v1'],
             type: ['VerifiableCredential', 'NutsEmployeeCredential'],
-            credentialSubject: { name: worker.name, roleName: worker.roleName, identifier: worker.identifier },
+            credentialSubject: { name: worker.name, roleName: worker.roleName, ...(worker.roleCode ? { roleCode: worker.roleCode } : {}), identifier: worker.identifier },
           },
         ],
         token_type: this.opts.tokenType,
@@ -344,7 +346,7 @@ function problemText(body: unknown, status: number): string {
 export function outcomeText(body: unknown): string | undefined {
   const oo = body as fhir4.OperationOutcome | undefined;
   if (oo?.resourceType !== 'OperationOutcome') return undefined;
-  const parts = (oo.issue ?? []).map((i) => i.details?.text ?? i.diagnostics ?? i.code).filter(Boolean);
+  const parts = (oo.issue ?? []).map((i) => i.diagnostics ?? i.details?.text ?? i.code).filter(Boolean);
   return parts.length ? parts.join('; ') : undefined;
 }
 

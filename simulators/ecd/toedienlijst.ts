@@ -437,7 +437,7 @@ function completeness(items: Item[], rows: AdministrationRow[], outcomes: fhir4.
   for (const i of items) {
     const key = i.res.meta?.source;
     if (!key) continue;
-    get(key, names.get(key) ?? map.get(key)?.name ?? key).items++;
+    get(key, names.get(key) ?? extString(i.res.meta ?? {}, SOURCE_NAME_EXTENSION) ?? map.get(key)?.name ?? key).items++;
   }
   for (const s of map.values()) {
     s.line =

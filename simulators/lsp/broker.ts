@@ -84,16 +84,15 @@ export class BrokerBackend implements FhirBackend {
     const bsn = this.patientBsn(q);
     assertBsn(bsn);
     const consulter = this.consulterCategory();
-    const registrations = (await this.opts.index.forBsn(bsn)).filter((r) => blocks.some((b) => b.block === r.block));
+    const all = await this.opts.index.forBsn(bsn);
+    const registrations = all.filter((r) => blocks.some((b) => b.block === r.block));
     const entries: FhirResource[] = [];
     const includes = new Map<string, FhirResource>();
     const outcomes: FhirResource[] = [];
     const answers: SourceAnswer[] = [];
 
-    if (!registrations.length) {
-      const what = blocks.map((b) => b.nl).join(', ') || q.resourceType;
-      outcomes.push(outcome('not-found', 'warning', 'client not registered at the LSP', `no source system has registered ${what} for this patient at the LSP`));
-    }
+    // a patient nobody registered is a notice; a category no source holds for a registered patient is simply no data
+    if (!all.length) outcomes.push(outcome('not-found', 'warning', 'client not registered at the LSP', 'no source system has registered any data for this patient at the LSP'));
     const bySource = new Map<string, Registration[]>();
     for (const r of registrations) bySource.set(r.appId, [...(bySource.get(r.appId) ?? []), r]);
     const sources = this.opts.sources();

@@ -1,6 +1,7 @@
 // The `nuts-lsp-lab` command line: run the network or a node, check health, switch LSP scenarios, act as the ECD.
 // Exit codes scripts can use: 0 ok, 1 a check failed or the network refused, 2 usage error, 3 something unreachable.
 import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { addAuditCommands } from './audit-cli.js';
 import { initPki, parseOrganisationArg, type OrganisationInput, type PkiKeyType } from '../../node/src/pki/index.js';
 import { credentialCommands } from './credential-cli.js';
@@ -140,7 +141,8 @@ export function buildCli(io: Io = stdio): Command {
     .option('--identifier <id>', "the care worker's user id in the ECD", 'ecd-cli')
     .option('--node <url>', "the own node's internal API", 'http://127.0.0.1:8081')
     .option('--subject <subject>', "the care organisation's subject at the node", 'vvt')
-    .option('--service <id>', 'discovery service that lists the LSP', 'medicatieoverdracht')
+    .option('--service <id>', 'discovery service that lists the LSP', 'mp9-medicatieoverdracht')
+    .option('--lsp-name <pattern>', 'organisation name of the LSP in discovery (* wildcards)', 'LSP*')
     .option('--scope <scope>', 'OAuth scope to ask for', 'medicatieoverdracht')
     .addOption(new Option('--token-type <type>', 'token type to ask for').choices(['DPoP', 'Bearer']).default('DPoP'))
     .option('--date <yyyy-mm-dd>', 'the day of the list (default today)')
@@ -161,6 +163,7 @@ interface ToedienlijstOptions {
   node: string;
   subject: string;
   service: string;
+  lspName: string;
   scope: string;
   tokenType: 'DPoP' | 'Bearer';
   date?: string;
@@ -179,6 +182,7 @@ async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
     nodeUrl: opts.node,
     subject: opts.subject,
     serviceId: opts.service,
+    organizationName: opts.lspName,
     scope: opts.scope,
     tokenType: opts.tokenType,
     onStep: (s) => {
@@ -186,7 +190,7 @@ async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
       io.err(`${s.status === 'ok' ? '✓' : '✗'} ${stepTitle(s)}${s.durationMs !== undefined ? ` (${s.durationMs} ms)` : ''}${s.detail ? ` — ${s.detail}` : ''}`);
     },
   });
-  const r = await client.fetchMedicationData({ careWorker: { name: opts.name, roleName: opts.role, identifier: opts.identifier }, bsn: opts.bsn });
+  const r = await client.fetchMedicationData({ careWorker: { name: opts.name, roleName: roleLabel(opts.role), roleCode: opts.role, identifier: opts.identifier }, bsn: opts.bsn });
   if (!r.ok) {
     if (opts.json) io.out(JSON.stringify({ ok: false, step: r.step, code: r.code, reason: r.reason, status: r.status }, null, 2));
     const unreachable = r.code === 'node_unreachable' || r.code === 'lsp_unreachable';
@@ -269,4 +273,14 @@ export async function runCli(argv: string[], io: Io = stdio): Promise<number> {
 if (import.meta.url === `file://${process.argv[1]}` || process.env.NLL_CLI_MAIN === '1') {
   // Exit explicitly: long-running commands (up, node) return after a signal and clean stop, and no handle may hold the process.
   process.exit(await runCli(process.argv));
+}
+
+/** The Dutch label of a role code from credentials/roles.json, or the code itself when it is not in the catalogue. */
+function roleLabel(code: string): string {
+  try {
+    const roles = JSON.parse(readFileSync(new URL('../../credentials/roles.json', import.meta.url), 'utf8')) as { roles: Array<{ code: string; nl: string }> };
+    return roles.roles.find((r) => r.code === code)?.nl ?? code;
+  } catch {
+    return code;
+  }
 }

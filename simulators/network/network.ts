@@ -1,57 +1,163 @@
-// The local network `npm start` runs: for now the VVT organisation's reference node; the mock LSP and dashboard join later.
-import { rmSync } from 'node:fs';
+// The local network `npm start` runs: the VVT organisation's reference node, the mock LSP with its sources, and the
+// dashboard; seeded with subjects, test PKI, credentials, discovery registrations, MP9 data and consent.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createNode, type LabNode } from '../../node/src/main.js';
 import { loadConfig, type NodeConfigInput } from '../../node/src/core/config.js';
+import { createLspNode, type LspNode } from '../lsp/main.js';
+import { readDemoFile } from '../../node/src/fhir/demo.js';
+import { initPki } from '../../node/src/pki/index.js';
+import { seedNetwork, type Seeded } from './seed.js';
+import { wireDashboard, type RunningDashboard } from './dashboard-wiring.js';
+
+export const DISCOVERY_SERVICE = 'mp9-medicatieoverdracht';
+
+export interface NetworkPorts {
+  vvt: { public: number; internal: number };
+  lsp: { public: number; internal: number };
+  dashboard: number;
+}
+
+export const DEFAULT_PORTS: NetworkPorts = { vvt: { public: 8080, internal: 8081 }, lsp: { public: 9080, internal: 9081 }, dashboard: 8000 };
 
 export interface NetworkOptions {
   datadir?: string;
   reset?: boolean;
   env?: Record<string, string | undefined>;
-  /** overrides per node, e.g. ports 0 in tests */
-  vvt?: NodeConfigInput;
+  ports?: NetworkPorts;
+  /** ':memory:' stores (tests); default SQLite files under datadir */
+  inMemory?: boolean;
+  /** start the dashboard (default true) */
+  dashboard?: boolean;
+  /** timeout of the LSP's calls to its sources (default 2 s) */
+  sourceTimeoutMs?: number;
   log?: (line: string) => void;
+  logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
 
 export interface Network {
   vvt: LabNode;
+  lsp: LspNode;
+  seeded: Seeded;
+  dashboard?: RunningDashboard;
+  ports: NetworkPorts;
   stop(): Promise<void>;
+}
+
+/** Writes the discovery service definition with the LSP's real endpoint, for both nodes to load. */
+function writeDiscoveryDefinitions(dir: string, lspUrl: string): void {
+  mkdirSync(dir, { recursive: true });
+  const shipped = JSON.parse(readFileSync(new URL('../../credentials/discovery/mp9-medicatieoverdracht.json', import.meta.url), 'utf8')) as { endpoint: string };
+  shipped.endpoint = `${lspUrl}/discovery/${DISCOVERY_SERVICE}`;
+  writeFileSync(path.join(dir, `${DISCOVERY_SERVICE}.json`), JSON.stringify(shipped, null, 2));
 }
 
 export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> {
   const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
-  const datadir = opts.datadir ?? '.data';
+  const datadir = path.resolve(opts.datadir ?? '.data');
+  const ports = opts.ports ?? DEFAULT_PORTS;
+  const env = opts.env ?? process.env;
   if (opts.reset) {
-    rmSync(path.resolve(datadir), { recursive: true, force: true });
-    log(`• reset: removed ${path.resolve(datadir)}`);
+    rmSync(datadir, { recursive: true, force: true });
+    log(`• reset: removed ${datadir}`);
   }
-  log('• starting reference node "vvt" (VVT organisation)…');
-  const vvtConfig = loadConfig({
-    env: opts.env ?? process.env,
-    overrides: { name: 'vvt', datadir, log: { level: 'warn' }, ...opts.vvt },
+  const started = performance.now();
+  const step = (s: string) => log(`• ${s}`);
+
+  step('test PKI (TEST UZI-register CA, UZI server certificates)…');
+  const demo = readDemoFile();
+  const vvtOrg = demo.organizations.find((o) => o.source === 'vvt')!;
+  const pki = await initPki({ dir: path.join(datadir, 'pki'), organisations: [{ name: vvtOrg.name, city: 'Utrecht', ura: vvtOrg.ura, agb: '03030303' }] });
+
+  const lspUrl = `http://localhost:${ports.lsp.public}`;
+  const vvtUrl = `http://localhost:${ports.vvt.public}`;
+  const discoveryDir = path.join(datadir, 'network', 'discovery');
+  writeDiscoveryDefinitions(discoveryDir, lspUrl);
+
+  const base = (name: string, url: string, p: { public: number; internal: number }, organization: { ura: string; name: string }): NodeConfigInput => ({
+    name,
+    url,
+    datadir,
+    organization,
+    http: { public: { address: '127.0.0.1', port: p.public }, internal: { address: '127.0.0.1', port: p.internal } },
+    discovery: { directory: discoveryDir, refreshIntervalSeconds: 10 },
+    vcr: { x509: { trustedRoots: [pki.root.file] } },
+    log: { level: opts.logLevel ?? 'warn' },
+    ...(opts.inMemory ? { database: { sqlite: ':memory:' } } : {}),
   });
-  const vvt = createNode(vvtConfig);
+
+  step(`mock LSP node on ${lspUrl} with its source systems…`);
+  const lspConfig = loadConfig({
+    env,
+    overrides: {
+      ...base('lsp', lspUrl, ports.lsp, { ura: '90000999', name: 'LSP (Landelijk Schakelpunt, mock)' }),
+      discovery: { directory: discoveryDir, refreshIntervalSeconds: 10, serverIds: [DISCOVERY_SERVICE] },
+      // the LSP accepts URA credentials only from issuers it trusts (itself, as the URA authority of the lab)
+      auth: { requireTrustedIssuers: true },
+    },
+  });
+  const lsp = createLspNode(lspConfig, { sourceTimeoutMs: opts.sourceTimeoutMs });
+  await lsp.node.start();
+  log(`  ✓ lsp    public ${lsp.node.url}  internal ${lsp.node.internalUrl}  sources: ${lsp.sources.map((s) => s.config.name).join(', ')}`);
+
+  step(`reference node of ${vvtOrg.name} on ${vvtUrl}…`);
+  const vvt = createNode(loadConfig({ env, overrides: base('vvt', vvtUrl, ports.vvt, { ura: vvtOrg.ura, name: vvtOrg.name }) }));
   await vvt.start();
-  log(`  ✓ vvt public ${vvt.url}  internal ${vvt.internalUrl}  store ${vvt.store.db.location}`);
+  log(`  ✓ vvt    public ${vvt.url}  internal ${vvt.internalUrl}  store ${vvt.store.db.location}`);
+
+  step('subjects, credentials, discovery registrations, consent…');
+  const seeded = await seedNetwork({ vvt, lsp, vvtOrg: { name: vvtOrg.name, ura: vvtOrg.ura, city: 'Utrecht' }, serviceId: DISCOVERY_SERVICE, log });
+
+  let dashboard: RunningDashboard | undefined;
+  if (opts.dashboard !== false) {
+    step(`dashboard on http://localhost:${ports.dashboard}…`);
+    dashboard = await wireDashboard({ vvt, lsp, seeded, serviceId: DISCOVERY_SERVICE, port: ports.dashboard });
+    log(`  ✓ dashboard ${dashboard.url}`);
+  }
+  log(`• ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return {
     vvt,
+    lsp,
+    seeded,
+    dashboard,
+    ports,
     async stop() {
+      await dashboard?.close();
       await vvt.stop();
+      await lsp.node.stop();
     },
   };
 }
 
 export function summary(net: Network): string {
   const v = net.vvt;
+  const l = net.lsp.node;
+  const s = net.seeded;
+  const worker = s.careWorkers[0]!;
+  const client = s.clients[0]!;
   return [
     '',
     'nuts-lsp-lab is running',
-    `  reference node (VVT organisation)  public ${v.url}   internal ${v.internalUrl}`,
+    '',
+    `  reference node  ${s.vvtOrg.name} (URA ${s.vvtOrg.ura})`,
+    `                  public ${v.url}   internal ${v.internalUrl}`,
+    `                  DID ${s.vvtDid}`,
+    `  mock LSP        public ${l.url}   internal ${l.internalUrl}`,
+    `                  DID ${s.lspDid}`,
+    `                  sources: ${net.lsp.sources.map((x) => `${x.config.name} (${x.fhirBase})`).join('; ')}`,
+    ...(net.dashboard ? [`  dashboard       ${net.dashboard.url}`] : []),
+    '',
+    '  care workers (subject "vvt"):',
+    ...s.careWorkers.map((c) => `    ${c.id.padEnd(6)} ${c.name.padEnd(18)} ${c.roleCode.padEnd(8)} ${c.roleName}${c.big ? ' (BIG)' : ' (no BIG registration)'}`),
+    '  clients (BSN):',
+    ...s.clients.map((c) => `    ${c.bsn}  ${c.name}`),
     '',
     'Try:',
-    `  curl -s -X POST ${v.internalUrl}/internal/vdr/v2/subject -d '{"subject":"acme"}'`,
-    `  curl -s ${v.url}/iam/acme/did.json`,
-    `  curl -s ${v.internalUrl}/health`,
+    `  npx nuts-lsp-lab ecd toedienlijst --bsn ${client.bsn} --role ${worker.roleCode} --name "${worker.name}"`,
+    `  curl -s -X POST ${v.internalUrl}/internal/auth/v2/vvt/request-service-access-token -H 'content-type: application/json' \\`,
+    `       -d '{"authorization_server":"${l.url}/oauth2/lsp","scope":"medicatieoverdracht","token_type":"Bearer","credentials":[{"@context":["https://www.w3.org/2018/credentials/v1","https://nuts.nl/credentials/v1"],"type":["VerifiableCredential","NutsEmployeeCredential"],"credentialSubject":{"name":"${worker.name}","roleName":"${worker.roleName}","roleCode":"${worker.roleCode}","identifier":"${worker.id}"}}]}'`,
+    `  curl -s -H "Authorization: Bearer <access_token from above>" "${l.url}/fhir/MedicationDispense?patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${client.bsn}&category=http://snomed.info/sct|422037009"`,
+    `  curl -s -X POST ${l.internalUrl}/internal/lsp/v1/scenarios/pharmacy-down     (then .../scenarios/normal)`,
     '',
     'Ctrl-C stops the network.',
   ].join('\n');
