@@ -152,13 +152,32 @@ export function summary(net: Network): string {
     '  clients (BSN):',
     ...s.clients.map((c) => `    ${c.bsn}  ${c.name}`),
     '',
-    'Try:',
+    'Try (copy-paste in a shell):',
+    ...curlCommands(net).map((c) => `  ${c}`),
     `  npx nuts-lsp-lab ecd toedienlijst --bsn ${client.bsn} --role ${worker.roleCode} --name "${worker.name}"`,
-    `  curl -s -X POST ${v.internalUrl}/internal/auth/v2/vvt/request-service-access-token -H 'content-type: application/json' \\`,
-    `       -d '{"authorization_server":"${l.url}/oauth2/lsp","scope":"medicatieoverdracht","token_type":"Bearer","credentials":[{"@context":["https://www.w3.org/2018/credentials/v1","https://nuts.nl/credentials/v1"],"type":["VerifiableCredential","NutsEmployeeCredential"],"credentialSubject":{"name":"${worker.name}","roleName":"${worker.roleName}","roleCode":"${worker.roleCode}","identifier":"${worker.id}"}}]}'`,
-    `  curl -s -H "Authorization: Bearer <access_token from above>" "${l.url}/fhir/MedicationDispense?patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${client.bsn}&category=http://snomed.info/sct|422037009"`,
-    `  curl -s -X POST ${l.internalUrl}/internal/lsp/v1/scenarios/pharmacy-down     (then .../scenarios/normal)`,
     '',
     'Ctrl-C stops the network.',
   ].join('\n');
+}
+
+/**
+ * Three commands a supplier can paste as printed: a token through the own node (as an ECD does), an MP9 search at the
+ * LSP with it, and a failure scenario switched on. Tests run exactly these strings.
+ */
+export function curlCommands(net: Network): string[] {
+  const v = net.vvt;
+  const l = net.lsp.node;
+  const worker = net.seeded.careWorkers[0]!;
+  const client = net.seeded.clients[0]!;
+  const employee = {
+    '@context': ['https://www.w3.org/2018/credentials/v1', 'https://nuts.nl/credentials/v1'],
+    type: ['VerifiableCredential', 'NutsEmployeeCredential'],
+    credentialSubject: { name: worker.name, roleName: worker.roleName, roleCode: worker.roleCode, identifier: worker.id },
+  };
+  const body = JSON.stringify({ authorization_server: `${l.url}/oauth2/lsp`, scope: 'medicatieoverdracht', token_type: 'Bearer', credentials: [employee] });
+  return [
+    `TOKEN=$(curl -s -X POST ${v.internalUrl}/internal/auth/v2/vvt/request-service-access-token -H 'content-type: application/json' -d '${body}' | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).access_token')`,
+    `curl -s -H "Authorization: Bearer $TOKEN" "${l.url}/fhir/MedicationDispense?patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${client.bsn}&category=http://snomed.info/sct|422037009"`,
+    `curl -s -X POST ${l.internalUrl}/internal/lsp/v1/scenarios/pharmacy-down`,
+  ];
 }

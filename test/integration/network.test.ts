@@ -1,0 +1,192 @@
+// The whole local network as `npm start` runs it (ephemeral ports, in-memory stores): health, the printed commands,
+// the administration list of every seeded client, and each LSP scenario as the care worker sees it.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { curlCommands, startNetwork, summary, type Network } from '../../simulators/network/network.js';
+import { EcdClient } from '../../simulators/ecd/client.js';
+import { buildAdministrationList, type AdministrationList } from '../../simulators/ecd/toedienlijst.js';
+import { readDemoFile } from '../../node/src/fhir/demo.js';
+import { networkPorts } from '../helpers/ports.js';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(path.join(tmpdir(), 'nll-network-'));
+let net: Network;
+
+beforeAll(async () => {
+  net = await startNetwork({ datadir: dir, ports: await networkPorts(), inMemory: true, log: () => {}, logLevel: 'silent', sourceTimeoutMs: 1000 });
+}, 60_000);
+afterAll(async () => {
+  await net?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const ecd = () => new EcdClient({ nodeUrl: net.vvt.internalUrl, subject: 'vvt', serviceId: 'mp9-medicatieoverdracht', organizationName: 'LSP*' });
+const ecd2 = (n: Network) => new EcdClient({ nodeUrl: n.vvt.internalUrl, subject: 'vvt', serviceId: 'mp9-medicatieoverdracht', organizationName: 'LSP*' });
+const worker = (id: string) => {
+  const c = net.seeded.careWorkers.find((w) => w.id === id)!;
+  return { name: c.name, roleName: c.roleName, roleCode: c.roleCode, identifier: c.id };
+};
+
+async function listFor(bsn: string, who = 'anna'): Promise<AdministrationList> {
+  const r = await ecd().fetchMedicationData({ careWorker: worker(who), bsn });
+  if (!r.ok) throw new Error(`${r.step}: ${r.reason}`);
+  return buildAdministrationList({ bundles: r.bundles, today: new Date(), tz: 'Europe/Amsterdam' });
+}
+
+const source = (l: AdministrationList, name: RegExp) => l.sources.find((s) => name.test(s.name));
+
+describe('one-command local network', () => {
+  it('is healthy on every port and prints what is where', async () => {
+    for (const url of [net.vvt.url, net.vvt.internalUrl, net.lsp.node.url, net.lsp.node.internalUrl, net.dashboard!.url]) {
+      const res = await fetch(`${url}/health`);
+      expect(res.status, url).toBe(200);
+    }
+    const text = summary(net);
+    expect(text).toContain(net.seeded.vvtDid);
+    expect(text).toContain(net.seeded.lspDid);
+    for (const c of net.seeded.clients) expect(text).toContain(c.bsn);
+    for (const w of net.seeded.careWorkers) expect(text).toContain(w.name);
+  });
+
+  it('the printed curl commands work as printed', async () => {
+    const [token, search, scenario] = curlCommands(net);
+    const { stdout } = await run('bash', ['-c', `${token}\necho "token:$TOKEN"\n${search}\necho\n${scenario}`], { timeout: 20_000 });
+    const [tokenLine, bundle, applied] = stdout.trim().split('\n');
+    expect(tokenLine).toMatch(/^token:[A-Za-z0-9_-]{20,}$/);
+    const b = JSON.parse(bundle!);
+    expect(b.resourceType).toBe('Bundle');
+    expect(b.entry.filter((e: { search: { mode: string } }) => e.search.mode === 'match').length).toBeGreaterThan(0);
+    expect(JSON.parse(applied!).scenario).toBe('pharmacy-down');
+    await net.lsp.scenarios.apply('normal');
+  });
+
+  it('builds a correct administration list for every seeded client', async () => {
+    const demo = readDemoFile();
+    const names = new Map(demo.medications.map((m) => [m.key, m.display]));
+    for (const client of demo.clients) {
+      const list = await listFor(client.bsn);
+      expect(list.complete, client.bsn).toBe(true);
+      expect(list.patient?.name).toContain(client.family);
+      const active = client.treatments.filter((t) => t.start <= 0 && t.end >= 0 && t.stoppedOn === undefined);
+      const rowsToGive = list.rows.filter((r) => r.change?.kind !== 'stopped' && r.change?.kind !== 'stops');
+      expect(new Set(rowsToGive.map((r) => r.medication.name)), client.bsn).toEqual(new Set(active.map((t) => names.get(t.medication))));
+      for (const t of active.filter((x) => x.asNeeded)) expect(list.rows.find((r) => r.medication.name === names.get(t.medication))?.asNeeded, `${client.bsn} ${t.key}`).toBeDefined();
+      // a medication stopped in the last week is shown as stopped; longer ago it is gone
+      for (const t of client.treatments.filter((x) => x.stoppedOn !== undefined)) {
+        const row = list.rows.find((r) => r.medication.name === names.get(t.medication) && r.change?.kind === 'stopped');
+        if (t.stoppedOn! >= -7) expect(row, `${client.bsn} ${t.key} stopped ${t.stoppedOn}`).toBeDefined();
+        else expect(row, `${client.bsn} ${t.key}`).toBeUndefined();
+      }
+      for (const r of list.rows) expect(r.provenance.name).not.toMatch(/^http/);
+    }
+  });
+
+  it('shows why data is missing under each scenario', async () => {
+    const bsn = net.seeded.clients[1]!.bsn;
+    await net.lsp.scenarios.apply('pharmacy-down');
+    let l = await listFor(bsn);
+    expect(source(l, /Apotheek/)).toMatchObject({ status: 'unreachable', reason: 'source system down' });
+    expect(l.complete).toBe(false);
+
+    await net.lsp.scenarios.apply('slow-gp');
+    l = await listFor(bsn);
+    expect(source(l, /Huisarts/)).toMatchObject({ status: 'unreachable', reason: 'timeout after 1 s' });
+
+    await net.lsp.scenarios.apply('no-consent');
+    l = await listFor(bsn);
+    expect(l.rows).toEqual([]);
+    for (const s of l.sources.filter((x) => x.key !== 'LSP')) expect(s).toMatchObject({ status: 'withheld', reason: 'no consent (Mitz)' });
+
+    await net.lsp.scenarios.apply('pharmacy-no-consent');
+    l = await listFor(bsn);
+    expect(source(l, /Apotheek/)).toMatchObject({ status: 'withheld' });
+    expect(source(l, /Huisarts/)?.status).toBe('complete');
+
+    await net.lsp.scenarios.apply('unregistered-patient');
+    l = await listFor(net.seeded.clients[0]!.bsn);
+    expect(l.rows).toEqual([]);
+    expect(source(l, /LSP/)).toMatchObject({ status: 'no-data', reason: 'client not registered at the LSP' });
+
+    await net.lsp.scenarios.apply('revoked-organisation');
+    const refused = await ecd().fetchMedicationData({ careWorker: worker('chris'), bsn });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.step).toBe('token');
+      expect(refused.reason).toMatch(/revoked/);
+    }
+
+    await net.lsp.scenarios.apply('normal');
+    expect((await listFor(bsn, 'chris')).complete).toBe(true);
+  });
+
+  it('refuses a care worker whose role may not see medication data, saying which rule', async () => {
+    const r = await ecd().fetchMedicationData({ careWorker: worker('sam'), bsn: net.seeded.clients[0]!.bsn });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.code).toBe('fhir_refused');
+      expect(r.reason).toMatch(/VVT\.005/);
+    }
+  });
+
+  it('restarts idempotently on the same data directory', async () => {
+    // the same ports: they are part of the did:web identifiers kept in the data directory
+    const ports = await networkPorts();
+    const again = await startNetwork({ datadir: path.join(dir, 'restart'), ports, log: () => {}, logLevel: 'silent', dashboard: false });
+    const firstDid = again.seeded.vvtDid;
+    const credentials = (await again.vvt.vcr.wallet.list('vvt')).length;
+    await again.stop();
+    const lines: string[] = [];
+    const second = await startNetwork({ datadir: path.join(dir, 'restart'), ports, log: (l) => lines.push(l), logLevel: 'silent', dashboard: false });
+    try {
+      expect(second.seeded.vvtDid).toBe(firstDid);
+      expect((await ecd2(second).fetchMedicationData({ careWorker: worker('anna'), bsn: second.seeded.clients[0]!.bsn })).ok).toBe(true);
+      expect((await second.vvt.vcr.wallet.list('vvt')).length).toBe(credentials);
+      expect(lines.join('\n')).not.toMatch(/issued by the LSP/);
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
+});
+
+describe('nuts-lsp-lab ecd toedienlijst (the CLI as a supplier runs it)', () => {
+  const cli = (args: string[]) => run('node', ['bin/nuts-lsp-lab.mjs', ...args], { timeout: 30_000 }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+  it('prints the administration list and, under a scenario, the reason data is missing', async () => {
+    const client = net.seeded.clients[2]!;
+    const base = ['ecd', 'toedienlijst', '--bsn', client.bsn, '--role', 'VVT.001', '--name', 'Anna de Vries', '--node', net.vvt.internalUrl, '-q'];
+    const ok = await cli(base);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('Toedienlijst (administration list)');
+    expect(ok.stdout).toContain(client.name);
+    expect(ok.stdout).toContain('LEVODOPA/CARBIDOPA TABLET 100/25MG');
+    expect(ok.stdout).toMatch(/✓ Apotheek De Vijzel: complete/);
+
+    await net.lsp.scenarios.apply('pharmacy-down');
+    try {
+      const partial = await cli(base);
+      expect(partial.code).toBe(0);
+      expect(partial.stdout).toMatch(/✗ Apotheek De Vijzel: unreachable \(source system down\)/);
+    } finally {
+      await net.lsp.scenarios.apply('normal');
+    }
+    const json = await cli([...base, '--json']);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.ok).toBe(true);
+    expect(parsed.list.rows.length).toBeGreaterThan(0);
+  });
+
+  it('exits 1 with the reason when the role is refused, 2 on bad usage', async () => {
+    const refused = await cli(['ecd', 'toedienlijst', '--bsn', net.seeded.clients[0]!.bsn, '--role', 'VVT.005', '--node', net.vvt.internalUrl, '-q']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/VVT\.005/);
+    const usage = await cli(['ecd', 'toedienlijst', '--bsn', '12', '--role', 'VVT.001']);
+    expect(usage.code).toBe(2);
+  });
+});
