@@ -26,14 +26,21 @@ interface RecordLike {
   event: string;
   actor?: { userId?: string; userName?: string; role?: { code: string }; organisation?: { ura: string; name?: string } };
   patient?: { bsn: string };
+  object?: { type?: string; query?: string };
   outcome: { code: string; description?: string };
   traceId?: string;
+}
+
+/** "fhir.search MedicationDispense (422037009)": the event, the data and, for MP9 searches, the building block's category. */
+function describe(r: RecordLike): string {
+  const category = r.object?.query ? /category=[^&]*?(\d{6,})/.exec(decodeURIComponent(r.object.query))?.[1] : undefined;
+  return [r.event, r.object?.type, category ? `(${category})` : undefined].filter(Boolean).join(' ');
 }
 
 const view = (r: RecordLike): AuditRecordView => ({
   at: r.startedAt,
   node: r.node,
-  action: r.event,
+  action: describe(r),
   who: r.actor?.userName ?? r.actor?.userId,
   role: r.actor?.role?.code,
   organisation: r.actor?.organisation ? `${r.actor.organisation.name ?? ''} ${r.actor.organisation.ura}`.trim() : undefined,
