@@ -1,6 +1,5 @@
 // LSPxNuts pilot mode over real HTTP: a vendor node (care-provider and service-provider wallets) gets an RFC 7523 jwt-bearer token from the mock LSP's AS and uses it on /fhir; each rejection says why.
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -77,8 +76,8 @@ afterAll(async () => {
 });
 
 const asUrl = () => `${lsp.node.url}/oauth2/lsp`;
-const requestToken = (body: Record<string, unknown>, subject = 'zonnebloem') =>
-  internal(vendor, 'POST', `/internal/auth/v2/${subject}/request-service-access-token`, { authorization_server: asUrl(), scope: PILOT_SCOPE, service_provider_subject_id: 'ecd-vendor', ...body });
+const requestToken = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  internal(vendor, 'POST', '/internal/auth/v2/zonnebloem/request-service-access-token', { authorization_server: asUrl(), scope: PILOT_SCOPE, service_provider_subject_id: 'ecd-vendor', ...body }, headers);
 const introspect = async (token: string) => {
   const res = await fetch(`${lsp.node.internalUrl}/internal/auth/v2/accesstoken/introspect`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }) });
   return (await res.json()) as Record<string, unknown>;
@@ -135,7 +134,7 @@ describe('pilot-mode token flow end to end', () => {
   });
 
   it('the token reads the enrolled patient on the LSP /fhir, not another patient, and is cached by the client', async () => {
-    const first = await requestToken({ credential_selection: { patient_enrollment_bsn: BSN } });
+    const first = await requestToken({ credential_selection: { patient_enrollment_bsn: BSN } }, { 'cache-control': 'no-cache' });
     const again = await requestToken({ credential_selection: { patient_enrollment_bsn: BSN } });
     expect(again.json.access_token).toBe(first.json.access_token);
     const token = first.json.access_token as string;
@@ -149,11 +148,15 @@ describe('pilot-mode token flow end to end', () => {
   });
 
   it('expires after 20 s (injected clock): introspection inactive, /fhir 401', async () => {
-    const token = (await requestToken({ credential_selection: { patient_enrollment_bsn: BSN } }, 'zonnebloem')).json.access_token as string;
-    shift = 19_000;
+    const fresh = await requestToken({}, { 'cache-control': 'no-cache' });
+    const token = fresh.json.access_token as string;
+    const { iat, exp } = (await introspect(token)) as { iat: number; exp: number };
+    expect(exp - iat).toBe(20);
+    // the clock is moved relative to the token's own times, so a slow machine cannot make this flaky
+    shift = (exp - 1) * 1000 - Date.now();
     try {
       expect((await introspect(token)).active).toBe(true);
-      shift = 21_000;
+      shift = (exp + 1) * 1000 - Date.now();
       expect(await introspect(token)).toEqual({ active: false });
       expect((await fhirSearch(token, BSN)).status).toBe(401);
     } finally {
