@@ -177,6 +177,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     clock,
     fetch: deps.fetch ?? fetch,
     accessTokenValiditySeconds: config.auth.accessTokenValiditySeconds,
+    jwtBearerAccessTokenValiditySeconds: config.auth.jwtBearerAccessTokenValiditySeconds,
     defaultTokenType: config.auth.defaultTokenType,
     tokenCacheMarginSeconds: config.auth.tokenCacheMarginSeconds,
     clientTimeoutMs: config.auth.clientTimeoutMs,

@@ -147,13 +147,13 @@ describe('token endpoint rejections', () => {
 
   it('unknown scope', async () => {
     const r = await post(await tokenRequest({ scope: 'unknown' }));
-    expect(r.json).toEqual({ error: 'invalid_scope', error_description: "unsupported scope 'unknown' (known: medicatieoverdracht)" });
+    expect(r.json).toEqual({ error: 'invalid_scope', error_description: "unsupported scope 'unknown' (known: medicatiegegevens, medicatieoverdracht)" });
   });
 
   it('unsupported grant type and missing parameters', async () => {
     const req = await tokenRequest();
     req.form.set('grant_type', 'authorization_code');
-    expect((await post(req)).json).toEqual({ error: 'unsupported_grant_type', error_description: "grant_type 'authorization_code' is not supported (supported: vp_token-bearer)" });
+    expect((await post(req)).json).toEqual({ error: 'unsupported_grant_type', error_description: "grant_type 'authorization_code' is not supported (supported: vp_token-bearer, urn:ietf:params:oauth:grant-type:jwt-bearer)" });
     req.form.set('grant_type', 'vp_token-bearer');
     req.form.delete('presentation_submission');
     expect((await post(req)).json).toEqual({ error: 'invalid_request', error_description: 'presentation_submission is required' });
@@ -252,7 +252,7 @@ describe('client (request-service-access-token) errors', () => {
   it('400 naming the OAuth error the authorization server returned', async () => {
     const r = await req({ scope: 'unknown' });
     expect(r.status).toBe(400);
-    expect(r.json.detail).toBe("authorization server presentation definition returned invalid_scope: unsupported scope 'unknown' (known: medicatieoverdracht)");
+    expect(r.json.detail).toBe("authorization server presentation definition returned invalid_scope: unsupported scope 'unknown' (known: medicatiegegevens, medicatieoverdracht)");
   });
 
   it('412 when the wallet cannot fulfil the definition, naming descriptor and field', async () => {

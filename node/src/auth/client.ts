@@ -1,15 +1,18 @@
-// RFC021 client: AS metadata → presentation definition → wallet + self-attested match → VP (JWT preferred) → token, cached.
+// Token client: RFC021 (AS metadata → presentation definition → wallet match → VP → token) and the pilot's RFC 7523 jwt-bearer two-VP flow; tokens cached.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { NodeError, invalidInput } from '../core/errors.js';
 import { outgoingTraceHeaders } from '../core/context.js';
 import { parseBody } from '../core/validation.js';
 import type { CryptoService } from '../crypto/index.js';
-import { buildSubmission, explain, matchDefinition, validateDefinition, type FormatDesignations, type PresentationDefinition } from '../pe/index.js';
+import { buildSubmission, explain, matchDefinition, validateDefinition, type FormatDesignations, type PresentationDefinition, type PresentationSubmission } from '../pe/index.js';
+import type { PolicyStore } from '../policy/index.js';
 import type { SubjectService } from '../vdr/index.js';
 import { createDpopProof } from './dpop.js';
-import type { VcrPort, WireCredential } from './ports.js';
-import { MAX_PRESENTATION_VALIDITY_MS, VP_TOKEN_BEARER } from './server.js';
+import { JWT_BEARER, JWT_BEARER_CLIENT_ASSERTION_TYPE } from './jwtbearer.js';
+import type { VcrPort, WireCredential, WirePresentation } from './ports.js';
+import { MAX_PRESENTATION_VALIDITY_MS } from './presentation.js';
+import { VP_TOKEN_BEARER } from './server.js';
 
 export const ServiceAccessTokenRequestSchema = z.object({
   authorization_server: z.string().url(),
@@ -17,6 +20,8 @@ export const ServiceAccessTokenRequestSchema = z.object({
   credentials: z.array(z.record(z.string(), z.unknown())).optional(),
   credential_selection: z.record(z.string(), z.string()).optional(),
   token_type: z.enum(['Bearer', 'DPoP']).optional(),
+  /** nuts-node master (experimental): the service provider's subject; switches to the RFC 7523 jwt-bearer two-VP flow */
+  service_provider_subject_id: z.string().min(1).optional(),
 });
 export type ServiceAccessTokenRequest = z.infer<typeof ServiceAccessTokenRequestSchema>;
 
@@ -33,6 +38,8 @@ export interface AuthClientOptions {
   subjects: SubjectService;
   crypto: CryptoService;
   vcr: () => VcrPort;
+  /** this node's policies: the jwt-bearer flow takes both definitions from them (the LSP publishes none) */
+  policies: () => PolicyStore;
   fetch: typeof fetch;
   clock: () => number;
   baseUrl: () => string;
@@ -52,49 +59,39 @@ export class AuthClient {
   async requestServiceAccessToken(subject: string, body: unknown, opts: { noCache?: boolean } = {}): Promise<ClientTokenResponse> {
     const req = parseBody(ServiceAccessTokenRequestSchema, body);
     const [did] = await this.o.subjects.dids(subject);
-    const tokenType = req.token_type ?? this.o.defaultTokenType;
-    const cacheKey = createHash('sha256').update(JSON.stringify([subject, req.authorization_server, req.scope, tokenType, req.credentials ?? [], req.credential_selection ?? {}])).digest('base64url');
+    const sp = req.service_provider_subject_id;
+    if (sp && req.token_type === 'DPoP') throw err(400, 'token_type DPoP is not available with service_provider_subject_id: the jwt-bearer grant issues Bearer tokens');
+    const tokenType = sp ? 'Bearer' : req.token_type ?? this.o.defaultTokenType;
+    const cacheKey = createHash('sha256').update(JSON.stringify([subject, sp ?? null, req.authorization_server, req.scope, tokenType, req.credentials ?? [], req.credential_selection ?? {}])).digest('base64url');
     const now = this.o.clock();
     const cached = this.cache.get(cacheKey);
     if (!opts.noCache && cached?.expires_at && cached.expires_at * 1000 - this.o.cacheMarginMs > now) {
       return { ...cached, expires_in: cached.expires_at - Math.floor(now / 1000) };
     }
     const selfAttested = (req.credentials ?? []).map((c, i) => completeSelfAttested(c, did!, i, now));
-
-    const metadata = await this.metadata(req.authorization_server);
-    const pd = await this.definition(metadata, req.scope);
-    const wallet = await this.o.vcr().wallet.list(subject);
-    const match = matchDefinition(pd, [...wallet, ...selfAttested], { selection: req.credential_selection });
-    if (!match.ok) throw err(412, `wallet of '${subject}' cannot fulfil the presentation definition for scope '${req.scope}': ${explain(match.report)}`);
-
-    const format = chooseVpFormat(metadata.vp_formats_supported as FormatDesignations | undefined, pd.format);
-    const nonce = randomBytes(16).toString('base64url');
-    const { submission, credentials } = buildSubmission(pd, match.chosen, randomUUID());
-    const vp = await this.o.vcr().holder.createPresentation({
-      subjectOrDid: did,
-      credentials,
-      format,
-      audience: metadata.issuer,
-      domain: metadata.issuer,
-      nonce,
-      challenge: nonce,
-      lifetimeSeconds: MAX_PRESENTATION_VALIDITY_MS / 1000,
-    });
-    const tokenEndpoint = metadata.token_endpoint;
+    const metadata = await this.metadata(req.authorization_server, sp ? JWT_BEARER : VP_TOKEN_BEARER);
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...outgoingTraceHeaders() };
+    let form: URLSearchParams;
     let dpopKid: string | undefined;
-    if (tokenType === 'DPoP') {
-      dpopKid = (await this.o.subjects.signingKey(subject)).kid;
-      headers.dpop = await createDpopProof(this.o.crypto, dpopKid, { htm: 'POST', htu: tokenEndpoint }, this.o.clock);
+    if (sp) {
+      form = await this.jwtBearerForm(subject, did!, sp, req.scope, metadata.issuer, selfAttested, req.credential_selection);
+    } else {
+      const pd = await this.definition(metadata, req.scope);
+      const format = chooseVpFormat(metadata.vp_formats_supported as FormatDesignations | undefined, pd.format);
+      const { vp, submission } = await this.present(subject, did!, pd, [...selfAttested], { scope: req.scope, selection: req.credential_selection, audience: metadata.issuer, format });
+      if (tokenType === 'DPoP') {
+        dpopKid = (await this.o.subjects.signingKey(subject)).kid;
+        headers.dpop = await createDpopProof(this.o.crypto, dpopKid, { htm: 'POST', htu: metadata.token_endpoint }, this.o.clock);
+      }
+      form = new URLSearchParams({
+        grant_type: VP_TOKEN_BEARER,
+        client_id: `${this.o.baseUrl()}/oauth2/${subject}`,
+        assertion: typeof vp === 'string' ? vp : JSON.stringify(vp),
+        presentation_submission: JSON.stringify(submission),
+        scope: req.scope,
+      });
     }
-    const form = new URLSearchParams({
-      grant_type: VP_TOKEN_BEARER,
-      client_id: `${this.o.baseUrl()}/oauth2/${subject}`,
-      assertion: typeof vp === 'string' ? vp : JSON.stringify(vp),
-      presentation_submission: JSON.stringify(submission),
-      scope: req.scope,
-    });
-    const res = await this.call(tokenEndpoint, { method: 'POST', headers, body: form.toString() }, 'token endpoint');
+    const res = await this.call(metadata.token_endpoint, { method: 'POST', headers, body: form.toString() }, 'token endpoint');
     const json = res as Record<string, unknown>;
     if (typeof json.access_token !== 'string' || typeof json.token_type !== 'string') throw err(502, 'authorization server answered without access_token/token_type');
     const expiresIn = typeof json.expires_in === 'number' ? json.expires_in : undefined;
@@ -112,14 +109,69 @@ export class AuthClient {
     return out;
   }
 
+  /**
+   * The pilot's two presentations as nuts-node master's experimental jwt-bearer client builds them: VP1 from the care
+   * provider's wallet (organization definition), VP2 from the service provider's (service_provider definition), both
+   * from this node's own policy, as JWTs with iss = holder and without vp.holder; no client_id, no presentation_submission.
+   * credential_selection narrows VP1 (e.g. the patient's enrolment by patient_enrollment_bsn).
+   */
+  private async jwtBearerForm(subject: string, did: string, spSubject: string, scope: string, audience: string, selfAttested: WireCredential[], selection?: Record<string, string>): Promise<URLSearchParams> {
+    const [spDid] = await this.o.subjects.dids(spSubject);
+    const profile = this.o.policies().profileFor(scope);
+    const spPd = profile.definitions.service_provider;
+    if (!spPd) throw err(400, `scope '${profile.scope}' has no service_provider presentation definition in this node's policy, so it cannot be requested with service_provider_subject_id`);
+    const common = { scope, audience, format: 'jwt_vp' as const, omitHolder: true };
+    const vp1 = await this.present(subject, did, profile.definitions.organization!, selfAttested, { ...common, selection });
+    const vp2 = await this.present(spSubject, spDid!, spPd, [], common);
+    return new URLSearchParams({
+      grant_type: JWT_BEARER,
+      assertion: vp1.vp as string,
+      client_assertion_type: JWT_BEARER_CLIENT_ASSERTION_TYPE,
+      client_assertion: vp2.vp as string,
+      scope,
+    });
+  }
+
+  /** Matches a subject's wallet (plus self-attested credentials) against a definition and presents the chosen credentials for the AS. */
+  private async present(
+    subject: string,
+    did: string,
+    pd: PresentationDefinition,
+    extra: WireCredential[],
+    o: { scope: string; audience: string; format: 'jwt_vp' | 'ldp_vp'; selection?: Record<string, string>; omitHolder?: boolean },
+  ): Promise<{ vp: WirePresentation; submission: PresentationSubmission }> {
+    const wallet = await this.o.vcr().wallet.list(subject);
+    const match = matchDefinition(pd, [...wallet, ...extra], { selection: o.selection });
+    if (!match.ok) throw err(412, `wallet of '${subject}' cannot fulfil the presentation definition for scope '${o.scope}': ${explain(match.report)}`);
+    const nonce = randomBytes(16).toString('base64url');
+    const { submission, credentials } = buildSubmission(pd, match.chosen, randomUUID());
+    const vp = await this.o.vcr().holder.createPresentation({
+      subjectOrDid: did,
+      credentials,
+      format: o.format,
+      audience: o.audience,
+      domain: o.audience,
+      nonce,
+      challenge: nonce,
+      lifetimeSeconds: MAX_PRESENTATION_VALIDITY_MS / 1000,
+      ...(o.omitHolder ? { omitHolder: true } : {}),
+    });
+    return { vp, submission };
+  }
+
   /** RFC 8414 "insert" placement; the returned issuer must equal the identifier asked for. */
-  private async metadata(issuer: string): Promise<{ issuer: string; token_endpoint: string; presentation_definition_endpoint?: string; vp_formats_supported?: unknown }> {
+  private async metadata(issuer: string, grantType: string): Promise<{ issuer: string; token_endpoint: string; presentation_definition_endpoint?: string; vp_formats_supported?: unknown }> {
     const u = new URL(issuer);
     const wellKnown = `${u.origin}/.well-known/oauth-authorization-server${u.pathname.replace(/\/$/, '')}`;
     const md = (await this.call(wellKnown, { headers: { accept: 'application/json', ...outgoingTraceHeaders() } }, 'metadata')) as Record<string, unknown>;
     if (md.issuer !== issuer) throw err(502, `authorization server metadata issuer '${String(md.issuer)}' does not match '${issuer}'`);
     if (typeof md.token_endpoint !== 'string') throw err(502, 'authorization server metadata has no token_endpoint');
-    if (Array.isArray(md.grant_types_supported) && !md.grant_types_supported.includes(VP_TOKEN_BEARER)) throw err(502, `authorization server does not support ${VP_TOKEN_BEARER}`);
+    const grants = Array.isArray(md.grant_types_supported) ? md.grant_types_supported : undefined;
+    // the jwt-bearer flow is opt-in on the AS side: it must be advertised, not assumed (nuts-node master does the same)
+    if (grantType === JWT_BEARER && !grants?.includes(JWT_BEARER)) {
+      throw err(400, `authorization server ${issuer} does not support the jwt-bearer grant (${JWT_BEARER} is not in its grant_types_supported: ${grants?.join(', ') || 'none listed'}); request without service_provider_subject_id`);
+    }
+    if (grantType === VP_TOKEN_BEARER && grants && !grants.includes(VP_TOKEN_BEARER)) throw err(502, `authorization server does not support ${VP_TOKEN_BEARER}`);
     return md as { issuer: string; token_endpoint: string };
   }
 

@@ -15,6 +15,7 @@ export interface AuthOptions {
   clock: () => number;
   fetch: typeof fetch;
   accessTokenValiditySeconds: number;
+  jwtBearerAccessTokenValiditySeconds: number;
   defaultTokenType: 'DPoP' | 'Bearer';
   tokenCacheMarginSeconds: number;
   clientTimeoutMs: number;
@@ -43,12 +44,14 @@ export class AuthEngine implements Engine {
       baseUrl: o.baseUrl,
       clock: o.clock,
       accessTokenValidityMs: o.accessTokenValiditySeconds * 1000,
+      jwtBearerAccessTokenValidityMs: o.jwtBearerAccessTokenValiditySeconds * 1000,
       requireTrustedIssuers: o.requireTrustedIssuers,
     });
     this.client = new AuthClient({
       subjects: vdr.subjects,
       crypto: crypto.service,
       vcr,
+      policies: () => policy.policies,
       fetch: o.fetch,
       clock: o.clock,
       baseUrl: o.baseUrl,

@@ -23,6 +23,7 @@ export interface HolderPort {
     challenge?: string;
     domain?: string;
     lifetimeSeconds?: number;
+    omitHolder?: boolean;
   }): Promise<WirePresentation>;
 }
 

@@ -1,7 +1,7 @@
 // The envelope of a presented VP (JWT or JSON-LD): signer, audience, nonce, validity and credentials, read before any signature check.
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { baseDid } from '../vdr/index.js';
-import { toPeCredential } from '../pe/index.js';
+import { credentialSubjectIds, credentialTypes, toPeCredential } from '../pe/index.js';
 import { oauthError } from './errors.js';
 import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
 
@@ -19,6 +19,11 @@ export interface VpEnvelope {
   expires?: number;
   credentials: WireCredential[];
 }
+
+/** nuts-node s2sMaxPresentationValidity */
+export const MAX_PRESENTATION_VALIDITY_MS = 5_000;
+/** nonces are kept for the VP validity plus clock skew */
+export const NONCE_TTL_MS = 10_000;
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const ms = (s: unknown) => (typeof s === 'number' ? s * 1000 : typeof s === 'string' && !Number.isNaN(Date.parse(s)) ? Date.parse(s) : undefined);
@@ -94,15 +99,16 @@ export type FullVerification = { ok: true; checked: WireCredential[] } | { ok: f
 /**
  * Full verification of a presentation and its credentials (signatures, dates, revocation, holder binding; trust when asked).
  * Self-attested credentials have no proof to check: the VP signature covers them. Returns the credentials whose status
- * can be re-checked later.
+ * can be re-checked later. Credentials of `trustTypes` must come from a trusted issuer even when `checkTrust` is off.
  */
-export async function verifyPresentationFully(verifier: CredentialVerifierPort, vp: VpEnvelope, opts: { validAt: Date; checkTrust?: boolean }): Promise<FullVerification> {
+export async function verifyPresentationFully(verifier: CredentialVerifierPort, vp: VpEnvelope, opts: { validAt: Date; checkTrust?: boolean; trustTypes?: readonly string[] }): Promise<FullVerification> {
   const pr = await verifier.verifyPresentation(vp.wire, { validAt: opts.validAt, verifyCredentials: false });
   if (!pr.valid) return { ok: false, code: pr.code ?? 'invalid', reason: `presentation is invalid (${pr.code ?? 'invalid'}): ${pr.message}` };
   const checked: WireCredential[] = [];
   for (const vc of vp.credentials) {
     if (isSelfAttested(vc, vp.signer)) continue;
-    const r = await verifier.verifyCredential(vc, { validAt: opts.validAt, checkRevocation: true, checkTrust: opts.checkTrust ?? false });
+    const governed = !!opts.trustTypes?.length && credentialTypes(toPeCredential(vc).json).some((t) => opts.trustTypes!.includes(t));
+    const r = await verifier.verifyCredential(vc, { validAt: opts.validAt, checkRevocation: true, checkTrust: (opts.checkTrust ?? false) || governed });
     if (!r.valid) return { ok: false, code: r.code ?? 'invalid', reason: `credential ${credentialName(vc)} is invalid (${r.code ?? 'invalid'}): ${r.message}` };
     checked.push(vc);
   }
@@ -117,5 +123,30 @@ export function credentialName(vc: WireCredential): string {
     return `${types.join(',')}${typeof j.id === 'string' ? ` ${j.id}` : ''}`;
   } catch {
     return '(unreadable)';
+  }
+}
+
+/** nuts-node s2sMaxPresentationValidity: a presentation names its validity and it is at most 5 s. */
+export function checkValidity(vp: VpEnvelope): void {
+  if (vp.notBefore === undefined || vp.expires === undefined) throw oauthError('invalid_request', 'presentation has no validity period (nbf/exp or created/expires)');
+  if (vp.expires - vp.notBefore > MAX_PRESENTATION_VALIDITY_MS) {
+    throw oauthError('invalid_request', `presentation is valid for too long (max 5s, got ${Math.round((vp.expires - vp.notBefore) / 100) / 10}s)`);
+  }
+}
+
+/** The presentation is signed, holds credentials, and every credential is about its signer. */
+export function checkSigner(vp: VpEnvelope): void {
+  if (!vp.signer) throw oauthError('invalid_request', 'presentation signer cannot be determined (no kid / verificationMethod)');
+  if (vp.credentials.length === 0) throw oauthError('invalid_request', 'presentation holds no credentials');
+  for (const vc of vp.credentials) {
+    let ids: Array<string | undefined>;
+    try {
+      ids = credentialSubjectIds(toPeCredential(vc).json);
+    } catch (e) {
+      throw oauthError('invalid_request', `presentation holds an unreadable credential: ${(e as Error).message}`);
+    }
+    if (ids.length === 0 || ids.some((id) => id !== vp.signer)) {
+      throw oauthError('invalid_request', `presentation signer ${vp.signer} is not the subject of credential ${credentialName(vc)} (subject ${ids.join(', ') || 'missing'})`);
+    }
   }
 }

@@ -1,19 +1,17 @@
 // RFC021 authorization server: AS metadata, presentation definitions, the vp_token-bearer token endpoint and introspection.
 import { randomBytes } from 'node:crypto';
 import { NodeError } from '../core/errors.js';
-import { credentialSubjectIds, toPeCredential, validateSubmission, type PresentationDefinition, type PresentationSubmission } from '../pe/index.js';
+import { validateSubmission, type PresentationDefinition, type PresentationSubmission } from '../pe/index.js';
 import { RESERVED_CLAIMS, type PolicyStore, type WalletOwnerType } from '../policy/index.js';
 import type { SubjectService } from '../vdr/index.js';
 import { validateDpopProof, DPOP_ALGS } from './dpop.js';
 import { oauthError } from './errors.js';
 import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
-import { credentialName, isSelfAttested, parseAssertion, parsePresentation, verifyPresentationFully, type VpEnvelope } from './presentation.js';
+import { NONCE_TTL_MS, checkSigner, checkValidity, credentialName, isSelfAttested, parseAssertion, parsePresentation, verifyPresentationFully, type VpEnvelope } from './presentation.js';
 import type { SessionStore } from './sessions.js';
+import { JWT_BEARER, checkJwtBearerGrant, isJwtBearerProfile } from './jwtbearer.js';
 
-/** nuts-node s2sMaxPresentationValidity */
-export const MAX_PRESENTATION_VALIDITY_MS = 5_000;
-/** nonces are kept for the VP validity plus clock skew */
-export const NONCE_TTL_MS = 10_000;
+export { MAX_PRESENTATION_VALIDITY_MS, NONCE_TTL_MS } from './presentation.js';
 export const VP_TOKEN_BEARER = 'vp_token-bearer';
 
 export interface AccessTokenRecord {
@@ -37,6 +35,8 @@ export interface TokenRequest {
   presentation_submission?: string;
   scope?: string;
   client_id?: string;
+  client_assertion_type?: string;
+  client_assertion?: string;
 }
 
 export interface TokenResponse {
@@ -57,6 +57,8 @@ export interface AuthorizationServerOptions {
   baseUrl: () => string;
   clock: () => number;
   accessTokenValidityMs: number;
+  /** lifetime of tokens of the jwt-bearer grant (the LSP's are short-lived) */
+  jwtBearerAccessTokenValidityMs: number;
   /** also require issuers on vcr's trust list (nuts-node v6 leaves trust to PD issuer constraints) */
   requireTrustedIssuers?: boolean;
 }
@@ -79,7 +81,7 @@ export class AuthorizationServer {
     return {
       issuer,
       token_endpoint: `${issuer}/token`,
-      grant_types_supported: [VP_TOKEN_BEARER],
+      grant_types_supported: this.grantTypes(),
       presentation_definition_endpoint: `${issuer}/presentation_definition`,
       presentation_definition_uri_supported: true,
       vp_formats_supported: vpFormats,
@@ -90,6 +92,12 @@ export class AuthorizationServer {
       token_endpoint_auth_methods_supported: ['none'],
       response_types_supported: [],
     };
+  }
+
+  /** vp_token-bearer always; jwt-bearer when a loaded policy has a service_provider definition for it. */
+  grantTypes(): string[] {
+    const policies = this.o.policies();
+    return [VP_TOKEN_BEARER, ...(policies.scopes.some((s) => isJwtBearerProfile(policies.profileFor(s))) ? [JWT_BEARER] : [])];
   }
 
   async presentationDefinition(subject: string, scope: string | undefined, ownerType: string | undefined): Promise<PresentationDefinition> {
@@ -110,10 +118,10 @@ export class AuthorizationServer {
     await this.requireSubject(subject).catch((e: NodeError) => {
       throw oauthError('invalid_request', e.message);
     });
-    if (req.grant_type !== VP_TOKEN_BEARER) {
-      if (!req.grant_type) throw oauthError('invalid_request', 'grant_type is required');
-      throw oauthError('unsupported_grant_type', `grant_type '${req.grant_type}' is not supported (supported: ${VP_TOKEN_BEARER})`);
-    }
+    if (!req.grant_type) throw oauthError('invalid_request', 'grant_type is required');
+    const supported = this.grantTypes();
+    if (!supported.includes(req.grant_type)) throw oauthError('unsupported_grant_type', `grant_type '${req.grant_type}' is not supported (supported: ${supported.join(', ')})`);
+    if (req.grant_type === JWT_BEARER) return this.jwtBearerToken(subject, req);
     for (const p of ['assertion', 'presentation_submission', 'scope', 'client_id'] as const) {
       if (!req[p]) throw oauthError('invalid_request', `${p} is required`);
     }
@@ -161,23 +169,57 @@ export class AuthorizationServer {
       if (RESERVED_CLAIMS.has(k)) throw oauthError('server_error', `presentation definition field id '${k}' collides with a reserved introspection claim`);
       claims[k] = v;
     }
-    const now = this.o.clock();
-    const token = randomBytes(32).toString('base64url');
-    const record: AccessTokenRecord = {
-      issuer,
+    return this.issueToken({
       subject,
       clientId: req.client_id!,
       scope: profile.scope,
-      iat: Math.floor(now / 1000),
-      exp: Math.floor((now + this.o.accessTokenValidityMs) / 1000),
-      tokenType: jkt ? 'DPoP' : 'Bearer',
+      validityMs: this.o.accessTokenValidityMs,
       jkt,
       claims,
       presentations: vps.map((v) => v.wire),
       submissions: { [pd.id]: submission },
+    });
+  }
+
+  /**
+   * The RFC 7523 jwt-bearer grant of the LSPxNuts pilot (see jwtbearer.ts). `client_id` and `presentation_submission`
+   * are ignored when sent: the client is identified by its client_assertion, and both definitions are matched here.
+   */
+  private async jwtBearerToken(subject: string, req: TokenRequest): Promise<TokenResponse> {
+    const grant = await checkJwtBearerGrant(
+      { issuer: this.issuerUrl(subject), policies: this.o.policies(), sessions: this.o.sessions, verifier: this.o.verifier(), clock: this.o.clock, requireTrustedIssuers: this.o.requireTrustedIssuers },
+      req,
+    );
+    return this.issueToken({
+      subject,
+      clientId: grant.serviceProvider.signer!,
+      scope: grant.profile.scope,
+      validityMs: this.o.jwtBearerAccessTokenValidityMs,
+      claims: grant.claims,
+      presentations: [grant.organization.wire, grant.serviceProvider.wire],
+      submissions: {},
+    });
+  }
+
+  /** An opaque random access token, stored with what it grants. */
+  private async issueToken(t: { subject: string; clientId: string; scope: string; validityMs: number; jkt?: string; claims: Record<string, unknown>; presentations: WirePresentation[]; submissions: Record<string, PresentationSubmission> }): Promise<TokenResponse> {
+    const now = this.o.clock();
+    const token = randomBytes(32).toString('base64url');
+    const record: AccessTokenRecord = {
+      issuer: this.issuerUrl(t.subject),
+      subject: t.subject,
+      clientId: t.clientId,
+      scope: t.scope,
+      iat: Math.floor(now / 1000),
+      exp: Math.floor((now + t.validityMs) / 1000),
+      tokenType: t.jkt ? 'DPoP' : 'Bearer',
+      jkt: t.jkt,
+      claims: t.claims,
+      presentations: t.presentations,
+      submissions: t.submissions,
     };
-    await this.o.sessions.insert('access_token', token, record, this.o.accessTokenValidityMs);
-    return { access_token: token, token_type: record.tokenType, expires_in: Math.round(this.o.accessTokenValidityMs / 1000), scope: profile.scope };
+    await this.o.sessions.insert('access_token', token, record, t.validityMs);
+    return { access_token: token, token_type: record.tokenType, expires_in: Math.round(t.validityMs / 1000), scope: t.scope };
   }
 
   private async verifyFully(vp: VpEnvelope): Promise<void> {
@@ -233,29 +275,6 @@ export function introspectionOf(record: AccessTokenRecord): ActiveIntrospection 
     scope: record.scope,
     ...(record.jkt ? { cnf: { jkt: record.jkt } } : {}),
   };
-}
-
-function checkValidity(vp: VpEnvelope): void {
-  if (vp.notBefore === undefined || vp.expires === undefined) throw oauthError('invalid_request', 'presentation has no validity period (nbf/exp or created/expires)');
-  if (vp.expires - vp.notBefore > MAX_PRESENTATION_VALIDITY_MS) {
-    throw oauthError('invalid_request', `presentation is valid for too long (max 5s, got ${Math.round((vp.expires - vp.notBefore) / 100) / 10}s)`);
-  }
-}
-
-function checkSigner(vp: VpEnvelope): void {
-  if (!vp.signer) throw oauthError('invalid_request', 'presentation signer cannot be determined (no kid / verificationMethod)');
-  if (vp.credentials.length === 0) throw oauthError('invalid_request', 'presentation holds no credentials');
-  for (const vc of vp.credentials) {
-    let ids: Array<string | undefined>;
-    try {
-      ids = credentialSubjectIds(toPeCredential(vc).json);
-    } catch (e) {
-      throw oauthError('invalid_request', `presentation holds an unreadable credential: ${(e as Error).message}`);
-    }
-    if (ids.length === 0 || ids.some((id) => id !== vp.signer)) {
-      throw oauthError('invalid_request', `presentation signer ${vp.signer} is not the subject of credential ${credentialName(vc)} (subject ${ids.join(', ') || 'missing'})`);
-    }
-  }
 }
 
 const vpFormats = {

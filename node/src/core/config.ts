@@ -51,6 +51,8 @@ export const ConfigSchema = z
       .strictObject({
         /** lifetime of access tokens this node issues as authorization server */
         accessTokenValiditySeconds: z.coerce.number().int().min(1).default(900),
+        /** lifetime of access tokens of the RFC 7523 jwt-bearer grant (LSPxNuts pilot; the LSP's tokens are short-lived) */
+        jwtBearerAccessTokenValiditySeconds: z.coerce.number().int().min(1).default(20),
         /** token_type the client asks for when the caller does not say (nuts-node default: DPoP) */
         defaultTokenType: z.enum(['DPoP', 'Bearer']).default('DPoP'),
         /** seconds before expiry at which a cached access token is no longer handed out */

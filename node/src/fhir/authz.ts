@@ -72,6 +72,8 @@ export interface MatrixGroup {
 
 export interface AuthorisationMatrix {
   scope: string;
+  /** other scopes that get the same matrix (e.g. the LSPxNuts pilot's jwt-bearer scope) */
+  equivalentScopes?: string[];
   groups: MatrixGroup[];
 }
 
@@ -80,7 +82,7 @@ export function loadMatrix(file = path.resolve(path.dirname(fileURLToPath(import
 }
 
 /** Names of the rules that can refuse; they appear in the 403 OperationOutcome. */
-export type AuthzRule = 'scope' | 'role.missing' | 'role.unknown' | 'matrix' | 'patient.exactly-one' | 'patient.other-patient' | 'consent' | 'interaction';
+export type AuthzRule = 'scope' | 'role.missing' | 'role.unknown' | 'matrix' | 'patient.exactly-one' | 'patient.other-patient' | 'patient.not-enrolled' | 'consent' | 'interaction';
 
 export type Decision = { allowed: true } | { allowed: false; rule: AuthzRule; reason: string };
 
@@ -134,7 +136,8 @@ export class FhirAuthoriser {
   /** Checks a token's scope and role; the group the role belongs to when allowed. */
   private who(token: ActiveToken): { group: MatrixGroup } | Decision {
     const scopes = String(token.scope ?? '').split(' ');
-    if (!scopes.includes(this.matrix.scope)) return deny('scope', `the access token lacks scope '${this.matrix.scope}' (has '${token.scope ?? ''}')`);
+    const accepted = [this.matrix.scope, ...(this.matrix.equivalentScopes ?? [])];
+    if (!scopes.some((s) => accepted.includes(s))) return deny('scope', `the access token lacks scope '${accepted.join("' or '")}' (has '${token.scope ?? ''}')`);
     const role = token.employee_role_code;
     if (!role) return deny('role.missing', 'the access token names no care-worker role (employee_role_code)');
     const group = this.roleGroup.get(role);
@@ -162,6 +165,11 @@ export class FhirAuthoriser {
     if (!(MEDICATION_TYPES as readonly string[]).includes(q.resourceType) && !['Patient', 'Condition', 'RelatedPerson'].includes(q.resourceType)) return allow;
     const p = namedPatient(q);
     if (!p.ok) return deny('patient.exactly-one', p.reason);
+    // a token granted on a PatientEnrollmentCredential (LSPxNuts pilot, the inschrijftoken) is for that patient only
+    const enrolled = token.patient_enrollment_bsn;
+    if (typeof enrolled === 'string' && p.patient.bsn !== enrolled) {
+      return deny('patient.not-enrolled', `the access token is for enrolled patient BSN ${enrolled}; this search names ${p.patient.bsn ? `BSN ${p.patient.bsn}` : `${p.patient.reference ?? p.patient.identifier} (name the patient by BSN)`}`);
+    }
     return { allowed: true, patient: p.patient };
   }
 

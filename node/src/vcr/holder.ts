@@ -97,7 +97,7 @@ export class Holder {
         ...(expiresMs !== undefined ? { exp: Math.floor(expiresMs / 1000) } : {}),
         ...(req.nonce ?? req.challenge ? { nonce: req.nonce ?? req.challenge } : {}),
         ...(aud ? { aud } : {}),
-        vp: { '@context': ['https://www.w3.org/2018/credentials/v1', ...(req['@context'] ?? [])], type: types, holder: key.did, verifiableCredential: req.credentials },
+        vp: { '@context': ['https://www.w3.org/2018/credentials/v1', ...(req['@context'] ?? [])], type: types, ...(req.omitHolder ? {} : { holder: key.did }), verifiableCredential: req.credentials },
       };
       return await this.crypto.signJwt(claims, key.kid, { headerKid: key.kid });
     }

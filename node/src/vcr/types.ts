@@ -122,6 +122,8 @@ export interface CreatePresentationRequest {
   expires?: string;
   lifetimeSeconds?: number;
   proofPurpose?: 'assertionMethod' | 'authentication';
+  /** jwt_vp only: leave out `vp.holder` (AORTA's validator rejects it as an unknown claim; `iss` names the holder) */
+  omitHolder?: boolean;
   type?: string[];
   '@context'?: string[];
 }

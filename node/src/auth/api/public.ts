@@ -29,7 +29,15 @@ export function oauth2Router(server: AuthorizationServer): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const result = await server.token(
       req.params.subject as string,
-      { grant_type: one(body.grant_type), assertion: one(body.assertion), presentation_submission: one(body.presentation_submission), scope: one(body.scope), client_id: one(body.client_id) },
+      {
+        grant_type: one(body.grant_type),
+        assertion: one(body.assertion),
+        presentation_submission: one(body.presentation_submission),
+        scope: one(body.scope),
+        client_id: one(body.client_id),
+        client_assertion_type: one(body.client_assertion_type),
+        client_assertion: one(body.client_assertion),
+      },
       { proof: req.header('dpop') },
     );
     res.setHeader('cache-control', 'no-store');
