@@ -169,7 +169,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   });
 
   const audit = new AuditEngine(store, crypto, vdr, { clock, nodeName: config.name, config: config.audit, baseUrl, keyType: config.crypto.keyType });
-  const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl });
+  const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl, audit: audit.recorder });
   const pki = new PkiEngine(store, vdr, vcr, { clock, trustedRoots: config.vcr.x509.trustedRoots, pkiDir: config.pki.dir ?? defaultPkiDir(config.datadir) });
   const policy = new PolicyEngine(config.policy.directory);
   const auth = new AuthEngine(store, crypto, vdr, policy, () => vcr, {
@@ -181,6 +181,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     tokenCacheMarginSeconds: config.auth.tokenCacheMarginSeconds,
     clientTimeoutMs: config.auth.clientTimeoutMs,
     requireTrustedIssuers: config.auth.requireTrustedIssuers,
+    audit: audit.recorder,
   });
   const discovery = new DiscoveryEngine(store, crypto, vdr, () => vcr, {
     directory: config.discovery.directory,

@@ -17,6 +17,7 @@ export interface FhirAccessEvent {
   actor: { type: 'system'; id: string } | { type: 'user'; claims: Record<string, unknown> } | { type: 'anonymous' };
   requestId?: string;
   traceId?: string;
+  accessToken?: string;
 }
 
 export interface FhirHookOptions {
@@ -78,6 +79,8 @@ export function fhirAccessToAuditInputs(ev: FhirAccessEvent, opts: FhirHookOptio
     actor = opts.internalActor(ev);
     authorisation = opts.authorisationProtocol ? { protocol: opts.authorisationProtocol } : undefined;
   }
+  // only the token's SHA-256 is stored: it joins this access to the oauth.token.granted record of the same token
+  if (ev.accessToken) authorisation = { ...authorisation, token: ev.accessToken };
   const ctx = currentContext();
   const ids = ev.patient?.id ?? [];
   const base: AuditInput = {

@@ -5,6 +5,7 @@ import { credentialSubjectIds, toPeCredential, validateSubmission, type Presenta
 import { RESERVED_CLAIMS, type PolicyStore, type WalletOwnerType } from '../policy/index.js';
 import type { SubjectService } from '../vdr/index.js';
 import { validateDpopProof, DPOP_ALGS } from './dpop.js';
+import { AUTH_PROTOCOL, recordOrRefuse, tokenAuditInput, uraOf, type AuditPort, type TokenFacts } from './audit.js';
 import { oauthError } from './errors.js';
 import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
 import { credentialName, isSelfAttested, parseAssertion, parsePresentation, verifyPresentationFully, type VpEnvelope } from './presentation.js';
@@ -59,6 +60,8 @@ export interface AuthorizationServerOptions {
   accessTokenValidityMs: number;
   /** also require issuers on vcr's trust list (nuts-node v6 leaves trust to PD issuer constraints) */
   requireTrustedIssuers?: boolean;
+  /** NEN 7513 log of grants, refusals and introspections; a record that cannot be written refuses the request */
+  audit?: AuditPort;
 }
 
 export class AuthorizationServer {
@@ -103,10 +106,29 @@ export class AuthorizationServer {
   }
 
   /**
-   * The vp_token-bearer grant, checks in nuts-node order: envelope (validity ≤ 5 s, signer = subject of every
-   * credential, audience), scope, presentation definition, nonce, DPoP, then full verification.
+   * The vp_token-bearer grant. Every decision is recorded (oauth.token.granted / oauth.token.refused) before the
+   * answer leaves, and a granted token becomes usable only once its record is committed: no record, no token (503).
    */
   async token(subject: string, req: TokenRequest, dpop: { proof?: string }): Promise<TokenResponse> {
+    const facts: TokenFacts = {};
+    let granted: { token: string; record: AccessTokenRecord };
+    try {
+      granted = await this.grant(subject, req, dpop, facts);
+    } catch (e) {
+      await recordOrRefuse(this.o.audit, tokenAuditInput({ subject, clientId: req.client_id, scope: req.scope, facts, error: e }), 'the token request is refused');
+      throw e;
+    }
+    const { token, record } = granted;
+    await recordOrRefuse(this.o.audit, tokenAuditInput({ subject, clientId: record.clientId, scope: record.scope, facts, accessToken: token }), 'no token is issued');
+    await this.o.sessions.insert('access_token', token, record, this.o.accessTokenValidityMs);
+    return { access_token: token, token_type: record.tokenType, expires_in: Math.round(this.o.accessTokenValidityMs / 1000), scope: record.scope };
+  }
+
+  /**
+   * The checks in nuts-node order: envelope (validity ≤ 5 s, signer = subject of every credential, audience), scope,
+   * presentation definition, nonce, DPoP, then full verification. `facts` collects what is known for the record.
+   */
+  private async grant(subject: string, req: TokenRequest, dpop: { proof?: string }, facts: TokenFacts): Promise<{ token: string; record: AccessTokenRecord }> {
     await this.requireSubject(subject).catch((e: NodeError) => {
       throw oauthError('invalid_request', e.message);
     });
@@ -119,6 +141,7 @@ export class AuthorizationServer {
     }
     const issuer = this.issuerUrl(subject);
     const vps = parseAssertion(req.assertion!);
+    facts.vps = vps;
     let submission: PresentationSubmission;
     try {
       submission = JSON.parse(req.presentation_submission!) as PresentationSubmission;
@@ -141,6 +164,7 @@ export class AuthorizationServer {
     const pd = profile.definitions.organization!;
     const match = validateSubmission(pd, submission, vps.map((v) => ({ json: v.json, format: v.format })));
     if (!match.ok) throw oauthError('invalid_request', `presentation submission does not conform to the presentation definition: ${match.reason}`);
+    facts.claims = match.values;
 
     for (const vp of vps) {
       if (!vp.nonce) throw oauthError('invalid_request', 'presentation has no nonce');
@@ -176,8 +200,7 @@ export class AuthorizationServer {
       presentations: vps.map((v) => v.wire),
       submissions: { [pd.id]: submission },
     };
-    await this.o.sessions.insert('access_token', token, record, this.o.accessTokenValidityMs);
-    return { access_token: token, token_type: record.tokenType, expires_in: Math.round(this.o.accessTokenValidityMs / 1000), scope: profile.scope };
+    return { token, record };
   }
 
   private async verifyFully(vp: VpEnvelope): Promise<void> {
@@ -203,8 +226,21 @@ export class AuthorizationServer {
     return { record };
   }
 
+  /** RFC 7662 introspection for a resource server; recorded as oauth.introspect (with the token's hash) before it answers. */
   async introspect(token: string, extended = false): Promise<IntrospectionResponse & { reason?: string }> {
     const { record, reason } = await this.lookup(token);
+    const ura = uraOf(record?.claims.organization_ura);
+    await recordOrRefuse(
+      this.o.audit,
+      {
+        event: 'oauth.introspect',
+        object: { type: 'AccessToken', description: record ? `active token of ${record.clientId}` : `token not active: ${reason ?? 'unknown'}` },
+        authorisation: { protocol: AUTH_PROTOCOL, token, ...(record ? { scope: record.scope } : {}) },
+        ...(record ? { peer: { url: record.clientId.slice(0, 1024), ...(ura ? { ura } : {}) } } : {}),
+        outcome: { code: '0' },
+      },
+      'the introspection is refused',
+    );
     if (!record) return { active: false, ...(reason ? { reason } : {}) } as IntrospectionResponse & { reason?: string };
     const out = introspectionOf(record) as Record<string, unknown>;
     if (extended) {

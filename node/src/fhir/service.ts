@@ -258,6 +258,7 @@ export class FhirService {
     const ctx = currentContext();
     const op = trail.op;
     const issue = res.body?.resourceType === 'OperationOutcome' ? res.body.issue?.[0] : undefined;
+    const accessToken = surface === 'public' ? /^(?:Bearer|DPoP)\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '')?.[1] : undefined;
     const patient = trail.patientIds.size || trail.bsns.size ? { ...(trail.bsns.size ? { bsn: [...trail.bsns] } : {}), ...(trail.patientIds.size ? { id: [...trail.patientIds] } : {}) } : undefined;
     return {
       interaction: op?.interaction ?? (req.method.toUpperCase() === 'GET' ? 'read' : 'create'),
@@ -269,6 +270,7 @@ export class FhirService {
       outcome: { status: res.status, ...(issue ? { summary: `${issue.code}: ${issue.diagnostics}` } : {}) },
       actor: surface === 'internal' ? { type: 'system', id: 'internal-api' } : trail.token ? { type: 'user', claims: { ...trail.token } } : { type: 'anonymous' },
       ...(ctx ? { requestId: ctx.requestId, traceId: ctx.traceId } : {}),
+      ...(accessToken ? { accessToken } : {}),
     };
   }
 }
