@@ -68,6 +68,8 @@ export function fhirAccessToAuditInputs(ev: FhirAccessEvent, opts: FhirHookOptio
           ...(role ? { role: { code: role, system: opts.roleSystem ?? 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' } } : {}),
           ...(ura && /^\d{1,12}$/.test(ura) ? { organisation: { ura, ...(str(c.organization_name) ? { name: str(c.organization_name) } : {}) } } : {}),
           ...(str(c.client_id) ? { clientId: str(c.client_id) } : {}),
+          // the care worker the requesting organisation names in the token is the responsible person (NEN 7513 7.3.6)
+          ...(str(c.employee_identifier) ? { responsible: { id: userId, ...(str(c.employee_name) ? { name: str(c.employee_name) } : {}) } } : {}),
         }
       : undefined;
     authorisation = {

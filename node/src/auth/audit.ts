@@ -49,6 +49,8 @@ export function tokenActor(claims: Record<string, unknown>, clientId?: string, h
     ...(role ? { role } : {}),
     ...(ura ? { organisation: { ura, ...(orgName ? { name: orgName } : {}) } } : {}),
     ...(str(clientId, 512) ? { clientId: str(clientId, 512) } : {}),
+    // the care worker the requesting organisation names is the responsible person (NEN 7513 7.3.6)
+    ...(employee ? { responsible: { id: employee, ...(str(claims.employee_name, 512) ? { name: str(claims.employee_name, 512) } : {}) } } : {}),
   };
 }
 
