@@ -172,9 +172,10 @@ export class FhirService {
         return ok(created ? 201 : 200, stored, { etag: `W/"${stored.meta?.versionId ?? '1'}"` });
       }
       case 'delete': {
+        // read first on both surfaces: the record must name whose data was deleted
+        const existing = await backend.read(op.resourceType!, op.id!);
+        if (existing) this.learn(trail, [existing]);
         if (token) {
-          const existing = await backend.read(op.resourceType!, op.id!);
-          if (existing) this.learn(trail, [existing]);
           // a role without delete rights learns nothing, not even whether the resource exists
           const d = existing ? az.beforeWrite(token, 'delete', existing) : az.mayDo(token, 'delete', blocksOfType(op.resourceType!));
           if (!d.allowed) throw denied(d);
