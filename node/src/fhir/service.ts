@@ -156,6 +156,7 @@ export class FhirService {
           // replacing a resource also needs the right to change what is there now, and may not move it to another patient
           const existing = op.interaction === 'update' ? await backend.read(resource.resourceType, op.id!) : undefined;
           if (existing) {
+            this.learn(trail, [existing]);
             const e = az.beforeWrite(token, 'update', existing);
             if (!e.allowed) throw denied(e);
             const c = az.checkResult(token, 'read', [existing, resource]);
