@@ -16,7 +16,7 @@ import { FhirEngine, fhirRouter, type FhirEngineOptions, type AccessTokenVerifie
 import { AuditEngine, auditRouter, fhirAuditHook, type AuditActor } from './audit/index.js';
 import { currentContext } from './core/context.js';
 import { PolicyEngine } from './policy/index.js';
-import { AuthEngine, authInternalRouter, oauth2Router, wellKnownRouter } from './auth/index.js';
+import { AUTH_PROTOCOL, AuthEngine, authInternalRouter, oauth2Router, wellKnownRouter } from './auth/index.js';
 import { DiscoveryEngine, discoveryClientRouter, discoveryServerRouter } from './discovery/index.js';
 import { PkiEngine, defaultPkiDir } from './pki/index.js';
 
@@ -34,6 +34,8 @@ export interface NodeDeps {
   fhirBackend?: FhirEngineOptions['backend'];
   /** audit sink for every FHIR interaction; default none */
   fhirAudit?: FhirAuditHook;
+  /** the consent profile `fhirConsent` (or the backend) applies, named in each FHIR access record (NEN 7513 7.4.8) */
+  fhirConsentProfile?: string;
 }
 
 interface Mount {
@@ -169,7 +171,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   });
 
   const audit = new AuditEngine(store, crypto, vdr, { clock, nodeName: config.name, config: config.audit, baseUrl, keyType: config.crypto.keyType });
-  const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl });
+  const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl, audit: audit.recorder });
   const pki = new PkiEngine(store, vdr, vcr, { clock, trustedRoots: config.vcr.x509.trustedRoots, pkiDir: config.pki.dir ?? defaultPkiDir(config.datadir) });
   const policy = new PolicyEngine(config.policy.directory);
   const auth = new AuthEngine(store, crypto, vdr, policy, () => vcr, {
@@ -182,6 +184,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     tokenCacheMarginSeconds: config.auth.tokenCacheMarginSeconds,
     clientTimeoutMs: config.auth.clientTimeoutMs,
     requireTrustedIssuers: config.auth.requireTrustedIssuers,
+    audit: audit.recorder,
   });
   const discovery = new DiscoveryEngine(store, crypto, vdr, () => vcr, {
     directory: config.discovery.directory,
@@ -192,7 +195,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     fetch: deps.fetch ?? fetch,
     logger,
   });
-  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, verifier: deps.fhirTokenVerifier ?? auth.tokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit ?? fhirAuditHook(audit.recorder, { internalActor: () => internalActor(config), authorisationProtocol: 'nuts-rfc021' }), backend: deps.fhirBackend, version: VERSION });
+  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, verifier: deps.fhirTokenVerifier ?? auth.tokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit ?? fhirAuditHook(audit.recorder, { internalActor: () => internalActor(config), authorisationProtocol: AUTH_PROTOCOL, consentProfile: deps.fhirConsentProfile }), backend: deps.fhirBackend, version: VERSION });
 
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');

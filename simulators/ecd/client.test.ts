@@ -40,6 +40,7 @@ describe('EcdClient', () => {
   let tokenAnswer: { status: number; body: unknown };
   let fhirAnswer: { status: number; body: unknown } | undefined;
   let registrations: unknown[];
+  let auditStatus: number;
 
   beforeAll(async () => {
     const record = (req: express.Request) => {
@@ -55,6 +56,17 @@ describe('EcdClient', () => {
     node.post('/internal/auth/v2/:subject/request-service-access-token', (req, res) => {
       record(req);
       res.status(tokenAnswer.status).json(tokenAnswer.body);
+    });
+    // the own wallet holds the URA credential the ECD names its organisation from (JWT VC, payload only matters here)
+    node.get('/internal/vcr/v2/holder/:subject/vc/search', (req, res) => {
+      record(req);
+      const payload = Buffer.from(JSON.stringify({ vc: { type: ['VerifiableCredential', 'NutsUraCredential'], credentialSubject: { organization: { ura: '90000303', name: 'Thuiszorg De Zonnebloem' } } } })).toString('base64url');
+      res.json({ verifiableCredentials: [{ verifiableCredential: `eyJhbGciOiJFUzI1NiJ9.${payload}.c2ln` }] });
+    });
+    node.post('/internal/audit/v1/records', (req, res) => {
+      record(req);
+      if (auditStatus !== 201) return void res.status(auditStatus).type('application/problem+json').json({ title: 'unavailable', status: auditStatus, detail: 'the audit log cannot be written' });
+      res.status(201).json({ id: 'rec-1', ...(req.body as object) });
     });
     node.post('/internal/auth/v2/dpop/:kid', (req, res) => {
       record(req);
@@ -86,6 +98,7 @@ describe('EcdClient', () => {
   beforeEach(() => {
     seen.length = 0;
     fhirAnswer = undefined;
+    auditStatus = 201;
     tokenAnswer = { status: 200, body: { access_token: 'tok-123', token_type: 'DPoP', expires_in: 20, dpop_kid: 'did:web:localhost%3A8080:iam:vvt#key-1' } };
     registrations = [
       { id: 'did:web:x:iam:other#1', credential_subject_id: 'did:web:x:iam:other', vp: {}, fields: {}, registrationParameters: { authServerURL: 'http://x/oauth2/other' } },
@@ -112,13 +125,16 @@ describe('EcdClient', () => {
     expect(seen.map((s) => `${s.method} ${decodeURIComponent(s.path)}`)).toEqual([
       'GET /internal/discovery/v1/medicatieoverdracht',
       'POST /internal/auth/v2/vvt/request-service-access-token',
+      'GET /internal/vcr/v2/holder/vvt/vc/search',
       ...['MedicationRequest', 'MedicationDispense', 'MedicationRequest', 'MedicationAdministration'].flatMap((t) => [
+        'POST /internal/audit/v1/records',
         `POST /internal/auth/v2/dpop/did:web:localhost%3A8080:iam:vvt#key-1`,
         `GET /fhir/${t}`,
       ]),
     ]);
     // The kid is a DID URL: sent percent-encoded as one path segment ('#' and '%' included).
-    expect(seen[2]!.path).toBe('/internal/auth/v2/dpop/did%3Aweb%3Alocalhost%253A8080%3Aiam%3Avvt%23key-1');
+    const dpopCalls = seen.filter((s) => s.path.startsWith('/internal/auth/v2/dpop/'));
+    expect(dpopCalls[0]!.path).toBe('/internal/auth/v2/dpop/did%3Aweb%3Alocalhost%253A8080%3Aiam%3Avvt%23key-1');
     expect(seen[0]!.query).toEqual({ 'credentialSubject.organization.name': '*' });
     expect(seen[1]!.body).toEqual({
       authorization_server: `${lspUrl}/oauth2/lsp`,
@@ -132,9 +148,9 @@ describe('EcdClient', () => {
       ],
       token_type: 'DPoP',
     });
-    expect(seen[2]!.body).toEqual({ htm: 'GET', htu: `${lspUrl}/fhir/MedicationRequest`, token: 'tok-123' });
+    expect(dpopCalls[0]!.body).toEqual({ htm: 'GET', htu: `${lspUrl}/fhir/MedicationRequest`, token: 'tok-123' });
 
-    const ma = seen[3]!;
+    const ma = seen.find((s) => s.path.startsWith('/fhir/'))!;
     expect(new URLSearchParams(ma.rawQuery).getAll('_include')).toEqual([
       'MedicationRequest:medication',
       'MedicationRequest:reason',
@@ -158,6 +174,26 @@ describe('EcdClient', () => {
     expect(new URLSearchParams(fhirCalls[3]!.rawQuery).get('category')).toBe('http://snomed.info/sct|18629005');
     expect(new URLSearchParams(fhirCalls[3]!.rawQuery).getAll('_include')).toContain('MedicationAdministration:medication');
 
+    // Each search was recorded on the own node first (NEN 7513), with exactly the ids the LSP then received.
+    const records = seen.filter((s) => s.path === '/internal/audit/v1/records');
+    expect(records).toHaveLength(4);
+    records.forEach((rec, i) => {
+      const call = fhirCalls[i]!;
+      expect(seen.indexOf(rec)).toBeLessThan(seen.indexOf(call));
+      expect(rec.headers.traceparent).toBe(call.headers.traceparent);
+      expect(rec.body).toMatchObject({
+        event: 'data.request.outgoing',
+        actor: { userId: 'ecd-user-17', userName: 'Anna de Vries', role: { code: '30.000', system: 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' }, organisation: { ura: '90000303', name: 'Thuiszorg De Zonnebloem' } },
+        patient: { bsn },
+        object: { type: call.path.slice('/fhir/'.length), query: call.rawQuery },
+        authorisation: { scope: 'medicatieoverdracht', token: 'tok-123' },
+        peer: { url: `${lspUrl}/fhir`, name: 'Landelijk Schakelpunt (mock)' },
+        requestId: call.headers['x-request-id'],
+        traceparent: call.headers.traceparent,
+        outcome: { code: '0' },
+      });
+    });
+
     expect(steps.filter((s) => s.status !== 'running').map((s) => `${s.name}:${s.status}`)).toEqual(['discovery:ok', 'token:ok', 'fhir:MA:ok', 'fhir:TA:ok', 'fhir:WDS:ok', 'fhir:MTD:ok']);
     expect(steps.find((s) => s.name === 'fhir:MA' && s.status === 'ok')!.detail).toBe('1 found, 0 included, 1 source notices');
   });
@@ -167,9 +203,23 @@ describe('EcdClient', () => {
     const r = await new EcdClient({ nodeUrl, subject: 'vvt', tokenType: 'Bearer' }).fetchMedicationData({ careWorker: worker, bsn, blocks: ['TA'] });
     expect(r.ok).toBe(true);
     expect((seen[1]!.body as { token_type: string }).token_type).toBe('Bearer');
-    expect(seen.map((s) => s.path)).toEqual(['/internal/discovery/v1/medicatieoverdracht', '/internal/auth/v2/vvt/request-service-access-token', '/fhir/MedicationDispense']);
-    expect(seen[2]!.headers.authorization).toBe('Bearer bearer-1');
-    expect(seen[2]!.headers.dpop).toBeUndefined();
+    expect(seen.map((s) => s.path)).toEqual(['/internal/discovery/v1/medicatieoverdracht', '/internal/auth/v2/vvt/request-service-access-token', '/internal/vcr/v2/holder/vvt/vc/search', '/internal/audit/v1/records', '/fhir/MedicationDispense']);
+    expect(seen[4]!.headers.authorization).toBe('Bearer bearer-1');
+    expect(seen[4]!.headers.dpop).toBeUndefined();
+  });
+
+  it('does not send a search its own node did not record, and names a configured organisation and role code', async () => {
+    auditStatus = 503;
+    const careWorker = { ...worker, roleName: 'Verzorgende IG', roleCode: 'VVT.001' };
+    const r = await new EcdClient({ nodeUrl, subject: 'vvt', tokenType: 'Bearer', organization: { ura: '90000404' } }).fetchMedicationData({ careWorker, bsn, blocks: ['TA'] });
+    expect(r).toMatchObject({ ok: false, step: 'fhir:TA', code: 'audit_refused', status: 503 });
+    expect(!r.ok && r.reason).toBe('own node did not record the outgoing request (503): the audit log cannot be written; the search was not sent');
+    expect(seen.some((s) => s.path.startsWith('/fhir'))).toBe(false);
+    expect(seen.some((s) => s.path.includes('/holder/'))).toBe(false);
+    expect((seen[1]!.body as { credentials: Array<{ credentialSubject: unknown }> }).credentials[0]!.credentialSubject).toEqual({ name: 'Anna de Vries', roleName: 'Verzorgende IG', identifier: 'ecd-user-17', roleCode: 'VVT.001' });
+    expect(seen.find((s) => s.path === '/internal/audit/v1/records')!.body).toMatchObject({
+      actor: { role: { code: 'VVT.001', system: 'https://nuts-lsp-lab.nl/fhir/CodeSystem/vvt-role', display: 'Verzorgende IG' }, organisation: { ura: '90000404' } },
+    });
   });
 
   it('says the token was refused, with the OAuth error the node passed on', async () => {

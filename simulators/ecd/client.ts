@@ -80,6 +80,8 @@ export interface EcdClientOptions {
   fetch?: typeof fetch;
   /** called at the start and end of each step, for live displays */
   onStep?: (step: ClientStep) => void;
+  /** the care organisation the ECD acts for (named in its own audit records); default: the URA credential in its wallet */
+  organization?: { ura: string; name?: string };
 }
 
 /** Where a step happens, in the order a flow display draws them. */
@@ -102,6 +104,7 @@ export type FailureCode =
   | 'wallet_incomplete' // own node lacks the credentials the AS asks for (412)
   | 'lsp_unreachable' // the LSP's AS or FHIR server did not answer
   | 'dpop_failed'
+  | 'audit_refused' // own node did not record the outgoing request, so it was not sent (NEN 7513)
   | 'fhir_refused' // 401/403 from the FHIR server
   | 'fhir_error' // other non-2xx from the FHIR server
   | 'bad_response'; // an answer that is not what the API promises
@@ -155,8 +158,9 @@ class StepError extends Error {
 }
 
 export class EcdClient {
-  private readonly opts: Required<Omit<EcdClientOptions, 'onStep' | 'fetch'>> & Pick<EcdClientOptions, 'onStep'>;
+  private readonly opts: Required<Omit<EcdClientOptions, 'onStep' | 'fetch' | 'organization'>> & Pick<EcdClientOptions, 'onStep' | 'organization'>;
   private readonly fetchFn: typeof fetch;
+  private organization?: { ura: string; name?: string };
 
   constructor(options: EcdClientOptions) {
     if (!options.nodeUrl || !options.subject) throw new TypeError('EcdClient needs nodeUrl and subject');
@@ -200,7 +204,17 @@ export class EcdClient {
       // Sequential on purpose: the LSP sees the searches in a stable order, and each gets its own DPoP proof.
       for (const block of blocks) {
         const path = mp9SearchPath(block, query.bsn);
-        bundles[block] = await run(`fhir:${block}`, 'lsp-fhir', () => this.search(lsp.fhirBaseURL, path, token, trace), (b) => bundleSummary(b));
+        bundles[block] = await run(
+          `fhir:${block}`,
+          'lsp-fhir',
+          async () => {
+            // NEN 7513: the requesting side records the request in its own node's log before it leaves, with the ids it sends
+            const ids = { requestId: randomUUID(), traceparent: formatTraceparent({ traceId: trace.traceId, spanId: newSpanId(), traceFlags: '01' }) };
+            await this.recordOutgoing({ lsp, path, token, worker: query.careWorker, bsn: query.bsn, ids });
+            return this.search(lsp.fhirBaseURL, path, token, trace, ids);
+          },
+          (b) => bundleSummary(b),
+        );
       }
       return {
         ok: true,
@@ -269,12 +283,13 @@ export class EcdClient {
     path: string,
     token: { access_token: string; token_type: string; dpop_kid?: string },
     trace: { traceId: string; initialRequestId: string },
+    ids: { requestId: string; traceparent: string } = { requestId: randomUUID(), traceparent: formatTraceparent({ traceId: trace.traceId, spanId: newSpanId(), traceFlags: '01' }) },
   ): Promise<fhir4.Bundle> {
     const url = `${fhirBaseURL.replace(/\/+$/, '')}/${path}`;
-    const requestId = randomUUID();
+    const requestId = ids.requestId;
     const headers: Record<string, string> = {
       accept: 'application/fhir+json',
-      traceparent: formatTraceparent({ traceId: trace.traceId, spanId: newSpanId(), traceFlags: '01' }),
+      traceparent: ids.traceparent,
       'x-request-id': requestId,
       'aorta-id': `initialRequestID=${trace.initialRequestId}; requestID=${requestId}`,
     };
@@ -291,6 +306,54 @@ export class EcdClient {
     if (!res.ok) throw new StepError('fhir_error', `LSP search failed (${res.status}): ${outcomeText(body) ?? res.statusText}`, res.status);
     if (body?.resourceType !== 'Bundle') throw new StepError('bad_response', `LSP answered a ${body?.resourceType ?? 'non-FHIR body'} instead of a Bundle`);
     return body as fhir4.Bundle;
+  }
+
+  /**
+   * `POST /internal/audit/v1/records`: the data.request.outgoing record of one search, carrying the traceparent and
+   * X-Request-Id the LSP will receive, so the LSP's fhir.search record joins it. Refused → the search is not sent.
+   */
+  async recordOutgoing(o: { lsp: LspEndpoint; path: string; token: { access_token: string }; worker: CareWorker; bsn: string; ids: { requestId: string; traceparent: string } }): Promise<void> {
+    const org = await this.ownOrganization();
+    const [resourceType, query] = o.path.split('?') as [string, string | undefined];
+    const code = o.worker.roleCode ?? o.worker.roleName;
+    const res = await this.call('node', `${this.opts.nodeUrl}/internal/audit/v1/records`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: o.ids.traceparent, 'x-request-id': o.ids.requestId, 'x-user-id': o.worker.identifier },
+      body: JSON.stringify({
+        event: 'data.request.outgoing',
+        actor: {
+          userId: o.worker.identifier,
+          userName: o.worker.name,
+          role: { code, system: /^VVT\./.test(code) ? VVT_ROLE_SYSTEM : UZI_ROLE_SYSTEM, ...(o.worker.roleName !== code ? { display: o.worker.roleName } : {}) },
+          organisation: org,
+          clientId: `ecd:${this.opts.subject}`,
+        },
+        patient: { bsn: o.bsn },
+        object: { type: resourceType, ...(query ? { query } : {}) },
+        authorisation: { protocol: 'nuts-rfc021', scope: this.opts.scope, token: o.token.access_token },
+        source: { system: 'nuts-lsp-lab ECD simulator' },
+        peer: { url: o.lsp.fhirBaseURL, ...(o.lsp.organizationName ? { name: o.lsp.organizationName } : {}) },
+        requestId: o.ids.requestId,
+        traceparent: o.ids.traceparent,
+        outcome: { code: '0' },
+      }),
+    });
+    if (res.status !== 201) throw new StepError('audit_refused', `own node did not record the outgoing request (${res.status}): ${problemText(await readJson(res), res.status)}; the search was not sent`, res.status);
+    await res.body?.cancel();
+  }
+
+  /** The organisation this ECD acts for: configured, or the URA credential in the subject's wallet (read once). */
+  private async ownOrganization(): Promise<{ ura: string; name?: string }> {
+    this.organization ??= this.opts.organization;
+    if (this.organization) return this.organization;
+    const url = `${this.opts.nodeUrl}/internal/vcr/v2/holder/${encodeURIComponent(this.opts.subject)}/vc/search?type=NutsUraCredential`;
+    const res = await this.call('node', url, { method: 'GET' });
+    const body = (await readJson(res)) as { verifiableCredentials?: Array<{ verifiableCredential?: unknown }> } | undefined;
+    for (const entry of res.ok ? (body?.verifiableCredentials ?? []) : []) {
+      const org = uraCredentialOrganization(entry.verifiableCredential);
+      if (org) return (this.organization = org);
+    }
+    throw new StepError('audit_refused', `no organisation to name in the audit record: configure it or put a NutsUraCredential in the wallet of '${this.opts.subject}'`, res.ok ? undefined : res.status);
   }
 
   /** `POST /internal/auth/v2/dpop/{kid}`; htu without query, as RFC 9449 §4.2 defines it. */
@@ -321,6 +384,25 @@ export class EcdClient {
     if (step.status !== 'running') steps.push(step);
     this.opts.onStep?.(step);
   }
+}
+
+const UZI_ROLE_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode';
+const VVT_ROLE_SYSTEM = 'https://nuts-lsp-lab.nl/fhir/CodeSystem/vvt-role';
+
+/** URA and name from a NutsUraCredential (JWT or JSON-LD); the own wallet is read, not verified. */
+function uraCredentialOrganization(vc: unknown): { ura: string; name?: string } | undefined {
+  let doc = vc as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (typeof vc === 'string') {
+    try {
+      doc = JSON.parse(Buffer.from(vc.split('.')[1] ?? '', 'base64url').toString('utf8')).vc;
+    } catch {
+      return undefined;
+    }
+  }
+  const subject = [doc?.credentialSubject].flat()[0];
+  const ura = subject?.organization?.ura;
+  if (typeof ura !== 'string' || !/^\d{1,12}$/.test(ura)) return undefined;
+  return { ura, ...(typeof subject.organization.name === 'string' ? { name: subject.organization.name } : {}) };
 }
 
 async function readJson(res: Response): Promise<unknown> {

@@ -4,7 +4,7 @@ import type { NodeConfig } from '../../node/src/core/config.js';
 import type { Engine } from '../../node/src/core/engine.js';
 import { aortaHeaders } from './aorta.js';
 import { BrokerBackend, DEFAULT_SOURCE_TIMEOUT_MS, type SourceAnswer } from './broker.js';
-import { MitzConsent, loadCatalogue, mitzMigrations } from './mitz.js';
+import { MITZ_CONSENT_PROFILE, MitzConsent, loadCatalogue, mitzMigrations } from './mitz.js';
 import { ReferenceIndex } from './reference-index.js';
 import { ScenarioControl, demoPatients, type ScenarioContext } from './scenarios.js';
 import { SimulatedSource, loadSourcesFile, type SourcesFile } from './sources.js';
@@ -34,6 +34,7 @@ export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNod
   let mitz!: MitzConsent;
   let index!: ReferenceIndex;
   const node = createNode(config, {
+    fhirConsentProfile: MITZ_CONSENT_PROFILE,
     ...opts.deps,
     fhirBackend: (local) =>
       new BrokerBackend({

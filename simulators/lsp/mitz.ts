@@ -9,6 +9,8 @@ export type ConsentChoice = 'ja' | 'nee';
 export type ConsentDecision = 'Permit' | 'Deny' | 'NotApplicable';
 /** '*' stands for every category (e.g. "all care providers may share"). */
 export const ANY = '*';
+/** The consent profile (NEN 7513 7.4.8 toestemmingsprofiel) the broker applies per source: Mitz opt-in, no choice = no. */
+export const MITZ_CONSENT_PROFILE = 'https://nuts-lsp-lab.nl/consent-profile/mitz-opt-in';
 
 export interface ConsentKey {
   bsn: string;

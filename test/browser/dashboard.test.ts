@@ -79,6 +79,8 @@ describe('dashboard in a browser, on the real network', () => {
     await page.waitForFunction(() => Number(document.querySelector('[data-audit-node=lsp] .count')?.firstChild?.textContent) >= 4);
     expect(await page.textContent('[data-audit-node=lsp] .chain')).toContain('hash chain intact');
     expect(await page.textContent('[data-audit-node=vvt] .chain')).toContain('hash chain intact');
+    // the token request and the four outgoing searches, each recorded before it left, plus the dashboard's own reads
+    expect(Number((await page.textContent('[data-audit-node=vvt] .count'))!.split(' ')[0])).toBeGreaterThanOrEqual(5);
     await page.selectOption('#patient-bsn', CLIENT);
     await page.click('#patient-form button');
     await page.waitForSelector('#patient-overview table');

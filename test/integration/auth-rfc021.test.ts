@@ -3,10 +3,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Router } from 'express';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabNode } from '../../node/src/main.js';
 import { internal, startTestNode } from '../helpers/node.js';
 import { externalPath } from '../helpers/external.js';
+import { auditRecords } from '../helpers/audit.js';
+import { hashToken } from '../../node/src/audit/index.js';
 
 let a: LabNode;
 let b: LabNode;
@@ -79,6 +82,9 @@ beforeAll(async () => {
   expect(issued.status, issued.text).toBe(200);
   // a JSON-LD credential (JsonWebSignature2020), as the nuts e2e test issues it
   orgVcId = issued.json.id;
+  // NEN 7513: the issuance is in B's log, naming the credential
+  const [issue] = await auditRecords(b, { event: 'vcr.issue' });
+  expect(issue).toMatchObject({ action: 'C', object: { type: 'NutsUraCredential', id: orgVcId, description: expect.stringContaining(`to ${didB}, StatusList2021 page`) }, outcome: { code: '0' } });
   const loaded = await internal(b, 'POST', '/internal/vcr/v2/holder/vendorB/vc', issued.json);
   expect(loaded.status, loaded.text).toBeLessThan(300);
 });
@@ -121,8 +127,9 @@ describe('rfc021 between two nodes', () => {
     expect((await bad.json()).error).toBe('invalid_scope');
   });
 
-  it('B gets a DPoP-bound token from A with a self-attested employee credential', async () => {
-    const r = await requestToken();
+  it('B gets a DPoP-bound token from A with a self-attested employee credential, and A records the grant', async () => {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const r = await requestToken({}, { traceparent: `00-${traceId}-b7ad6b7169203331-01`, 'x-request-id': 'token-req-1' });
     expect(r.status, r.text).toBe(200);
     expect(r.json).toMatchObject({ token_type: 'DPoP', scope: 'medicatieoverdracht', expires_in: TOKEN_SECONDS });
     expect(r.json.dpop_kid).toMatch(/^did:web:.*:iam:vendorB#/);
@@ -130,6 +137,24 @@ describe('rfc021 between two nodes', () => {
     // cached until near expiry
     const again = await requestToken();
     expect(again.json.access_token).toBe(token);
+    // one grant (the cached answer never reached A), joined to B's request by the trace id B passed on
+    const granted = await auditRecords(a, { event: 'oauth.token.granted' });
+    expect(granted).toHaveLength(1);
+    expect(granted[0]).toMatchObject({
+      node: 'a',
+      action: 'E',
+      actor: { userId: '654321', kind: 'person', userName: 'Jane Doe', role: { code: 'Verpleegkundige' }, organisation: { ura: '87654321', name: 'Caresoft B.V.' }, clientId: `${b.url}/oauth2/vendorB` },
+      authorisation: { protocol: 'nuts-rfc021', scope: 'medicatieoverdracht', tokenHash: hashToken(token) },
+      peer: { url: `${b.url}/oauth2/vendorB`, ura: '87654321' },
+      client: { address: expect.stringMatching(/127\.0\.0\.1/) },
+      outcome: { code: '0', httpStatus: 200 },
+      traceId,
+      requestId: 'token-req-1',
+    });
+    expect(granted[0]!.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(granted[0]!.authorisation!.credentials!.map((c) => c.type).sort()).toEqual(['NutsEmployeeCredential', 'NutsUraCredential']);
+    expect(granted[0]!.authorisation!.credentials!.find((c) => c.type === 'NutsUraCredential')!.id).toBe(orgVcId);
+    expect(JSON.stringify(granted[0])).not.toContain(token);
   });
 
   it('a DPoP-bound call to a protected route on A succeeds, and the proof cannot be replayed', async () => {
@@ -166,6 +191,37 @@ describe('rfc021 between two nodes', () => {
     expect(ext.json.vps).toHaveLength(1);
     expect(Object.keys(ext.json.presentation_submissions)).toEqual(['pd_medicatieoverdracht_care_organization_with_employee']);
     expect(ext.json.presentation_definitions.organization.id).toBe('pd_medicatieoverdracht_care_organization_with_employee');
+    const intro = await auditRecords(a, { event: 'oauth.introspect' });
+    expect(intro).toHaveLength(2);
+    for (const rec of intro) expect(rec).toMatchObject({ authorisation: { tokenHash: hashToken(token), scope: 'medicatieoverdracht' }, peer: { ura: '87654321' }, object: { description: `active token of ${b.url}/oauth2/vendorB` }, outcome: { code: '0' } });
+    const unknown = await internal(a, 'POST', '/internal/auth/v2/accesstoken/introspect', 'token=nope', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(unknown.json).toEqual({ active: false });
+    expect((await auditRecords(a, { event: 'oauth.introspect' })).at(-1)).toMatchObject({ authorisation: { tokenHash: hashToken('nope') }, object: { description: 'token not active: unknown or expired token' } });
+  });
+
+  it('refuses tokens (503 server_error) while the access log cannot be written, and hands out none', async () => {
+    const tokens = async () => Number((await sql<{ n: number }>`SELECT count(*) AS n FROM auth_sessions WHERE ns = 'access_token'`.execute(a.store.db.db)).rows[0]!.n);
+    const before = { records: (await auditRecords(a)).length, tokens: await tokens() };
+    await sql`CREATE TRIGGER audit_full BEFORE INSERT ON audit_records BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`.execute(a.store.db.db);
+    try {
+      const viaB = await requestToken({ token_type: 'Bearer' }, { 'cache-control': 'no-cache' });
+      expect(viaB.status).toBe(502);
+      expect(viaB.json.detail).toMatch(/token endpoint .* returned HTTP 503 \(server_error\)$/);
+      // a request that would be refused anyway is not answered without its record either
+      const direct = await fetch(`${a.url}/oauth2/vendorA/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=password' });
+      expect(direct.status).toBe(503);
+      expect(await direct.json()).toEqual({ error: 'server_error', error_description: 'the access log (NEN 7513) cannot be written; the token request is refused' });
+    } finally {
+      await sql`DROP TRIGGER audit_full`.execute(a.store.db.db);
+    }
+    expect(await tokens()).toBe(before.tokens);
+    expect((await auditRecords(a)).length).toBe(before.records);
+    const direct = await fetch(`${a.url}/oauth2/vendorA/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=password' });
+    expect(direct.status).toBe(400);
+    expect((await auditRecords(a, { event: 'oauth.token.refused' })).at(-1)).toMatchObject({
+      outcome: { code: '4', httpStatus: 400, description: "unsupported_grant_type: grant_type 'password' is not supported (supported: vp_token-bearer)" },
+      client: { address: expect.stringMatching(/127\.0\.0\.1/) },
+    });
   });
 
   it('the upstream rfc021 policy (ldp_vp only) gets a JSON-LD presentation with a NutsOrganizationCredential', async () => {
@@ -191,11 +247,20 @@ describe('rfc021 between two nodes', () => {
   it('after revocation a new token is refused and the old token stops working', async () => {
     const rev = await internal(b, 'DELETE', `/internal/vcr/v2/issuer/vc/${encodeURIComponent(orgVcId)}`);
     expect(rev.status, rev.text).toBeLessThan(300);
+    expect(await auditRecords(b, { event: 'vcr.revoke' })).toMatchObject([{ action: 'U', object: { type: 'NutsUraCredential', id: orgVcId, description: expect.stringMatching(/^revoked by did:web:/) } }]);
     // A keeps B's status list for 15 minutes; move both clocks past that
     offset += 16 * 60_000;
     const again = await requestToken({}, { 'cache-control': 'no-cache' });
     expect(again.status).toBe(400);
     expect(again.json.detail).toMatch(/^authorization server token endpoint returned invalid_grant: credential NutsUraCredential .* is invalid \(revoked\)/);
+    // the failed attempt is in A's log with the organisation, the care worker and the reason
+    const refused = (await auditRecords(a, { event: 'oauth.token.refused' })).at(-1)!;
+    expect(refused).toMatchObject({
+      actor: { userId: '654321', organisation: { ura: '87654321' } },
+      authorisation: { scope: 'medicatieoverdracht', credentials: expect.arrayContaining([{ id: orgVcId, type: 'NutsUraCredential' }]) },
+      outcome: { code: '4', httpStatus: 400, description: expect.stringMatching(/^invalid_grant: credential NutsUraCredential .* is invalid \(revoked\)/) },
+    });
+    expect(refused.authorisation!.tokenHash).toBeUndefined();
     const url = `${a.url}/protected/data`;
     const old = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await dpopFor(token, url) } });
     expect(old.status).toBe(401);

@@ -34,6 +34,7 @@ describe('nuts-lsp-lab CLI', () => {
   const lspCalls: string[] = [];
   let activeScenario = 'normal';
   let refuseToken = false;
+  const outgoingRecords: Array<{ event: string; patient: { bsn: string }; object: { type: string }; traceparent: string }> = [];
 
   beforeAll(async () => {
     const node = express().use(express.json());
@@ -44,6 +45,12 @@ describe('nuts-lsp-lab CLI', () => {
       r.json({ access_token: `tok-${q.params.subject}`, token_type: 'DPoP', dpop_kid: 'did:web:x#1', expires_in: 20 });
     });
     node.post('/internal/auth/v2/dpop/:kid', (_q, r) => void r.json({ dpop: 'proof' }));
+    // the ECD names its organisation from the wallet's URA credential and records each search before sending it
+    node.get('/internal/vcr/v2/holder/:subject/vc/search', (_q, r) => void r.json({ verifiableCredentials: [{ verifiableCredential: { type: ['VerifiableCredential', 'NutsUraCredential'], credentialSubject: { organization: { ura: '90000303', name: 'Thuiszorg De Zonnebloem' } } } }] }));
+    node.post('/internal/audit/v1/records', (q, r) => {
+      outgoingRecords.push(q.body);
+      r.status(201).json({ id: `rec-${outgoingRecords.length}`, ...q.body });
+    });
 
     const lsp = express().use(express.json());
     lsp.use((q, _r, next) => {
@@ -165,6 +172,9 @@ describe('nuts-lsp-lab CLI', () => {
       '✓ FHIR search: variable dosing regimens (WDS)',
       '✓ FHIR search: administrations (MTD)',
     ]);
+    expect(outgoingRecords.map((o) => `${o.event} ${o.object.type} ${o.patient.bsn}`)).toEqual(
+      ['MedicationRequest', 'MedicationDispense', 'MedicationRequest', 'MedicationAdministration'].map((t) => `data.request.outgoing ${t} 999911120`),
+    );
     const json = await cli('ecd', 'toedienlijst', '--bsn', '999911120', '--role', '30.000', '--node', nodeUrl, '--date', '2026-11-25', '--json', '--quiet');
     expect(json.code).toBe(0);
     expect(json.stderr).toBe('');

@@ -5,6 +5,8 @@ import { testTokens, type TestTokens } from '../helpers/fhir-tokens.js';
 import { MTD_HPK, QA_BSN, OTHER_BSN, qaSet } from '../fixtures/mp9-qa-set.js';
 import type { LabNode } from '../../node/src/main.js';
 import type { FhirAuditEvent } from '../../node/src/fhir/index.js';
+import { auditRecords } from '../helpers/audit.js';
+import { hashToken } from '../../node/src/audit/index.js';
 
 const TODAY = new Date();
 const day = (offset: number) => new Date(Date.UTC(TODAY.getUTCFullYear(), TODAY.getUTCMonth(), TODAY.getUTCDate() + offset)).toISOString().slice(0, 10);
@@ -86,8 +88,13 @@ describe('FHIR resource server (embedded store)', () => {
     for (const r of data.resources) {
       const res = await internal(node, 'PUT', `/internal/fhir/${r.resourceType}/${r.id}`, r, { 'content-type': 'application/fhir+json' });
       expect(res.status, `${r.resourceType}/${r.id}: ${res.text}`).toBe(201);
+      expect(audit.at(-1)).toMatchObject({ interaction: 'update', surface: 'internal', resourceType: r.resourceType, id: r.id, outcome: { status: 201 }, actor: { type: 'system' } });
     }
+    expect(audit).toHaveLength(data.resources.length);
   });
+  /** The audit events the requests since `mark` caused (the node's own FHIR audit port captures them). */
+  const since = (mark: number) => audit.slice(mark);
+  const searchOf = (resourceType: string, status = 200, surface = 'internal') => ({ interaction: 'search', surface, resourceType, outcome: { status } });
   afterAll(async () => {
     await node?.stop();
   });
@@ -98,8 +105,10 @@ describe('FHIR resource server (embedded store)', () => {
         const { type, q } = BASE[block]!;
         const f = filterFor(kind, block);
         const url = `${node.internalUrl}/internal/fhir/${type}?${PAT}&${q.replace(/^(category=[^&]+)/, `$1${f ? `&${f}` : ''}`)}`;
+        const mark = audit.length;
         const res = await get(url.replace(/\|/g, '%7C'));
         expect(res.status, `${block} ${kind}: ${JSON.stringify(res.json)}`).toBe(200);
+        expect(since(mark)).toMatchObject([{ ...searchOf(type), patient: { bsn: [QA_BSN] }, actor: { type: 'system', id: 'internal-api' }, query: expect.stringContaining('patient.identifier=') }]);
         expect([count(res.json, type, 'match'), count(res.json, 'Medication')], `${block} ${kind}`).toEqual([matches, meds]);
         expect(res.json.total).toBe(matches);
       }
@@ -107,7 +116,9 @@ describe('FHIR resource server (embedded store)', () => {
   }
 
   it('searchset Bundles follow the Nictiz Serve rules: self link, total, modes, absolute fullUrl ending in the id, de-duplicated includes', async () => {
+    const mark = audit.length;
     const res = await get(`${node.internalUrl}/internal/fhir/MedicationRequest?${PAT}&${BASE.MA!.q}`);
+    expect(since(mark)).toMatchObject([{ ...searchOf('MedicationRequest'), patient: { bsn: [QA_BSN], id: [data.patientId] } }]);
     const b = res.json;
     expect(res.headers.get('content-type')).toContain('application/fhir+json');
     expect(b.type).toBe('searchset');
@@ -131,9 +142,13 @@ describe('FHIR resource server (embedded store)', () => {
     const second = await get(next.replace(node.url + '/fhir', node.internalUrl + '/internal/fhir'));
     expect(count(second.json, 'MedicationRequest')).toBe(2);
     expect(second.json.link.some((l: any) => l.relation === 'next')).toBe(false); // eslint-disable-line @typescript-eslint/no-explicit-any
+    // each page is an access of its own
+    expect(since(audit.length - 2)).toMatchObject([searchOf('MedicationRequest'), searchOf('MedicationRequest')].map((e) => ({ ...e, patient: { bsn: [QA_BSN] } })));
+    expect(audit.at(-1)!.query).toContain('_count=4');
   });
 
   it('POST _search equals GET; patient by id and subject work; unknown parameters are ignored, or 400 under handling=strict', async () => {
+    const mark = audit.length;
     const form = await fetch(`${node.internalUrl}/internal/fhir/MedicationDispense/_search`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -150,6 +165,13 @@ describe('FHIR resource server (embedded store)', () => {
     const badDate = await get(`${node.internalUrl}/internal/fhir/MedicationRequest?patient=${data.patientId}&period-of-use=ge2024-13-40`);
     expect(badDate.status).toBe(400);
     expect(badDate.json.resourceType).toBe('OperationOutcome');
+    // refused searches are recorded too, with the status and the reason
+    expect(since(mark)).toMatchObject([
+      { ...searchOf('MedicationDispense'), patient: { id: [data.patientId] } },
+      { ...searchOf('MedicationRequest'), patient: { id: [data.patientId] } },
+      { ...searchOf('MedicationRequest', 400), outcome: { summary: expect.stringContaining('foo') } },
+      { ...searchOf('MedicationRequest', 400), outcome: { summary: expect.stringContaining('period-of-use') } },
+    ]);
   });
 
   it('rejects a resource that breaks its MP9 profile with 400 and an expression naming the element', async () => {
@@ -157,11 +179,16 @@ describe('FHIR resource server (embedded store)', () => {
     ma.id = 'MA-broken';
     ma.category = [{ coding: [{ system: SCT, code: '16076005' }] }];
     delete ma.subject;
+    const mark = audit.length;
     const res = await internal(node, 'PUT', '/internal/fhir/MedicationRequest/MA-broken', ma, { 'content-type': 'application/fhir+json' });
     expect(res.status).toBe(400);
     const exprs = res.json.issue.flatMap((i: any) => i.expression); // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(exprs).toEqual(expect.arrayContaining(['MedicationRequest.subject', 'MedicationRequest.category']));
     expect((await internal(node, 'GET', '/internal/fhir/MedicationRequest/MA-broken')).status).toBe(404);
+    expect(since(mark)).toMatchObject([
+      { interaction: 'update', resourceType: 'MedicationRequest', id: 'MA-broken', outcome: { status: 400, summary: expect.stringContaining('MedicationRequest.subject is required') } },
+      { interaction: 'read', resourceType: 'MedicationRequest', id: 'MA-broken', outcome: { status: 404 } },
+    ]);
   });
 
   it('runs a transaction with urn:uuid references rewritten, and a batch with per-entry outcomes', async () => {
@@ -177,9 +204,11 @@ describe('FHIR resource server (embedded store)', () => {
         { fullUrl: 'urn:uuid:6f0f2f8e-0000-4000-8000-000000000002', resource: mtd, request: { method: 'POST', url: 'MedicationAdministration' } },
       ],
     };
+    const mark = audit.length;
     const res = await internal(node, 'POST', '/internal/fhir', bundle, { 'content-type': 'application/fhir+json' });
     expect(res.status, res.text).toBe(200);
     expect(res.json.type).toBe('transaction-response');
+    expect(since(mark)).toMatchObject([{ interaction: 'transaction', surface: 'internal', outcome: { status: 200 }, patient: { bsn: ['999911065'] } }]);
     const patId = res.json.entry[0].resource.id;
     expect(res.json.entry[1].resource.subject.reference).toBe(`Patient/${patId}`);
     const found = await get(`${node.internalUrl}/internal/fhir/MedicationAdministration?patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|999911065`);
@@ -194,9 +223,12 @@ describe('FHIR resource server (embedded store)', () => {
     expect((await get(`${node.internalUrl}/internal/fhir/Patient?identifier=http://fhir.nl/fhir/NamingSystem/bsn|999911077`)).json.total).toBe(0);
     const batch = await internal(node, 'POST', '/internal/fhir', { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Patient/${patId}` } }, { request: { method: 'GET', url: 'Patient/does-not-exist' } }] }, { 'content-type': 'application/fhir+json' });
     expect(batch.json.entry.map((e: any) => e.response.status)).toEqual(['200 OK', '404 Not Found']); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(since(mark).map((e) => `${e.interaction} ${e.outcome.status}`)).toEqual(['transaction 200', 'search 200', 'transaction 400', 'search 200', 'batch 200']);
+    expect(since(mark)[2]!.outcome.summary).toContain('medication');
   });
 
   it('answers bad requests with OperationOutcomes, never a 500', async () => {
+    const mark = audit.length;
     const unknownType = await get(`${node.internalUrl}/internal/fhir/Foo?x=1`);
     expect([unknownType.status, unknownType.json.resourceType]).toEqual([404, 'OperationOutcome']);
     const malformed = await internal(node, 'PUT', '/internal/fhir/Patient/p1', '{"resourceType": ', { 'content-type': 'application/fhir+json' });
@@ -210,11 +242,16 @@ describe('FHIR resource server (embedded store)', () => {
     expect(history.status).toBe(404);
     const notBundle = await internal(node, 'POST', '/internal/fhir', { resourceType: 'Patient' }, { 'content-type': 'application/fhir+json' });
     expect(notBundle.status).toBe(400);
+    // what reaches the FHIR pipeline is recorded with its status; unparseable bodies (malformed JSON, XML) are refused
+    // by the HTTP layer before any resource is touched
+    expect(since(mark).map((e) => `${e.interaction} ${e.resourceType ?? '-'} ${e.outcome.status}`)).toEqual(['search Foo 404', 'update Patient 400', 'read Patient 404', 'transaction - 400']);
   });
 
   it('serves a CapabilityStatement at /fhir/metadata without a token', async () => {
+    const mark = audit.length;
     const res = await get(`${node.url}/fhir/metadata`);
     expect(res.status).toBe(200);
+    expect(since(mark)).toMatchObject([{ interaction: 'capabilities', surface: 'public', actor: { type: 'anonymous' }, outcome: { status: 200 } }]);
     const mr = res.json.rest[0].resource.find((r: any) => r.type === 'MedicationRequest'); // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(mr.searchParam.map((p: any) => p.name)).toEqual(expect.arrayContaining(['patient', 'category', 'period-of-use', 'pharmaceutical-treatment-identifier'])); // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(mr.supportedProfile).toContain('http://nictiz.nl/fhir/StructureDefinition/mp-MedicationAgreement');
@@ -224,6 +261,7 @@ describe('FHIR resource server (embedded store)', () => {
     const pub = (path: string, token?: string) => get(`${node.url}/fhir/${path}`, token ? { authorization: `Bearer ${token}` } : {});
 
     it('answers 401 with WWW-Authenticate without a token or with a bad one', async () => {
+      const mark = audit.length;
       const none = await pub(`MedicationRequest?${PAT}`);
       expect(none.status).toBe(401);
       expect(none.headers.get('www-authenticate')).toMatch(/^Bearer realm="fhir"/);
@@ -231,15 +269,24 @@ describe('FHIR resource server (embedded store)', () => {
       const expired = await pub(`MedicationRequest?${PAT}`, await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: '01.015' }, { expiresIn: '-1m' }));
       expect(expired.status).toBe(401);
       expect(expired.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+      expect(since(mark)).toMatchObject([
+        { ...searchOf('MedicationRequest', 401, 'public'), actor: { type: 'anonymous' }, outcome: { summary: expect.stringContaining('access token is required') } },
+        { ...searchOf('MedicationRequest', 401, 'public'), actor: { type: 'anonymous' }, outcome: { summary: expect.stringContaining('access token refused') } },
+      ]);
+      expect(since(mark)[0]!.accessToken).toBeUndefined();
+      expect(since(mark)[1]!.accessToken).toBeDefined();
     });
 
     it('lets a verzorgende IG read the administration-list blocks but not dispense requests (403 naming the matrix rule)', async () => {
       const t = await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: 'VVT.001' });
       for (const block of ['MA', 'TA', 'WDS', 'MTD']) {
+        const mark = audit.length;
         const res = await pub(`${BASE[block]!.type}?${PAT}&${BASE[block]!.q}`, t);
         expect(res.status, `${block}: ${JSON.stringify(res.json)}`).toBe(200);
         expect(count(res.json, BASE[block]!.type, 'match')).toBe(6);
+        expect(since(mark)).toMatchObject([{ ...searchOf(BASE[block]!.type, 200, 'public'), patient: { bsn: [QA_BSN] }, actor: { type: 'user', claims: { employee_role_code: 'VVT.001', organization_ura: '90000303' } }, accessToken: t }]);
       }
+      const mark = audit.length;
       const vv = await pub(`MedicationRequest?${PAT}&${BASE.VV!.q}`, t);
       expect(vv.status).toBe(403);
       expect(vv.json.issue[0].details.coding[0].code).toBe('matrix');
@@ -249,10 +296,16 @@ describe('FHIR resource server (embedded store)', () => {
       const read = await pub('MedicationRequest/VV-QA1', t);
       expect(read.status).toBe(403);
       expect(read.json.issue[0].details.coding[0].code).toBe('matrix');
+      expect(since(mark)).toMatchObject([
+        { ...searchOf('MedicationRequest', 403, 'public'), patient: { bsn: [QA_BSN] }, outcome: { summary: expect.stringContaining("rule 'matrix'") } },
+        { ...searchOf('MedicationRequest', 403, 'public'), patient: { bsn: [QA_BSN] } },
+        { interaction: 'read', surface: 'public', resourceType: 'MedicationRequest', id: 'VV-QA1', outcome: { status: 403, summary: expect.stringContaining("rule 'matrix'") } },
+      ]);
     });
 
     it('refuses searches that name no patient or two patients, and answers that would include another patient', async () => {
       const t = await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: '01.015' });
+      const mark = audit.length;
       const none = await pub(`MedicationRequest?category=${SCT}|33633005`, t);
       expect(none.status).toBe(403);
       expect(none.json.issue[0].details.coding[0].code).toBe('patient.exactly-one');
@@ -261,6 +314,7 @@ describe('FHIR resource server (embedded store)', () => {
       expect(two.json.issue[0].details.coding[0].code).toBe('patient.exactly-one');
       const twoParams = await pub(`MedicationRequest?patient=${data.patientId}&patient=${data.otherPatientId}`, t);
       expect(twoParams.status).toBe(403);
+      expect(since(mark).map((e) => [e.outcome.status, e.outcome.summary?.match(/rule '([^']+)'/)?.[1]])).toEqual([[403, 'patient.exactly-one'], [403, 'patient.exactly-one'], [403, 'patient.exactly-one']]);
       // an administration recorded with another patient as performer (e.g. a partner who is a client too)
       const mtd = structuredClone(data.resources.find((r) => r.id === 'MTD-QA6')!);
       mtd.id = 'MTD-by-other-patient';
@@ -270,16 +324,25 @@ describe('FHIR resource server (embedded store)', () => {
       expect(leak.status).toBe(403);
       expect(leak.json.issue[0].details.coding[0].code).toBe('patient.other-patient');
       expect(JSON.stringify(leak.json)).not.toContain(OTHER_BSN);
+      // the refused answer is recorded against both patients whose data it would have disclosed
+      expect(audit.at(-1)).toMatchObject({ ...searchOf('MedicationAdministration', 403, 'public') });
+      expect(audit.at(-1)!.patient!.bsn!.sort()).toEqual([QA_BSN, OTHER_BSN].sort());
+      expect(audit.at(-1)!.patient!.id!.sort()).toEqual([data.patientId, data.otherPatientId].sort());
       const fine = await pub(`MedicationAdministration?${PAT}`, t);
       expect(fine.status).toBe(200);
       await internal(node, 'DELETE', `/internal/fhir/MedicationAdministration/${mtd.id}`);
     });
 
     it('refuses a token without the medicatieoverdracht scope or with an unknown role', async () => {
+      const mark = audit.length;
       const noScope = await pub(`MedicationRequest?${PAT}&${BASE.MA!.q}`, await tokens.token({ scope: 'other', employee_role_code: '01.015' }));
       expect(noScope.json.issue[0].details.coding[0].code).toBe('scope');
       const unknown = await pub(`MedicationRequest?${PAT}&${BASE.MA!.q}`, await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: '99.999' }));
       expect(unknown.json.issue[0].details.coding[0].code).toBe('role.unknown');
+      expect(since(mark)).toMatchObject([
+        { ...searchOf('MedicationRequest', 403, 'public'), actor: { claims: { scope: 'other' } }, outcome: { summary: expect.stringContaining("rule 'scope'") } },
+        { ...searchOf('MedicationRequest', 403, 'public'), actor: { claims: { employee_role_code: '99.999' } }, outcome: { summary: expect.stringContaining("rule 'role.unknown'") } },
+      ]);
     });
 
     it('lets a verzorgende record an administration (create MTD) but not a dispense request', async () => {
@@ -287,12 +350,17 @@ describe('FHIR resource server (embedded store)', () => {
       const mtd = structuredClone(data.resources.find((r) => r.id === 'MTD-QA4')!);
       delete mtd.id;
       const post = (body: unknown, type: string) => fetch(`${node.url}/fhir/${type}`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+      const mark = audit.length;
       const created = await post(mtd, 'MedicationAdministration');
       expect(created.status).toBe(201);
       expect(created.headers.get('location')).toMatch(/\/fhir\/MedicationAdministration\/[0-9a-f-]{36}\/_history\/1$/);
       const vv = structuredClone(data.resources.find((r) => r.id === 'VV-QA1')!);
       delete vv.id;
       expect((await post(vv, 'MedicationRequest')).status).toBe(403);
+      expect(since(mark)).toMatchObject([
+        { interaction: 'create', surface: 'public', resourceType: 'MedicationAdministration', outcome: { status: 201 }, patient: { bsn: [QA_BSN] }, actor: { claims: { employee_role_code: 'VVT.001' } } },
+        { interaction: 'create', surface: 'public', resourceType: 'MedicationRequest', outcome: { status: 403 } },
+      ]);
     });
 
     it('records every interaction with actor, patient and request id before answering; a failing audit sink withholds the data (503)', async () => {
@@ -327,6 +395,7 @@ describe('FHIR resource server (embedded store)', () => {
 
     it('forwards authorised requests with fhir-kit-client and still applies the authorisation', async () => {
       const t = await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: 'VVT.001' });
+      const mark = audit.length;
       const res = await get(`${proxy.url}/fhir/MedicationDispense?${PAT}&${BASE.TA!.q}`, { authorization: `Bearer ${t}` });
       expect(res.status, JSON.stringify(res.json)).toBe(200);
       expect([count(res.json, 'MedicationDispense', 'match'), count(res.json, 'Medication')]).toEqual([6, 6]);
@@ -335,6 +404,22 @@ describe('FHIR resource server (embedded store)', () => {
       expect(read.json.id).toBe('MA-QA2');
       expect((await get(`${proxy.url}/fhir/MedicationRequest?${PAT}&${BASE.VV!.q}`, { authorization: `Bearer ${t}` })).status).toBe(403);
       expect((await get(`${proxy.url}/fhir/MedicationRequest/nope`, { authorization: `Bearer ${t}` })).status).toBe(404);
+      // the proxy records in its own NEN 7513 log (default audit wiring): the care worker's access, refusals included
+      const recs = await auditRecords(proxy);
+      expect(recs.map((r) => `${r.event} ${r.outcome.code}`)).toEqual(['fhir.search 0', 'fhir.read 0', 'fhir.search 4', 'fhir.read 4']);
+      expect(recs[0]).toMatchObject({
+        patient: { bsn: QA_BSN },
+        actor: { userId: 'did:web:client.test', role: { code: 'VVT.001' }, organisation: { ura: '90000303', name: 'Thuiszorg De Zonnebloem' }, clientId: 'did:web:client.test' },
+        object: { type: 'MedicationDispense', query: expect.stringContaining('category=') },
+        authorisation: { scope: 'medicatieoverdracht', protocol: 'nuts-rfc021', tokenHash: hashToken(t) },
+        source: { node: 'fhir-proxy' },
+        client: { address: expect.stringMatching(/127\.0\.0\.1/) },
+      });
+      expect(recs[2]).toMatchObject({ patient: { bsn: QA_BSN }, outcome: { httpStatus: 403, description: expect.stringContaining("rule 'matrix'") } });
+      expect(recs[3]).toMatchObject({ object: { type: 'MedicationRequest', id: 'nope' }, outcome: { httpStatus: 404 } });
+      // the upstream answered the proxy's own calls on its internal surface, each recorded there
+      expect(since(mark).every((e) => e.surface === 'internal' && e.actor.type === 'system')).toBe(true);
+      expect(since(mark).length).toBeGreaterThanOrEqual(3);
     });
   });
 });

@@ -1,9 +1,12 @@
 // The mock LSP over real HTTP: fan-out to real source servers, merge with provenance, outcomes per scenario, consent per source.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../node/src/core/config.js';
 import { createLspNode, type LspNode } from '../../simulators/lsp/main.js';
 import { demoPatients } from '../../simulators/lsp/scenarios.js';
 import { internal } from '../helpers/node.js';
+import { auditRecords } from '../helpers/audit.js';
+import { MITZ_CONSENT_PROFILE } from '../../simulators/lsp/mitz.js';
 
 let lsp: LspNode;
 const BSN = demoPatients()[1]!;
@@ -29,16 +32,33 @@ afterAll(() => lsp?.node.stop());
 type Issue = { code: string; diagnostics: string; details?: { text?: string }; source?: string };
 type Entry = { fullUrl?: string; resource: { resourceType: string; id: string; meta?: { source?: string }; issue?: Issue[] }; search: { mode: string } };
 
+/** An internal search as a care worker of the LSP's organisation; checks the one access record it caused (NEN 7513). */
 async function search(type: string, bsn = BSN, extra = '', headers: Record<string, string> = {}) {
+  const requestId = randomUUID();
   const res = await internal(lsp.node, 'GET', `/internal/fhir/${type}?patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}${extra}`, undefined, {
     'x-user-id': 'tester',
     'x-user-role': '30.000',
     'x-organisation-ura': VVT_URA,
+    'x-request-id': requestId,
     ...headers,
+  });
+  const records = await auditRecords(lsp.node, { requestId });
+  expect(records).toHaveLength(1);
+  expect(records[0]).toMatchObject({
+    event: 'fhir.search',
+    patient: { bsn },
+    actor: { userId: 'tester', kind: 'person', role: { code: '30.000' }, organisation: { ura: '90000999', name: 'Mock LSP' } },
+    object: { type, query: expect.stringContaining(bsn) },
+    authorisation: { protocol: 'nuts-rfc021' },
+    consent: { profile: MITZ_CONSENT_PROFILE },
+    source: { node: 'lsp' },
+    client: { address: expect.stringMatching(/127\.0\.0\.1/) },
+    outcome: { code: res.status < 400 ? '0' : '4', httpStatus: res.status },
   });
   const entries = (res.json?.entry ?? []) as Entry[];
   return {
     res,
+    record: records[0]!,
     matches: entries.filter((e) => e.search.mode === 'match').map((e) => e.resource),
     outcomes: entries.filter((e) => e.search.mode === 'outcome').map((e) => ({ ...e.resource.issue![0]!, source: e.resource.meta?.source })),
   };
@@ -66,7 +86,10 @@ describe('mock LSP broker', () => {
   });
 
   it('echoes AORTA-ID on public responses, including errors', async () => {
-    const res = await fetch(`${lsp.node.url}/fhir/MedicationDispense?patient.identifier=x`, { headers: { 'AORTA-ID': 'initialRequestID=first; requestID=second' } });
+    const res = await fetch(`${lsp.node.url}/fhir/MedicationDispense?patient.identifier=x`, { headers: { 'AORTA-ID': 'initialRequestID=first; requestID=second', 'x-request-id': 'aorta-1' } });
+    // the refused attempt is logged without an actor: no token, nobody known
+    expect(await auditRecords(lsp.node, { requestId: 'aorta-1' })).toMatchObject([{ event: 'fhir.search', outcome: { code: '4', httpStatus: 401, description: expect.stringContaining('access token is required') } }]);
+    expect((await auditRecords(lsp.node, { requestId: 'aorta-1' }))[0]!.actor).toBeUndefined();
     expect(res.headers.get('aorta-id')).toBe('initialRequestID=first; requestID=second');
     expect(res.headers.get('aorta-version')).toBe('contentVersion=1.0');
     expect(res.status).toBe(401);
@@ -77,6 +100,7 @@ describe('mock LSP broker', () => {
     expect(r.res.status).toBe(400);
     expect(r.res.json.resourceType).toBe('OperationOutcome');
     expect(r.res.json.issue[0].diagnostics).toMatch(/11-check/);
+    expect(r.record.outcome.description).toMatch(/11-check/);
   });
 
   it('no-consent: every source suppressed, no data', async () => {
@@ -182,10 +206,16 @@ describe('mock LSP broker', () => {
     const regs = await internal(lsp.node, 'GET', `/internal/lsp/v1/registrations?bsn=${BSN}`);
     expect(regs.json.map((r: { block: string }) => r.block).sort()).toEqual(['MA', 'MGB', 'MTD', 'MVE', 'TA', 'VV'].concat(regs.json.some((r: { block: string }) => r.block === 'WDS') ? ['WDS'] : []).sort());
     const id = regs.json.find((r: { block: string }) => r.block === 'TA').id;
-    const list = await internal(lsp.node, 'GET', `/internal/fhir/List/${id}`);
+    const list = await internal(lsp.node, 'GET', `/internal/fhir/List/${id}`, undefined, { 'x-request-id': 'list-read' });
     expect(list.json.code.coding[0]).toMatchObject({ system: 'urn:oid:2.16.840.1.113883.2.4.3.111.15.3', code: 'TOEDIENINGSAFSPRAAK' });
     expect(list.json.emptyReason.coding[0].code).toBe('withheld');
-    expect((await internal(lsp.node, 'DELETE', `/internal/fhir/List/${id}`)).status).toBe(204);
+    expect((await internal(lsp.node, 'DELETE', `/internal/fhir/List/${id}`, undefined, { 'x-request-id': 'list-delete' })).status).toBe(204);
+    // the node's own process acts on the internal surface without X-User-Id, with the operator as responsible person
+    for (const [requestId, event, action] of [['list-read', 'fhir.read', 'R'], ['list-delete', 'fhir.delete', 'D']] as const) {
+      expect(await auditRecords(lsp.node, { requestId })).toMatchObject([
+        { event, action, patient: { bsn: BSN }, object: { type: 'List', id }, actor: { kind: 'process', organisation: { ura: '90000999' }, responsible: { id: 'lsp:operator' } }, outcome: { code: '0' } },
+      ]);
+    }
     // the patient is still registered for other data: no TA is simply no data, without a notice
     const ta = await search('MedicationDispense', BSN, '&category=http://snomed.info/sct|422037009');
     expect(ta.matches).toEqual([]);
@@ -193,8 +223,9 @@ describe('mock LSP broker', () => {
     const mve = await search('MedicationDispense', BSN, '&category=http://snomed.info/sct|373784005');
     expect(mve.matches.length).toBeGreaterThan(0);
     // the LSP holds no medication data itself
-    const write = await internal(lsp.node, 'PUT', '/internal/fhir/MedicationDispense/x', { resourceType: 'MedicationDispense', id: 'x' }, { 'content-type': 'application/fhir+json' });
+    const write = await internal(lsp.node, 'PUT', '/internal/fhir/MedicationDispense/x', { resourceType: 'MedicationDispense', id: 'x' }, { 'content-type': 'application/fhir+json', 'x-request-id': 'md-write' });
     expect(write.status).toBe(400);
+    expect(await auditRecords(lsp.node, { requestId: 'md-write' })).toMatchObject([{ event: 'fhir.update', object: { type: 'MedicationDispense', id: 'x' }, outcome: { code: '4', httpStatus: 400 } }]);
     await lsp.scenarios.apply('normal');
   });
 });

@@ -1,7 +1,9 @@
 // VCR v2 over real HTTP between two nodes: issue on one, hold and verify on the other, revoke, and the status list crosses HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabNode } from '../../node/src/main.js';
+import { sql } from 'kysely';
 import { internal, startTestNode } from '../helpers/node.js';
+import { auditRecords } from '../helpers/audit.js';
 
 let issuerNode: LabNode;
 let verifierNode: LabNode;
@@ -179,5 +181,33 @@ describe('issuing rules and errors', () => {
     const id = JSON.parse(Buffer.from(vc.split('.')[1], 'base64url').toString()).jti;
     expect((await internal(verifierNode, 'DELETE', `/internal/vcr/v2/holder/vvt/vc/${encodeURIComponent(id)}`)).status).toBe(204);
     expect((await internal(verifierNode, 'DELETE', `/internal/vcr/v2/holder/vvt/vc/${encodeURIComponent(id)}`)).status).toBe(404);
+  });
+});
+
+describe('NEN 7513 records of issuance and revocation', () => {
+  it('neither issues nor revokes while the audit log cannot be written (503), and records both once it can', async () => {
+    const issuer = (await internal(issuerNode, 'POST', '/internal/vdr/v2/subject', { subject: 'zorg-audit' })).json.documents[0].id;
+    const issuedBefore = async () => (await internal(issuerNode, 'GET', `/internal/vcr/v2/issuer/vc/search?credentialType=NutsUraCredential&issuer=${encodeURIComponent(issuer)}`)).json.verifiableCredentials.length;
+    await sql`CREATE TRIGGER audit_full BEFORE INSERT ON audit_records BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`.execute(issuerNode.store.db.db);
+    try {
+      const refused = await internal(issuerNode, 'POST', '/internal/vcr/v2/issuer/vc', ura(holder, 'jwt_vc', {}, issuer));
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    } finally {
+      await sql`DROP TRIGGER audit_full`.execute(issuerNode.store.db.db);
+    }
+    expect(await issuedBefore()).toBe(0);
+    const vc = (await internal(issuerNode, 'POST', '/internal/vcr/v2/issuer/vc', ura(holder, 'jwt_vc', {}, issuer))).json as string;
+    const id = JSON.parse(Buffer.from(vc.split('.')[1]!, 'base64url').toString()).jti as string;
+    expect(await auditRecords(issuerNode, { event: 'vcr.issue' })).toContainEqual(expect.objectContaining({ action: 'C', object: expect.objectContaining({ type: 'NutsUraCredential', id }) }));
+    await sql`CREATE TRIGGER audit_full BEFORE INSERT ON audit_records BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`.execute(issuerNode.store.db.db);
+    try {
+      expect((await internal(issuerNode, 'DELETE', `/internal/vcr/v2/issuer/vc/${encodeURIComponent(id)}`)).status).toBe(503);
+    } finally {
+      await sql`DROP TRIGGER audit_full`.execute(issuerNode.store.db.db);
+    }
+    // not revoked: the second attempt succeeds (a revoked credential would answer 409) and is recorded
+    expect((await internal(issuerNode, 'DELETE', `/internal/vcr/v2/issuer/vc/${encodeURIComponent(id)}`)).status).toBe(204);
+    expect((await auditRecords(issuerNode, { event: 'vcr.revoke' })).filter((r) => r.object?.id === id)).toMatchObject([{ action: 'U', outcome: { code: '0' } }]);
   });
 });

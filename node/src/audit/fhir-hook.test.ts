@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fhirSearchInput, startAuditEngine, type EngineHarness } from '../../../test/helpers/audit-engine.js';
 import { fhirAccessToAuditInputs, fhirAuditHook, type FhirAccessEvent } from './fhir-hook.js';
+import { hashToken } from './recorder.js';
 
 let h: EngineHarness | undefined;
 afterEach(async () => {
@@ -29,6 +30,18 @@ describe('FHIR audit port', () => {
       traceId: '0af7651916cd43dd8448eb211c80319c',
       outcome: { code: '0', httpStatus: 200 },
     });
+  });
+
+  it('keeps only the SHA-256 of the presented access token and names the care worker as responsible person', async () => {
+    h = await startAuditEngine();
+    const token = 'opaque-access-token-123';
+    await fhirAuditHook(h.audit.recorder, opts).record({ interaction: 'read', surface: 'public', resourceType: 'MedicationRequest', id: 'mr-1', patient: { bsn: ['999911120'] }, outcome: { status: 200 }, actor: { type: 'user', claims }, requestId: 'r-10', accessToken: token });
+    const [rec] = await h.audit.store.query({ requestId: 'r-10' });
+    expect(rec).toMatchObject({ authorisation: { tokenHash: hashToken(token), tokenId: 'jti-1' }, actor: { responsible: { id: '900012345', name: 'X. Voorbeeld' } } });
+    expect(JSON.stringify(rec)).not.toContain(token);
+    // a token whose attempt was refused is still traceable by its hash
+    const [anon] = fhirAccessToAuditInputs({ interaction: 'read', surface: 'public', outcome: { status: 401, summary: 'login: expired' }, actor: { type: 'anonymous' }, accessToken: token }, opts);
+    expect(anon!.authorisation).toEqual({ token });
   });
 
   it('records refused attempts (anonymous 401, 403) and skips the capability statement', () => {

@@ -17,6 +17,7 @@ export interface FhirAccessEvent {
   actor: { type: 'system'; id: string } | { type: 'user'; claims: Record<string, unknown> } | { type: 'anonymous' };
   requestId?: string;
   traceId?: string;
+  accessToken?: string;
 }
 
 export interface FhirHookOptions {
@@ -67,6 +68,8 @@ export function fhirAccessToAuditInputs(ev: FhirAccessEvent, opts: FhirHookOptio
           ...(role ? { role: { code: role, system: opts.roleSystem ?? 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' } } : {}),
           ...(ura && /^\d{1,12}$/.test(ura) ? { organisation: { ura, ...(str(c.organization_name) ? { name: str(c.organization_name) } : {}) } } : {}),
           ...(str(c.client_id) ? { clientId: str(c.client_id) } : {}),
+          // the care worker the requesting organisation names in the token is the responsible person (NEN 7513 7.3.6)
+          ...(str(c.employee_identifier) ? { responsible: { id: userId, ...(str(c.employee_name) ? { name: str(c.employee_name) } : {}) } } : {}),
         }
       : undefined;
     authorisation = {
@@ -78,6 +81,8 @@ export function fhirAccessToAuditInputs(ev: FhirAccessEvent, opts: FhirHookOptio
     actor = opts.internalActor(ev);
     authorisation = opts.authorisationProtocol ? { protocol: opts.authorisationProtocol } : undefined;
   }
+  // only the token's SHA-256 is stored: it joins this access to the oauth.token.granted record of the same token
+  if (ev.accessToken) authorisation = { ...authorisation, token: ev.accessToken };
   const ctx = currentContext();
   const ids = ev.patient?.id ?? [];
   const base: AuditInput = {

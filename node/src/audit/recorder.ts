@@ -168,7 +168,7 @@ export class AuditRecorder {
       consent: inp.consent,
       breakTheGlass: inp.breakTheGlass ?? inp.consent?.checks?.emergency ?? false,
       source: { system: inp.source?.system ?? 'nuts-lsp-lab', node: inp.source?.node ?? this.opts.nodeName, site: inp.source?.site, url },
-      client: inp.client,
+      client: inp.client ?? (ctx?.clientAddress ? { address: ctx.clientAddress } : undefined),
       peer: inp.peer,
       outcome,
       requestId: inp.requestId ?? ctx?.requestId,

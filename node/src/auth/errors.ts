@@ -27,9 +27,9 @@ export class OAuthError extends NodeError {
   constructor(
     readonly oauthError: OAuthErrorCode,
     description: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number },
   ) {
-    const status = STATUS[oauthError];
+    const status = options?.status ?? STATUS[oauthError];
     const code: ErrorCode = status >= 500 ? 'unavailable' : status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'invalid_input';
     super(code, description, { status, cause: options?.cause });
   }

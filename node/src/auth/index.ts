@@ -10,3 +10,4 @@ export { OAuthError, oauthError } from './errors.js';
 export { authInternalRouter } from './api/internal.js';
 export { oauth2Router, wellKnownRouter } from './api/public.js';
 export type { VcrPort } from './ports.js';
+export { AUTH_PROTOCOL, tokenActor, type AuditPort } from './audit.js';

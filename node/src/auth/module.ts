@@ -5,6 +5,7 @@ import type { PolicyEngine } from '../policy/index.js';
 import type { StoreEngine } from '../store/index.js';
 import type { VdrEngine } from '../vdr/index.js';
 import { AuthClient } from './client.js';
+import type { AuditPort } from './audit.js';
 import type { VcrPort } from './ports.js';
 import { AuthorizationServer } from './server.js';
 import { SqlSessionStore, authMigrations } from './sessions.js';
@@ -20,6 +21,8 @@ export interface AuthOptions {
   tokenCacheMarginSeconds: number;
   clientTimeoutMs: number;
   requireTrustedIssuers?: boolean;
+  /** NEN 7513 log (the audit module's recorder): token grants, refusals and introspections */
+  audit?: AuditPort;
 }
 
 export class AuthEngine implements Engine {
@@ -46,6 +49,7 @@ export class AuthEngine implements Engine {
       accessTokenValidityMs: o.accessTokenValiditySeconds * 1000,
       jwtBearerAccessTokenValidityMs: o.jwtBearerAccessTokenValiditySeconds * 1000,
       requireTrustedIssuers: o.requireTrustedIssuers,
+      audit: o.audit,
     });
     this.client = new AuthClient({
       subjects: vdr.subjects,

@@ -5,6 +5,7 @@ import { validateSubmission, type PresentationDefinition, type PresentationSubmi
 import { RESERVED_CLAIMS, type PolicyStore, type WalletOwnerType } from '../policy/index.js';
 import type { SubjectService } from '../vdr/index.js';
 import { validateDpopProof, DPOP_ALGS } from './dpop.js';
+import { AUTH_PROTOCOL, recordOrRefuse, tokenAuditInput, uraOf, type AuditPort, type TokenFacts } from './audit.js';
 import { oauthError } from './errors.js';
 import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
 import { NONCE_TTL_MS, checkSigner, checkValidity, credentialName, isSelfAttested, parseAssertion, parsePresentation, verifyPresentationFully, type VpEnvelope } from './presentation.js';
@@ -61,6 +62,15 @@ export interface AuthorizationServerOptions {
   jwtBearerAccessTokenValidityMs: number;
   /** also require issuers on vcr's trust list (nuts-node v6 leaves trust to PD issuer constraints) */
   requireTrustedIssuers?: boolean;
+  /** NEN 7513 log of grants, refusals and introspections; a record that cannot be written refuses the request */
+  audit?: AuditPort;
+}
+
+/** A token that passed every check, not yet usable: it is stored only after its audit record is committed. */
+interface Granted {
+  token: string;
+  record: AccessTokenRecord;
+  validityMs: number;
 }
 
 export class AuthorizationServer {
@@ -111,22 +121,42 @@ export class AuthorizationServer {
   }
 
   /**
-   * The vp_token-bearer grant, checks in nuts-node order: envelope (validity ≤ 5 s, signer = subject of every
-   * credential, audience), scope, presentation definition, nonce, DPoP, then full verification.
+   * The token endpoint (vp_token-bearer, and jwt-bearer where a policy enables it). Every decision is recorded (oauth.token.granted / oauth.token.refused) before the
+   * answer leaves, and a granted token becomes usable only once its record is committed: no record, no token (503).
    */
   async token(subject: string, req: TokenRequest, dpop: { proof?: string }): Promise<TokenResponse> {
+    const facts: TokenFacts = {};
+    let granted: Granted;
+    try {
+      granted = await this.grant(subject, req, dpop, facts);
+    } catch (e) {
+      await recordOrRefuse(this.o.audit, tokenAuditInput({ subject, clientId: req.client_id, scope: req.scope, facts, error: e }), 'the token request is refused');
+      throw e;
+    }
+    const { token, record, validityMs } = granted;
+    await recordOrRefuse(this.o.audit, tokenAuditInput({ subject, clientId: record.clientId, scope: record.scope, facts, accessToken: token }), 'no token is issued');
+    await this.o.sessions.insert('access_token', token, record, validityMs);
+    return { access_token: token, token_type: record.tokenType, expires_in: Math.round(validityMs / 1000), scope: record.scope };
+  }
+
+  /**
+   * The checks in nuts-node order: envelope (validity ≤ 5 s, signer = subject of every credential, audience), scope,
+   * presentation definition, nonce, DPoP, then full verification. `facts` collects what is known for the record.
+   */
+  private async grant(subject: string, req: TokenRequest, dpop: { proof?: string }, facts: TokenFacts): Promise<Granted> {
     await this.requireSubject(subject).catch((e: NodeError) => {
       throw oauthError('invalid_request', e.message);
     });
     if (!req.grant_type) throw oauthError('invalid_request', 'grant_type is required');
     const supported = this.grantTypes();
     if (!supported.includes(req.grant_type)) throw oauthError('unsupported_grant_type', `grant_type '${req.grant_type}' is not supported (supported: ${supported.join(', ')})`);
-    if (req.grant_type === JWT_BEARER) return this.jwtBearerToken(subject, req);
+    if (req.grant_type === JWT_BEARER) return this.jwtBearerToken(subject, req, facts);
     for (const p of ['assertion', 'presentation_submission', 'scope', 'client_id'] as const) {
       if (!req[p]) throw oauthError('invalid_request', `${p} is required`);
     }
     const issuer = this.issuerUrl(subject);
     const vps = parseAssertion(req.assertion!);
+    facts.vps = vps;
     let submission: PresentationSubmission;
     try {
       submission = JSON.parse(req.presentation_submission!) as PresentationSubmission;
@@ -149,6 +179,7 @@ export class AuthorizationServer {
     const pd = profile.definitions.organization!;
     const match = validateSubmission(pd, submission, vps.map((v) => ({ json: v.json, format: v.format })));
     if (!match.ok) throw oauthError('invalid_request', `presentation submission does not conform to the presentation definition: ${match.reason}`);
+    facts.claims = match.values;
 
     for (const vp of vps) {
       if (!vp.nonce) throw oauthError('invalid_request', 'presentation has no nonce');
@@ -185,11 +216,12 @@ export class AuthorizationServer {
    * The RFC 7523 jwt-bearer grant of the LSPxNuts pilot (see jwtbearer.ts). `client_id` and `presentation_submission`
    * are ignored when sent: the client is identified by its client_assertion, and both definitions are matched here.
    */
-  private async jwtBearerToken(subject: string, req: TokenRequest): Promise<TokenResponse> {
+  private async jwtBearerToken(subject: string, req: TokenRequest, facts: TokenFacts): Promise<Granted> {
     const grant = await checkJwtBearerGrant(
       { issuer: this.issuerUrl(subject), policies: this.o.policies(), sessions: this.o.sessions, verifier: this.o.verifier(), clock: this.o.clock, requireTrustedIssuers: this.o.requireTrustedIssuers },
       req,
     );
+    facts.claims = grant.claims;
     return this.issueToken({
       subject,
       clientId: grant.serviceProvider.signer!,
@@ -202,7 +234,7 @@ export class AuthorizationServer {
   }
 
   /** An opaque random access token, stored with what it grants. */
-  private async issueToken(t: { subject: string; clientId: string; scope: string; validityMs: number; jkt?: string; claims: Record<string, unknown>; presentations: WirePresentation[]; submissions: Record<string, PresentationSubmission> }): Promise<TokenResponse> {
+  private async issueToken(t: { subject: string; clientId: string; scope: string; validityMs: number; jkt?: string; claims: Record<string, unknown>; presentations: WirePresentation[]; submissions: Record<string, PresentationSubmission> }): Promise<Granted> {
     const now = this.o.clock();
     const token = randomBytes(32).toString('base64url');
     const record: AccessTokenRecord = {
@@ -218,8 +250,7 @@ export class AuthorizationServer {
       presentations: t.presentations,
       submissions: t.submissions,
     };
-    await this.o.sessions.insert('access_token', token, record, t.validityMs);
-    return { access_token: token, token_type: record.tokenType, expires_in: Math.round(t.validityMs / 1000), scope: t.scope };
+    return { token, record, validityMs: t.validityMs };
   }
 
   private async verifyFully(vp: VpEnvelope): Promise<void> {
@@ -245,8 +276,21 @@ export class AuthorizationServer {
     return { record };
   }
 
+  /** RFC 7662 introspection for a resource server; recorded as oauth.introspect (with the token's hash) before it answers. */
   async introspect(token: string, extended = false): Promise<IntrospectionResponse & { reason?: string }> {
     const { record, reason } = await this.lookup(token);
+    const ura = uraOf(record?.claims.organization_ura);
+    await recordOrRefuse(
+      this.o.audit,
+      {
+        event: 'oauth.introspect',
+        object: { type: 'AccessToken', description: record ? `active token of ${record.clientId}` : `token not active: ${reason ?? 'unknown'}` },
+        authorisation: { protocol: AUTH_PROTOCOL, token, ...(record ? { scope: record.scope } : {}) },
+        ...(record ? { peer: { url: record.clientId.slice(0, 1024), ...(ura ? { ura } : {}) } } : {}),
+        outcome: { code: '0' },
+      },
+      'the introspection is refused',
+    );
     if (!record) return { active: false, ...(reason ? { reason } : {}) } as IntrospectionResponse & { reason?: string };
     const out = introspectionOf(record) as Record<string, unknown>;
     if (extended) {

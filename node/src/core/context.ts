@@ -10,6 +10,8 @@ export interface RequestContext {
   /** the caller's span id, when a valid traceparent came in */
   parentSpanId?: string;
   traceFlags: string;
+  /** the caller's network address (NEN 7513 7.3.9 toegangspunt), set by the HTTP layer */
+  clientAddress?: string;
   /** who acts, once known (set by authentication layers) */
   actor?: { type: 'system' | 'user' | 'organization'; id: string; [k: string]: unknown };
 }

@@ -12,6 +12,7 @@ export const BODY_LIMIT = '1mb';
 /** Request id + traceparent: accepted from the caller or created, returned on the response, kept in the async context. */
 export const requestContext: RequestHandler = (req, res, next) => {
   const ctx = contextFromHeaders(req.header('traceparent'), req.header('x-request-id'));
+  if (req.socket.remoteAddress) ctx.clientAddress = req.socket.remoteAddress;
   res.setHeader('x-request-id', ctx.requestId);
   res.setHeader('traceparent', formatTraceparent(ctx));
   runWithContext(ctx, () => next());

@@ -16,6 +16,8 @@ export interface FhirAuditEvent {
   actor: { type: 'system'; id: string } | { type: 'user'; claims: Record<string, unknown> } | { type: 'anonymous' };
   requestId?: string;
   traceId?: string;
+  /** the access token as presented (public surface); the sink must keep only its hash, so records join the token grant */
+  accessToken?: string;
 }
 
 export interface FhirAuditHook {

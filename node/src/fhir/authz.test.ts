@@ -9,6 +9,7 @@ import { ProfileValidator } from './profiles.js';
 import { fhirMigrations, SqlFhirRepository } from './repository.js';
 import { parseSearch, parseQueryString } from './search.js';
 import { FhirService, type FhirResponse } from './service.js';
+import type { FhirAuditEvent } from './audit.js';
 import type { FhirResource } from './types.js';
 
 const PAT = `patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${QA_BSN}`;
@@ -62,6 +63,8 @@ describe('FHIR authorisation', () => {
   let tokens: TestTokens;
   let service: FhirService;
   let consent: ConsentHook['check'] = async () => ({ permit: true });
+  // the service's audit port: what each decision would put in the NEN 7513 log
+  const audited: FhirAuditEvent[] = [];
   const data = qaSet(new Date());
 
   beforeAll(async () => {
@@ -71,7 +74,7 @@ describe('FHIR authorisation', () => {
     const repo = new SqlFhirRepository({ db });
     for (const r of data.resources) await repo.put(r as FhirResource & { id: string });
     const validator = new ProfileValidator();
-    service = new FhirService({ backend: new EmbeddedBackend(repo, validator, () => 'http://n.test/fhir'), validator, authoriser: new FhirAuthoriser(), baseUrl: () => 'http://n.test/fhir', clock: Date.now, verifier: tokens.verifier, consent: { check: (q) => consent(q) } });
+    service = new FhirService({ backend: new EmbeddedBackend(repo, validator, () => 'http://n.test/fhir'), validator, authoriser: new FhirAuthoriser(), baseUrl: () => 'http://n.test/fhir', clock: Date.now, verifier: tokens.verifier, consent: { check: (q) => consent(q) }, audit: { record: async (e) => void audited.push(e) } });
   });
   afterAll(async () => {
     await db?.close();
@@ -106,6 +109,7 @@ describe('FHIR authorisation', () => {
 
   for (const [role, interaction, target, expected, rule] of TABLE) {
     it(`${role || '(no role)'} ${interaction} ${target} → ${expected}${rule ? ` (${rule})` : ''}`, async () => {
+      const before = audited.length;
       const res = await call(role, interaction, target);
       expect(res.status, JSON.stringify(res.body)).toBe(expected);
       if (rule) {
@@ -113,6 +117,15 @@ describe('FHIR authorisation', () => {
         expect(res.body!.issue[0].details.coding[0].code).toBe(rule);
         expect(res.body!.issue[0].diagnostics).toMatch(/^refused by rule/);
       }
+      // exactly one audit event per decision, allowed or refused, naming the role, the outcome and whose data
+      expect(audited.length).toBe(before + 1);
+      const ev = audited.at(-1)!;
+      expect(ev).toMatchObject({ interaction, surface: 'public', outcome: { status: expected }, actor: { type: 'user', claims: role ? { employee_role_code: role } : {} } });
+      if (rule) expect(ev.outcome.summary).toContain(`rule '${rule}'`);
+      if (target.startsWith('Medication/') || target.includes('does-not-exist')) expect(ev.patient?.bsn).toBeUndefined();
+      else expect(ev.patient?.bsn).toContain(QA_BSN);
+      // moving a resource to another patient concerns both
+      if (target.endsWith('-to-other-patient')) expect(ev.patient?.bsn).toHaveLength(2);
     });
   }
 
@@ -120,6 +133,7 @@ describe('FHIR authorisation', () => {
     const res = await call('01.015', 'search', 'MA', 'openid');
     expect(res.status).toBe(403);
     expect(res.body!.issue[0].details.coding[0].code).toBe('scope');
+    expect(audited.at(-1)).toMatchObject({ interaction: 'search', patient: { bsn: [QA_BSN] }, outcome: { status: 403, summary: expect.stringContaining("rule 'scope'") }, actor: { claims: { scope: 'openid' } } });
   });
 
   it('refuses transaction Bundles on the public endpoint (rule interaction)', async () => {
@@ -127,6 +141,7 @@ describe('FHIR authorisation', () => {
     const res = await service.handle({ method: 'POST', path: '', query: '', body: { resourceType: 'Bundle', type: 'transaction', entry: [] }, headers: { authorization: `Bearer ${token}` }, url: 'http://n.test/fhir' }, 'public');
     expect(res.status).toBe(403);
     expect(res.body!.issue[0].details.coding[0].code).toBe('interaction');
+    expect(audited.at(-1)).toMatchObject({ interaction: 'transaction', surface: 'public', outcome: { status: 403 }, accessToken: token });
   });
 
   it('asks the consent hook with patient, blocks and token, and refuses with rule consent when it says no', async () => {
@@ -141,6 +156,7 @@ describe('FHIR authorisation', () => {
       expect(res.body!.issue[0].details.coding[0].code).toBe('consent');
       expect(res.body!.issue[0].diagnostics).toContain('no Mitz consent');
       expect(asked).toEqual([{ patient: { bsn: QA_BSN }, blocks: ['TA'], role: 'VVT.001' }]);
+      expect(audited.at(-1)).toMatchObject({ interaction: 'search', resourceType: 'MedicationDispense', patient: { bsn: [QA_BSN] }, outcome: { status: 403, summary: expect.stringContaining('no Mitz consent') } });
     } finally {
       consent = async () => ({ permit: true });
     }

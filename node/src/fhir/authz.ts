@@ -205,8 +205,9 @@ export function patientIds(resources: FhirResource[]): string[] {
   return [...new Set(resources.map(patientOf).filter((x): x is string => !!x))];
 }
 
-/** BSNs of Patient resources among the given ones. */
+/** BSNs of Patient resources among the given ones, contained Patients (a List's `#patient` subject) included. */
 export function bsnsOf(resources: FhirResource[]): string[] {
-  return resources.filter((r) => r.resourceType === 'Patient').flatMap((r) => (Array.isArray(r.identifier) ? r.identifier : []).filter((i: { system?: string; value?: string }) => i?.system === BSN_SYSTEM && typeof i.value === 'string').map((i: { value: string }) => i.value));
+  const withContained = resources.flatMap((r) => [r, ...(Array.isArray(r.contained) ? (r.contained as FhirResource[]) : [])]);
+  return withContained.filter((r) => r?.resourceType === 'Patient').flatMap((r) => (Array.isArray(r.identifier) ? r.identifier : []).filter((i: { system?: string; value?: string }) => i?.system === BSN_SYSTEM && typeof i.value === 'string').map((i: { value: string }) => i.value));
 }
 

@@ -2,7 +2,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { currentContext } from '../core/context.js';
 import { checkType, checkWritable, FhirError, type FhirBackend } from './backend.js';
-import { blocksOfSearch, bsnsOf, patientIds, allowAllConsent, rejectAllTokens, FhirAuthoriser, type AccessTokenVerifier, type ActiveToken, type ConsentHook, type Decision, type Interaction } from './authz.js';
+import { blocksOfSearch, bsnsOf, namedPatient, patientIds, allowAllConsent, rejectAllTokens, FhirAuthoriser, type AccessTokenVerifier, type ActiveToken, type ConsentHook, type Decision, type Interaction } from './authz.js';
 import { noAudit, type FhirAuditEvent, type FhirAuditHook } from './audit.js';
 import { capabilityStatement } from './capability.js';
 import type { ProfileValidator } from './profiles.js';
@@ -93,6 +93,7 @@ export class FhirService {
       res = errorResponse(fe);
     }
     try {
+      await this.learnBsns(trail);
       await this.audit.record(this.auditEvent(req, surface, trail, res));
     } catch {
       // no record, no data: the answer is withheld
@@ -114,6 +115,9 @@ export class FhirService {
     switch (op.interaction) {
       case 'search': {
         const q = op.search!;
+        // whose data: the BSN a query names goes into the record on both surfaces, refused searches included (NEN 7513 7.4)
+        const named = namedPatient(q);
+        if (named.ok && named.patient.bsn) trail.bsns.add(named.patient.bsn);
         let patient: { reference?: string; bsn?: string } | undefined;
         if (token) {
           const d = az.beforeSearch(token, q);
@@ -152,6 +156,7 @@ export class FhirService {
           // replacing a resource also needs the right to change what is there now, and may not move it to another patient
           const existing = op.interaction === 'update' ? await backend.read(resource.resourceType, op.id!) : undefined;
           if (existing) {
+            this.learn(trail, [existing]);
             const e = az.beforeWrite(token, 'update', existing);
             if (!e.allowed) throw denied(e);
             const c = az.checkResult(token, 'read', [existing, resource]);
@@ -168,9 +173,10 @@ export class FhirService {
         return ok(created ? 201 : 200, stored, { etag: `W/"${stored.meta?.versionId ?? '1'}"` });
       }
       case 'delete': {
+        // read first on both surfaces: the record must name whose data was deleted
+        const existing = await backend.read(op.resourceType!, op.id!);
+        if (existing) this.learn(trail, [existing]);
         if (token) {
-          const existing = await backend.read(op.resourceType!, op.id!);
-          if (existing) this.learn(trail, [existing]);
           // a role without delete rights learns nothing, not even whether the resource exists
           const d = existing ? az.beforeWrite(token, 'delete', existing) : az.mayDo(token, 'delete', blocksOfType(op.resourceType!));
           if (!d.allowed) throw denied(d);
@@ -254,10 +260,23 @@ export class FhirService {
     for (const b of bsnsOf(resources)) trail.bsns.add(b);
   }
 
+  /**
+   * A record names the patient by BSN (NEN 7513 7.4). Data resources point at a Patient id only, so when no BSN came
+   * with the request or the answer, or when more than one patient is involved, the Patients are looked up (best effort).
+   */
+  private async learnBsns(trail: Trail): Promise<void> {
+    if ((trail.bsns.size && trail.patientIds.size < 2) || trail.patientIds.size === 0 || trail.patientIds.size > 8) return;
+    for (const id of trail.patientIds) {
+      const p = await this.deps.backend.read('Patient', id).catch(() => undefined);
+      if (p) for (const b of bsnsOf([p])) trail.bsns.add(b);
+    }
+  }
+
   private auditEvent(req: FhirRequest, surface: Surface, trail: Trail, res: FhirResponse): FhirAuditEvent {
     const ctx = currentContext();
-    const op = trail.op;
+    const op = trail.op ?? attempted(req);
     const issue = res.body?.resourceType === 'OperationOutcome' ? res.body.issue?.[0] : undefined;
+    const accessToken = surface === 'public' ? /^(?:Bearer|DPoP)\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '')?.[1] : undefined;
     const patient = trail.patientIds.size || trail.bsns.size ? { ...(trail.bsns.size ? { bsn: [...trail.bsns] } : {}), ...(trail.patientIds.size ? { id: [...trail.patientIds] } : {}) } : undefined;
     return {
       interaction: op?.interaction ?? (req.method.toUpperCase() === 'GET' ? 'read' : 'create'),
@@ -269,8 +288,21 @@ export class FhirService {
       outcome: { status: res.status, ...(issue ? { summary: `${issue.code}: ${issue.diagnostics}` } : {}) },
       actor: surface === 'internal' ? { type: 'system', id: 'internal-api' } : trail.token ? { type: 'user', claims: { ...trail.token } } : { type: 'anonymous' },
       ...(ctx ? { requestId: ctx.requestId, traceId: ctx.traceId } : {}),
+      ...(accessToken ? { accessToken } : {}),
     };
   }
+}
+
+/** What a request refused before it was routed (bad parameters, unknown type) was attempting, for its record. */
+function attempted(req: FhirRequest): Op {
+  const [type, id] = req.path.split('/').filter(Boolean);
+  const m = req.method.toUpperCase();
+  const resourceType = type && /^[A-Z][A-Za-z]{0,63}$/.test(type) ? type : undefined;
+  if (!type) return { interaction: m === 'POST' ? 'transaction' : 'read' };
+  if (id === '_search' || (m === 'GET' && id === undefined)) return { interaction: 'search', resourceType };
+  const safeId = id && /^[A-Za-z0-9.-]{1,64}$/.test(id) ? id : undefined;
+  const interaction: Interaction = m === 'GET' ? 'read' : m === 'PUT' ? 'update' : m === 'DELETE' ? 'delete' : 'create';
+  return { interaction, resourceType, ...(safeId ? { id: safeId } : {}) };
 }
 
 function ok(status: number, body: FhirResource, headers: Record<string, string> = {}): FhirResponse {

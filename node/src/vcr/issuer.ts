@@ -5,6 +5,7 @@ import type { CryptoService } from '../crypto/index.js';
 import { NodeError, conflict, invalidInput, notFound } from '../core/errors.js';
 import { parseBody } from '../core/validation.js';
 import type { SubjectService } from '../vdr/index.js';
+import type { AuditInput } from '../audit/index.js';
 import { asArray } from './credential.js';
 import { canonicalize, knownContexts, ldSigningInput } from './jsonld.js';
 import type { RevocationService } from './revocation.js';
@@ -53,6 +54,23 @@ export interface X509IssuingPlan {
 /** Plans an X509-issued credential (provided by the pki module); 400 when the request does not fit the certificate. */
 export type X509Issuing = (req: IssueRequest, types: string[], subjects: Array<Record<string, unknown>>) => Promise<X509IssuingPlan>;
 
+/** Where issuance and revocation are recorded (NEN 7513, the audit module's recorder); resolves once committed. */
+export interface VcrAuditPort {
+  record(input: AuditInput): Promise<unknown>;
+}
+
+/** The record of one issued or revoked credential: what it is, who issued it to whom. */
+function credentialAuditInput(event: 'vcr.issue' | 'vcr.revoke', r: Pick<IssuedRecord, 'id' | 'issuer' | 'subject' | 'types' | 'format' | 'status'>): AuditInput {
+  const type = r.types.filter((t) => t !== 'VerifiableCredential').join(',').slice(0, 128) || 'VerifiableCredential';
+  const status = r.status ? `, ${r.status.type} page ${r.status.page} index ${r.status.index}` : '';
+  return {
+    event,
+    ...(event === 'vcr.revoke' ? { action: 'U' as const } : {}),
+    object: { type, id: r.id.slice(0, 512), description: `${event === 'vcr.issue' ? `issued as ${r.format}` : 'revoked'} by ${r.issuer}${r.subject ? ` to ${r.subject}` : ''}${status}`.slice(0, 2048) },
+    outcome: { code: '0' },
+  };
+}
+
 const isoSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 export class Issuer {
@@ -64,6 +82,7 @@ export class Issuer {
     private readonly subjects: SubjectService,
     private readonly revocation: RevocationService,
     private readonly clock: () => number,
+    private readonly audit?: VcrAuditPort,
   ) {}
 
   /** Issues a credential (request body as nuts-node's IssueVCRequest). Bad input → 400 naming the problem. */
@@ -138,6 +157,8 @@ export class Issuer {
       ...(status && statusType ? { status: { type: statusType, page: status.page, index: status.index } } : {}),
       createdAt: now,
     };
+    // recorded before it is kept or returned: no credential exists without its record (503 when the log is down)
+    await this.audit?.record(credentialAuditInput('vcr.issue', record));
     await this.store.addIssued(record);
     return credential;
   }
@@ -181,6 +202,7 @@ export class Issuer {
     if (!r) throw notFound(`credential '${id}' was not issued by this node`);
     if (!r.status) throw invalidInput(`credential '${id}' has no credentialStatus and cannot be revoked`);
     if (r.revokedAt !== undefined) throw conflict(`credential '${id}' is already revoked`);
+    await this.audit?.record(credentialAuditInput('vcr.revoke', r));
     await this.store.markRevoked(id, this.clock());
     this.revocation.invalidate(r.status.type, r.issuer, r.status.page);
   }

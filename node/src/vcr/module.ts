@@ -7,7 +7,7 @@ import type { VdrEngine } from '../vdr/index.js';
 import { vcrInternalRouter } from './api/internal.js';
 import { statusListRouter } from './api/public.js';
 import { Holder, Wallet } from './holder.js';
-import { Issuer } from './issuer.js';
+import { Issuer, type VcrAuditPort } from './issuer.js';
 import { RevocationService } from './revocation.js';
 import { SqlVcrStore, vcrMigrations, type VcrStore } from './store.js';
 import { Verifier } from './verifier.js';
@@ -18,6 +18,8 @@ export interface VcrOptions {
   baseUrl: () => string;
   /** how long a fetched remote status list is trusted before it is fetched again (default 15 min, never past its expiry) */
   statusListCacheMs?: number;
+  /** NEN 7513 log of issuance and revocation (the audit module's recorder) */
+  audit?: VcrAuditPort;
 }
 
 export class TrustList {
@@ -61,7 +63,7 @@ export class VcrEngine implements Engine {
       verifyList: (vc) => this.verifier.verifyCredential(vc, { checkRevocation: false }),
     });
     this.verifier = new Verifier(vdr.resolver, this.revocation, this.trust, opts.clock);
-    this.issuer = new Issuer(this.store, crypto.service, vdr.subjects, this.revocation, opts.clock);
+    this.issuer = new Issuer(this.store, crypto.service, vdr.subjects, this.revocation, opts.clock, opts.audit);
     this.wallet = new Wallet(this.store, vdr.subjects, opts.clock, this.trust.noteIssuer);
     this.holder = new Holder(crypto.service, vdr.subjects, this.issuer, opts.clock);
   }

@@ -71,6 +71,12 @@ export function createFakeDashboardOptions(o: FakeNetworkOptions = {}): Dashboar
       return json(200, { access_token: token, token_type: 'DPoP', expires_in: 20, dpop_kid: 'did:web:localhost%3A8080:iam:vvt#key-1' });
     }
     if (url.pathname.startsWith('/internal/auth/v2/dpop/')) return json(200, { dpop: 'fake-dpop-proof' });
+    // the ECD records each outgoing search in its own node's log before sending it (NEN 7513)
+    if (url.pathname === '/internal/audit/v1/records' && init?.method === 'POST') {
+      const rec = JSON.parse(String(init.body)) as { actor: { userName: string; role: { code: string } }; patient: { bsn: string }; object: { type: string } };
+      audit.vvt.push({ at: new Date().toISOString(), node: 'vvt', action: `outgoing search ${rec.object.type}`, who: rec.actor.userName, role: rec.actor.role.code, organisation: 'Zorggroep Zonnehuis', patient: rec.patient.bsn, outcome: 'success' });
+      return json(201, { id: `rec-${audit.vvt.length}`, ...rec });
+    }
     if (url.hostname === 'lsp.local' && url.pathname.startsWith('/fhir/')) {
       const token = String((init?.headers as Record<string, string>)?.authorization ?? '').split(' ')[1] ?? '';
       const who = tokens.get(token);
@@ -95,7 +101,7 @@ export function createFakeDashboardOptions(o: FakeNetworkOptions = {}): Dashboar
   };
 
   const runFlow = createEcdRunFlow({
-    ecd: { nodeUrl: 'http://vvt.local:8081', subject: 'vvt', fetch: fakeFetch, timeoutMs: 5_000 },
+    ecd: { nodeUrl: 'http://vvt.local:8081', subject: 'vvt', fetch: fakeFetch, timeoutMs: 5_000, organization: { ura: '90000101', name: 'Zorggroep Zonnehuis' } },
     careWorker: (id) => {
       const w = FAKE_CARE_WORKERS.find((c) => c.id === id);
       return w && { name: w.name, roleName: w.roleCode, identifier: `zonnehuis-${w.id}` };
