@@ -6,7 +6,7 @@ interface Io {
   err: (s: string) => void;
 }
 
-interface ConformanceCliOptions {
+export interface ConformanceCliOptions {
   profile: 'fhir' | 'node';
   target: string;
   internal?: string;

@@ -55,7 +55,12 @@ export async function runConformance(o: ConformanceOptions): Promise<Conformance
     }
     return { reports: [report], exitCode: failedCases([report]).length ? CONFORMANCE_EXIT.failed : CONFORMANCE_EXIT.passed };
   } catch (e) {
-    if (e instanceof TargetUnreachable) return { reports: [], exitCode: CONFORMANCE_EXIT.unreachable, error: e.message };
+    // the report still says the suite did not run: an empty one would read as "0 tests, all passed" in CI
+    if (e instanceof TargetUnreachable) {
+      const target = o.profile === 'node' ? `${o.target} (internal ${o.internal})` : o.target;
+      const c: CaseResult = { suite: o.profile, group: 'reachability', name: 'the target answers', outcome: 'failed', message: e.message, durationMs: 0 };
+      return { reports: [{ name: o.profile, target, startedAt: new Date().toISOString(), cases: [c] }], exitCode: CONFORMANCE_EXIT.unreachable, error: e.message };
+    }
     // no token means no meaningful FHIR run: a failure of the setup the supplier must fix, not a usage error
     if (e instanceof TokenError) return { reports: [], exitCode: CONFORMANCE_EXIT.failed, error: e.message };
     throw e;
