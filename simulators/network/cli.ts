@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { addAuditCommands } from './audit-cli.js';
 import { initPki, parseOrganisationArg, type OrganisationInput, type PkiKeyType } from '../../node/src/pki/index.js';
 import { credentialCommands } from './credential-cli.js';
+import { addConformanceCommand } from '../conformance/cli.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
@@ -83,6 +84,7 @@ export function buildCli(io: Io = stdio): Command {
     });
 
   credentialCommands(program);
+  addConformanceCommand(program, io);
 
   program
     .command('status')

@@ -1,0 +1,35 @@
+// An access token for the FHIR target obtained the RFC021 way: the supplier's own node asks the authorization server.
+import { brief, trimSlash, type Http } from './http.js';
+
+export interface TokenRequest {
+  /** internal API of the node that holds the requesting organisation's wallet */
+  node: string;
+  subject: string;
+  /** the authorization server (…/oauth2/<subject>) that guards the FHIR target */
+  authorizationServer: string;
+  scope: string;
+  /** the care worker named in the self-attested NutsEmployeeCredential */
+  employee: { name: string; roleName: string; roleCode: string; identifier: string };
+}
+
+export class TokenError extends Error {}
+
+/** Bearer token type, so every search carries one header; DPoP-bound tokens need a proof per request. */
+export async function requestServiceAccessToken(httpCall: Http, r: TokenRequest): Promise<string> {
+  const a = await httpCall('POST', `${trimSlash(r.node)}/internal/auth/v2/${encodeURIComponent(r.subject)}/request-service-access-token`, {
+    body: {
+      authorization_server: r.authorizationServer,
+      scope: r.scope,
+      token_type: 'Bearer',
+      credentials: [
+        {
+          '@context': ['https://www.w3.org/2018/credentials/v1', 'https://nuts.nl/credentials/v1'],
+          type: ['VerifiableCredential', 'NutsEmployeeCredential'],
+          credentialSubject: r.employee,
+        },
+      ],
+    },
+  });
+  if (a.status !== 200 || typeof a.json?.access_token !== 'string') throw new TokenError(`no access token from ${r.node} for subject '${r.subject}' at ${r.authorizationServer}: ${brief(a)}`);
+  return `${a.json.token_type === 'DPoP' ? 'DPoP' : 'Bearer'} ${a.json.access_token}`;
+}
