@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit tests live next to the code; integration/contract suites under test/. The PostgreSQL run has its own config.
+// Unit tests live next to the code; integration/contract suites under test/. PostgreSQL, browser and CLI (child
+// process) suites have their own configs and scripts, all run by .ci/run.
 export default defineConfig({
   test: {
     include: ['node/src/**/*.test.ts', 'simulators/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['test/browser/**', 'test/pg/**', '**/node_modules/**'],
+    exclude: ['test/browser/**', 'test/pg/**', 'test/cli/**', '**/node_modules/**'],
     environment: 'node',
     testTimeout: 20_000,
     hookTimeout: 30_000,
