@@ -11,6 +11,7 @@ import { EcdClient } from '../../simulators/ecd/client.js';
 import { buildAdministrationList, type AdministrationList } from '../../simulators/ecd/toedienlijst.js';
 import { readDemoFile } from '../../node/src/fhir/demo.js';
 import { networkPorts } from '../helpers/ports.js';
+import { startTestNode } from '../helpers/node.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(path.join(tmpdir(), 'nll-network-'));
@@ -150,4 +151,47 @@ describe('one-command local network', () => {
       await second.stop();
     }
   }, 60_000);
+});
+
+describe('credentials across the running network (VCR v2 over HTTP)', () => {
+  const post = async (url: string, body: unknown) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, json: (await res.json().catch(() => undefined)) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+
+  it.each(['jwt_vc', 'ldp_vc'] as const)('issues a NutsUraCredential as %s at the LSP, loads it into the VVT wallet, and sees its revocation through the status list over HTTP', async (format) => {
+    const lsp = net.lsp.node.internalUrl;
+    const vvt = net.vvt.internalUrl;
+    const issued = await post(`${lsp}/internal/vcr/v2/issuer/vc`, {
+      type: 'NutsUraCredential',
+      issuer: net.seeded.lspDid,
+      credentialSubject: { id: net.seeded.vvtDid, organization: { ura: '90000303', name: 'Thuiszorg De Zonnebloem', city: 'Utrecht' } },
+      expirationDate: new Date(Date.now() + 86_400_000).toISOString(),
+      format,
+      withStatusList2021Revocation: true,
+    });
+    expect(issued.status).toBe(200);
+    const vc = issued.json;
+    expect(typeof vc === 'string').toBe(format === 'jwt_vc');
+    const loaded = await fetch(`${vvt}/internal/vcr/v2/holder/vvt/vc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(vc) });
+    expect(loaded.status).toBe(204);
+    expect((await post(`${lsp}/internal/vcr/v2/verifier/vc`, { verifiableCredential: vc })).json).toMatchObject({ validity: true });
+
+    const id = format === 'jwt_vc' ? JSON.parse(Buffer.from(String(vc).split('.')[1]!, 'base64url').toString()).jti : vc.id;
+    const revoked = await fetch(`${lsp}/internal/vcr/v2/issuer/vc/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    expect(revoked.status).toBe(204);
+    // a verifier that has not cached this status list yet (the VVT node may have, for 15 minutes) fetches it from
+    // the LSP's public /statuslist over HTTP and sees the revocation
+    const verifier = await startTestNode('third-party-verifier');
+    try {
+      expect((await post(`${verifier.internalUrl}/internal/vcr/v2/verifier/trust`, { issuer: net.seeded.lspDid, credentialType: 'NutsUraCredential' })).status).toBeLessThan(300);
+      const check = await post(`${verifier.internalUrl}/internal/vcr/v2/verifier/vc`, { verifiableCredential: vc });
+      expect(check.json.validity).toBe(false);
+      expect(check.json.message).toMatch(/revoked/);
+    } finally {
+      await verifier.stop();
+    }
+    // tidy up: the revoked credential must not be offered in later token requests
+    expect((await fetch(`${vvt}/internal/vcr/v2/holder/vvt/vc/${encodeURIComponent(id)}`, { method: 'DELETE' })).status).toBe(204);
+  });
 });
