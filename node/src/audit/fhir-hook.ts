@@ -1,24 +1,13 @@
-// Adapter for the FHIR resource server's audit port (node/src/fhir/audit.ts on main): one FHIR interaction becomes
-// one NEN 7513 record per patient, stored before the response leaves. The event type below mirrors that port's
-// FhirAuditEvent structurally, so this file compiles without the fhir module and accepts its events unchanged.
+// Adapter for the FHIR resource server's audit port (node/src/fhir/audit.ts): one FHIR interaction becomes one
+// NEN 7513 record per patient, stored before the response leaves.
 import { currentContext } from '../core/context.js';
 import type { AuditEventCode, OutcomeCode } from './events.js';
 import type { AuditActor, AuditInput } from './record.js';
 import type { AuditRecorder } from './recorder.js';
+import type { FhirAuditEvent } from '../fhir/audit.js';
 
-export interface FhirAccessEvent {
-  interaction: 'read' | 'search' | 'create' | 'update' | 'delete' | 'transaction' | 'batch' | 'capabilities';
-  surface: 'public' | 'internal';
-  resourceType?: string;
-  id?: string;
-  patient?: { bsn?: string[]; id?: string[] };
-  query?: string;
-  outcome: { status: number; summary?: string };
-  actor: { type: 'system'; id: string } | { type: 'user'; claims: Record<string, unknown> } | { type: 'anonymous' };
-  requestId?: string;
-  traceId?: string;
-  accessToken?: string;
-}
+/** What the FHIR server reports per interaction (its audit port's event). */
+export type FhirAccessEvent = FhirAuditEvent;
 
 export interface FhirHookOptions {
   /** the actor of the internal surface (the organisation's own systems): who is the responsible person there is a
