@@ -81,17 +81,20 @@ export class OrganisationRegistry {
   register(m: MemberRegistration): Promise<MemberResult> {
     return this.serial(async () => {
       const row = { did: m.did, subject: m.subject, wallet_url: m.walletUrl.replace(/\/+$/, ''), ura: m.organization.ura, name: m.organization.name, city: m.organization.city, registered_at: this.o.clock() };
+      let result: MemberResult;
+      try {
+        result = await this.ensureCredential({ ...m, walletUrl: row.wallet_url });
+      } catch (e) {
+        // the caller should see why the wallet could not be reached or refused, not an internal error; and a wallet
+        // that cannot be reached is not recorded, so a mistyped URL does not stay behind
+        if (e instanceof NodeApiError) throw new NodeError('bad_gateway', e.message);
+        throw e;
+      }
       await this.db.transaction().execute(async (tx) => {
         await tx.deleteFrom('lsp_organisations').where('did', '=', m.did).execute();
         await tx.insertInto('lsp_organisations').values(row).execute();
       });
-      try {
-        return await this.ensureCredential({ ...m, walletUrl: row.wallet_url });
-      } catch (e) {
-        // the caller should see why the wallet could not be reached or refused, not an internal error
-        if (e instanceof NodeApiError) throw new NodeError('bad_gateway', e.message);
-        throw e;
-      }
+      return result;
     });
   }
 
