@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDemoFile } from '../../node/src/fhir/demo.js';
 import { LspApi, NodeApi } from '../../simulators/network/node-api.js';
-import { CARE_WORKERS, seedNetwork, vvtOrganisation } from '../../simulators/network/seed.js';
-import { networkPorts } from '../helpers/ports.js';
+import { CARE_WORKERS, vvtOrganisation } from '../../simulators/network/seed.js';
+import { freePort, networkPorts } from '../helpers/ports.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
@@ -27,15 +27,15 @@ const cli = (args: string[]) =>
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
 
-/** Starts a long-running CLI command and resolves once it prints that it listens. */
-function startChild(args: string[]): Promise<ChildProcess> {
+/** Starts a long-running CLI command and resolves, with what it printed, once it says it listens. */
+function startChild(args: string[]): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn('node', ['bin/nuts-lsp-lab.mjs', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   return new Promise((resolve, reject) => {
     const onData = (b: Buffer) => {
       output += b.toString();
-      if (/listening: public/.test(output)) resolve(child);
+      if (/listening: /.test(output)) resolve({ child, output: () => output });
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
@@ -108,15 +108,15 @@ describe('node and lsp as separate processes (the docker compose layout)', () =>
     expect(JSON.parse(again.stdout).list.complete).toBe(true);
   }, 40_000);
 
-  it('seeding again keeps every DID and credential (the revoked one stays replaced)', async () => {
+  it('the dashboard command seeds again without issuing anything, then serves the network it reads over the internal APIs', async () => {
     const node = new NodeApi(nodeUrl, 'vvt');
     const lsp = new LspApi(lspUrl, 'lsp');
     const before = await node.wallet('vvt');
-    const lines: string[] = [];
-    const s = await seedNetwork({ node, lsp, log: (l) => lines.push(l) });
-    expect(s.vvtDid).toBe(`did:web:localhost%3A${ports.vvt.public}:iam:vvt`);
+    const port = await freePort();
+    const dashboard = await startChild(['dashboard', `--port=${port}`, '--node', nodeUrl, '--lsp', lspUrl]);
+    expect(dashboard.output()).toMatch(/care-worker role credentials/);
+    expect(dashboard.output()).not.toMatch(/issued by the LSP|removed/);
     expect(await node.wallet('vvt')).toEqual(before);
-    expect(lines.join('\n')).not.toMatch(/issued by the LSP|removed/);
     // one URA credential in the wallet: the revoked one was taken out when normal re-issued
     const ura = await node.wallet('vvt', 'NutsUraCredential');
     expect(ura).toHaveLength(1);
@@ -125,6 +125,16 @@ describe('node and lsp as separate processes (the docker compose layout)', () =>
       ['lsp', lspUrl],
       ['vvt', nodeUrl],
     ]);
+
+    const view = (await (await fetch(`http://127.0.0.1:${port}/api/network`)).json()) as { nodes: Array<{ name: string; healthy: boolean; publicUrl: string; organisations: Array<{ did: string; credentials: Array<{ type: string; status: string }> }> }> };
+    expect(view.nodes.map((n) => [n.name, n.healthy, n.publicUrl])).toEqual([
+      ['vvt', true, `http://localhost:${ports.vvt.public}`],
+      ['lsp', true, `http://localhost:${ports.lsp.public}`],
+    ]);
+    expect(view.nodes[0]!.organisations[0]!.did).toBe(`did:web:localhost%3A${ports.vvt.public}:iam:vvt`);
+    expect(view.nodes[0]!.organisations[0]!.credentials.map((c) => `${c.type}:${c.status}`).sort()).toEqual([...Array(4).fill('CareWorkerRoleCredential:valid'), 'NutsUraCredential:valid']);
+    const scenarios = (await (await fetch(`http://127.0.0.1:${port}/api/scenarios`)).json()) as Array<{ name: string; active: boolean }>;
+    expect(scenarios.find((x) => x.active)?.name).toBe('normal');
   });
 
   it('seed against a node that is not there exits 3 and names it', async () => {
