@@ -73,7 +73,7 @@ class HttpEngine implements Engine {
   }
 
   private mountAll(app: Express, mounts: Mount[]): void {
-    app.use(monitoringRoutes(this.engines(), () => ({ name: this.config.name, version: VERSION, uptimeSeconds: Math.round(process.uptime()) })));
+    app.use(monitoringRoutes(this.engines(), () => ({ name: this.config.name, url: publicBaseUrl(this.config, this.publicPort), organization: this.config.organization, version: VERSION, uptimeSeconds: Math.round(process.uptime()) })));
     // most specific prefix first, so a family's unknown-route fallback never hides another family
     for (const m of [...mounts].sort((a, b) => b.prefix.length - a.prefix.length)) mountFamily(app, m.prefix, m.router, m.dialect, this.logger);
     app.use(unknownRoute('problem'), errorHandler('problem', this.logger));

@@ -247,6 +247,29 @@ describe('EcdClient', () => {
     expect(!r.ok && r.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['discovery:ok', 'token:ok', 'fhir:MA:failed']);
   });
 
+  it('asks once for a new token (Cache-Control: no-cache) when the LSP answers 401 to the cached one', async () => {
+    // the first search is refused; the second token (bypassing the node's cache) is accepted
+    fhirAnswer = { status: 401, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', details: { text: 'credential is revoked' } }] } };
+    const client = new EcdClient({ nodeUrl, subject: 'vvt' });
+    const original = client.requestToken.bind(client);
+    client.requestToken = async (as, w, opts) => {
+      if (opts?.fresh) fhirAnswer = undefined;
+      return original(as, w, opts);
+    };
+    const r = await client.fetchMedicationData({ careWorker: worker, bsn });
+    expect(r.ok).toBe(true);
+    const tokenCalls = seen.filter((x) => x.path.endsWith('/request-service-access-token'));
+    expect(tokenCalls.map((x) => x.headers['cache-control'])).toEqual([undefined, 'no-cache']);
+    expect(r.steps.filter((x) => x.status !== 'running').map((x) => `${x.name}:${x.status}`)).toEqual(['discovery:ok', 'token:ok', 'fhir:MA:failed', 'token:ok', 'fhir:MA:ok', 'fhir:TA:ok', 'fhir:WDS:ok', 'fhir:MTD:ok']);
+  });
+
+  it('gives up after one new token: a second 401 is the answer', async () => {
+    fhirAnswer = { status: 401, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', details: { text: 'credential is revoked' } }] } };
+    const r = await new EcdClient({ nodeUrl, subject: 'vvt' }).fetchMedicationData({ careWorker: worker, bsn });
+    expect(r).toMatchObject({ ok: false, step: 'fhir:MA', code: 'fhir_refused', status: 401, reason: 'LSP refused the search (401): credential is revoked' });
+    expect(seen.filter((x) => x.path.endsWith('/request-service-access-token'))).toHaveLength(2);
+  });
+
   it('reports an unreachable own node and an unreachable LSP as different failures', async () => {
     const dead = await closedPortUrl();
     const a = await new EcdClient({ nodeUrl: dead, subject: 'vvt' }).fetchMedicationData({ careWorker: worker, bsn });

@@ -199,22 +199,35 @@ export class EcdClient {
     };
     try {
       const lsp = await run('discovery', 'node', () => this.discoverLsp(), (l) => `${l.organizationName ?? l.did} at ${l.fhirBaseURL}`);
-      const token = await run('token', 'lsp-as', () => this.requestToken(lsp.authServerURL, query.careWorker), (t) => `${t.token_type} token, expires in ${t.expires_in ?? '?'} s`);
+      const getToken = (fresh: boolean) => run('token', 'lsp-as', () => this.requestToken(lsp.authServerURL, query.careWorker, { fresh }), (t) => `${fresh ? 'new ' : ''}${t.token_type} token, expires in ${t.expires_in ?? '?'} s`);
+      let token = await getToken(false);
+      let renewed = false;
       const bundles: Partial<Record<BuildingBlock, fhir4.Bundle>> = {};
       // Sequential on purpose: the LSP sees the searches in a stable order, and each gets its own DPoP proof.
       for (const block of blocks) {
         const path = mp9SearchPath(block, query.bsn);
-        bundles[block] = await run(
-          `fhir:${block}`,
-          'lsp-fhir',
-          async () => {
-            // NEN 7513: the requesting side records the request in its own node's log before it leaves, with the ids it sends
-            const ids = { requestId: randomUUID(), traceparent: formatTraceparent({ traceId: trace.traceId, spanId: newSpanId(), traceFlags: '01' }) };
-            await this.recordOutgoing({ lsp, path, token, worker: query.careWorker, bsn: query.bsn, ids });
-            return this.search(lsp.fhirBaseURL, path, token, trace, ids);
-          },
-          (b) => bundleSummary(b),
-        );
+        // NEN 7513: the requesting side records the request in its own node's log before it leaves, with the ids it sends
+        const attempt = () =>
+          run(
+            `fhir:${block}`,
+            'lsp-fhir',
+            async () => {
+              const ids = { requestId: randomUUID(), traceparent: formatTraceparent({ traceId: trace.traceId, spanId: newSpanId(), traceFlags: '01' }) };
+              await this.recordOutgoing({ lsp, path, token, worker: query.careWorker, bsn: query.bsn, ids });
+              return this.search(lsp.fhirBaseURL, path, token, trace, ids);
+            },
+            (b) => bundleSummary(b),
+          );
+        try {
+          bundles[block] = await attempt();
+        } catch (e) {
+          // the node hands out a cached token the LSP no longer accepts (e.g. a credential behind it was revoked and
+          // restored since): ask once for a new one, bypassing the cache as nuts-node offers (Cache-Control: no-cache)
+          if (renewed || !(e instanceof StepError) || e.status !== 401) throw e;
+          renewed = true;
+          token = await getToken(true);
+          bundles[block] = await attempt();
+        }
       }
       return {
         ok: true,
@@ -249,11 +262,11 @@ export class EcdClient {
   }
 
   /** `POST /internal/auth/v2/{subject}/request-service-access-token` with the care worker as self-attested credential. */
-  async requestToken(authorizationServer: string, worker: CareWorker): Promise<{ access_token: string; token_type: string; expires_in?: number; dpop_kid?: string }> {
+  async requestToken(authorizationServer: string, worker: CareWorker, opts: { fresh?: boolean } = {}): Promise<{ access_token: string; token_type: string; expires_in?: number; dpop_kid?: string }> {
     const url = `${this.opts.nodeUrl}/internal/auth/v2/${encodeURIComponent(this.opts.subject)}/request-service-access-token`;
     const res = await this.call('node', url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(opts.fresh ? { 'cache-control': 'no-cache' } : {}) },
       body: JSON.stringify({
         authorization_server: authorizationServer,
         scope: this.opts.scope,

@@ -1,6 +1,6 @@
 // The mock LSP node: the node library wired with a broker backend, simulated sources, Mitz consent and scenarios.
 import { createNode, type LabNode, type NodeDeps } from '../../node/src/main.js';
-import type { NodeConfig } from '../../node/src/core/config.js';
+import type { NodeConfig, NodeConfigInput } from '../../node/src/core/config.js';
 import type { Engine } from '../../node/src/core/engine.js';
 import { aortaHeaders } from './aorta.js';
 import { BrokerBackend, DEFAULT_SOURCE_TIMEOUT_MS, type SourceAnswer } from './broker.js';
@@ -9,6 +9,24 @@ import { ReferenceIndex } from './reference-index.js';
 import { ScenarioControl, demoPatients, type ScenarioContext } from './scenarios.js';
 import { SimulatedSource, loadSourcesFile, type SourcesFile } from './sources.js';
 import { lspInternalRouter } from './api/internal.js';
+import { OrganisationRegistry, organisationMigrations } from './organisations.js';
+
+/** The LSP's own subject: it issues the lab's URA credentials and registers on discovery with it. */
+export const LSP_SUBJECT = 'lsp';
+/** The discovery service the LSP serves (who serves MP9 where). */
+export const DISCOVERY_SERVICE = 'mp9-medicatieoverdracht';
+
+/**
+ * What makes a node the mock LSP, as defaults under file, environment and flags: its organisation (URA 90000999), the
+ * discovery server for MP9, and URA credentials accepted only from issuers it trusts (itself, the lab's URA authority).
+ */
+export const LSP_CONFIG_DEFAULTS = {
+  name: 'lsp',
+  http: { public: { port: 9080 }, internal: { port: 9081 } },
+  organization: { ura: '90000999', name: 'LSP (Landelijk Schakelpunt, mock)' },
+  discovery: { serverIds: [DISCOVERY_SERVICE], refreshIntervalSeconds: 10 },
+  auth: { requireTrustedIssuers: true },
+} satisfies NodeConfigInput;
 
 export interface LspOptions {
   sources?: SourcesFile;
@@ -25,6 +43,7 @@ export interface LspNode {
   index: ReferenceIndex;
   scenarios: ScenarioControl;
   scenarioContext: ScenarioContext;
+  organisations: OrganisationRegistry;
 }
 
 export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNode {
@@ -56,12 +75,20 @@ export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNod
   node.store.register(mitzMigrations);
   mitz = new MitzConsent(node.store, loadCatalogue(), clock);
   index = new ReferenceIndex(node.fhir.repository);
-  const scenarioContext: ScenarioContext = { sources: () => sources, mitz, index, patients: demoPatients };
+  node.store.register(organisationMigrations);
+  const organisations = new OrganisationRegistry(node.store, node, { issuerSubject: LSP_SUBJECT, clock });
+  const scenarioContext: ScenarioContext = {
+    sources: () => sources,
+    mitz,
+    index,
+    patients: demoPatients,
+    hooks: { revokeOrganisation: () => organisations.revokeAll(), restoreOrganisation: () => organisations.restoreAll() },
+  };
   const scenarios = new ScenarioControl(scenarioContext);
 
   // AORTA-ID and AORTA-Version on every public response, errors included
   node.http.publicApp.use(aortaHeaders);
-  node.http.mountInternal('/internal/lsp', lspInternalRouter({ scenarios, sources: () => sources, mitz, index, addressBook: () => file.organizations }), 'problem');
+  node.http.mountInternal('/internal/lsp', lspInternalRouter({ scenarios, sources: () => sources, mitz, index, addressBook: () => file.organizations, organisations }), 'problem');
 
   const engine: Engine = {
     name: 'lsp',
@@ -81,5 +108,11 @@ export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNod
     },
   };
   node.engines.insertBefore('http', engine);
-  return { node, sources, mitz, index, scenarios, scenarioContext };
+  // last, after http: from here on the registry can reach the LSP's own wallet over its internal API
+  node.engines.engines.push({
+    name: 'lsp-organisations',
+    start: () => organisations.setListening(true),
+    stop: () => organisations.setListening(false),
+  });
+  return { node, sources, mitz, index, scenarios, scenarioContext, organisations };
 }

@@ -12,7 +12,7 @@ export interface ScenarioContext {
   index: ReferenceIndex;
   /** BSNs of the seeded patients */
   patients: () => string[];
-  /** set by the network: credential actions on other nodes */
+  /** credential actions on other nodes: the LSP's organisation registry (organisations.ts) revokes and restores URA credentials */
   hooks?: {
     revokeOrganisation?: () => Promise<string>;
     restoreOrganisation?: () => Promise<string>;

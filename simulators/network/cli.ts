@@ -46,22 +46,84 @@ export function buildCli(io: Io = stdio): Command {
       await net.stop();
     });
 
-  program
-    .command('node')
-    .description('run one node; configuration from --config, NLL_* environment and --key=value flags (e.g. --http.public.port=9090)')
-    .option('-c, --config <file>', 'YAML configuration file')
-    .allowUnknownOption(true)
-    .allowExcessArguments(true)
-    .action(async (opts: { config?: string }, cmd: Command) => {
+  // `node` and `lsp`: one node each, configured exactly alike (file < NLL_* environment < --key=value flags)
+  const nodeCommand = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .option('-c, --config <file>', 'YAML configuration file')
+      .allowUnknownOption(true)
+      .allowExcessArguments(true);
+
+  nodeCommand('node', 'run one node; configuration from --config, NLL_* environment and --key=value flags (e.g. --http.public.port=9090)')
+    .option('--discovery-server <url>', "public URL of the discovery server (the LSP): the node's discovery service definitions are pointed at it")
+    .action(async (opts: { config?: string; discoveryServer?: string }, cmd: Command) => {
       const { createNode } = await import('../../node/src/main.js');
       const { loadConfig } = await import('../../node/src/core/config.js');
       const config = loadConfig({ file: opts.config, env: process.env, argv: cmd.args });
+      if (opts.discoveryServer) {
+        const { pointNodeAt } = await import('./discovery-definitions.js');
+        const ids = pointNodeAt(config, opts.discoveryServer);
+        io.out(`discovery: ${ids.join(', ')} at ${opts.discoveryServer}`);
+      }
       const node = createNode(config);
       await node.start();
       io.out(`node '${config.name}' listening: public ${node.url}  internal ${node.internalUrl}`);
       await waitForSignal();
       await node.stop();
     });
+
+  nodeCommand(
+    'lsp',
+    'run the mock LSP node (sources, Mitz consent, scenarios); configured like `node`, with LSP defaults: name lsp, ports 9080/9081, URA 90000999, discovery server for mp9-medicatieoverdracht, trusted URA issuers only',
+  ).action(async (opts: { config?: string }, cmd: Command) => {
+    const { createLspNode, LSP_CONFIG_DEFAULTS } = await import('../lsp/main.js');
+    const { loadConfig, publicBaseUrl } = await import('../../node/src/core/config.js');
+    const { pointNodeAt } = await import('./discovery-definitions.js');
+    const config = loadConfig({ file: opts.config, env: process.env, argv: cmd.args, defaults: LSP_CONFIG_DEFAULTS });
+    // the LSP is the discovery server of its services: their definitions point at its own public URL
+    const ids = pointNodeAt(config, publicBaseUrl(config), config.discovery.serverIds);
+    const lsp = createLspNode(config);
+    await lsp.node.start();
+    io.out(`lsp '${config.name}' listening: public ${lsp.node.url}  internal ${lsp.node.internalUrl}  discovery server for ${ids.join(', ')}  sources: ${lsp.sources.map((x) => x.config.name).join(', ')}`);
+    await waitForSignal();
+    await lsp.node.stop();
+  });
+
+  program
+    .command('seed')
+    .description('seed running nodes over their internal APIs, as npm start does (idempotent): subjects, URA and care-worker credentials, discovery registrations')
+    .option('--node <url>', "the reference node's internal API", 'http://127.0.0.1:8081')
+    .option('--lsp <url>', "the mock LSP's internal API", 'http://127.0.0.1:9081')
+    .option('--node-for-lsp <url>', "the reference node's internal API as the LSP reaches it, to deliver URA credentials (default: --node)")
+    .option('--wait <seconds>', 'wait this long for both nodes to be healthy', parseSecondsOption, 30)
+    .option('--json', 'print what was seeded as JSON (progress on stderr)')
+    .action(async (opts: SeedCliOptions) => {
+      const seeded = await seedFromCli(opts, opts.json ? io.err : io.out);
+      if (opts.json) io.out(JSON.stringify(seeded, null, 2));
+      else io.out(`seeded: ${seeded.vvtOrg.name} ${seeded.vvtDid}; ${seeded.careWorkers.length} care workers; ${seeded.clients.length} clients`);
+    });
+
+  program
+    .command('dashboard')
+    .description('serve the dashboard against running nodes; it seeds them first (idempotent), so it is the one step after the nodes are up')
+    .option('--port <port>', 'port to listen on', parseIntOption, 8000)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--node <url>', "the reference node's internal API", 'http://127.0.0.1:8081')
+    .option('--lsp <url>', "the mock LSP's internal API", 'http://127.0.0.1:9081')
+    .option('--node-for-lsp <url>', "the reference node's internal API as the LSP reaches it, to deliver URA credentials (default: --node)")
+    .option('--wait <seconds>', 'wait this long for both nodes to be healthy', parseSecondsOption, 60)
+    .action(async (opts: SeedCliOptions & { port: number; host: string }) => {
+      const seeded = await seedFromCli(opts, io.out);
+      const { wireDashboard } = await import('./dashboard-wiring.js');
+      const { DISCOVERY_SERVICE } = await import('../lsp/main.js');
+      const { node, lsp } = await apis(opts);
+      const dashboard = await wireDashboard({ node, lsp, seeded, serviceId: DISCOVERY_SERVICE, port: opts.port, host: opts.host });
+      io.out(`dashboard listening: ${dashboard.url}  (node ${opts.node}, lsp ${opts.lsp})`);
+      await waitForSignal();
+      await dashboard.close();
+    });
+
   addAuditCommands(program);
   const pki = program.command('pki').description('the local test PKI (TEST UZI-register CA and UZI-style server certificates)');
   pki
@@ -157,6 +219,39 @@ export function buildCli(io: Io = stdio): Command {
   return program;
 }
 
+interface SeedCliOptions {
+  node: string;
+  lsp: string;
+  nodeForLsp?: string;
+  wait: number;
+  json?: boolean;
+}
+
+async function apis(opts: { node: string; lsp: string }) {
+  const { NodeApi, LspApi } = await import('./node-api.js');
+  return { node: new NodeApi(opts.node, 'node'), lsp: new LspApi(opts.lsp, 'lsp') };
+}
+
+/** Waits for both nodes to be healthy, then seeds; a node out of reach is exit 3, a refusal exit 1. */
+async function seedFromCli(opts: SeedCliOptions, log: (s: string) => void) {
+  const { seedNetwork } = await import('./seed.js');
+  const { NodeApiError } = await import('./node-api.js');
+  const { node, lsp } = await apis(opts);
+  const deadline = Date.now() + opts.wait * 1000;
+  for (;;) {
+    const [a, b] = await Promise.all([node.healthy(), lsp.healthy()]);
+    if (a && b) break;
+    if (Date.now() >= deadline) throw new CliError(`not healthy after ${opts.wait} s: ${[a ? '' : `node ${opts.node}`, b ? '' : `lsp ${opts.lsp}`].filter(Boolean).join(', ')}`, EXIT.unreachable);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  try {
+    return await seedNetwork({ node, lsp, nodeUrlForLsp: opts.nodeForLsp, log });
+  } catch (e) {
+    if (e instanceof NodeApiError) throw new CliError(`seeding failed: ${e.message}`, e.kind === 'unreachable' ? EXIT.unreachable : EXIT.failed);
+    throw e;
+  }
+}
+
 interface ToedienlijstOptions {
   bsn: string;
   role: string;
@@ -244,6 +339,12 @@ const trimSlash = (u: string) => u.replace(/\/+$/, '');
 function parseIntOption(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new CliError(`expected a positive whole number, got '${v}'`, EXIT.usage);
+  return n;
+}
+
+function parseSecondsOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`expected a whole number of seconds, got '${v}'`, EXIT.usage);
   return n;
 }
 

@@ -1,16 +1,17 @@
 // The local network `npm start` runs: the VVT organisation's reference node, the mock LSP with its sources, and the
 // dashboard; seeded with subjects, test PKI, credentials, discovery registrations, MP9 data and consent.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { createNode, type LabNode } from '../../node/src/main.js';
 import { loadConfig, type NodeConfigInput } from '../../node/src/core/config.js';
-import { createLspNode, type LspNode } from '../lsp/main.js';
-import { readDemoFile } from '../../node/src/fhir/demo.js';
+import { createLspNode, DISCOVERY_SERVICE, LSP_CONFIG_DEFAULTS, type LspNode } from '../lsp/main.js';
 import { initPki } from '../../node/src/pki/index.js';
-import { seedNetwork, type Seeded } from './seed.js';
+import { seedNetwork, vvtOrganisation, type Seeded } from './seed.js';
 import { wireDashboard, type RunningDashboard } from './dashboard-wiring.js';
+import { LspApi, NodeApi } from './node-api.js';
+import { pointDefinitionsAt, SHIPPED_DEFINITIONS } from './discovery-definitions.js';
 
-export const DISCOVERY_SERVICE = 'mp9-medicatieoverdracht';
+export { DISCOVERY_SERVICE };
 
 export interface NetworkPorts {
   vvt: { public: number; internal: number };
@@ -44,14 +45,6 @@ export interface Network {
   stop(): Promise<void>;
 }
 
-/** Writes the discovery service definition with the LSP's real endpoint, for both nodes to load. */
-function writeDiscoveryDefinitions(dir: string, lspUrl: string): void {
-  mkdirSync(dir, { recursive: true });
-  const shipped = JSON.parse(readFileSync(new URL('../../credentials/discovery/mp9-medicatieoverdracht.json', import.meta.url), 'utf8')) as { endpoint: string };
-  shipped.endpoint = `${lspUrl}/discovery/${DISCOVERY_SERVICE}`;
-  writeFileSync(path.join(dir, `${DISCOVERY_SERVICE}.json`), JSON.stringify(shipped, null, 2));
-}
-
 export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> {
   const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const datadir = path.resolve(opts.datadir ?? '.data');
@@ -65,20 +58,18 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   const step = (s: string) => log(`• ${s}`);
 
   step('test PKI (TEST UZI-register CA, UZI server certificates)…');
-  const demo = readDemoFile();
-  const vvtOrg = demo.organizations.find((o) => o.source === 'vvt')!;
+  const vvtOrg = vvtOrganisation();
   const pki = await initPki({ dir: path.join(datadir, 'pki'), organisations: [{ name: vvtOrg.name, city: 'Utrecht', ura: vvtOrg.ura, agb: '03030303' }] });
 
   const lspUrl = `http://localhost:${ports.lsp.public}`;
   const vvtUrl = `http://localhost:${ports.vvt.public}`;
   const discoveryDir = path.join(datadir, 'network', 'discovery');
-  writeDiscoveryDefinitions(discoveryDir, lspUrl);
+  pointDefinitionsAt({ from: SHIPPED_DEFINITIONS, to: discoveryDir, serverUrl: lspUrl, ids: [DISCOVERY_SERVICE] });
 
-  const base = (name: string, url: string, p: { public: number; internal: number }, organization: { ura: string; name: string }): NodeConfigInput => ({
+  const base = (name: string, url: string, p: { public: number; internal: number }): NodeConfigInput => ({
     name,
     url,
     datadir,
-    organization,
     http: { public: { address: '127.0.0.1', port: p.public }, internal: { address: '127.0.0.1', port: p.internal } },
     discovery: { directory: discoveryDir, refreshIntervalSeconds: 10 },
     vcr: { x509: { trustedRoots: [pki.root.file] } },
@@ -87,31 +78,27 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   });
 
   step(`mock LSP node on ${lspUrl} with its source systems…`);
-  const lspConfig = loadConfig({
-    env,
-    overrides: {
-      ...base('lsp', lspUrl, ports.lsp, { ura: '90000999', name: 'LSP (Landelijk Schakelpunt, mock)' }),
-      discovery: { directory: discoveryDir, refreshIntervalSeconds: 10, serverIds: [DISCOVERY_SERVICE] },
-      // the LSP accepts URA credentials only from issuers it trusts (itself, as the URA authority of the lab)
-      auth: { requireTrustedIssuers: true },
-    },
-  });
+  // the same LSP defaults as `nuts-lsp-lab lsp`: organisation, discovery server, trusted URA issuers only
+  const lspConfig = loadConfig({ env, defaults: LSP_CONFIG_DEFAULTS, overrides: base('lsp', lspUrl, ports.lsp) });
   const lsp = createLspNode(lspConfig, { sourceTimeoutMs: opts.sourceTimeoutMs });
   await lsp.node.start();
   log(`  ✓ lsp    public ${lsp.node.url}  internal ${lsp.node.internalUrl}  sources: ${lsp.sources.map((s) => s.config.name).join(', ')}`);
 
   step(`reference node of ${vvtOrg.name} on ${vvtUrl}…`);
-  const vvt = createNode(loadConfig({ env, overrides: base('vvt', vvtUrl, ports.vvt, { ura: vvtOrg.ura, name: vvtOrg.name }) }));
+  const vvt = createNode(loadConfig({ env, overrides: { ...base('vvt', vvtUrl, ports.vvt), organization: { ura: vvtOrg.ura, name: vvtOrg.name } } }));
   await vvt.start();
   log(`  ✓ vvt    public ${vvt.url}  internal ${vvt.internalUrl}  store ${vvt.store.db.location}`);
 
   step('subjects, credentials, discovery registrations, consent…');
-  const seeded = await seedNetwork({ vvt, lsp, vvtOrg: { name: vvtOrg.name, ura: vvtOrg.ura, city: 'Utrecht' }, serviceId: DISCOVERY_SERVICE, log });
+  // over the internal APIs, exactly as `nuts-lsp-lab seed` and the dashboard do against separate processes
+  const nodeApi = new NodeApi(vvt.internalUrl, 'vvt');
+  const lspApi = new LspApi(lsp.node.internalUrl, 'lsp');
+  const seeded = await seedNetwork({ node: nodeApi, lsp: lspApi, vvtOrg, serviceId: DISCOVERY_SERVICE, log });
 
   let dashboard: RunningDashboard | undefined;
   if (opts.dashboard !== false) {
     step(`dashboard on http://localhost:${ports.dashboard}…`);
-    dashboard = await wireDashboard({ vvt, lsp, seeded, serviceId: DISCOVERY_SERVICE, port: ports.dashboard });
+    dashboard = await wireDashboard({ node: nodeApi, lsp: lspApi, seeded, serviceId: DISCOVERY_SERVICE, port: ports.dashboard });
     log(`  ✓ dashboard ${dashboard.url}`);
   }
   log(`• ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);

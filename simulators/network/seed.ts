@@ -1,11 +1,11 @@
-// Seeds the local network idempotently: subjects, URA credentials (the LSP acts as the lab's URA authority), care-worker
-// role credentials, discovery registrations, and the scenario hooks that act across nodes.
+// Seeds the local network idempotently over the nodes' internal APIs: subjects, URA credentials (the LSP is the lab's
+// URA authority and keeps them valid itself), care-worker role credentials, and discovery registrations. The same code
+// seeds `npm start`'s in-process network and separate processes or containers (`nuts-lsp-lab seed`).
 import { readFileSync } from 'node:fs';
-import type { LabNode } from '../../node/src/main.js';
-import type { LspNode } from '../lsp/main.js';
 import { readDemoFile } from '../../node/src/fhir/demo.js';
 import { parseCredential } from '../../node/src/vcr/credential.js';
-import type { WireCredential } from '../../node/src/vcr/types.js';
+import { DISCOVERY_SERVICE, LSP_SUBJECT } from '../lsp/main.js';
+import type { LspApi, NodeApi } from './node-api.js';
 
 export interface CareWorkerSeed {
   id: string;
@@ -15,13 +15,23 @@ export interface CareWorkerSeed {
   big: boolean;
 }
 
+export interface Organisation {
+  name: string;
+  ura: string;
+  city: string;
+}
+
 export interface Seeded {
-  vvtOrg: { name: string; ura: string; city: string };
+  vvtOrg: Organisation;
   vvtDid: string;
   lspDid: string;
   careWorkers: CareWorkerSeed[];
   clients: Array<{ bsn: string; name: string; birthDate?: string }>;
 }
+
+/** The subject of the VVT organisation on its reference node. */
+export const VVT_SUBJECT = 'vvt';
+const LSP_CITY = 'Amersfoort';
 
 const ROLES = (JSON.parse(readFileSync(new URL('../../credentials/roles.json', import.meta.url), 'utf8')) as { roles: Array<{ code: string; nl: string; big: boolean }> }).roles;
 const worker = (id: string, name: string, roleCode: string): CareWorkerSeed => {
@@ -38,58 +48,60 @@ export const CARE_WORKERS: CareWorkerSeed[] = [
   worker('sam', 'Sam Bakker', 'VVT.005'),
 ];
 
+/** The VVT organisation of the demo data set: the organisation the reference node serves. */
+export function vvtOrganisation(): Organisation {
+  const org = readDemoFile().organizations.find((o) => o.source === 'vvt');
+  if (!org) throw new Error('the demo data set has no VVT organisation');
+  return { name: org.name, ura: org.ura, city: 'Utrecht' };
+}
+
 const YEAR = 365 * 24 * 3600 * 1000;
 
-async function ensureSubject(node: LabNode, id: string): Promise<string> {
-  const list = await node.vdr.subjects.list();
-  if (list[id]) return list[id]![0]!;
-  const r = await node.vdr.subjects.create(id);
-  return r.documents[0]!.id;
+export interface SeedOptions {
+  /** the reference node's internal API */
+  node: NodeApi;
+  /** the mock LSP's internal API */
+  lsp: LspApi;
+  /** the node's internal API as the LSP reaches it, to deliver URA credentials (default: `node`'s URL) */
+  nodeUrlForLsp?: string;
+  /** the LSP's internal API as the LSP itself reaches it (default: `lsp`'s URL) */
+  lspUrlForLsp?: string;
+  vvtOrg?: Organisation;
+  serviceId?: string;
+  log?: (line: string) => void;
 }
 
-const typesOf = (vc: WireCredential) => parseCredential(vc).types;
-
-/** A URA credential issued by the LSP and loaded into `holder`'s wallet, unless a valid one is there already. */
-async function ensureUraCredential(lsp: LabNode, lspDid: string, holder: LabNode, subject: string, did: string, org: { ura: string; name: string; city: string }, log: (l: string) => void): Promise<void> {
-  for (const vc of await holder.vcr.wallet.search(subject, { type: 'NutsUraCredential' })) {
-    const c = parseCredential(vc);
-    if (c.issuer !== lspDid) continue;
-    const v = await lsp.vcr.verifier.verifyCredential(vc);
-    if (v.valid) return;
-    // a revoked or expired one would be offered in token requests and refused: take it out
-    await holder.vcr.wallet.remove(subject, c.id!);
-    log(`  removed ${v.code} NutsUraCredential ${c.id} from the wallet of ${subject}`);
-  }
-  const vc = await lsp.vcr.issuer.issue({
-    type: 'NutsUraCredential',
-    issuer: lspDid,
-    credentialSubject: { id: did, organization: { ura: org.ura, name: org.name, city: org.city } },
-    expirationDate: new Date(Date.now() + YEAR).toISOString(),
-    format: 'jwt_vc',
-    withStatusList2021Revocation: true,
-  });
-  await holder.vcr.wallet.add(subject, vc);
-  log(`  ✓ NutsUraCredential for ${org.name} (URA ${org.ura}) issued by the LSP, in the wallet of ${subject}`);
-}
-
-export async function seedNetwork(o: { vvt: LabNode; lsp: LspNode; vvtOrg: { name: string; ura: string; city: string }; serviceId: string; log: (l: string) => void }): Promise<Seeded> {
-  const { vvt, log } = o;
-  const lsp = o.lsp.node;
-  const lspDid = await ensureSubject(lsp, 'lsp');
-  const vvtDid = await ensureSubject(vvt, 'vvt');
-  log(`  ✓ subjects: lsp ${lspDid}, vvt ${vvtDid}`);
+export async function seedNetwork(o: SeedOptions): Promise<Seeded> {
+  const { node, lsp } = o;
+  const log = o.log ?? (() => {});
+  const serviceId = o.serviceId ?? DISCOVERY_SERVICE;
+  const vvtOrg = o.vvtOrg ?? vvtOrganisation();
+  const [lspInfo, vvtInfo] = await Promise.all([lsp.diagnostics(), node.diagnostics()]);
+  const lspDid = (await lsp.ensureSubject(LSP_SUBJECT)).did;
+  const vvtDid = (await node.ensureSubject(VVT_SUBJECT)).did;
+  log(`  ✓ subjects: ${LSP_SUBJECT} ${lspDid}, ${VVT_SUBJECT} ${vvtDid}`);
 
   // the LSP accepts URA credentials it issued itself (requireTrustedIssuers is on for the LSP)
-  await lsp.vcr.trust.trust('NutsUraCredential', lspDid);
-  await ensureUraCredential(lsp, lspDid, lsp, 'lsp', lspDid, { ura: lsp.config.organization.ura!, name: lsp.config.organization.name!, city: 'Amersfoort' }, log);
-  await ensureUraCredential(lsp, lspDid, vvt, 'vvt', vvtDid, o.vvtOrg, log);
+  await lsp.trust('NutsUraCredential', lspDid);
+  const { ura, name } = lspInfo.organization;
+  if (!ura || !name) throw new Error(`the LSP at ${lsp.baseUrl} has no organization.ura and organization.name configured`);
+  const holders = [
+    { did: lspDid, subject: LSP_SUBJECT, walletUrl: o.lspUrlForLsp ?? lsp.baseUrl, organization: { ura, name, city: LSP_CITY } },
+    { did: vvtDid, subject: VVT_SUBJECT, walletUrl: o.nodeUrlForLsp ?? node.baseUrl, organization: vvtOrg },
+  ];
+  for (const h of holders) {
+    // registering makes the LSP keep a valid one in the holder's wallet, now and whenever `normal` is applied
+    const r = await lsp.registerOrganisation(h);
+    for (const x of r.removed) log(`  removed ${x.reason} NutsUraCredential ${x.id} from the wallet of ${h.subject}`);
+    if (r.action !== 'kept') log(`  ✓ NutsUraCredential for ${h.organization.name} (URA ${h.organization.ura}) issued by the LSP, in the wallet of ${h.subject}`);
+  }
 
   // the organisation attests its care workers' roles (shown in the dashboard; the token carries a self-attested employee credential)
   const existing = new Set(
-    (await vvt.vcr.wallet.search('vvt', { type: 'CareWorkerRoleCredential' })).map((vc) => String((parseCredential(vc).subjects[0]?.careWorker as { identifier?: string } | undefined)?.identifier)),
+    (await node.wallet(VVT_SUBJECT, 'CareWorkerRoleCredential')).map((vc) => String((parseCredential(vc).subjects[0]?.careWorker as { identifier?: string } | undefined)?.identifier)),
   );
   for (const c of CARE_WORKERS.filter((w) => !existing.has(w.id))) {
-    const vc = await vvt.vcr.issuer.issue({
+    const vc = await node.issue({
       type: 'CareWorkerRoleCredential',
       issuer: vvtDid,
       credentialSubject: { id: vvtDid, careWorker: { identifier: c.id, name: c.name, roleCode: c.roleCode, roleName: c.roleName } },
@@ -97,39 +109,20 @@ export async function seedNetwork(o: { vvt: LabNode; lsp: LspNode; vvtOrg: { nam
       format: 'jwt_vc',
       withStatusList2021Revocation: true,
     });
-    await vvt.vcr.wallet.add('vvt', vc);
+    await node.addToWallet(VVT_SUBJECT, vc);
   }
   log(`  ✓ care-worker role credentials: ${CARE_WORKERS.map((c) => `${c.name} (${c.roleCode})`).join(', ')}`);
 
-  // who serves MP9 where: the LSP registers its AS and FHIR base; the VVT organisation registers too
-  await lsp.discovery.client.activate(o.serviceId, 'lsp', { fhirBaseURL: `${lsp.url}/fhir` });
-  await lsp.discovery.refreshNow();
-  await vvt.discovery.client.activate(o.serviceId, 'vvt', { fhirBaseURL: `${vvt.url}/fhir` });
-  await vvt.discovery.refreshNow();
-  log(`  ✓ discovery service ${o.serviceId} on the LSP: lsp and vvt registered`);
+  // who serves MP9 where: the LSP registers its AS and FHIR base first (it is the server), then the VVT organisation
+  await lsp.activate(serviceId, LSP_SUBJECT, { fhirBaseURL: `${lspInfo.url}/fhir` });
+  await node.activate(serviceId, VVT_SUBJECT, { fhirBaseURL: `${vvtInfo.url}/fhir` });
+  log(`  ✓ discovery service ${serviceId} on the LSP: ${LSP_SUBJECT} and ${VVT_SUBJECT} registered`);
 
-  // scenario hooks that act across nodes
-  o.lsp.scenarioContext.hooks = {
-    async revokeOrganisation() {
-      const issued = await lsp.vcr.issuer.search({ credentialType: 'NutsUraCredential', subject: vvtDid });
-      const active = issued.filter((r) => r.revokedAt === undefined && r.status);
-      for (const r of active) await lsp.vcr.issuer.revoke(r.id);
-      return `revoked ${active.length} NutsUraCredential(s) of ${o.vvtOrg.name}`;
-    },
-    async restoreOrganisation() {
-      const before = (await vvt.vcr.wallet.search('vvt', { type: 'NutsUraCredential' })).length;
-      await ensureUraCredential(lsp, lspDid, vvt, 'vvt', vvtDid, o.vvtOrg, () => {});
-      const after = await vvt.vcr.wallet.search('vvt', { type: 'NutsUraCredential' });
-      return before === after.length && after.every((vc) => typesOf(vc).includes('NutsUraCredential')) ? `${o.vvtOrg.name} holds a valid URA credential` : `re-issued the URA credential of ${o.vvtOrg.name}`;
-    },
-  };
-
-  const demo = readDemoFile();
   return {
-    vvtOrg: o.vvtOrg,
+    vvtOrg,
     vvtDid,
     lspDid,
     careWorkers: CARE_WORKERS,
-    clients: demo.clients.map((c) => ({ bsn: c.bsn, name: `${c.given} ${c.family}`, birthDate: c.birthDate })),
+    clients: readDemoFile().clients.map((c) => ({ bsn: c.bsn, name: `${c.given} ${c.family}`, birthDate: c.birthDate })),
   };
 }

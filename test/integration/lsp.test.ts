@@ -229,3 +229,43 @@ describe('mock LSP broker', () => {
     await lsp.scenarios.apply('normal');
   });
 });
+
+describe('organisations holding a URA credential of the LSP (/internal/lsp/v1/organisations)', () => {
+  const self = () => ({ subject: 'lsp', walletUrl: lsp.node.internalUrl, organization: { ura: '90000999', name: 'Mock LSP', city: 'Amersfoort' } });
+
+  it('refuses a registration before the LSP has its issuing subject, and bad input naming the field', async () => {
+    const early = await internal(lsp.node, 'POST', '/internal/lsp/v1/organisations', { did: 'did:web:localhost%3A1:iam:x', ...self() });
+    expect(early.status).toBe(412);
+    expect(early.json.detail).toMatch(/no subject 'lsp'/);
+    const bad = await internal(lsp.node, 'POST', '/internal/lsp/v1/organisations', { ...self(), did: 'did:web:x', walletUrl: 'ftp://x' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.detail).toMatch(/walletUrl/);
+    const ura = await internal(lsp.node, 'POST', '/internal/lsp/v1/organisations', { ...self(), did: 'did:web:x', organization: { ura: '123', name: 'x', city: 'y' } });
+    expect(ura.status).toBe(400);
+    expect(ura.json.detail).toMatch(/organization\.ura/);
+  });
+
+  it('issues into the wallet once, keeps it on the next registration, and never revokes its own', async () => {
+    const created = await internal(lsp.node, 'POST', '/internal/vdr/v2/subject', { subject: 'lsp' });
+    const did = created.json.documents[0].id as string;
+    const first = await internal(lsp.node, 'POST', '/internal/lsp/v1/organisations', { did, ...self() });
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ did, action: 'issued', removed: [] });
+    const wallet = await internal(lsp.node, 'GET', '/internal/vcr/v2/holder/lsp/vc/search?type=NutsUraCredential');
+    expect(wallet.json.verifiableCredentials).toHaveLength(1);
+    const again = await internal(lsp.node, 'POST', '/internal/lsp/v1/organisations', { did, ...self() });
+    expect(again.json).toMatchObject({ action: 'kept', credentialId: first.json.credentialId });
+    expect((await internal(lsp.node, 'GET', '/internal/lsp/v1/organisations')).json).toEqual([{ did, ...self() }]);
+    // only the LSP itself is registered: there is no organisation to revoke
+    const revoke = await internal(lsp.node, 'POST', '/internal/lsp/v1/scenarios/revoked-organisation');
+    expect(revoke.status).toBe(400);
+    expect(revoke.json.detail).toMatch(/needs the network/);
+  });
+
+  it('says which wallet it could not reach (502) and does not record that registration', async () => {
+    const r = await internal(lsp.node, 'POST', '/internal/lsp/v1/organisations', { ...self(), did: 'did:web:localhost%3A1:iam:gone', subject: 'gone', walletUrl: 'http://127.0.0.1:1' });
+    expect(r.status).toBe(502);
+    expect(r.json.detail).toMatch(/wallet of Mock LSP unreachable at http:\/\/127\.0\.0\.1:1/);
+    expect((await internal(lsp.node, 'GET', '/internal/lsp/v1/organisations')).json.map((o: { subject: string }) => o.subject)).toEqual(['lsp']);
+  });
+});

@@ -33,6 +33,20 @@ describe('configuration', () => {
     expect(c.http.internal.port).toBe(7201);
   });
 
+  it('puts role defaults under file, environment and flags', () => {
+    const defaults = { name: 'lsp', organization: { ura: '90000999', name: 'LSP' }, discovery: { serverIds: ['a', 'b'] }, http: { public: { port: 9080 } } };
+    const file = yamlFile('role.yaml', 'organization:\n  name: From file\ndiscovery:\n  serverIds: [c]\n');
+    const c = loadConfig({ file, env: { NLL_HTTP_PUBLIC_PORT: '9180' }, argv: ['--organization.ura=90000111'], defaults });
+    expect(c.name).toBe('lsp');
+    expect(c.organization).toEqual({ ura: '90000111', name: 'From file' });
+    expect(c.discovery.serverIds).toEqual(['c']);
+    expect(c.http.public.port).toBe(9180);
+    expect(c.http.internal.port).toBe(8081);
+    // the caller's defaults object is not changed by loading
+    expect(defaults.organization.ura).toBe('90000999');
+    expect(() => loadConfig({ defaults: { organization: { ura: 'x' } } })).toThrow(/organization\.ura: URA is 8 digits \(from defaults\)/);
+  });
+
   it('maps camelCase keys to NLL_ environment names and reads lists from commas', () => {
     expect(envNameFor('http.public.port')).toBe('NLL_HTTP_PUBLIC_PORT');
     expect(envNameFor('vdr.cacheTtlSeconds')).toBe('NLL_VDR_CACHE_TTL_SECONDS');

@@ -148,6 +148,8 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
   /** command-line flags as `--key=value` / `--key value` with dotted keys, e.g. `--http.public.port=9090` */
   argv?: string[];
+  /** defaults of a role (e.g. the mock LSP), under the file, environment and flags */
+  defaults?: NodeConfigInput;
   /** programmatic overrides, applied last (used by simulators and tests) */
   overrides?: NodeConfigInput;
 }
@@ -174,6 +176,7 @@ export function parseFlags(argv: string[]): Record<string, string> {
 export function loadConfig(opts: LoadConfigOptions = {}): NodeConfig {
   const sources = new Map<string, string>();
   let raw: Record<string, unknown> = {};
+  if (opts.defaults) markSources(opts.defaults as Record<string, unknown>, '', 'defaults', sources);
   if (opts.file) {
     let text: string;
     try {
@@ -191,6 +194,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): NodeConfig {
     raw = parsed as Record<string, unknown>;
     markSources(raw, '', `file ${path.basename(opts.file)}`, sources);
   }
+  if (opts.defaults) raw = deepMerge(structuredClone(opts.defaults) as Record<string, unknown>, raw);
   const env = opts.env ?? {};
   const known = configKeys();
   for (const key of known) {

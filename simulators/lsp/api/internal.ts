@@ -9,6 +9,7 @@ import type { ReferenceIndex } from '../reference-index.js';
 import type { ScenarioControl } from '../scenarios.js';
 import type { AddressBookEntry, SimulatedSource } from '../sources.js';
 import { assertValidBsn } from '../bsn.js';
+import { MemberRegistrationSchema, type OrganisationRegistry } from '../organisations.js';
 
 const ConsentKey = z.object({ bsn: z.string(), holderCategory: z.string(), dataCategory: z.string(), consulterCategory: z.string() });
 const ConsentBody = ConsentKey.extend({ choice: z.enum(['ja', 'nee']) });
@@ -20,6 +21,7 @@ export interface LspApiDeps {
   mitz: MitzConsent;
   index: ReferenceIndex;
   addressBook: () => AddressBookEntry[];
+  organisations: OrganisationRegistry;
 }
 
 const sourceView = (s: SimulatedSource) => ({
@@ -76,6 +78,10 @@ export function lspInternalRouter(d: LspApiDeps): Router {
     const consents = (await d.mitz.list(bsn)).map((c) => d.mitz.toFhirConsent(c));
     res.type('application/fhir+json').send(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', total: consents.length, entry: consents.map((c) => ({ resource: c, search: { mode: 'match' } })) }));
   });
+
+  // organisations holding a URA credential of the LSP: registering one (re)issues it into the organisation's wallet
+  r.get('/v1/organisations', async (_req, res) => void res.json(await d.organisations.list()));
+  r.post('/v1/organisations', async (req, res) => void res.json(await d.organisations.register(parseBody(MemberRegistrationSchema, req.body))));
 
   r.get('/v1/registrations', async (req, res) => {
     const bsn = typeof req.query.bsn === 'string' ? req.query.bsn : undefined;
