@@ -6,6 +6,10 @@ import { createNode, type LabNode } from '../../node/src/main.js';
 import { loadConfig, type NodeConfigInput } from '../../node/src/core/config.js';
 import { createLspNode, DISCOVERY_SERVICE, LSP_CONFIG_DEFAULTS, type LspNode } from '../lsp/main.js';
 import { initPki } from '../../node/src/pki/index.js';
+import { issuePilotCredentials } from '../lsp/pilot-seed.js';
+
+/** the ECD vendor's subject (service provider) in the LSPxNuts pilot */
+export const PILOT_VENDOR_SUBJECT = 'ecd-vendor';
 import { seedNetwork, vvtOrganisation, type Seeded } from './seed.js';
 import { wireDashboard, type RunningDashboard } from './dashboard-wiring.js';
 import { LspApi, NodeApi } from './node-api.js';
@@ -94,6 +98,22 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   const nodeApi = new NodeApi(vvt.internalUrl, 'vvt');
   const lspApi = new LspApi(lsp.node.internalUrl, 'lsp');
   const seeded = await seedNetwork({ node: nodeApi, lsp: lspApi, vvtOrg, serviceId: DISCOVERY_SERVICE, log });
+
+  // LSPxNuts pilot: the care provider (subject vvt) and its ECD vendor (subject ecd-vendor) on the VVT node
+  if (!(await vvt.vcr.wallet.search('vvt', { type: 'HealthcareProviderCredential' })).length) {
+    step('pilot credentials (LSPxNuts jwt-bearer: UZI server certificate, delegations, patient enrolments)…');
+    await issuePilotCredentials({
+      vendorNode: vvt,
+      hcpSubject: 'vvt',
+      spSubject: PILOT_VENDOR_SUBJECT,
+      lspNode: lsp.node,
+      pki: { organisation: pki.organisations[0]!.id },
+      vendorName: 'ECD Leverancier B.V.',
+      professional: { uzi: '900012345', roleCode: '30.000', facilityType: 'T2' },
+      patients: seeded.clients.map((c) => c.bsn),
+    });
+    log(`  ✓ HealthcareProviderCredential (did:x509), delegations and ${seeded.clients.length} patient enrolments for vvt; ServiceProviderCredential for ${PILOT_VENDOR_SUBJECT}`);
+  }
 
   let dashboard: RunningDashboard | undefined;
   if (opts.dashboard !== false) {

@@ -195,3 +195,23 @@ describe('credentials across the running network (VCR v2 over HTTP)', () => {
     expect((await fetch(`${vvt}/internal/vcr/v2/holder/vvt/vc/${encodeURIComponent(id)}`, { method: 'DELETE' })).status).toBe(204);
   });
 });
+
+describe('LSPxNuts pilot mode on the running network', () => {
+  it('gets a 20-second jwt-bearer token for an enrolled client and reads that client at the LSP', async () => {
+    const bsn = net.seeded.clients[3]!.bsn;
+    const res = await fetch(`${net.vvt.internalUrl}/internal/auth/v2/vvt/request-service-access-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ authorization_server: `${net.lsp.node.url}/oauth2/lsp`, scope: 'medicatiegegevens', service_provider_subject_id: 'ecd-vendor', token_type: 'Bearer', credential_selection: { patient_enrollment_bsn: bsn } }),
+    });
+    const token = (await res.json()) as { access_token: string; token_type: string; expires_in: number };
+    expect(res.status, JSON.stringify(token)).toBe(200);
+    expect(token).toMatchObject({ token_type: 'Bearer', expires_in: 20 });
+    const search = (b: string) => fetch(`${net.lsp.node.url}/fhir/MedicationRequest?patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${b}&category=http://snomed.info/sct|33633005`, { headers: { authorization: `Bearer ${token.access_token}` } });
+    const own = await search(bsn);
+    expect(own.status).toBe(200);
+    expect(((await own.json()) as { total: number }).total).toBeGreaterThan(0);
+    // enrolment binds the token to that client
+    expect((await search(net.seeded.clients[0]!.bsn)).status).toBe(403);
+  });
+});
