@@ -1,10 +1,10 @@
 // Test helper: a real node on ephemeral loopback ports with an in-memory SQLite store (or PostgreSQL when given).
 import { createNode, type LabNode, type NodeDeps } from '../../node/src/main.js';
-import { loadConfig, type NodeConfigInput } from '../../node/src/core/config.js';
+import { loadConfig, type NodeConfig, type NodeConfigInput } from '../../node/src/core/config.js';
 
-/** `setup` runs before the node starts, e.g. to mount a test-only router. */
-export async function startTestNode(name = 'test', overrides: NodeConfigInput = {}, deps: NodeDeps = {}, setup?: (node: LabNode) => void): Promise<LabNode> {
-  const config = loadConfig({
+/** Configuration of a test node: ephemeral loopback ports, in-memory SQLite, quiet logs, a test organisation. */
+export function testNodeConfig(name = 'test', overrides: NodeConfigInput = {}): NodeConfig {
+  return loadConfig({
     env: {},
     overrides: {
       name,
@@ -15,7 +15,11 @@ export async function startTestNode(name = 'test', overrides: NodeConfigInput = 
       ...overrides,
     },
   });
-  const node = createNode(config, deps);
+}
+
+/** `setup` runs before the node starts, e.g. to mount a test-only router. */
+export async function startTestNode(name = 'test', overrides: NodeConfigInput = {}, deps: NodeDeps = {}, setup?: (node: LabNode) => void): Promise<LabNode> {
+  const node = createNode(testNodeConfig(name, overrides), deps);
   setup?.(node);
   await node.start();
   return node;

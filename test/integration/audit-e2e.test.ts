@@ -4,13 +4,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../node/src/core/config.js';
 import type { LabNode } from '../../node/src/main.js';
 import { createLspNode, type LspNode } from '../../simulators/lsp/main.js';
 import { demoPatients } from '../../simulators/lsp/scenarios.js';
 import { MITZ_CONSENT_PROFILE } from '../../simulators/lsp/mitz.js';
 import { EcdClient, type EcdSuccess } from '../../simulators/ecd/client.js';
-import { internal, startTestNode } from '../helpers/node.js';
+import { internal, startTestNode, testNodeConfig } from '../helpers/node.js';
 import { auditRecords } from '../helpers/audit.js';
 
 const SERVICE = 'mp9-medicatieoverdracht';
@@ -39,16 +38,9 @@ let vvt: LabNode;
 let result: EcdSuccess;
 
 beforeAll(async () => {
-  const lspConfig = loadConfig({
-    env: {},
-    overrides: {
-      name: 'lsp',
-      organization: { ura: '90000999', name: LSP_NAME },
-      http: { public: { address: '127.0.0.1', port: 0 }, internal: { address: '127.0.0.1', port: 0 } },
-      database: { sqlite: ':memory:' },
-      discovery: { directory: discoveryDir('http://unused.invalid'), serverIds: [SERVICE] },
-      log: { level: (process.env.NLL_TEST_LOG as 'error' | undefined) ?? 'silent' },
-    },
+  const lspConfig = testNodeConfig('lsp', {
+    organization: { ura: '90000999', name: LSP_NAME },
+    discovery: { directory: discoveryDir('http://unused.invalid'), serverIds: [SERVICE] },
   });
   lsp = createLspNode(lspConfig, { sourceTimeoutMs: 2000 });
   await lsp.node.start();

@@ -1,10 +1,9 @@
 // The mock LSP over real HTTP: fan-out to real source servers, merge with provenance, outcomes per scenario, consent per source.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../node/src/core/config.js';
 import { createLspNode, type LspNode } from '../../simulators/lsp/main.js';
 import { demoPatients } from '../../simulators/lsp/scenarios.js';
-import { internal } from '../helpers/node.js';
+import { internal, testNodeConfig } from '../helpers/node.js';
 import { auditRecords } from '../helpers/audit.js';
 import { MITZ_CONSENT_PROFILE } from '../../simulators/lsp/mitz.js';
 
@@ -14,16 +13,7 @@ const OTHER = demoPatients()[2]!;
 const VVT_URA = '90000303';
 
 beforeAll(async () => {
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      name: 'lsp',
-      organization: { ura: '90000999', name: 'Mock LSP' },
-      http: { public: { address: '127.0.0.1', port: 0 }, internal: { address: '127.0.0.1', port: 0 } },
-      database: { sqlite: ':memory:' },
-      log: { level: (process.env.NLL_TEST_LOG as 'error' | undefined) ?? 'silent' },
-    },
-  });
+  const config = testNodeConfig('lsp', { organization: { ura: '90000999', name: 'Mock LSP' } });
   lsp = createLspNode(config, { sourceTimeoutMs: 800 });
   await lsp.node.start();
 });

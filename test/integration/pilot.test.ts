@@ -5,12 +5,11 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../node/src/core/config.js';
 import type { LabNode } from '../../node/src/main.js';
 import { createLspNode, type LspNode } from '../../simulators/lsp/main.js';
 import { issuePilotCredentials, MEDGEG_ACTION, PILOT_SCOPE, type PilotCredentials } from '../../simulators/lsp/pilot-seed.js';
 import { demoPatients } from '../../simulators/lsp/scenarios.js';
-import { internal, startTestNode } from '../helpers/node.js';
+import { internal, startTestNode, testNodeConfig } from '../helpers/node.js';
 import { tempPki } from '../helpers/pki.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -43,16 +42,9 @@ const recordingFetch: typeof fetch = async (input, init) => {
 beforeAll(async () => {
   [pki, rogue] = await Promise.all([tempPki([ZONNEBLOEM]), tempPki([{ ...ZONNEBLOEM, name: 'Rogue Zorg' }])]);
   vendor = await startTestNode('vendor', { pki: { dir: pki.dir } }, { clock, fetch: recordingFetch });
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      name: 'lsp',
-      organization: { ura: '90000999', name: 'Mock LSP' },
-      http: { public: { address: '127.0.0.1', port: 0 }, internal: { address: '127.0.0.1', port: 0 } },
-      database: { sqlite: ':memory:' },
-      log: { level: 'silent' },
-      vcr: { x509: { trustedRoots: [pki.root.file] } },
-    },
+  const config = testNodeConfig('lsp', {
+    organization: { ura: '90000999', name: 'Mock LSP' },
+    vcr: { x509: { trustedRoots: [pki.root.file] } },
   });
   lsp = createLspNode(config, { sourceTimeoutMs: 2000, deps: { clock } });
   await lsp.node.start();
