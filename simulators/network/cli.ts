@@ -169,7 +169,7 @@ export function buildCli(io: Io = stdio): Command {
       if (results.some((r) => r.status !== 'up')) throw new CliError('', EXIT.failed);
     });
 
-  const scenario = program.command('scenario').description("the mock LSP's failure scenarios (consent, sources down, latency, expired credentials)");
+  const scenario = program.command('scenario').description("the mock LSP's failure scenarios (consent, sources down, latency, a revoked organisation credential)");
   scenario
     .command('list')
     .description('list the scenarios and which one is active')
