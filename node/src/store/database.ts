@@ -56,8 +56,34 @@ function openSqlite(file: string): Database {
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('synchronous = NORMAL');
-  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   return makeDatabase(db, 'sqlite', file === ':memory:' ? 'sqlite::memory:' : `sqlite:${path.resolve(file)}`);
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * kysely prepares every query anew; preparing is a large part of a small query's cost in better-sqlite3, so prepared
+ * statements are kept per SQL text. A statement still iterating (a streamed select) is busy: then a fresh one is used.
+ */
+function withStatementCache(raw: BetterSqlite3.Database): { prepare(sql: string): BetterSqlite3.Statement; close(): void } {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(sql: string) {
+      const cached = cache.get(sql);
+      if (cached && !cached.busy) return cached;
+      const stmt = raw.prepare(sql);
+      if (!cached) {
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+    close() {
+      cache.clear();
+      raw.close();
+    },
+  };
 }
 
 async function openPostgres(url: string, schema?: string): Promise<Database> {
