@@ -12,7 +12,7 @@ const today = new Date('2026-03-15T10:00:00Z');
 
 describe('demo data', () => {
   const by = demoDataBySource({ today });
-  const all = [...by.gp, ...by.pharmacy, ...by.vvt];
+  const all = [...by.gp, ...by.hospital, ...by.pharmacy, ...by.vvt];
 
   it('has at least five clients with valid test BSNs (11-proef)', () => {
     const patients = new Map(all.filter((r) => r.resourceType === 'Patient').map((p) => [p.id, p]));

@@ -6,8 +6,12 @@ import { PROFILES_DIR } from './profiles.js';
 import type { FhirRepository } from './repository.js';
 import type { FhirResource } from './types.js';
 
-/** Who holds what (reference §6.4): the GP's system MA/WDS/VV, the pharmacy TA/MVE, the VVT organisation MGB/MTD. */
-export type DemoSource = 'gp' | 'pharmacy' | 'vvt';
+/**
+ * Who holds what (reference §6.4): the prescriber's system MA/WDS/VV (the GP, or the hospital for treatments it
+ * started), the pharmacy TA/MVE, the VVT organisation MGB/MTD.
+ */
+export type DemoSource = 'gp' | 'hospital' | 'pharmacy' | 'vvt';
+export const DEMO_SOURCES: readonly DemoSource[] = ['gp', 'hospital', 'pharmacy', 'vvt'];
 
 interface DemoFile {
   organizations: Array<{ key: string; source: DemoSource; id: string; ura: string; name: string; typeCode: string; typeDisplay: string }>;
@@ -20,7 +24,7 @@ interface DemoFile {
     family: string;
     birthDate: string;
     gender: 'male' | 'female';
-    treatments: Array<{ key: string; medication: string; start: number; end: number; stoppedOn?: number; asNeeded?: boolean; schedule?: boolean; dosage: DosageSpec }>;
+    treatments: Array<{ key: string; medication: string; start: number; end: number; stoppedOn?: number; asNeeded?: boolean; schedule?: boolean; prescriber?: 'gp' | 'hospital'; dosage: DosageSpec }>;
   }>;
 }
 
@@ -44,16 +48,16 @@ export function demoDataBySource(opts: { today: Date; file?: string }): Record<D
     }),
   );
   const meds = new Map(data.medications.map((m) => [m.key, medication(m)]));
-  const out: Record<DemoSource, Map<string, FhirResource>> = { gp: new Map(), pharmacy: new Map(), vvt: new Map() };
+  const out: Record<DemoSource, Map<string, FhirResource>> = { gp: new Map(), hospital: new Map(), pharmacy: new Map(), vvt: new Map() };
   const add = (source: DemoSource, ...rs: FhirResource[]) => rs.forEach((r) => out[source].set(`${r.resourceType}/${r.id}`, r));
   const actor = (source: DemoSource) => [...roles.values()].find((r) => r.source === source)!;
-  for (const source of ['gp', 'pharmacy', 'vvt'] as const) {
+  for (const source of DEMO_SOURCES) {
     const a = actor(source);
     add(source, a.org, a.prac, a.role);
   }
   for (const c of data.clients) {
     const pat = patient(c);
-    for (const s of ['gp', 'pharmacy', 'vvt'] as const) add(s, pat);
+    for (const s of DEMO_SOURCES) add(s, pat);
     for (const t of c.treatments) {
       const med = meds.get(t.medication)!;
       const stopped = t.stoppedOn !== undefined;
@@ -62,13 +66,14 @@ export function demoDataBySource(opts: { today: Date; file?: string }): Record<D
       const base = { patient: pat, medication: med, treatment: mbh, dosage: t.dosage };
       const period = { start: dayAt(T, t.start, '00:00:00'), end: dayAt(T, end, '23:59:59') };
       const block = (source: DemoSource, s: Omit<BlockSpec, 'patient' | 'medication' | 'treatment'>) => add(source, med, buildingBlock({ ...base, ...s, author: actor(source).role }));
+      const prescriber = t.prescriber ?? 'gp';
       const ma = `${c.id}-${t.key}-MA`;
-      block('gp', { block: 'MA', id: ma, period, at: dayAt(T, t.start, '09:00:00'), stopped });
+      block(prescriber, { block: 'MA', id: ma, period, at: dayAt(T, t.start, '09:00:00'), stopped });
       if (t.schedule) {
-        block('gp', { block: 'WDS', id: `${c.id}-${t.key}-WDS-1`, period: { start: period.start, end: dayAt(T, Math.min(-8, end), '23:59:59') }, at: dayAt(T, t.start, '09:05:00') });
-        block('gp', { block: 'WDS', id: `${c.id}-${t.key}-WDS-2`, period: { start: dayAt(T, -7, '00:00:00'), end: period.end }, at: dayAt(T, -7, '09:05:00'), stopped });
+        block(prescriber, { block: 'WDS', id: `${c.id}-${t.key}-WDS-1`, period: { start: period.start, end: dayAt(T, Math.min(-8, end), '23:59:59') }, at: dayAt(T, t.start, '09:05:00') });
+        block(prescriber, { block: 'WDS', id: `${c.id}-${t.key}-WDS-2`, period: { start: dayAt(T, -7, '00:00:00'), end: period.end }, at: dayAt(T, -7, '09:05:00'), stopped });
       }
-      block('gp', { block: 'VV', id: `${c.id}-${t.key}-VV`, period: { start: period.start, end: dayAt(T, t.start + 90, '23:59:59') }, at: dayAt(T, t.start, '09:10:00'), quantity: 90 });
+      block(prescriber, { block: 'VV', id: `${c.id}-${t.key}-VV`, period: { start: period.start, end: dayAt(T, t.start + 90, '23:59:59') }, at: dayAt(T, t.start, '09:10:00'), quantity: 90 });
       block('pharmacy', { block: 'TA', id: `${c.id}-${t.key}-TA`, period, at: dayAt(T, t.start, '14:00:00'), stopped, basedOn: { block: 'MA', identifier: ma } });
       for (let d = t.start, n = 1; d <= Math.min(end, 0) && n <= 4; d += 30, n++) {
         block('pharmacy', { block: 'MVE', id: `${c.id}-${t.key}-MVE-${n}`, at: dayAt(T, d, '15:00:00'), quantity: 30 });
@@ -84,14 +89,14 @@ export function demoDataBySource(opts: { today: Date; file?: string }): Record<D
       }
     }
   }
-  return { gp: [...out.gp.values()], pharmacy: [...out.pharmacy.values()], vvt: [...out.vvt.values()] };
+  return { gp: [...out.gp.values()], hospital: [...out.hospital.values()], pharmacy: [...out.pharmacy.values()], vvt: [...out.vvt.values()] };
 }
 
 /** Loads the demo data (all sources, or the ones named) into a repository; returns how many resources were written. */
 export async function loadDemoData(repo: FhirRepository, opts: { today?: Date; sources?: DemoSource[]; file?: string } = {}): Promise<{ count: number }> {
   const by = demoDataBySource({ today: opts.today ?? new Date(), file: opts.file });
   const all = new Map<string, FhirResource>();
-  for (const s of opts.sources ?? (['gp', 'pharmacy', 'vvt'] as const)) for (const r of by[s]) all.set(`${r.resourceType}/${r.id}`, r);
+  for (const s of opts.sources ?? DEMO_SOURCES) for (const r of by[s]) all.set(`${r.resourceType}/${r.id}`, r);
   await repo.atomically(async (tx) => {
     for (const r of all.values()) await tx.put(r as FhirResource & { id: string });
   });

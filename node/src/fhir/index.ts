@@ -9,5 +9,5 @@ export { parseSearch, runSearch, parseQueryString, searchsetBundle, SearchError,
 export { ProfileValidator, loadRuleSet, type RuleSet, type ProfileRule } from './profiles.js';
 export { FhirAuthoriser, rejectAllTokens, allowAllConsent, loadMatrix, type AccessTokenVerifier, type ActiveToken, type InactiveToken, type ConsentHook, type ConsentQuestion, type Interaction, type Decision } from './authz.js';
 export { noAudit, type FhirAuditHook, type FhirAuditEvent } from './audit.js';
-export { loadDemoData, demoDataBySource, type DemoSource } from './demo.js';
+export { loadDemoData, demoDataBySource, DEMO_SOURCES, type DemoSource } from './demo.js';
 export * from './types.js';
