@@ -79,6 +79,8 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
     vcr: { x509: { trustedRoots: [pki.root.file] } },
     log: { level: opts.logLevel ?? 'warn' },
     ...(opts.inMemory ? { database: { sqlite: ':memory:' } } : {}),
+    // on one PostgreSQL database (DATABASE_URL) each node keeps its tables in its own schema, unless one is set
+    ...(!opts.inMemory && (env.DATABASE_URL || env.NLL_DATABASE_URL) && !env.NLL_DATABASE_SCHEMA ? { database: { schema: name } } : {}),
   });
 
   step(`mock LSP node on ${lspUrl} with its source systems…`);
