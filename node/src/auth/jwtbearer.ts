@@ -29,7 +29,6 @@ export interface JwtBearerContext {
   sessions: SessionStore;
   verifier: CredentialVerifierPort;
   clock: () => number;
-  requireTrustedIssuers?: boolean;
 }
 
 export interface JwtBearerGrant {

@@ -218,7 +218,7 @@ export class AuthorizationServer {
    */
   private async jwtBearerToken(subject: string, req: TokenRequest, facts: TokenFacts): Promise<Granted> {
     const grant = await checkJwtBearerGrant(
-      { issuer: this.issuerUrl(subject), policies: this.o.policies(), sessions: this.o.sessions, verifier: this.o.verifier(), clock: this.o.clock, requireTrustedIssuers: this.o.requireTrustedIssuers },
+      { issuer: this.issuerUrl(subject), policies: this.o.policies(), sessions: this.o.sessions, verifier: this.o.verifier(), clock: this.o.clock },
       req,
     );
     facts.claims = grant.claims;
