@@ -24,6 +24,7 @@ export interface Scenario {
   title: string;
   /** what a caller should see after applying it */
   expect: string;
+  /** the one change this scenario makes on top of `normal` (scenarios never accumulate) */
   apply(ctx: ScenarioContext): Promise<string[]>;
 }
 
@@ -56,16 +57,15 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'normal',
     title: 'Everything works',
     expect: 'A search for a seeded patient returns MA/WDS/VV from the GP (and from the hospital for treatments it started), TA/MVE from the pharmacy and MGB/MTD from the VVT source, each entry with meta.source; no outcome entries.',
-    apply: normal,
+    apply: async () => [],
   },
   {
     name: 'no-consent',
     title: 'No consent choice recorded (Mitz: no choice means no)',
     expect: "Every source answers with an outcome entry code 'suppressed' (no consent); no medication data is returned.",
     async apply(ctx) {
-      const done = await normal(ctx);
       await ctx.mitz.clear();
-      return [...done, 'all consent choices removed'];
+      return ['all consent choices removed'];
     },
   },
   {
@@ -73,11 +73,10 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "Patients said 'nee' to sharing pharmacy data",
     expect: "Only the pharmacy's data (TA/MVE) is missing, with one 'suppressed' outcome naming the pharmacy; GP and VVT data are returned.",
     async apply(ctx) {
-      const done = await normal(ctx);
       const pharmacy = bySource(ctx, 'pharmacy');
       const holder = ctx.mitz.categoryOfOrganizationType(pharmacy.config.organizationType)!;
       for (const bsn of ctx.patients()) await ctx.mitz.record({ bsn, holderCategory: holder, dataCategory: MEDICATION_DATA_CATEGORY, consulterCategory: ANY }, 'nee');
-      return [...done, `consent 'nee' for ${pharmacy.config.name}`];
+      return [`consent 'nee' for ${pharmacy.config.name}`];
     },
   },
   {
@@ -85,10 +84,9 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'The pharmacy system is down',
     expect: "The pharmacy's data is missing with one outcome entry code 'transient' (unreachable); the other sources answer.",
     async apply(ctx) {
-      const done = await normal(ctx);
       const pharmacy = bySource(ctx, 'pharmacy');
       await pharmacy.setAvailable(false);
-      return [...done, `${pharmacy.config.name} stopped listening`];
+      return [`${pharmacy.config.name} stopped listening`];
     },
   },
   {
@@ -96,10 +94,9 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'The GP system answers after 3 seconds',
     expect: "The GP's data (MA/WDS/VV) is missing with one outcome entry code 'timeout' (no answer within 2 s); the other sources answer.",
     async apply(ctx) {
-      const done = await normal(ctx);
       const gp = bySource(ctx, 'gp');
       gp.setLatency(3000);
-      return [...done, `${gp.config.name} latency 3000 ms`];
+      return [`${gp.config.name} latency 3000 ms`];
     },
   },
   {
@@ -107,10 +104,9 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'The first seeded patient is not registered at the LSP',
     expect: "A search for that patient returns no data and one outcome entry code 'not-found' (no source registered data); other patients are unaffected.",
     async apply(ctx) {
-      const done = await normal(ctx);
       const bsn = ctx.patients()[0]!;
       const n = await ctx.index.unregister(bsn);
-      return [...done, `${n} registrations of BSN ${bsn} removed`];
+      return [`${n} registrations of BSN ${bsn} removed`];
     },
   },
   {
@@ -118,9 +114,8 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "The VVT organisation's URA credential is revoked",
     expect: "A new token request from the VVT organisation is refused with invalid_grant (credential revoked); no data can be fetched.",
     async apply(ctx) {
-      const done = await normal(ctx);
       if (!ctx.hooks?.revokeOrganisation) throw invalidInput('revoked-organisation needs the network (the LSP revokes the URA credential it issued); not available in a stand-alone LSP');
-      return [...done, await ctx.hooks.revokeOrganisation()];
+      return [await ctx.hooks.revokeOrganisation()];
     },
   },
 ];
@@ -136,7 +131,7 @@ export class ScenarioControl {
   async apply(name: string): Promise<{ scenario: string; expect: string; changes: string[] }> {
     const s = SCENARIOS.find((x) => x.name === name);
     if (!s) throw notFound(`unknown scenario '${name}' (known: ${SCENARIOS.map((x) => x.name).join(', ')})`);
-    const changes = await s.apply(this.ctx);
+    const changes = [...(await normal(this.ctx)), ...(await s.apply(this.ctx))];
     this.current = name;
     return { scenario: name, expect: s.expect, changes };
   }
