@@ -1,7 +1,7 @@
 // Audit storage port and its SQL implementation: append-only records with the chain head read inside the write
 // transaction (SQLite BEGIN IMMEDIATE, PostgreSQL advisory lock), checkpoints, filtered paging and retention.
 import { sql, type Kysely } from 'kysely';
-import type { DatabaseRef, Migrations } from '../store/index.js';
+import { fixedQuery, type DatabaseRef, type Migrations } from '../store/index.js';
 import type { StoredCheckpoint, StoredRow } from './chain.js';
 import type { AuditFilter, AuditRecord } from './record.js';
 
@@ -76,6 +76,13 @@ export const auditMigrations: Migrations = {
 };
 
 
+// the append path runs on every recorded request: its head read and its single-record insert are compiled once
+const selectHead = fixedQuery<[]>((db) => db.selectFrom('audit_records').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1), 0);
+const ROW_COLUMNS = ['seq', 'id', 'event', 'started_at', 'patient_bsn', 'user_id', 'organisation_ura', 'trace_id', 'request_id', 'prev_hash', 'hash', 'body'] as const;
+type RowValues = { [K in keyof typeof ROW_COLUMNS]: unknown } & unknown[];
+const rowValues = (r: AuditTables['audit_records']) => ROW_COLUMNS.map((c) => r[c]) as RowValues;
+const insertOne = fixedQuery<unknown[]>((db, ...slots) => db.insertInto('audit_records').values(Object.fromEntries(ROW_COLUMNS.map((c, i) => [c, slots[i]]))), ROW_COLUMNS.length);
+
 export class SqlAuditStore implements AuditStore {
   constructor(private readonly ref: DatabaseRef) {}
 
@@ -91,10 +98,11 @@ export class SqlAuditStore implements AuditStore {
       try {
         // one lock per schema: node instances sharing this log queue up, other nodes' schemas in the same database do not
         if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.audit_records'))`.execute(conn);
-        const row = await conn.selectFrom('audit_records').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+        const row = (await selectHead<{ seq: number; hash: string }>(conn)).rows[0];
         const records = build(row ? { seq: Number(row.seq), hash: row.hash } : await headFromCheckpoints(conn));
         // chunks keep a multi-row INSERT under SQLite's bound-parameter limit
-        for (let i = 0; i < records.length; i += 64) await conn.insertInto('audit_records').values(records.slice(i, i + 64).map(toRow)).execute();
+        if (records.length === 1) await insertOne(conn, ...rowValues(toRow(records[0]!)));
+        else for (let i = 0; i < records.length; i += 64) await conn.insertInto('audit_records').values(records.slice(i, i + 64).map(toRow)).execute();
         await sql.raw('COMMIT').execute(conn);
         return records;
       } catch (e) {

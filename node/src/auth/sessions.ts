@@ -1,7 +1,11 @@
 // Short-lived server state in SQL (access tokens, VP nonces, DPoP jtis): namespaced keys with an expiry, shared by node instances.
 import type { Kysely } from 'kysely';
 import type { DatabaseRef, Migrations } from '../store/index.js';
-import { isUniqueViolation } from '../store/index.js';
+import { fixedQuery, isUniqueViolation } from '../store/index.js';
+
+// the token endpoint runs these on every request: compiled once, not rebuilt by kysely each time
+const insertSession = fixedQuery<[string, string, string, number]>((db, ns, key, value, expiresAt) => db.insertInto('auth_sessions').values({ ns, key, value, expires_at: expiresAt }), 4);
+const selectSession = fixedQuery<[string, string]>((db, ns, key) => db.selectFrom('auth_sessions').select(['value', 'expires_at']).where('ns', '=', ns).where('key', '=', key), 2);
 
 export type SessionNamespace = 'access_token' | 'vp_nonce' | 'dpop_jti';
 
@@ -53,11 +57,11 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async insert(ns: SessionNamespace, key: string, value: unknown, ttlMs: number): Promise<void> {
-    await this.db.insertInto('auth_sessions').values({ ns, key, value: JSON.stringify(value), expires_at: this.clock() + ttlMs }).execute();
+    await insertSession(this.db, ns, key, JSON.stringify(value), this.clock() + ttlMs);
   }
 
   async get<T>(ns: SessionNamespace, key: string): Promise<T | undefined> {
-    const r = await this.db.selectFrom('auth_sessions').select(['value', 'expires_at']).where('ns', '=', ns).where('key', '=', key).executeTakeFirst();
+    const r = (await selectSession<{ value: string; expires_at: number }>(this.db, ns, key)).rows[0];
     if (!r || Number(r.expires_at) <= this.clock()) return undefined;
     return JSON.parse(r.value) as T;
   }
@@ -65,7 +69,7 @@ export class SqlSessionStore implements SessionStore {
   async putOnce(ns: SessionNamespace, key: string, ttlMs: number): Promise<boolean> {
     const now = this.clock();
     try {
-      await this.db.insertInto('auth_sessions').values({ ns, key, value: 'true', expires_at: now + ttlMs }).execute();
+      await insertSession(this.db, ns, key, 'true', now + ttlMs);
       return true;
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Compilable, type Migration, type QueryResult } from 'kysely';
 import pg from 'pg';
 import { NodeError } from '../core/errors.js';
 
@@ -150,4 +150,31 @@ function makeDatabase(db: Kysely<unknown>, dialect: SqlDialect, location: string
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === '23505';
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyKysely = Kysely<any>;
+const SLOT = '\u0000kysely-slot:';
+
+/**
+ * A hot query whose shape never changes, built and compiled by kysely once per dialect and then run with new
+ * parameters: kysely otherwise rebuilds and recompiles the same SQL on every call. `build` receives one placeholder
+ * per parameter (strings that stand for them while compiling); constants kysely binds itself keep their value.
+ */
+export function fixedQuery<P extends unknown[]>(build: (db: AnyKysely, ...slots: string[]) => Compilable, arity: P['length']) {
+  // keyed by the dialect adapter: the SQL text depends only on the dialect, and a transaction's or connection's
+  // Kysely handle is a fresh object that shares it
+  const compiled = new WeakMap<object, { sql: string; bind: Array<number | { value: unknown }> }>();
+  return async <R = unknown>(db: AnyKysely, ...params: P): Promise<QueryResult<R>> => {
+    const key = db.getExecutor().adapter;
+    let c = compiled.get(key);
+    if (!c) {
+      const slots = Array.from({ length: arity }, (_, i) => `${SLOT}${i}`);
+      const q = build(db, ...slots).compile();
+      const bind = q.parameters.map((v) => (typeof v === 'string' && v.startsWith(SLOT) ? Number(v.slice(SLOT.length)) : { value: v }));
+      c = { sql: q.sql, bind };
+      compiled.set(key, c);
+    }
+    return await db.executeQuery<R>(CompiledQuery.raw(c.sql, c.bind.map((b) => (typeof b === 'number' ? params[b] : b.value))));
+  };
 }

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { JWK } from 'jose';
 import { conflict } from '../core/errors.js';
 import type { DatabaseRef, Migrations } from '../store/index.js';
-import { isUniqueViolation } from '../store/index.js';
+import { fixedQuery, isUniqueViolation } from '../store/index.js';
 
 export interface SubjectRecord {
   id: string;
@@ -82,6 +82,9 @@ export const vdrMigrations: Migrations = {
   },
 };
 
+// every request to a subject's endpoints looks it up: compiled once
+const selectSubject = fixedQuery<[string]>((db, id) => db.selectFrom('vdr_subjects').selectAll().where('id', '=', id), 1);
+
 const toSubject = (r: VdrTables['vdr_subjects']): SubjectRecord => ({
   id: r.id,
   did: r.did,
@@ -107,7 +110,7 @@ export class SqlSubjectStore implements SubjectStore {
   }
 
   async getSubject(id: string) {
-    const r = await this.db.selectFrom('vdr_subjects').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = (await selectSubject<VdrTables['vdr_subjects']>(this.db, id)).rows[0];
     return r && toSubject(r);
   }
 
