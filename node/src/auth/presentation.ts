@@ -1,7 +1,7 @@
 // The envelope of a presented VP (JWT or JSON-LD): signer, audience, nonce, validity and credentials, read before any signature check.
-import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { baseDid } from '../vdr/index.js';
 import { credentialSubjectIds, credentialTypes, toPeCredential } from '../pe/index.js';
+import { decodeJwtCached } from '../vcr/index.js';
 import { oauthError } from './errors.js';
 import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
 
@@ -33,8 +33,9 @@ export function parsePresentation(wire: WirePresentation): VpEnvelope {
     let claims: Record<string, unknown>;
     let kid: unknown;
     try {
-      claims = decodeJwt(wire) as Record<string, unknown>;
-      kid = decodeProtectedHeader(wire).kid;
+      const parts = decodeJwtCached(wire);
+      claims = parts.payload;
+      kid = parts.header.kid;
     } catch (e) {
       throw oauthError('invalid_request', `assertion is not a valid JWT presentation: ${(e as Error).message}`);
     }

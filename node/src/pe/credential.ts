@@ -1,6 +1,5 @@
 // Credentials as PE sees them: a JWT VC or a JSON-LD VC turned into one JSON shape, with its format for `format` matching.
-import { decodeProtectedHeader } from 'jose';
-import { parseCredential } from '../vcr/credential.js';
+import { decodeJwtCached, parseCredential } from '../vcr/credential.js';
 import { invalidInput } from '../core/errors.js';
 
 export type WireCredential = string | Record<string, unknown>;
@@ -28,7 +27,7 @@ export function toPeCredential(wire: WireCredential): PeCredential {
   if (typeof wire === 'string') {
     let alg = '';
     try {
-      alg = String(decodeProtectedHeader(wire).alg ?? '');
+      alg = String(decodeJwtCached(wire).header.alg ?? '');
     } catch {
       throw invalidInput('credential is not a valid JWT');
     }

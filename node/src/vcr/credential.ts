@@ -29,9 +29,48 @@ export function parseDate(v: unknown, field: string): Date | undefined {
 
 const idOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : undefined);
 
+/** A bounded most-recently-used map for pure parses of immutable wire strings (never for verification results). */
+class ParseCache<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, v: V): V {
+    if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
+    this.map.set(key, v);
+    return v;
+  }
+}
+
+/** Shared parses are frozen all the way down, so no caller can change what another one reads. */
+export function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+// one request decodes the same VP and credential JWTs in several places (envelope, PE, verifier, audit), and the same
+// organisation credential arrives with every request: decoding is pure, so it is done once per string
+const PARSE_CACHE_MAX = 512;
+const jwtParts = new ParseCache<{ header: Record<string, unknown>; payload: Record<string, unknown> }>(PARSE_CACHE_MAX);
+const credentials = new ParseCache<ParsedCredential>(PARSE_CACHE_MAX);
+
+/** Header and payload of a compact JWT (frozen); throws jose's error when it cannot be decoded. */
+export function decodeJwtCached(jwt: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  return jwtParts.get(jwt) ?? jwtParts.set(jwt, deepFreeze({ header: decodeProtectedHeader(jwt) as Record<string, unknown>, payload: decodeJwt(jwt) as Record<string, unknown> }));
+}
+
 export function decodeJwtParts(jwt: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   try {
-    return { header: decodeProtectedHeader(jwt) as Record<string, unknown>, payload: decodeJwt(jwt) as Record<string, unknown> };
+    return decodeJwtCached(jwt);
   } catch (e) {
     return fail('malformed', `not a decodable JWT: ${(e as Error).message}`);
   }
@@ -39,6 +78,11 @@ export function decodeJwtParts(jwt: string): { header: Record<string, unknown>; 
 
 /** Parses a credential without checking its proof; throws CheckFailure('malformed') when it is not a credential. */
 export function parseCredential(raw: WireCredential): ParsedCredential {
+  if (typeof raw !== 'string') return parseUncached(raw);
+  return credentials.get(raw) ?? credentials.set(raw, deepFreeze(parseUncached(raw)));
+}
+
+function parseUncached(raw: WireCredential): ParsedCredential {
   if (typeof raw === 'string') {
     if (!isJwt(raw)) fail('malformed', 'a credential string must be a compact JWT');
     const { payload } = decodeJwtParts(raw.trim());
