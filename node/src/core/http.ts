@@ -34,6 +34,8 @@ export function createApp(logger: Logger, kind: 'public' | 'internal' = 'public'
   app.use(requestContext);
   if (kind === 'internal') app.use(internalUser);
   app.use((req, res, next) => {
+    // a listener and a clock read per request only when the line would be written
+    if (!logger.isLevelEnabled('debug')) return next();
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -19,7 +19,16 @@ export interface SigningKeyRef {
   alg: SigningAlg;
 }
 
+/** how long another instance sharing the database may take to see a deactivation (this instance sees it at once) */
+const ACTIVE_CACHE_MS = 1_000;
+const ACTIVE_CACHE_MAX = 1_000;
+
 export class SubjectService {
+  // the authorization server asks on every token request whether its subject is active: remembered briefly
+  private readonly activeDids = new Map<string, { did: string; until: number }>();
+  // bumped by every deactivation, so a lookup that raced with one is not remembered
+  private generation = 0;
+
   constructor(
     private readonly store: SubjectStore,
     private readonly crypto: CryptoService,
@@ -61,7 +70,15 @@ export class SubjectService {
   }
 
   async dids(id: string): Promise<string[]> {
-    return [(await this.active(id)).did];
+    const hit = this.activeDids.get(id);
+    if (hit && hit.until > performance.now()) return [hit.did];
+    const generation = this.generation;
+    const { did } = await this.active(id);
+    if (generation === this.generation) {
+      if (this.activeDids.size >= ACTIVE_CACHE_MAX) this.activeDids.clear();
+      this.activeDids.set(id, { did, until: performance.now() + ACTIVE_CACHE_MS });
+    }
+    return [did];
   }
 
   async deactivate(id: string): Promise<void> {
@@ -69,7 +86,11 @@ export class SubjectService {
     const s = await this.store.getSubject(id);
     if (!s) throw notFound(`subject '${id}' not found`);
     if (s.deactivatedAt !== undefined) throw conflict(`subject '${id}' is already deactivated`);
+    this.generation++;
+    this.activeDids.delete(id);
     await this.store.markDeactivated(id, this.clock());
+    this.generation++;
+    this.activeDids.delete(id);
     // a deactivated DID must never sign again
     for (const m of await this.store.methods(id)) await this.crypto.deleteKey(m.id).catch(() => {});
   }
