@@ -182,7 +182,12 @@ describe('errors (problem+json)', () => {
   });
   it('deactivates a subject: 204, then its document is gone and a second delete is 409', async () => {
     await internal(a, 'POST', '/internal/vdr/v2/subject', { subject: 'leaving' });
+    // looked up first, so the brief memory of active subjects holds it: the deactivation must still show at once
+    expect((await internal(a, 'GET', '/internal/vdr/v2/subject/leaving')).status).toBe(200);
     expect((await internal(a, 'DELETE', '/internal/vdr/v2/subject/leaving')).status).toBe(204);
+    const refused = await fetch(`${a.url}/oauth2/leaving/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=vp_token-bearer' });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringMatching(/subject 'leaving' not found/) });
     expect((await fetch(`${a.url}/iam/leaving/did.json`)).status).toBe(404);
     expectProblem(await internal(a, 'GET', '/internal/vdr/v2/subject/leaving'), 404);
     expectProblem(await internal(a, 'DELETE', '/internal/vdr/v2/subject/leaving'), 409, /already deactivated/);
