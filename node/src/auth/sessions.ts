@@ -57,11 +57,11 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async insert(ns: SessionNamespace, key: string, value: unknown, ttlMs: number): Promise<void> {
-    await insertSession(this.db, ns, key, JSON.stringify(value), this.clock() + ttlMs);
+    await insertSession(this.ref.db, ns, key, JSON.stringify(value), this.clock() + ttlMs);
   }
 
   async get<T>(ns: SessionNamespace, key: string): Promise<T | undefined> {
-    const r = (await selectSession<{ value: string; expires_at: number }>(this.db, ns, key)).rows[0];
+    const r = (await selectSession<{ value: string; expires_at: number }>(this.ref.db, ns, key)).rows[0];
     if (!r || Number(r.expires_at) <= this.clock()) return undefined;
     return JSON.parse(r.value) as T;
   }
@@ -69,7 +69,7 @@ export class SqlSessionStore implements SessionStore {
   async putOnce(ns: SessionNamespace, key: string, ttlMs: number): Promise<boolean> {
     const now = this.clock();
     try {
-      await insertSession(this.db, ns, key, 'true', now + ttlMs);
+      await insertSession(this.ref.db, ns, key, 'true', now + ttlMs);
       return true;
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;

@@ -30,6 +30,11 @@ export interface Database {
   migrate(migrations: Migrations): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * SQLite only: runs one compiled statement at once on the connection, skipping kysely's connection queue, when no
+   * transaction is open on it (so the statement cannot land inside another caller's transaction); undefined otherwise.
+   */
+  runDirect?(sql: string, parameters: readonly unknown[]): QueryResult<unknown> | undefined;
 }
 
 /** Where a store finds its database: resolved per query, so stores can be built before the database is opened. */
@@ -56,8 +61,17 @@ function openSqlite(file: string): Database {
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('synchronous = NORMAL');
-  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
-  return makeDatabase(db, 'sqlite', file === ':memory:' ? 'sqlite::memory:' : `sqlite:${path.resolve(file)}`);
+  const statements = withStatementCache(raw);
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: statements }) });
+  const database = makeDatabase(db, 'sqlite', file === ':memory:' ? 'sqlite::memory:' : `sqlite:${path.resolve(file)}`);
+  database.runDirect = (text, parameters) => {
+    if (raw.inTransaction || !raw.open) return undefined;
+    const stmt = statements.prepare(text);
+    if (stmt.reader) return { rows: stmt.all(...parameters) as unknown[] };
+    const { changes, lastInsertRowid } = stmt.run(...parameters);
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+  };
+  return database;
 }
 
 const STATEMENT_CACHE_SIZE = 500;
@@ -159,13 +173,15 @@ const SLOT = '\u0000kysely-slot:';
 /**
  * A hot query whose shape never changes, built and compiled by kysely once per dialect and then run with new
  * parameters: kysely otherwise rebuilds and recompiles the same SQL on every call. `build` receives one placeholder
- * per parameter (strings that stand for them while compiling); constants kysely binds itself keep their value.
+ * per parameter (strings that stand for them while compiling); constants kysely binds itself keep their value. Given
+ * the Database rather than a Kysely handle, SQLite runs it directly when no transaction is open (see runDirect).
  */
 export function fixedQuery<P extends unknown[]>(build: (db: AnyKysely, ...slots: string[]) => Compilable, arity: P['length']) {
   // keyed by the dialect adapter: the SQL text depends only on the dialect, and a transaction's or connection's
   // Kysely handle is a fresh object that shares it
   const compiled = new WeakMap<object, { sql: string; bind: Array<number | { value: unknown }> }>();
-  return async <R = unknown>(db: AnyKysely, ...params: P): Promise<QueryResult<R>> => {
+  return async <R = unknown>(target: AnyKysely | Database, ...params: P): Promise<QueryResult<R>> => {
+    const db: AnyKysely = target instanceof Kysely ? target : target.db;
     const key = db.getExecutor().adapter;
     let c = compiled.get(key);
     if (!c) {
@@ -175,6 +191,11 @@ export function fixedQuery<P extends unknown[]>(build: (db: AnyKysely, ...slots:
       c = { sql: q.sql, bind };
       compiled.set(key, c);
     }
-    return await db.executeQuery<R>(CompiledQuery.raw(c.sql, c.bind.map((b) => (typeof b === 'number' ? params[b] : b.value))));
+    const values = c.bind.map((b) => (typeof b === 'number' ? params[b] : b.value));
+    if (!(target instanceof Kysely)) {
+      const direct = target.runDirect?.(c.sql, values);
+      if (direct) return direct as QueryResult<R>;
+    }
+    return await db.executeQuery<R>(CompiledQuery.raw(c.sql, values));
   };
 }

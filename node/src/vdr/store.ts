@@ -110,7 +110,7 @@ export class SqlSubjectStore implements SubjectStore {
   }
 
   async getSubject(id: string) {
-    const r = (await selectSubject<VdrTables['vdr_subjects']>(this.db, id)).rows[0];
+    const r = (await selectSubject<VdrTables['vdr_subjects']>(this.ref.db, id)).rows[0];
     return r && toSubject(r);
   }
 
