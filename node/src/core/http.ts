@@ -1,5 +1,5 @@
 // The node's two HTTP surfaces (public and internal): request context, body limits, monitoring routes, listen/close.
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Response, type Router } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { contextFromHeaders, currentContext, formatTraceparent, runWithContext } from './context.js';
@@ -52,6 +52,15 @@ export function createApp(logger: Logger, kind: 'public' | 'internal' = 'public'
  */
 export function jsonBody(types?: string[]): RequestHandler {
   return express.json({ limit: BODY_LIMIT, type: types ?? (() => true), strict: false });
+}
+
+/**
+ * A JSON answer written straight to the socket: express's res.json (content-type negotiation, freshness, ETag
+ * logic) costs more than the rest of a request's HTTP handling on the token endpoint's hot path.
+ */
+export function sendJson(res: Response, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
 /** Mounts a route family with its error dialect and an unknown-route fallback in that dialect. */

@@ -1,6 +1,6 @@
 // Public OAuth routes of the authorization server: metadata (problem dialect), presentation definition and token (OAuth dialect).
 import express, { Router, type Request } from 'express';
-import { BODY_LIMIT } from '../../core/http.js';
+import { BODY_LIMIT, sendJson } from '../../core/http.js';
 import { oauthError } from '../errors.js';
 import type { AuthorizationServer } from '../server.js';
 
@@ -41,7 +41,7 @@ export function oauth2Router(server: AuthorizationServer): Router {
       { proof: req.header('dpop') },
     );
     res.setHeader('cache-control', 'no-store');
-    res.json(result);
+    sendJson(res, 200, result);
   });
   return r;
 }
