@@ -1,4 +1,5 @@
 // The suite's HTTP client: one call shape for every check, body parsed when it is JSON, network failures as TargetUnreachable.
+import { readBody } from '../../node/src/core/http.js';
 import { TargetUnreachable } from './report.js';
 
 export interface HttpAnswer {
@@ -36,13 +37,7 @@ export function http(opts: HttpOptions) {
       const err = e as Error & { cause?: { code?: string; message?: string } };
       throw new TargetUnreachable(new URL(url).origin, err.name === 'TimeoutError' ? `no answer within ${opts.timeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message));
     }
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
+    const { text, json } = await readBody(res);
     return { status: res.status, headers: res.headers, text, json, url };
   };
 }

@@ -1,4 +1,5 @@
 // ECD client: what a VVT record system does against its own nuts-node v6 internal API (token, DPoP, discovery) and the LSP's FHIR API.
+import { readBody } from '../../node/src/core/http.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { formatTraceparent, newSpanId } from '../../node/src/core/context.js';
 
@@ -418,14 +419,10 @@ function uraCredentialOrganization(vc: unknown): { ura: string; name?: string } 
   return { ura, ...(typeof subject.organization.name === 'string' ? { name: subject.organization.name } : {}) };
 }
 
+/** The answer as JSON; a non-JSON answer becomes `{detail}` with its first 200 characters. */
 async function readJson(res: Response): Promise<unknown> {
-  const text = await res.text();
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { detail: text.slice(0, 200) };
-  }
+  const { text, json } = await readBody(res);
+  return json ?? (text ? { detail: text.slice(0, 200) } : undefined);
 }
 
 /** Problem JSON (RFC 7807) or OAuth error body → one line. */

@@ -1,5 +1,6 @@
 // The `nuts-lsp-lab` command line: run the network or a node, check health, switch LSP scenarios, act as the ECD.
 // Exit codes scripts can use: 0 ok, 1 a check failed or the network refused, 2 usage error, 3 something unreachable.
+import { readBody } from '../../node/src/core/http.js';
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { addAuditCommands } from './audit-cli.js';
@@ -320,14 +321,8 @@ async function callJson(what: string, url: string, init: RequestInit): Promise<{
   } catch (e) {
     throw new CliError(`${what} at ${new URL(url).origin} unreachable (${causeOf(e)})`, EXIT.unreachable);
   }
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* keep text */
-  }
-  return { status: res.status, body };
+  const { text, json } = await readBody(res);
+  return { status: res.status, body: json ?? (text || undefined) };
 }
 
 function problemText(body: unknown): string {

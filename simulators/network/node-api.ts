@@ -1,5 +1,6 @@
 // HTTP client of a node's internal API (VDR v2, VCR v2, Discovery v1, audit v1, monitoring) and the mock LSP's
 // internal API: what the seed, the dashboard and the LSP's own organisation registry use, in one process or across containers.
+import { readBody } from '../../node/src/core/http.js';
 import type { WireCredential } from '../../node/src/vcr/types.js';
 
 /** A call that did not succeed: `unreachable` (no HTTP answer) or `refused` (an HTTP error status, with the problem's detail). */
@@ -64,13 +65,8 @@ export class NodeApi {
       const cause = causeCode(e) ?? ((e as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (e as Error).message);
       throw new NodeApiError(`${this.label} unreachable at ${this.baseUrl} (${cause})`, 'unreachable', cause);
     }
-    const text = await res.text();
-    let parsed: unknown = undefined;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = text;
-    }
+    const { text, json } = await readBody(res);
+    const parsed = json ?? (text || undefined);
     if (!res.ok) {
       const p = (parsed ?? {}) as Record<string, unknown>;
       const detail = String(p.detail ?? p.error_description ?? p.title ?? (typeof parsed === 'string' ? parsed : `HTTP ${res.status}`));

@@ -1,4 +1,5 @@
 // Test helper: a real node on ephemeral loopback ports with an in-memory SQLite store (or PostgreSQL when given).
+import { readBody } from '../../node/src/core/http.js';
 import { createNode, type LabNode, type NodeDeps } from '../../node/src/main.js';
 import { loadConfig, type NodeConfig, type NodeConfigInput } from '../../node/src/core/config.js';
 
@@ -32,12 +33,6 @@ export async function internal(node: LabNode, method: string, path: string, body
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
+  const { text, json } = await readBody(res);
   return { status: res.status, headers: res.headers, text, json: json as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }

@@ -1,4 +1,5 @@
 // Token client: RFC021 (AS metadata → presentation definition → wallet match → VP → token) and the pilot's RFC 7523 jwt-bearer two-VP flow; tokens cached.
+import { readBody } from '../core/http.js';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { NodeError, invalidInput } from '../core/errors.js';
@@ -196,13 +197,7 @@ export class AuthClient {
     } catch (e) {
       throw err(503, `authorization server ${what} ${url} is unreachable: ${(e as Error).cause ? String((e as Error).cause) : (e as Error).message}`);
     }
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
+    const { json: body } = await readBody(res);
     if (!res.ok) {
       const oauth = body as { error?: unknown; error_description?: unknown } | undefined;
       if (res.status === 400 && typeof oauth?.error === 'string') {

@@ -101,3 +101,17 @@ export async function closeServer(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+/**
+ * Reads a response body as text and, when it is JSON, parsed; `json` is undefined for an empty or non-JSON body, so
+ * each caller decides what an unparseable answer means.
+ */
+export async function readBody(res: globalThis.Response): Promise<{ text: string; json: unknown }> {
+  const text = await res.text();
+  if (!text) return { text, json: undefined };
+  try {
+    return { text, json: JSON.parse(text) as unknown };
+  } catch {
+    return { text, json: undefined };
+  }
+}
