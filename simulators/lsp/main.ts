@@ -88,7 +88,7 @@ export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNod
 
   // AORTA-ID and AORTA-Version on every public response, errors included
   node.http.publicApp.use(aortaHeaders);
-  node.http.mountInternal('/internal/lsp', lspInternalRouter({ scenarios, sources: () => sources, mitz, index, addressBook: () => file.organizations, organisations }), 'problem');
+  node.http.mountInternal('/internal/lsp', lspInternalRouter({ scenarios, sources: () => sources, mitz, index, addressBook: () => file.organizations, organisations, audit: node.audit.recorder }), 'problem');
 
   const engine: Engine = {
     name: 'lsp',

@@ -77,7 +77,8 @@ export class MitzConsent {
     return type ? this.catalogue.organizationTypeToCategory[type] : undefined;
   }
 
-  private validate(k: ConsentKey, allowAny: boolean): void {
+  /** Throws a 400 naming the unknown category or the bad BSN; `allowAny` admits the '*' wildcard. */
+  validate(k: ConsentKey, allowAny: boolean): void {
     assertValidBsn(k.bsn);
     const provider = (c: string, what: string) => {
       if (allowAny && c === ANY) return;

@@ -14,6 +14,7 @@ import { seedNetwork, vvtOrganisation, type Seeded } from './seed.js';
 import { wireDashboard, type RunningDashboard } from './dashboard-wiring.js';
 import { LspApi, NodeApi } from './node-api.js';
 import { pointDefinitionsAt, SHIPPED_DEFINITIONS } from './discovery-definitions.js';
+import { wirePortal, type RunningPortal } from './portal/index.js';
 
 export { DISCOVERY_SERVICE };
 
@@ -21,9 +22,12 @@ export interface NetworkPorts {
   vvt: { public: number; internal: number };
   lsp: { public: number; internal: number };
   dashboard: number;
+  /** the simulated TVS (DigiD / Machtigen / eIDAS) and the client portal; 0 or absent in a caller's ports: a free port */
+  tvs?: number;
+  portal?: number;
 }
 
-export const DEFAULT_PORTS: NetworkPorts = { vvt: { public: 8080, internal: 8081 }, lsp: { public: 9080, internal: 9081 }, dashboard: 8000 };
+export const DEFAULT_PORTS: NetworkPorts = { vvt: { public: 8080, internal: 8081 }, lsp: { public: 9080, internal: 9081 }, dashboard: 8000, tvs: 8400, portal: 8001 };
 
 export interface NetworkOptions {
   datadir?: string;
@@ -34,6 +38,8 @@ export interface NetworkOptions {
   inMemory?: boolean;
   /** start the dashboard (default true) */
   dashboard?: boolean;
+  /** start the simulated TVS and the client portal (default true) */
+  portal?: boolean;
   /** timeout of the LSP's calls to its sources (default 2 s) */
   sourceTimeoutMs?: number;
   log?: (line: string) => void;
@@ -45,6 +51,7 @@ export interface Network {
   lsp: LspNode;
   seeded: Seeded;
   dashboard?: RunningDashboard;
+  portal?: RunningPortal;
   ports: NetworkPorts;
   stop(): Promise<void>;
 }
@@ -123,14 +130,22 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
     dashboard = await wireDashboard({ node: nodeApi, lsp: lspApi, seeded, serviceId: DISCOVERY_SERVICE, port: ports.dashboard });
     log(`  ✓ dashboard ${dashboard.url}`);
   }
+  let portal: RunningPortal | undefined;
+  if (opts.portal !== false) {
+    step('simulated TVS (DigiD, DigiD Machtigen, eIDAS) and the client portal…');
+    portal = await wirePortal({ node: nodeApi, lsp: lspApi, seeded, ports: { tvs: ports.tvs ?? 0, portal: ports.portal ?? 0 } });
+    log(`  ✓ client portal ${portal.url}  (TVS ${portal.tvsUrl})`);
+  }
   log(`• ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return {
     vvt,
     lsp,
     seeded,
     dashboard,
+    portal,
     ports,
     async stop() {
+      await portal?.close();
       await dashboard?.close();
       await vvt.stop();
       await lsp.node.stop();
@@ -155,6 +170,7 @@ export function summary(net: Network): string {
     `                  DID ${s.lspDid}`,
     `                  sources: ${net.lsp.sources.map((x) => `${x.config.name} (${x.fhirBase})`).join('; ')}`,
     ...(net.dashboard ? [`  dashboard       ${net.dashboard.url}`] : []),
+    ...(net.portal ? [`  client portal   ${net.portal.url}   (log in through the simulated TVS at ${net.portal.tvsUrl})`] : []),
     '',
     '  care workers (subject "vvt"):',
     ...s.careWorkers.map((c) => `    ${c.id.padEnd(6)} ${c.name.padEnd(18)} ${c.roleCode.padEnd(8)} ${c.roleName}${c.big ? ' (BIG)' : ' (no BIG registration)'}`),

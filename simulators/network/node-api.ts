@@ -142,8 +142,8 @@ export class NodeApi {
   }
 
   // audit v1, read as the dashboard user
-  audit<T>(pathAndQuery: string): Promise<T> {
-    return this.call('GET', `/internal/audit/v1${pathAndQuery}`, undefined, AUDIT_READER);
+  audit<T>(pathAndQuery: string, reader: Record<string, string> = AUDIT_READER): Promise<T> {
+    return this.call('GET', `/internal/audit/v1${pathAndQuery}`, undefined, reader);
   }
 }
 
@@ -198,4 +198,23 @@ export class LspApi extends NodeApi {
   organisations(): Promise<MemberRegistration[]> {
     return this.call('GET', '/internal/lsp/v1/organisations');
   }
+  // Mitz-style consent; `actor` names who changes it (actor headers, as on the audit API), recorded in the LSP's log
+  consent(bsn: string): Promise<ConsentView[]> {
+    return this.call('GET', `/internal/lsp/v1/consent?bsn=${seg(bsn)}`);
+  }
+  setConsent(c: Omit<ConsentView, 'recordedAt'>, actor: Record<string, string>): Promise<ConsentView> {
+    return this.call('PUT', '/internal/lsp/v1/consent', c, actor);
+  }
+  withdrawConsent(k: Omit<ConsentView, 'recordedAt' | 'choice'>, actor: Record<string, string>): Promise<void> {
+    return this.call('DELETE', '/internal/lsp/v1/consent', k, actor);
+  }
+}
+
+export interface ConsentView {
+  bsn: string;
+  holderCategory: string;
+  dataCategory: string;
+  consulterCategory: string;
+  choice: 'ja' | 'nee';
+  recordedAt: number;
 }

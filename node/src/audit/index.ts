@@ -11,5 +11,5 @@ export { toAuditEvent, toAuditBundle, balpProfile } from './fhir.js';
 export { overviewEntries, type OverviewEntry } from './overview.js';
 export { parseNdjsonExport, verifyNdjsonExport, ndjsonExportLines, NDJSON_HEADER_KIND } from './ndjson.js';
 export { checkpointKid, checkpointKidOf } from './checkpoint.js';
-export { auditRouter, filterFromQuery } from './api/router.js';
+export { auditRouter, filterFromQuery, readerFromRequest } from './api/router.js';
 export { fhirAuditHook, fhirAccessToAuditInputs, type FhirAccessEvent, type FhirHookOptions } from './fhir-hook.js';

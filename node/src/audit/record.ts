@@ -24,8 +24,16 @@ export const ActorSchema = z
     responsible: z.object({ id: text(), name: text().optional(), role: CodingSchema.optional() }).strict().optional(),
     /** OAuth client_id of the application the user worked in */
     clientId: text().optional(),
-    /** 'person' (default) or 'process' when no human initiated the event (then `responsible` is required) */
-    kind: z.enum(['person', 'process']).optional(),
+    /**
+     * 'person' (default, a care worker or operator), 'process' when no human initiated the event (then `responsible`
+     * is required), 'patient' for the client themself, 'representative' for someone acting for the client (then
+     * `mandate` names the mandate and the record's `patient` the represented client)
+     */
+    kind: z.enum(['person', 'process', 'patient', 'representative']).optional(),
+    /** how the actor proved who they are: the means (DigiD, DigiD Machtigen, eIDAS, UZI card…) and the level of assurance reached */
+    authentication: z.object({ means: text(64), loa: text(256).optional() }).strict().optional(),
+    /** the mandate a representative acts under (e.g. a DigiD Machtigen service) */
+    mandate: z.object({ service: text(256), name: text(256).optional() }).strict().optional(),
   })
   .strict();
 

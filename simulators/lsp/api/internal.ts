@@ -10,6 +10,8 @@ import type { ScenarioControl } from '../scenarios.js';
 import type { AddressBookEntry, SimulatedSource } from '../sources.js';
 import { assertValidBsn } from '../bsn.js';
 import { MemberRegistrationSchema, type OrganisationRegistry } from '../organisations.js';
+import { readerFromRequest, type AuditRecorder } from '../../../node/src/audit/index.js';
+import type { Request } from 'express';
 
 const ConsentKey = z.object({ bsn: z.string(), holderCategory: z.string(), dataCategory: z.string(), consulterCategory: z.string() });
 const ConsentBody = ConsentKey.extend({ choice: z.enum(['ja', 'nee']) });
@@ -22,6 +24,8 @@ export interface LspApiDeps {
   index: ReferenceIndex;
   addressBook: () => AddressBookEntry[];
   organisations: OrganisationRegistry;
+  /** the LSP's NEN 7513 log: every consent change is recorded with who made it (the client, a representative, an operator) */
+  audit: AuditRecorder;
 }
 
 const sourceView = (s: SimulatedSource) => ({
@@ -59,13 +63,29 @@ export function lspInternalRouter(d: LspApiDeps): Router {
     if (bsn) assertValidBsn(bsn);
     res.json(await d.mitz.list(bsn));
   });
+  // checked, then recorded, then changed: a consent change without its record does not happen
+  const recordConsent = (req: Request, k: z.infer<typeof ConsentKey>, action: 'U' | 'D', description: string) =>
+    d.audit.record({
+      event: 'consent.update',
+      action,
+      ...readerFromRequest(req),
+      patient: { bsn: k.bsn },
+      object: { type: 'Consent', id: [k.holderCategory, k.dataCategory, k.consulterCategory].join('/'), description },
+    });
   r.put('/v1/consent', async (req, res) => {
     const b = parseBody(ConsentBody, req.body);
+    d.mitz.validate(b, true);
+    await recordConsent(req, b, 'U', `consent '${b.choice}' for ${b.dataCategory} held by ${b.holderCategory}, shown to ${b.consulterCategory}`);
     res.json(await d.mitz.record(b, b.choice));
   });
   r.delete('/v1/consent', async (req, res) => {
     const b = parseBody(ConsentKey, req.body);
-    if (!(await d.mitz.withdraw(b))) throw notFound('no consent choice recorded for that combination');
+    d.mitz.validate(b, true);
+    if (!(await d.mitz.list(b.bsn)).some((c) => c.holderCategory === b.holderCategory && c.dataCategory === b.dataCategory && c.consulterCategory === b.consulterCategory)) {
+      throw notFound('no consent choice recorded for that combination');
+    }
+    await recordConsent(req, b, 'D', `consent choice withdrawn for ${b.dataCategory} held by ${b.holderCategory}, shown to ${b.consulterCategory} (no choice means no)`);
+    await d.mitz.withdraw(b);
     res.status(204).end();
   });
   r.post('/v1/consent/decision', async (req, res) => {

@@ -47,15 +47,29 @@ export function filterFromQuery(q: Record<string, unknown>): AuditFilter {
 
 /**
  * Who reads the log. The internal API sits behind the operator's own access control (as nuts-node's does); the
- * caller names the person with X-User-Id (and optionally X-User-Name, X-Organisation-Ura), else the read is
+ * caller names the person with X-User-Id (and optionally X-User-Name, X-Organisation-Ura; for a client reading their
+ * own log: X-Actor-Kind patient|representative, X-Authn-Means, X-Authn-Loa, X-Mandate-Service), else the read is
  * attributed to the internal API client as a process.
  */
 export function readerFromRequest(req: Request): { actor: AuditActor; client: { address?: string } } {
   const userId = req.header('x-user-id');
   const address = req.socket.remoteAddress;
   const ura = req.header('x-organisation-ura');
+  const kind = req.header('x-actor-kind');
+  const means = req.header('x-authn-means');
+  const loa = req.header('x-authn-loa');
+  const mandate = req.header('x-mandate-service');
+  const idSystem = req.header('x-user-id-system');
   const actor: AuditActor = userId
-    ? { userId, kind: 'person', ...(req.header('x-user-name') ? { userName: req.header('x-user-name') } : {}), ...(ura && /^\d{1,12}$/.test(ura) ? { organisation: { ura } } : {}) }
+    ? {
+        userId,
+        kind: kind === 'patient' || kind === 'representative' ? kind : 'person',
+        ...(idSystem ? { userIdSystem: idSystem } : {}),
+        ...(req.header('x-user-name') ? { userName: req.header('x-user-name') } : {}),
+        ...(ura && /^\d{1,12}$/.test(ura) ? { organisation: { ura } } : {}),
+        ...(means ? { authentication: { means, ...(loa ? { loa } : {}) } } : {}),
+        ...(mandate && kind === 'representative' ? { mandate: { service: mandate } } : {}),
+      }
     : { userId: `internal-api@${address ?? 'unknown'}`, kind: 'process' };
   return { actor, client: address ? { address } : {} };
 }
