@@ -181,7 +181,7 @@ describe('simulated TVS (OIDC provider for DigiD, Machtigen, eIDAS)', () => {
 
   it('never redirects to an unregistered redirect_uri or for an unknown client (an error page instead)', async () => {
     const { challenge } = pkce();
-    for (const over of [{ redirect_uri: 'https://evil.example/cb' }, { client_id: 'nobody' }]) {
+    for (const over of [{ redirect_uri: 'https://evil.example/cb' }, { client_id: 'nobody' }] as Array<Record<string, string>>) {
       const res = await authorize(baseParams(challenge, over));
       expect(res.status).toBe(400);
       expect(res.headers.get('location')).toBeNull();

@@ -174,6 +174,19 @@ export function createPortal(o: PortalOptions) {
     });
   };
 
+  /** "Apotheken: nee — door Peter Jansen (DigiD Machtigen)" from a consent.update record. */
+  const describeChange = (c: AccessRecord, lang: Lang): string => {
+    const t = T[lang];
+    const holder = (c.object as { id?: string } | undefined)?.id?.split('/')[0] ?? '';
+    const category = holder === ANY ? t.all : o.catalogue.providerCategories[holder]?.[lang] ?? holder;
+    const choice = /consent '(ja|nee)'/.exec(c.object?.description ?? '')?.[1];
+    const value = choice === 'ja' ? t.yes : choice === 'nee' ? t.no : t.noChoice;
+    const by = c.actor?.kind === 'representative'
+      ? `${lang === 'nl' ? 'uw vertegenwoordiger' : 'your representative'} (${c.actor.authentication?.means ?? ''})`
+      : c.actor?.kind === 'patient' ? (lang === 'nl' ? 'uzelf' : 'yourself') : (c.actor?.userName ?? c.actor?.userId ?? '?');
+    return `${category}: ${value} — ${lang === 'nl' ? 'door' : 'by'} ${by}`;
+  };
+
   app.get('/consent', async (req, res, next) => {
     const s = requireLogin(req, res);
     if (!s) return;
@@ -192,7 +205,7 @@ export function createPortal(o: PortalOptions) {
       const log = changes
         .slice()
         .reverse()
-        .map((c) => `<li>${esc(formatWhen(c.startedAt, s.lang))}: ${esc(c.object?.description ?? '')} — ${esc(c.actor?.kind === 'representative' ? `${c.actor.userId} (${c.actor.authentication?.means ?? ''})` : c.actor?.userName ?? c.actor?.userId ?? '')}</li>`)
+        .map((c) => `<li>${esc(formatWhen(c.startedAt, s.lang))}: ${esc(describeChange(c, s.lang))}</li>`)
         .join('');
       send(res, layout(s, t.consent, `${saved}<p>${t.consentIntro}</p><table class="consent" data-testid="consent"><tbody>${rows}</tbody></table>${log ? `<h2>${t.changes}</h2><ul data-testid="consent-changes">${log}</ul>` : ''}`));
     } catch (e) {

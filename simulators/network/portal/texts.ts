@@ -18,7 +18,7 @@ export interface AccessRecord {
     responsible?: { id: string; name?: string; role?: { code: string; display?: string } };
     authentication?: { means: string; loa?: string };
   };
-  object?: { type?: string; query?: string; description?: string };
+  object?: { type?: string; id?: string; query?: string; description?: string };
   outcome: { code: string; description?: string };
   peer?: { url?: string; ura?: string; name?: string };
   traceId?: string;
@@ -61,7 +61,9 @@ function dataName(r: AccessRecord, lang: Lang): string {
 function roleName(code: string | undefined, display: string | undefined, lang: Lang): string | undefined {
   if (!code) return display;
   const role = roleCatalogue().get(code);
-  return role ? (lang === 'nl' ? role.nl : role.en).toLowerCase() : display ?? code;
+  const name = role ? (lang === 'nl' ? role.nl : role.en) : display ?? code;
+  // "Verzorgende IG" inside a sentence: lower the first letter, keep abbreviations
+  return /^[A-Z][a-z]/.test(name) ? name[0]!.toLowerCase() + name.slice(1) : name;
 }
 
 const list = (items: string[], lang: Lang) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} ${lang === 'nl' ? 'en' : 'and'} ${items[items.length - 1]}`);
