@@ -194,6 +194,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     clock,
     fetch: deps.fetch ?? fetch,
     logger,
+    requireTrustedIssuers: config.auth.requireTrustedIssuers,
   });
   const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, verifier: deps.fhirTokenVerifier ?? auth.tokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit ?? fhirAuditHook(audit.recorder, { internalActor: () => internalActor(config), authorisationProtocol: AUTH_PROTOCOL, consentProfile: deps.fhirConsentProfile }), backend: deps.fhirBackend, version: VERSION });
 

@@ -101,12 +101,13 @@ describe('EcdClient', () => {
     auditStatus = 201;
     tokenAnswer = { status: 200, body: { access_token: 'tok-123', token_type: 'DPoP', expires_in: 20, dpop_kid: 'did:web:localhost%3A8080:iam:vvt#key-1' } };
     registrations = [
-      { id: 'did:web:x:iam:other#1', credential_subject_id: 'did:web:x:iam:other', vp: {}, fields: {}, registrationParameters: { authServerURL: 'http://x/oauth2/other' } },
+      // listed first, complete, and named like the LSP: the ECD still skips it, for its URA is not the LSP's
+      { id: 'did:web:x:iam:other#1', credential_subject_id: 'did:web:x:iam:other', vp: {}, fields: { organization_ura: '12345678', organization_name: 'LSP (Landelijk Schakelpunt)' }, registrationParameters: { authServerURL: 'http://x/oauth2/other', fhirBaseURL: 'http://x/fhir' } },
       {
         id: 'did:web:lsp:iam:lsp#vp1',
         credential_subject_id: 'did:web:lsp:iam:lsp',
         vp: { verifiableCredential: [{ credentialSubject: { organization: { name: 'Landelijk Schakelpunt (mock)' } } }] },
-        fields: {},
+        fields: { organization_ura: '90000999' },
         registrationParameters: { authServerURL: `${lspUrl}/oauth2/lsp`, fhirBaseURL: `${lspUrl}/fhir/` },
       },
     ];
@@ -118,7 +119,7 @@ describe('EcdClient', () => {
     const r = await client.fetchMedicationData({ careWorker: worker, bsn });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.lsp).toMatchObject({ did: 'did:web:lsp:iam:lsp', organizationName: 'Landelijk Schakelpunt (mock)', fhirBaseURL: `${lspUrl}/fhir` });
+    expect(r.lsp).toMatchObject({ did: 'did:web:lsp:iam:lsp', ura: '90000999', organizationName: 'Landelijk Schakelpunt (mock)', fhirBaseURL: `${lspUrl}/fhir` });
     expect(Object.keys(r.bundles)).toEqual(['MA', 'TA', 'WDS', 'MTD']);
 
     // The exact call sequence the node and LSP see.
@@ -135,7 +136,7 @@ describe('EcdClient', () => {
     // The kid is a DID URL: sent percent-encoded as one path segment ('#' and '%' included).
     const dpopCalls = seen.filter((s) => s.path.startsWith('/internal/auth/v2/dpop/'));
     expect(dpopCalls[0]!.path).toBe('/internal/auth/v2/dpop/did%3Aweb%3Alocalhost%253A8080%3Aiam%3Avvt%23key-1');
-    expect(seen[0]!.query).toEqual({ 'credentialSubject.organization.name': '*' });
+    expect(seen[0]!.query).toEqual({ 'credentialSubject.organization.ura': '90000999' });
     expect(seen[1]!.body).toEqual({
       authorization_server: `${lspUrl}/oauth2/lsp`,
       scope: 'medicatieoverdracht',

@@ -2,6 +2,7 @@
 import { readBody } from '../../node/src/core/http.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { formatTraceparent, newSpanId } from '../../node/src/core/context.js';
+import { LSP_URA } from '../lsp/identity.js';
 
 /** The MP9 3.0 (R4) building blocks the administration list needs. */
 export type BuildingBlock = 'MA' | 'TA' | 'WDS' | 'MTD';
@@ -73,8 +74,11 @@ export interface EcdClientOptions {
   serviceId?: string;
   /** OAuth scope asked for */
   scope?: string;
-  /** discovery filter on the registered organisation's name ('*' = any) */
-  organizationName?: string;
+  /**
+   * URA of the LSP (default the mock LSP's): the ECD takes the registration whose organisation credential carries it.
+   * Never a name: names are free text anyone can register, a URA credential only a trusted issuer hands out.
+   */
+  lspUra?: string;
   tokenType?: 'DPoP' | 'Bearer';
   /** per-call timeout */
   timeoutMs?: number;
@@ -125,6 +129,8 @@ export interface LspEndpoint {
   /** discovery registration id (VP id) */
   id: string;
   did: string;
+  /** the URA its trusted organisation credential carries */
+  ura: string;
   organizationName?: string;
   authServerURL: string;
   fhirBaseURL: string;
@@ -168,7 +174,7 @@ export class EcdClient {
     this.opts = {
       serviceId: 'medicatieoverdracht',
       scope: 'medicatieoverdracht',
-      organizationName: '*',
+      lspUra: LSP_URA,
       tokenType: 'DPoP',
       timeoutMs: 10_000,
       ...options,
@@ -244,9 +250,14 @@ export class EcdClient {
     }
   }
 
-  /** Discovery search on the own node: the first registration with both an authorization server and a FHIR base URL. */
+  /**
+   * Discovery search on the own node for the LSP by its URA. The node lists only registrations whose organisation
+   * credential comes from a trusted issuer (the discovery server and the node's client both verify that), and the URA
+   * is read from the field that credential filled (`organization_ura`), not from anything the registrant chose freely.
+   */
   async discoverLsp(): Promise<LspEndpoint> {
-    const params = new URLSearchParams({ 'credentialSubject.organization.name': this.opts.organizationName });
+    const ura = this.opts.lspUra;
+    const params = new URLSearchParams({ 'credentialSubject.organization.ura': ura });
     const url = `${this.opts.nodeUrl}/internal/discovery/v1/${encodeURIComponent(this.opts.serviceId)}?${params}`;
     const res = await this.call('node', url, { method: 'GET' });
     const body = await readJson(res);
@@ -254,12 +265,13 @@ export class EcdClient {
     if (!Array.isArray(body)) throw new StepError('bad_response', 'discovery search did not return a list');
     for (const r of body as Array<Record<string, any>>) { // eslint-disable-line @typescript-eslint/no-explicit-any
       const p = r?.registrationParameters ?? {};
+      if (String(r?.fields?.organization_ura) !== ura) continue;
       if (typeof p.authServerURL === 'string' && typeof p.fhirBaseURL === 'string') {
         const name = r.fields?.organization_name ?? findOrganizationName(r.vp);
-        return { id: String(r.id), did: String(r.credential_subject_id), organizationName: name, authServerURL: p.authServerURL, fhirBaseURL: p.fhirBaseURL.replace(/\/+$/, '') };
+        return { id: String(r.id), did: String(r.credential_subject_id), ura, organizationName: name, authServerURL: p.authServerURL, fhirBaseURL: p.fhirBaseURL.replace(/\/+$/, '') };
       }
     }
-    throw new StepError('lsp_not_found', `no registration on discovery service '${this.opts.serviceId}' has an authServerURL and fhirBaseURL (${body.length} registrations)`);
+    throw new StepError('lsp_not_found', `no registration on discovery service '${this.opts.serviceId}' with URA ${ura} has an authServerURL and fhirBaseURL (${body.length} registrations with that URA)`);
   }
 
   /** `POST /internal/auth/v2/{subject}/request-service-access-token` with the care worker as self-attested credential. */

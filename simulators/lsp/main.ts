@@ -10,6 +10,9 @@ import { ScenarioControl, demoPatients, type ScenarioContext } from './scenarios
 import { SimulatedSource, loadSourcesFile, type SourcesFile } from './sources.js';
 import { lspInternalRouter } from './api/internal.js';
 import { OrganisationRegistry, organisationMigrations } from './organisations.js';
+import { LSP_URA } from './identity.js';
+
+export { LSP_URA };
 
 /** The LSP's own subject: it issues the lab's URA credentials and registers on discovery with it. */
 export const LSP_SUBJECT = 'lsp';
@@ -23,7 +26,7 @@ export const DISCOVERY_SERVICE = 'mp9-medicatieoverdracht';
 export const LSP_CONFIG_DEFAULTS = {
   name: 'lsp',
   http: { public: { port: 9080 }, internal: { port: 9081 } },
-  organization: { ura: '90000999', name: 'LSP (Landelijk Schakelpunt, mock)' },
+  organization: { ura: LSP_URA, name: 'LSP (Landelijk Schakelpunt, mock)' },
   discovery: { serverIds: [DISCOVERY_SERVICE], refreshIntervalSeconds: 10 },
   auth: { requireTrustedIssuers: true },
 } satisfies NodeConfigInput;

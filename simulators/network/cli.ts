@@ -7,6 +7,7 @@ import { addAuditCommands } from './audit-cli.js';
 import { initPki, parseOrganisationArg, type OrganisationInput, type PkiKeyType } from '../../node/src/pki/index.js';
 import { credentialCommands } from './credential-cli.js';
 import { addConformanceCommand } from '../conformance/cli.js';
+import { LSP_URA } from '../lsp/identity.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
@@ -207,7 +208,7 @@ export function buildCli(io: Io = stdio): Command {
     .option('--node <url>', "the own node's internal API", 'http://127.0.0.1:8081')
     .option('--subject <subject>', "the care organisation's subject at the node", 'vvt')
     .option('--service <id>', 'discovery service that lists the LSP', 'mp9-medicatieoverdracht')
-    .option('--lsp-name <pattern>', 'organisation name of the LSP in discovery (* wildcards)', 'LSP*')
+    .option('--lsp-ura <ura>', 'URA of the LSP: discovery lists it by its trusted URA credential, never by name', LSP_URA)
     .option('--scope <scope>', 'OAuth scope to ask for', 'medicatieoverdracht')
     .addOption(new Option('--token-type <type>', 'token type to ask for').choices(['DPoP', 'Bearer']).default('DPoP'))
     .option('--date <yyyy-mm-dd>', 'the day of the list (default today)')
@@ -261,7 +262,7 @@ interface ToedienlijstOptions {
   node: string;
   subject: string;
   service: string;
-  lspName: string;
+  lspUra: string;
   scope: string;
   tokenType: 'DPoP' | 'Bearer';
   date?: string;
@@ -280,7 +281,7 @@ async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
     nodeUrl: opts.node,
     subject: opts.subject,
     serviceId: opts.service,
-    organizationName: opts.lspName,
+    lspUra: opts.lspUra,
     scope: opts.scope,
     tokenType: opts.tokenType,
     onStep: (s) => {

@@ -77,7 +77,8 @@ async function nodeInfo(node: NodeApi, role: string, orgs: (info: { organization
 export async function wireDashboard(o: { node: NodeApi; lsp: LspApi; seeded: Seeded; serviceId: string; port: number; host?: string }): Promise<RunningDashboard> {
   const { node, lsp, seeded } = o;
   // node names for audit texts, read once
-  const [nodeName, lspName] = await Promise.all([node.diagnostics().then((d) => d.name), lsp.diagnostics().then((d) => d.name)]);
+  const [nodeName, lspDiag] = await Promise.all([node.diagnostics().then((d) => d.name), lsp.diagnostics()]);
+  const lspName = lspDiag.name;
   const named = [
     { api: node, name: nodeName },
     { api: lsp, name: lspName },
@@ -96,7 +97,7 @@ export async function wireDashboard(o: { node: NodeApi; lsp: LspApi; seeded: See
       };
     },
     runFlow: createEcdRunFlow({
-      ecd: { nodeUrl: node.baseUrl, subject: VVT_SUBJECT, serviceId: o.serviceId, organizationName: 'LSP*', tokenType: 'DPoP' },
+      ecd: { nodeUrl: node.baseUrl, subject: VVT_SUBJECT, serviceId: o.serviceId, ...(lspDiag.organization.ura ? { lspUra: lspDiag.organization.ura } : {}), tokenType: 'DPoP' },
       careWorker: (id) => {
         const c = seeded.careWorkers.find((w) => w.id === id);
         return c && { name: c.name, roleName: c.roleName, roleCode: c.roleCode, identifier: c.id };

@@ -81,8 +81,10 @@ export async function seedNetwork(o: SeedOptions): Promise<Seeded> {
   const vvtDid = (await node.ensureSubject(VVT_SUBJECT)).did;
   log(`  ✓ subjects: ${LSP_SUBJECT} ${lspDid}, ${VVT_SUBJECT} ${vvtDid}`);
 
-  // the LSP accepts URA credentials it issued itself (requireTrustedIssuers is on for the LSP)
+  // the LSP is the lab's URA authority: both nodes trust URA credentials it issues (the LSP also requireTrustedIssuers),
+  // so an organisation is established only by one of these, never by a credential it made itself
   await lsp.trust('NutsUraCredential', lspDid);
+  await node.trust('NutsUraCredential', lspDid);
   const { ura, name } = lspInfo.organization;
   if (!ura || !name) throw new Error(`the LSP at ${lsp.baseUrl} has no organization.ura and organization.name configured`);
   const holders = [

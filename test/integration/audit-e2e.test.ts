@@ -48,7 +48,8 @@ beforeAll(async () => {
 
   const lspDid = (await ok(internal(lsp.node, 'POST', '/internal/vdr/v2/subject', { subject: 'lsp' }))).documents[0].id as string;
   const vvtDid = (await ok(internal(vvt, 'POST', '/internal/vdr/v2/subject', { subject: 'vvt' }))).documents[0].id as string;
-  await ok(internal(lsp.node, 'POST', '/internal/vcr/v2/verifier/trust', { issuer: lspDid, credentialType: 'NutsUraCredential' }));
+  // the LSP is the URA authority of both: its URA credentials establish an organisation on either node
+  for (const n of [lsp.node, vvt]) await ok(internal(n, 'POST', '/internal/vcr/v2/verifier/trust', { issuer: lspDid, credentialType: 'NutsUraCredential' }));
   const ura = (id: string, org: { ura: string; name: string; city: string }) => ({ type: 'NutsUraCredential', issuer: lspDid, credentialSubject: { id, organization: org }, withStatusList2021Revocation: true });
   // the LSP vouches for its own URA and for the VVT organisation's
   const lspVc = await ok(internal(lsp.node, 'POST', '/internal/vcr/v2/issuer/vc', ura(lspDid, { ura: '90000999', name: LSP_NAME, city: 'Den Haag' })));
@@ -60,7 +61,7 @@ beforeAll(async () => {
   await ok(internal(vvt, 'POST', `/internal/discovery/v1/${SERVICE}/vvt`, { registrationParameters: { fhirBaseURL: `${vvt.url}/fhir` } }));
   await vvt.discovery.refreshNow();
 
-  const ecd = new EcdClient({ nodeUrl: vvt.internalUrl, subject: 'vvt', serviceId: SERVICE, organizationName: 'Landelijk*' });
+  const ecd = new EcdClient({ nodeUrl: vvt.internalUrl, subject: 'vvt', serviceId: SERVICE });
   const r = await ecd.fetchMedicationData({ careWorker: worker, bsn: BSN, blocks: ['TA'] });
   if (!r.ok) throw new Error(`ECD flow failed at ${r.step}: ${r.code} ${r.reason}`);
   result = r;

@@ -25,8 +25,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const ecd = () => new EcdClient({ nodeUrl: net.vvt.internalUrl, subject: 'vvt', serviceId: 'mp9-medicatieoverdracht', organizationName: 'LSP*' });
-const ecd2 = (n: Network) => new EcdClient({ nodeUrl: n.vvt.internalUrl, subject: 'vvt', serviceId: 'mp9-medicatieoverdracht', organizationName: 'LSP*' });
+const ecd = () => new EcdClient({ nodeUrl: net.vvt.internalUrl, subject: 'vvt', serviceId: 'mp9-medicatieoverdracht' });
+const ecd2 = (n: Network) => new EcdClient({ nodeUrl: n.vvt.internalUrl, subject: 'vvt', serviceId: 'mp9-medicatieoverdracht' });
 const worker = (id: string) => {
   const c = net.seeded.careWorkers.find((w) => w.id === id)!;
   return { name: c.name, roleName: c.roleName, roleCode: c.roleCode, identifier: c.id };

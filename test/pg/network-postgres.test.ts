@@ -31,7 +31,7 @@ it('runs the network on PostgreSQL with a schema per node, and restarts with the
   try {
     expect(first.vvt.store.db.location).toMatch(/#vvt$/);
     expect(first.lsp.node.store.db.location).toMatch(/#lsp$/);
-    const ecd = new EcdClient({ nodeUrl: first.vvt.internalUrl, subject: 'vvt', serviceId: 'mp9-medicatieoverdracht', organizationName: 'LSP*' });
+    const ecd = new EcdClient({ nodeUrl: first.vvt.internalUrl, subject: 'vvt', serviceId: 'mp9-medicatieoverdracht' });
     const r = await ecd.fetchMedicationData({ careWorker: { name: 'Anna de Vries', roleName: 'Verzorgende IG', roleCode: 'VVT.001', identifier: 'anna' }, bsn: first.seeded.clients[0]!.bsn });
     expect(r.ok).toBe(true);
   } finally {

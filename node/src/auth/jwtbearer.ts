@@ -1,6 +1,6 @@
 // RFC 7523 jwt-bearer grant with two presentations (LSPxNuts pilot): the care provider's `assertion` VP and the service provider's `client_assertion` VP.
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { credentialTypes, explain, matchDefinition, type MatchResult, type PresentationDefinition } from '../pe/index.js';
+import { credentialTypes, explain, matchDefinition, selfAttestable, type MatchResult, type PresentationDefinition } from '../pe/index.js';
 import { RESERVED_CLAIMS, type CredentialProfile, type PolicyStore } from '../policy/index.js';
 import { OAuthError, oauthError } from './errors.js';
 import type { CredentialVerifierPort } from './ports.js';
@@ -46,8 +46,8 @@ export const isJwtBearerProfile = (p: CredentialProfile) => p.definitions.servic
 
 /**
  * Checks a jwt-bearer token request: parameters, scope, each VP's envelope (JWT, iss = holder = signer, no vp.holder,
- * ≤ 5 s, audience, subject = signer), the PD of each, the binding between them (delegation issuer and URA), replay,
- * then full verification (signatures incl. did:x509 chains, dates, revocation, governance trust).
+ * ≤ 5 s, audience, subject = signer), the PD of each, the binding between them (delegation issuer and URA),
+ * full verification (signatures incl. did:x509 chains, dates, revocation, governance trust), then replay.
  * Problems with the presentations are `invalid_grant` (RFC 7523 §3.1) and say which presentation failed and why.
  */
 export async function checkJwtBearerGrant(ctx: JwtBearerContext, req: JwtBearerRequest): Promise<JwtBearerGrant> {
@@ -68,15 +68,17 @@ export async function checkJwtBearerGrant(ctx: JwtBearerContext, req: JwtBearerR
   if (unbound) throw oauthError('invalid_grant', unbound);
   const claims = mergeClaims(orgMatch, spMatch);
 
-  for (const [vp, role] of [[organization, 'assertion'], [serviceProvider, 'client_assertion']] as const) {
-    if (!(await ctx.sessions.putOnce('vp_nonce', `${vp.signer}|${jtiOf(vp)}`, NONCE_TTL_MS))) throw oauthError('invalid_grant', `${role}: presentation jti has already been used`);
-  }
   // trust in this grant: the HealthcareProviderCredential through its did:x509 chain to a trusted root, the
   // delegations and enrolments through their binding to it (checked above), the governed types through the trust
-  // list; a general trust-list requirement (auth.requireTrustedIssuers) does not apply to the care provider's own issuance
-  for (const [vp, role] of [[organization, 'assertion'], [serviceProvider, 'client_assertion']] as const) {
-    const r = await verifyPresentationFully(ctx.verifier, vp, { validAt: new Date(ctx.clock()), checkTrust: false, trustTypes: GOVERNED_TYPES });
+  // list; a general trust-list requirement (auth.requireTrustedIssuers) does not apply to the care provider's own issuance.
+  // A credential without proof counts only where the pilot's definitions allow self-attestation (they allow none).
+  for (const [vp, role, m] of [[organization, 'assertion', orgMatch], [serviceProvider, 'client_assertion', spMatch]] as const) {
+    const r = await verifyPresentationFully(ctx.verifier, vp, { validAt: new Date(ctx.clock()), checkTrust: false, trustTypes: GOVERNED_TYPES, selfAttestable: selfAttestable(m.chosen) });
     if (!r.ok) throw oauthError('invalid_grant', `${role}: ${r.reason}`);
+  }
+  // spent only once both signatures verified: a forgery carrying someone else's jti must not burn it
+  for (const [vp, role] of [[organization, 'assertion'], [serviceProvider, 'client_assertion']] as const) {
+    if (!(await ctx.sessions.putOnce('vp_nonce', `${vp.signer}|${jtiOf(vp)}`, NONCE_TTL_MS))) throw oauthError('invalid_grant', `${role}: presentation jti has already been used`);
   }
   return { profile, organization, serviceProvider, claims };
 }

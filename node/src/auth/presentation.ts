@@ -88,30 +88,59 @@ export function parseAssertion(assertion: string): VpEnvelope[] {
   return [parsePresentation(text)];
 }
 
-/** A credential without proof whose issuer is the presentation signer: its integrity comes from the VP signature. */
-export function isSelfAttested(vc: WireCredential, signer: string | undefined): boolean {
-  if (typeof vc === 'string' || vc.proof !== undefined) return false;
-  const issuer = typeof vc.issuer === 'string' ? vc.issuer : (vc.issuer as { id?: unknown } | undefined)?.id;
-  return issuer !== undefined && issuer === signer;
+/** A JWT credential carries its signature; a JSON-LD one needs a proof. Without either it is at most self-attested. */
+export function hasProof(vc: WireCredential): boolean {
+  return typeof vc === 'string' || vc.proof !== undefined;
 }
+
+const issuerOf = (vc: Record<string, unknown>) => (typeof vc.issuer === 'string' ? vc.issuer : (vc.issuer as { id?: unknown } | undefined)?.id);
+const sameCredential = (a: WireCredential, b: WireCredential) => a === b || (typeof a !== 'string' && typeof b !== 'string' && JSON.stringify(a) === JSON.stringify(b));
 
 export type FullVerification = { ok: true; checked: WireCredential[] } | { ok: false; reason: string; code: string };
 
+export interface FullVerificationOptions {
+  validAt: Date;
+  /** every credential with a proof must come from an issuer on vcr's trust list (auth.requireTrustedIssuers) */
+  checkTrust?: boolean;
+  /** credentials of these types must come from a trusted issuer whatever `checkTrust` says (governance) */
+  trustTypes?: readonly string[];
+  /**
+   * credentials the presentation definition lets the holder attest itself (`selfAttestable()` of the PD match); any
+   * other credential without a proof is refused
+   */
+  selfAttestable: readonly WireCredential[];
+}
+
 /**
- * Full verification of a presentation and its credentials (signatures, dates, revocation, holder binding; trust when asked).
- * Self-attested credentials have no proof to check: the VP signature covers them. Returns the credentials whose status
- * can be re-checked later. Credentials of `trustTypes` must come from a trusted issuer even when `checkTrust` is off.
+ * Full verification of a presentation and its credentials: the presentation's signature first, then every credential
+ * with a proof (signature, dates, revocation, and trust), and only then the exception for credentials without a proof.
+ * Such a credential is accepted only where the definition allows self-attestation for it (subject_is_issuer), issued by
+ * the presentation's signer, and only next to a credential from a trusted issuer that the definition does not let the
+ * holder make itself: self-attestation adds a claim to an organisation someone trusted vouches for, it never makes one.
+ * Returns the credentials whose status can be re-checked later.
  */
-export async function verifyPresentationFully(verifier: CredentialVerifierPort, vp: VpEnvelope, opts: { validAt: Date; checkTrust?: boolean; trustTypes?: readonly string[] }): Promise<FullVerification> {
+export async function verifyPresentationFully(verifier: CredentialVerifierPort, vp: VpEnvelope, opts: FullVerificationOptions): Promise<FullVerification> {
   const pr = await verifier.verifyPresentation(vp.wire, { validAt: opts.validAt, verifyCredentials: false });
   if (!pr.valid) return { ok: false, code: pr.code ?? 'invalid', reason: `presentation is invalid (${pr.code ?? 'invalid'}): ${pr.message}` };
+  const withoutProof = vp.credentials.filter((vc) => !hasProof(vc));
+  const allowed = (vc: WireCredential) => opts.selfAttestable.some((a) => sameCredential(a, vc));
+  // the trust check runs before any exception: with a self-attested credential in the presentation, the organisation must be trusted
+  const trustAll = (opts.checkTrust ?? false) || withoutProof.length > 0;
   const checked: WireCredential[] = [];
-  for (const vc of vp.credentials) {
-    if (isSelfAttested(vc, vp.signer)) continue;
+  for (const vc of vp.credentials.filter(hasProof)) {
     const governed = !!opts.trustTypes?.length && credentialTypes(toPeCredential(vc).json).some((t) => opts.trustTypes!.includes(t));
-    const r = await verifier.verifyCredential(vc, { validAt: opts.validAt, checkRevocation: true, checkTrust: (opts.checkTrust ?? false) || governed });
+    const r = await verifier.verifyCredential(vc, { validAt: opts.validAt, checkRevocation: true, checkTrust: trustAll || governed });
     if (!r.valid) return { ok: false, code: r.code ?? 'invalid', reason: `credential ${credentialName(vc)} is invalid (${r.code ?? 'invalid'}): ${r.message}` };
     checked.push(vc);
+  }
+  for (const vc of withoutProof) {
+    const name = credentialName(vc);
+    if (!allowed(vc)) return { ok: false, code: 'self_attested', reason: `credential ${name} has no proof, and the presentation definition does not allow self-attestation for it` };
+    const issuer = issuerOf(vc as Record<string, unknown>);
+    if (issuer !== vp.signer) return { ok: false, code: 'self_attested', reason: `self-attested credential ${name} is issued by ${String(issuer)}, not by the presentation signer ${String(vp.signer)}` };
+  }
+  if (withoutProof.length > 0 && !checked.some((vc) => !allowed(vc))) {
+    return { ok: false, code: 'self_attested', reason: 'presentation holds self-attested credentials but no credential from a trusted issuer that establishes the organisation' };
   }
   return { ok: true, checked };
 }

@@ -1,14 +1,14 @@
 // RFC021 authorization server: AS metadata, presentation definitions, the vp_token-bearer token endpoint and introspection.
 import { randomBytes } from 'node:crypto';
 import { NodeError } from '../core/errors.js';
-import { validateSubmission, type PresentationDefinition, type PresentationSubmission } from '../pe/index.js';
+import { selfAttestable, validateSubmission, type PresentationDefinition, type PresentationSubmission } from '../pe/index.js';
 import { RESERVED_CLAIMS, type PolicyStore, type WalletOwnerType } from '../policy/index.js';
 import type { SubjectService } from '../vdr/index.js';
 import { validateDpopProof, DPOP_ALGS } from './dpop.js';
 import { AUTH_PROTOCOL, recordOrRefuse, tokenAuditInput, uraOf, type AuditPort, type TokenFacts } from './audit.js';
 import { oauthError } from './errors.js';
 import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
-import { NONCE_TTL_MS, checkSigner, checkValidity, credentialName, isSelfAttested, parseAssertion, parsePresentation, verifyPresentationFully, type VpEnvelope } from './presentation.js';
+import { NONCE_TTL_MS, checkSigner, checkValidity, credentialName, hasProof, parseAssertion, parsePresentation, verifyPresentationFully, type VpEnvelope } from './presentation.js';
 import type { SessionStore } from './sessions.js';
 import { JWT_BEARER, checkJwtBearerGrant, isJwtBearerProfile } from './jwtbearer.js';
 
@@ -141,7 +141,8 @@ export class AuthorizationServer {
 
   /**
    * The checks in nuts-node order: envelope (validity ≤ 5 s, signer = subject of every credential, audience), scope,
-   * presentation definition, nonce, DPoP, then full verification. `facts` collects what is known for the record.
+   * presentation definition, then full verification (signatures, trust, self-attestation as the definition allows it),
+   * and only then the nonce (so a forgery cannot spend it) and DPoP. `facts` collects what is known for the record.
    */
   private async grant(subject: string, req: TokenRequest, dpop: { proof?: string }, facts: TokenFacts): Promise<Granted> {
     await this.requireSubject(subject).catch((e: NodeError) => {
@@ -181,8 +182,11 @@ export class AuthorizationServer {
     if (!match.ok) throw oauthError('invalid_request', `presentation submission does not conform to the presentation definition: ${match.reason}`);
     facts.claims = match.values;
 
+    for (const vp of vps) if (!vp.nonce) throw oauthError('invalid_request', 'presentation has no nonce');
+    // verified before the nonce is spent: a forgery carrying someone else's nonce must not burn it
+    const allowed = selfAttestable(match.chosen);
+    for (const vp of vps) await this.verifyFully(vp, allowed);
     for (const vp of vps) {
-      if (!vp.nonce) throw oauthError('invalid_request', 'presentation has no nonce');
       if (!(await this.o.sessions.putOnce('vp_nonce', `${vp.signer}|${vp.nonce}`, NONCE_TTL_MS))) throw oauthError('invalid_request', 'presentation nonce has already been used');
     }
 
@@ -192,8 +196,6 @@ export class AuthorizationServer {
       if (!r.valid) throw oauthError('invalid_dpop_proof', r.reason);
       jkt = r.jkt;
     }
-
-    for (const vp of vps) await this.verifyFully(vp);
 
     const claims: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(match.values)) {
@@ -253,8 +255,8 @@ export class AuthorizationServer {
     return { token, record, validityMs: t.validityMs };
   }
 
-  private async verifyFully(vp: VpEnvelope): Promise<void> {
-    const r = await verifyPresentationFully(this.o.verifier(), vp, { validAt: new Date(this.o.clock()), checkTrust: this.o.requireTrustedIssuers });
+  private async verifyFully(vp: VpEnvelope, selfAttested: readonly WireCredential[]): Promise<void> {
+    const r = await verifyPresentationFully(this.o.verifier(), vp, { validAt: new Date(this.o.clock()), checkTrust: this.o.requireTrustedIssuers, selfAttestable: selfAttested });
     if (!r.ok) throw oauthError('invalid_grant', r.reason);
   }
 
@@ -268,7 +270,8 @@ export class AuthorizationServer {
     const verifier = this.o.verifier();
     for (const vp of record.presentations.map(parsePresentation)) {
       for (const vc of vp.credentials) {
-        if (isSelfAttested(vc, vp.signer)) continue;
+        // a credential without proof has no status of its own: it was admitted only next to trusted ones, re-checked here
+        if (!hasProof(vc)) continue;
         const r = await verifier.verifyCredential(vc, { validAt: new Date(this.o.clock()), checkRevocation: true });
         if (!r.valid) return { reason: `credential ${credentialName(vc)} is no longer valid (${r.code ?? 'invalid'}): ${r.message}` };
       }

@@ -59,7 +59,10 @@ export const ConfigSchema = z
         tokenCacheMarginSeconds: z.coerce.number().int().min(0).default(10),
         /** timeout of calls to remote authorization servers */
         clientTimeoutMs: z.coerce.number().int().min(1).default(10000),
-        /** also require credential issuers on the trust list (/internal/vcr/v2/verifier/trust); nuts-node v6 leaves trust to PD issuer filters */
+        /**
+         * require the issuer of every credential with a proof on the trust list (/internal/vcr/v2/verifier/trust), in token
+         * requests and discovery registrations; a presentation with a self-attested credential needs trusted issuers either way
+         */
         requireTrustedIssuers: bool.default(false),
       })
       .prefault({}),

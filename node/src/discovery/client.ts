@@ -4,7 +4,7 @@ import { decodeJwt } from 'jose';
 import { NodeError, invalidInput, notFound } from '../core/errors.js';
 import { outgoingTraceHeaders } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
-import { evaluateCandidate, explain, fieldValues, matchDefinition, select, toPeCredential, type WireCredential } from '../pe/index.js';
+import { evaluateCandidate, explain, fieldValues, matchDefinition, select, selfAttestable, toPeCredential, type WireCredential } from '../pe/index.js';
 import type { SubjectService } from '../vdr/index.js';
 import type { CryptoService } from '../crypto/index.js';
 import { parsePresentation, verifyPresentationFully } from '../auth/presentation.js';
@@ -34,6 +34,8 @@ export interface DiscoveryClientOptions {
   clock: () => number;
   baseUrl: () => string;
   logger: Logger;
+  /** auth.requireTrustedIssuers: entries are verified as the server verifies registrations */
+  requireTrustedIssuers?: boolean;
 }
 
 /** Case-insensitive match with `*` wildcards at start and/or end; a lone `*` means any non-empty value. */
@@ -233,7 +235,10 @@ export class DiscoveryClient {
       if (typeof claims.retract_jti === 'string') await this.o.store.deleteClientEntry(def.id, claims.retract_jti);
       return;
     }
-    const v = await verifyPresentationFully(this.o.vcr().verifier, env, { validAt: new Date(this.o.clock()) });
+    // the server's checks, again: the definition, then trusted issuers and self-attestation only where it allows it
+    const m = matchDefinition(def.presentation_definition, env.credentials);
+    if (!m.ok) throw invalidInput(`entry does not fulfil the service's presentation definition: ${explain(m.report)}`);
+    const v = await verifyPresentationFully(this.o.vcr().verifier, env, { validAt: new Date(this.o.clock()), checkTrust: this.o.requireTrustedIssuers, selfAttestable: selfAttestable(m.chosen) });
     if (!v.ok) throw invalidInput(v.reason);
     await this.o.store.putClientEntry({ serviceId: def.id, id: claims.jti as string, subject: env.signer!, vp, expiresAt: env.expires ?? this.o.clock() + def.presentation_max_validity * 1000 });
   }

@@ -18,6 +18,8 @@ export interface DiscoveryOptions {
   clock: () => number;
   fetch: typeof fetch;
   logger: Logger;
+  /** registrations are verified like token requests: auth.requireTrustedIssuers applies to them too */
+  requireTrustedIssuers?: boolean;
 }
 
 export class DiscoveryEngine implements Engine {
@@ -31,8 +33,8 @@ export class DiscoveryEngine implements Engine {
   constructor(store: StoreEngine, crypto: CryptoEngine, vdr: VdrEngine, vcr: () => VcrPort, private readonly o: DiscoveryOptions) {
     store.register(discoveryMigrations);
     const s = new SqlDiscoveryStore(store);
-    this.server = new DiscoveryServer(() => this.definitions, () => o.serverIds, s, () => vcr().verifier, o.clock);
-    this.client = new DiscoveryClient({ definitions: () => this.definitions, server: this.server, store: s, subjects: vdr.subjects, crypto: crypto.service, vcr, fetch: o.fetch, clock: o.clock, baseUrl: o.baseUrl, logger: o.logger });
+    this.server = new DiscoveryServer(() => this.definitions, () => o.serverIds, s, () => vcr().verifier, o.clock, o.requireTrustedIssuers ?? false);
+    this.client = new DiscoveryClient({ definitions: () => this.definitions, server: this.server, store: s, subjects: vdr.subjects, crypto: crypto.service, vcr, fetch: o.fetch, clock: o.clock, baseUrl: o.baseUrl, logger: o.logger, requireTrustedIssuers: o.requireTrustedIssuers });
   }
 
   get definitions(): Map<string, ServiceDefinition> {

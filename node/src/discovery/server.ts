@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { NodeError, invalidInput, notFound } from '../core/errors.js';
-import { explain, matchDefinition } from '../pe/index.js';
+import { explain, matchDefinition, selfAttestable } from '../pe/index.js';
 import { parsePresentation, verifyPresentationFully } from '../auth/presentation.js';
 import type { CredentialVerifierPort } from '../auth/ports.js';
 import type { ServiceDefinition } from './definitions.js';
@@ -23,6 +23,7 @@ export class DiscoveryServer {
     private readonly store: SqlDiscoveryStore,
     private readonly verifier: () => CredentialVerifierPort,
     private readonly clock: () => number,
+    private readonly requireTrustedIssuers = false,
   ) {}
 
   serves(serviceId: string): boolean {
@@ -76,6 +77,7 @@ export class DiscoveryServer {
     const retracted = Array.isArray(types) ? types.includes(RETRACTED_TYPE) : types === RETRACTED_TYPE;
 
     let retractId: string | undefined;
+    let allowed: ReturnType<typeof selfAttestable> = [];
     if (retracted) {
       if (vp.credentials.length) throw invalidInput('a retraction must not contain credentials');
       if (typeof claims.retract_jti !== 'string') throw invalidInput('a retraction needs a retract_jti claim');
@@ -86,10 +88,12 @@ export class DiscoveryServer {
     } else {
       const m = matchDefinition(def.presentation_definition, vp.credentials);
       if (!m.ok) throw invalidInput(`presentation does not fulfil the service's presentation definition: ${explain(m.report)}`);
+      allowed = selfAttestable(m.chosen);
     }
-    const v = await verifyPresentationFully(this.verifier(), vp, { validAt: new Date(this.clock()) });
-    if (!v.ok) throw invalidInput(v.reason);
-    // holder binding for credentials the verifier skipped (self-attested): every credential is about the signer
+    // verified like a token request: trusted issuers for what establishes the organisation, self-attestation only where the definition allows it
+    const v = await verifyPresentationFully(this.verifier(), vp, { validAt: new Date(this.clock()), checkTrust: this.requireTrustedIssuers, selfAttestable: allowed });
+    if (!v.ok) throw invalidInput(`registration refused: ${v.reason}`);
+    // holder binding for credentials without a proof: every credential is about the signer
     for (const c of vp.credentials) {
       const cs = typeof c === 'string' ? (decodeJwt(c).sub as string | undefined) : ((c.credentialSubject as { id?: string } | undefined)?.id);
       if (cs !== vp.signer) throw invalidInput(`credential subject ${String(cs)} is not the presentation signer ${vp.signer}`);

@@ -21,8 +21,15 @@ export interface InputDescriptor {
   purpose?: string;
   group?: string[];
   format?: FormatDesignations;
-  constraints?: { fields?: Field[]; limit_disclosure?: string };
+  /**
+   * `subject_is_issuer: required` (PE v2 relational constraint) is how a definition allows self-attestation: the holder
+   * issues the credential about itself, without a proof of its own (the presentation's signature covers it).
+   */
+  constraints?: { fields?: Field[]; limit_disclosure?: string; subject_is_issuer?: 'required' | 'preferred' };
 }
+
+/** Whether the descriptor lets the holder attest the credential itself (a credential without proof, issuer = subject). */
+export const allowsSelfAttestation = (d: InputDescriptor) => d.constraints?.subject_is_issuer === 'required';
 
 export interface SubmissionRequirement {
   rule: 'all' | 'pick';
@@ -57,6 +64,14 @@ export interface PresentationSubmission {
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
+function pinsType(fields: unknown): boolean {
+  return (Array.isArray(fields) ? fields : []).some((f: unknown) => {
+    if (!isObj(f) || !Array.isArray(f.path) || !f.path.includes('$.type') || !isObj(f.filter)) return false;
+    const filter = f.filter as { const?: unknown; enum?: unknown; contains?: { const?: unknown } };
+    return typeof filter.const === 'string' || Array.isArray(filter.enum) || typeof filter.contains?.const === 'string';
+  });
+}
+
 /** Throws a 400 naming the first structural problem; returns the definition typed. */
 export function validateDefinition(pd: unknown, where = 'presentation definition'): PresentationDefinition {
   if (!isObj(pd)) throw invalidInput(`${where}: must be a JSON object`);
@@ -70,6 +85,10 @@ export function validateDefinition(pd: unknown, where = 'presentation definition
     ids.add(d.id);
     const fields = (d.constraints as { fields?: unknown } | undefined)?.fields;
     if (fields !== undefined && !Array.isArray(fields)) throw invalidInput(`${at}: constraints.fields must be an array`);
+    const sii = (d.constraints as { subject_is_issuer?: unknown } | undefined)?.subject_is_issuer;
+    if (sii !== undefined && sii !== 'required' && sii !== 'preferred') throw invalidInput(`${at}: constraints.subject_is_issuer must be 'required' or 'preferred'`);
+    // self-attestation is allowed per credential type, never for whatever happens to match
+    if (sii === 'required' && !pinsType(fields)) throw invalidInput(`${at}: a descriptor that allows self-attestation (subject_is_issuer) must pin the credential type with a $.type field (const or enum)`);
     (fields ?? []).forEach((f: unknown, j: number) => {
       const fat = `${at} field[${j}]`;
       if (!isObj(f) || !Array.isArray(f.path) || f.path.length === 0 || !f.path.every((p) => typeof p === 'string')) throw invalidInput(`${fat}: path must be a non-empty array of JSONPath strings`);

@@ -2,8 +2,8 @@
 import { invalidInput } from '../core/errors.js';
 import { checkFilter, compilePattern } from './filter.js';
 import { select } from './jsonpath.js';
-import { credentialLabel, toPeCredential, type PeCredential, type WireCredential } from './credential.js';
-import type { DescriptorMapEntry, Field, FormatDesignations, InputDescriptor, PresentationDefinition, PresentationSubmission } from './definition.js';
+import { credentialLabel, credentialSubjectIds, toPeCredential, type PeCredential, type WireCredential } from './credential.js';
+import { allowsSelfAttestation, type DescriptorMapEntry, type Field, type FormatDesignations, type InputDescriptor, type PresentationDefinition, type PresentationSubmission } from './definition.js';
 
 export interface FieldResult {
   fieldId?: string;
@@ -72,10 +72,26 @@ export function checkFormat(c: PeCredential, format: FormatDesignations | undefi
   return undefined;
 }
 
+const issuerOf = (json: Record<string, unknown>) => (typeof json.issuer === 'string' ? json.issuer : typeof (json.issuer as { id?: unknown } | undefined)?.id === 'string' ? (json.issuer as { id: string }).id : undefined);
+
+/**
+ * Why a credential may not fill the descriptor as far as its issuer goes: a credential without proof only where the
+ * descriptor allows self-attestation, and there (PE subject_is_issuer) the issuer must be the subject.
+ */
+export function checkIssuer(c: PeCredential, d: InputDescriptor): string | undefined {
+  const selfAttestation = allowsSelfAttestation(d);
+  if (c.algs.length === 0 && !selfAttestation) return `${credentialLabel(c)} has no proof, and input descriptor '${d.id}' does not allow self-attestation (constraints.subject_is_issuer)`;
+  if (!selfAttestation) return undefined;
+  const issuer = issuerOf(c.json);
+  const subjects = credentialSubjectIds(c.json);
+  if (!issuer || subjects.length === 0 || subjects.some((s) => s !== issuer)) return `subject_is_issuer: issuer ${issuer ?? '(none)'} is not the subject ${subjects.join(', ') || '(none)'}`;
+  return undefined;
+}
+
 /** Full evaluation of one credential against one input descriptor. */
 export function evaluateCandidate(pd: PresentationDefinition, d: InputDescriptor, c: PeCredential, index: number): CandidateResult {
   const label = credentialLabel(c);
-  const formatWhy = checkFormat(c, d.format ?? pd.format);
+  const formatWhy = checkFormat(c, d.format ?? pd.format) ?? checkIssuer(c, d);
   const fields = (d.constraints?.fields ?? []).map((f) => evaluateField(f, c.json));
   const failed = fields.find((f) => !f.ok);
   const reason = formatWhy ?? failed?.reason;
@@ -169,6 +185,14 @@ export function matchDefinition(pd: PresentationDefinition, wires: WireCredentia
   return { ok, report: { definitionId: pd.id, ok, descriptors: descriptors.filter((d) => inScope.has(d.descriptorId)) }, chosen: ok ? chosen.filter((c) => inScope.has(c.descriptor.id)) : [] };
 }
 
+/**
+ * The credentials the definition lets the holder attest itself: those chosen or submitted for a descriptor with
+ * subject_is_issuer = required. Verification accepts a credential without proof only if it is one of these.
+ */
+export function selfAttestable(chosen: Array<{ descriptor: InputDescriptor; credential: PeCredential }>): WireCredential[] {
+  return chosen.filter((c) => allowsSelfAttestation(c.descriptor)).map((c) => c.credential.wire);
+}
+
 /** One sentence per failing descriptor, for error descriptions and 412 details. */
 export function explain(report: MatchReport): string {
   if (report.ok) return `presentation definition '${report.definitionId}' is fulfilled`;
@@ -188,6 +212,8 @@ export interface SubmissionResult {
   report: MatchReport;
   /** descriptor id → submitted credential */
   credentials: Map<string, PeCredential>;
+  /** the submitted credentials with their descriptors */
+  chosen: Array<{ descriptor: InputDescriptor; credential: PeCredential }>;
   /** every PD field with an id, from the submitted credentials */
   values: Record<string, unknown>;
 }
@@ -223,7 +249,7 @@ function vpClaim(jwt: string): unknown {
  * fulfils it. A single VP is the envelope itself; several VPs form an array (`$[0]`, `$[1]`).
  */
 export function validateSubmission(pd: PresentationDefinition, submission: PresentationSubmission, vps: EnvelopeVp[]): SubmissionResult {
-  const fail = (reason: string, report?: MatchReport): SubmissionResult => ({ ok: false, reason, report: report ?? { definitionId: pd.id, ok: false, descriptors: [] }, credentials: new Map(), values: {} });
+  const fail = (reason: string, report?: MatchReport): SubmissionResult => ({ ok: false, reason, report: report ?? { definitionId: pd.id, ok: false, descriptors: [] }, credentials: new Map(), chosen: [], values: {} });
   if (!submission || typeof submission !== 'object' || !Array.isArray(submission.descriptor_map)) return fail('presentation_submission has no descriptor_map');
   if (submission.definition_id !== undefined && submission.definition_id !== '' && submission.definition_id !== pd.id) {
     return fail(`presentation_submission is for definition '${submission.definition_id}', expected '${pd.id}'`);
@@ -265,7 +291,7 @@ export function validateSubmission(pd: PresentationDefinition, submission: Prese
   }
   const report: MatchReport = { definitionId: pd.id, ok, descriptors };
   if (!ok) return { ...fail(explain(report), report) };
-  return { ok: true, report, credentials, values };
+  return { ok: true, report, credentials, chosen: [...credentials].map(([id, credential]) => ({ descriptor: byId.get(id)!, credential })), values };
 }
 
 /** Holder side: the submission for the chosen credentials, each credential once, at `$.verifiableCredential[i]`. */

@@ -74,6 +74,8 @@ export function vcrInternalRouter(vcr: VcrEngine): Router {
     const out = await vcr.verifier.verifyPresentation(body.verifiablePresentation, {
       ...(body.validAt ? { validAt: new Date(body.validAt) } : {}),
       verifyCredentials: body.verifyCredentials,
+      // "validity of the signature, issuer and revocation state": the issuers must be trusted, as in nuts-node's VerifyVP
+      checkTrust: true,
       challenge: body.challenge,
       domain: body.domain,
       nonce: body.nonce,
