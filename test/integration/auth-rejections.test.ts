@@ -36,6 +36,8 @@ beforeAll(async () => {
   revokedJwt = await issue(didB, didB, 'Revoked B.V.');
   expect((await internal(b, 'DELETE', `/internal/vcr/v2/issuer/vc/${encodeURIComponent(jti(revokedJwt))}`)).status).toBeLessThan(300);
   foreignJwt = await issue(didOther, didB, 'Issued By Other B.V.');
+  // B vouches for its own organisation; `a` trusts it for that (a self-attested employee needs a trusted organisation), `strict` does not
+  expect((await internal(a, 'POST', '/internal/vcr/v2/verifier/trust', { issuer: didB, credentialType: 'NutsUraCredential' })).status).toBe(204);
 });
 afterAll(async () => {
   for (const n of [a, strict, b]) await n?.stop();

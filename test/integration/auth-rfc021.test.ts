@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabNode } from '../../node/src/main.js';
 import { internal, startTestNode } from '../helpers/node.js';
-import { externalPath } from '../helpers/external.js';
+import { allowSelfAttestation, readExternalJson } from '../helpers/external.js';
 import { auditRecords } from '../helpers/audit.js';
 import { hashToken } from '../../node/src/audit/index.js';
 
@@ -61,7 +61,8 @@ function discoveryDir(endpointBase: string): string {
 function policyDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'policy-'));
   writeFileSync(path.join(dir, 'medicatieoverdracht.json'), readFileSync(path.join('credentials', 'policies', 'medicatieoverdracht.json')));
-  writeFileSync(path.join(dir, 'upstream-rfc021.json'), readFileSync(externalPath('nuts-node/e2e-tests/oauth-flow/rfc021/node-A/presentationexchangemapping.json')));
+  const upstream = readExternalJson('nuts-node', 'e2e-tests', 'oauth-flow', 'rfc021', 'node-A', 'presentationexchangemapping.json');
+  writeFileSync(path.join(dir, 'upstream-rfc021.json'), JSON.stringify(allowSelfAttestation(upstream, ['NutsEmployeeCredential'])));
   return dir;
 }
 
@@ -73,6 +74,8 @@ beforeAll(async () => {
   expect((await internal(a, 'POST', '/internal/vdr/v2/subject', { subject: 'vendorA' })).status).toBe(200);
   const sb = await internal(b, 'POST', '/internal/vdr/v2/subject', { subject: 'vendorB' });
   didB = sb.json.documents[0].id;
+  // B vouches for its own organisation (as in the nuts e2e test); A, and B's own discovery client, trust it for that
+  for (const n of [a, b]) for (const credentialType of ['NutsUraCredential', 'NutsOrganizationCredential']) expect((await internal(n, 'POST', '/internal/vcr/v2/verifier/trust', { issuer: didB, credentialType })).status).toBe(204);
   const issued = await internal(b, 'POST', '/internal/vcr/v2/issuer/vc', {
     type: 'NutsUraCredential',
     issuer: didB,

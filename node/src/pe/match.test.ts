@@ -2,11 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { PEX } from '@sphereon/pex';
 import { SignJWT, generateKeyPair } from 'jose';
-import { readExternalJson } from '../../../test/helpers/external.js';
+import { allowSelfAttestation, readExternalJson } from '../../../test/helpers/external.js';
 import { buildSubmission, explain, matchDefinition, validateSubmission, validateDefinition, type PresentationDefinition } from './index.js';
 
 const mapping = readExternalJson<Record<string, { organization: PresentationDefinition }>>('nuts-node', 'e2e-tests', 'oauth-flow', 'rfc021', 'node-A', 'presentationexchangemapping.json');
-const pd = validateDefinition(mapping.test!.organization);
+// the employee credential is self-attested: the lab needs the definition to say so (subject_is_issuer)
+const pd = validateDefinition(allowSelfAttestation(mapping.test!.organization, ['NutsEmployeeCredential']));
 const holder = 'did:web:example.com:iam:b';
 
 const orgLd = {
@@ -141,9 +142,36 @@ describe('validateSubmission', () => {
       id: 'x',
       input_descriptors: [{ id: 'org', constraints: { fields: [{ id: 'organization_ura', path: ['$.credentialSubject.san.otherName'], filter: { type: 'string', pattern: '^[0-9.]+-\\d+-\\d+-S-(\\d+)-00\\.000-\\d+$' } }] } }],
     });
-    const cred = { type: ['VerifiableCredential', 'X509Credential'], credentialSubject: { id: holder, san: { otherName: '2.16.528.1.1007.99.2110-1-1-S-00001-00.000-0' } } };
+    const cred = { type: ['VerifiableCredential', 'X509Credential'], credentialSubject: { id: holder, san: { otherName: '2.16.528.1.1007.99.2110-1-1-S-00001-00.000-0' } }, proof: orgLd.proof };
     const r = validateSubmission(x509pd, { id: 's', definition_id: 'x', descriptor_map: [{ id: 'org', format: 'ldp_vc', path: '$.verifiableCredential' }] }, [{ json: { verifiableCredential: cred }, format: 'ldp_vp' }]);
     expect(r.values).toEqual({ organization_ura: '00001' });
+  });
+});
+
+describe('self-attestation (subject_is_issuer)', () => {
+  const asUra = (c: Record<string, unknown>) => ({ ...c, type: ['VerifiableCredential', 'NutsOrganizationCredential'], credentialSubject: { id: holder, organization: { name: 'Zelf B.V.', city: 'X' } } });
+
+  it('a credential without proof fills only a descriptor that allows self-attestation', () => {
+    const { proof: _p, ...unsigned } = orgLd;
+    const r = matchDefinition(pd, [unsigned, employee]);
+    expect(r.ok).toBe(false);
+    expect(explain(r.report)).toContain("NutsOrganizationCredential did:web:example.com:iam:b#org-1 (ldp_vc) has no proof, and input descriptor 'id_nuts_care_organization_cred' does not allow self-attestation (constraints.subject_is_issuer)");
+    // the same holds on the verifier side, whatever the submission claims
+    const sub = { id: 's', definition_id: pd.id, descriptor_map: [{ id: 'id_nuts_care_organization_cred', format: 'ldp_vc', path: '$.verifiableCredential[0]' }, { id: 'id_employee_credential_cred', format: 'ldp_vc', path: '$.verifiableCredential[1]' }] };
+    const v = validateSubmission(pd, sub, [{ json: { verifiableCredential: [asUra(employee), employee] }, format: 'ldp_vp' }]);
+    expect(v.ok).toBe(false);
+    expect(v.reason).toMatch(/has no proof, and input descriptor 'id_nuts_care_organization_cred' does not allow self-attestation/);
+  });
+
+  it('where it is allowed, the issuer must be the subject', () => {
+    const r = matchDefinition(pd, [orgLd, { ...employee, issuer: 'did:web:elsewhere' }]);
+    expect(r.ok).toBe(false);
+    expect(explain(r.report)).toContain('subject_is_issuer: issuer did:web:elsewhere is not the subject did:web:example.com:iam:b');
+  });
+
+  it('a definition allows it per credential type only', () => {
+    expect(() => validateDefinition({ id: 'x', input_descriptors: [{ id: 'any', constraints: { subject_is_issuer: 'required', fields: [{ path: ['$.credentialSubject.name'] }] } }] })).toThrow(/must pin the credential type with a \$\.type field/);
+    expect(() => validateDefinition({ id: 'x', input_descriptors: [{ id: 'a', constraints: { subject_is_issuer: 'always' } }] })).toThrow(/subject_is_issuer must be 'required' or 'preferred'/);
   });
 });
 
