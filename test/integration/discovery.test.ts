@@ -29,6 +29,8 @@ beforeAll(async () => {
   client = await startTestNode('disco-client', { discovery: { directory: defDir(server.url) } });
   didC = (await internal(client, 'POST', '/internal/vdr/v2/subject', { subject: 'vvt' })).json.documents[0].id;
   await internal(client, 'POST', '/internal/vdr/v2/subject', { subject: 'empty' });
+  // the organisation vouches for itself here; server and client trust it for that (the registration parameters are self-attested)
+  for (const n of [server, client]) expect((await internal(n, 'POST', '/internal/vcr/v2/verifier/trust', { issuer: didC, credentialType: 'NutsUraCredential' })).status).toBe(204);
   const vc = await internal(client, 'POST', '/internal/vcr/v2/issuer/vc', { type: 'NutsUraCredential', issuer: didC, credentialSubject: { id: didC, organization: { ura: '12345678', name: 'Zorggroep De Linde', city: 'Utrecht' } }, withStatusList2021Revocation: true, format: 'jwt_vc' });
   expect((await internal(client, 'POST', '/internal/vcr/v2/holder/vvt/vc', JSON.stringify(vc.json))).status).toBeLessThan(300);
 });

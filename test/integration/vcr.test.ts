@@ -106,6 +106,21 @@ describe('presentations', () => {
   let vcJwt: string;
   beforeAll(async () => {
     vcJwt = (await internal(issuerNode, 'POST', '/internal/vcr/v2/issuer/vc', { ...ura(holder, 'jwt_vc'), withStatusList2021Revocation: false, expirationDate: new Date(Date.now() + 3600_000).toISOString() })).json;
+    // verifier/vp answers for signature, issuer and revocation: the verifier trusts this issuer for URA credentials
+    expect((await internal(verifierNode, 'POST', '/internal/vcr/v2/verifier/trust', { issuer: org, credentialType: 'NutsUraCredential' })).status).toBe(204);
+  });
+
+  it('verifier/vp refuses a presentation whose credential comes from an untrusted issuer', async () => {
+    const vp = await verifierNode.vcr.holder.createPresentation({ subjectOrDid: 'vvt', credentials: [vcJwt], format: 'jwt_vp' });
+    expect((await internal(verifierNode, 'DELETE', '/internal/vcr/v2/verifier/trust', { issuer: org, credentialType: 'NutsUraCredential' })).status).toBe(204);
+    try {
+      const r = await internal(verifierNode, 'POST', '/internal/vcr/v2/verifier/vp', { verifiablePresentation: vp });
+      expect(r.json).toMatchObject({ validity: false, reason: 'untrusted_issuer' });
+      expect(r.json.message).toContain(`${org} is not trusted for NutsUraCredential`);
+    } finally {
+      await internal(verifierNode, 'POST', '/internal/vcr/v2/verifier/trust', { issuer: org, credentialType: 'NutsUraCredential' });
+    }
+    expect((await internal(verifierNode, 'POST', '/internal/vcr/v2/verifier/vp', { verifiablePresentation: vp })).json.validity).toBe(true);
   });
 
   it('a jwt_vp made by the holder verifies with nonce and audience', async () => {

@@ -22,9 +22,11 @@ describe('loadPolicies', () => {
 
   it('extracts the URA from a NutsUraCredential and from a UZI otherName', () => {
     const pd = loadPolicies(shipped).definition('medicatieoverdracht');
-    const emp = { type: ['VerifiableCredential', 'NutsEmployeeCredential'], credentialSubject: { id: 'did:x', name: 'J', roleName: 'Nurse', identifier: '1' } };
-    const ura = { type: ['VerifiableCredential', 'NutsUraCredential'], credentialSubject: { id: 'did:x', organization: { ura: '12345678', name: 'Zorg', city: 'Utrecht' } } };
-    const x509 = { type: ['VerifiableCredential', 'X509Credential'], credentialSubject: { id: 'did:x', subject: { O: 'Because We Care', L: 'Healthland' }, san: { otherName: '2.16.528.1.1007.99.2110-1-1-S-00001-00.000-0' } } };
+    // the employee is self-attested (issuer = subject), the organisation credentials carry a proof
+    const proof = { type: 'JsonWebSignature2020', jws: 'x..y', verificationMethod: 'did:y#k', proofPurpose: 'assertionMethod' };
+    const emp = { type: ['VerifiableCredential', 'NutsEmployeeCredential'], issuer: 'did:x', credentialSubject: { id: 'did:x', name: 'J', roleName: 'Nurse', identifier: '1' } };
+    const ura = { type: ['VerifiableCredential', 'NutsUraCredential'], issuer: 'did:y', credentialSubject: { id: 'did:x', organization: { ura: '12345678', name: 'Zorg', city: 'Utrecht' } }, proof };
+    const x509 = { type: ['VerifiableCredential', 'X509Credential'], issuer: 'did:x509:0:sha256:abc::san:otherName:x', credentialSubject: { id: 'did:x', subject: { O: 'Because We Care', L: 'Healthland' }, san: { otherName: '2.16.528.1.1007.99.2110-1-1-S-00001-00.000-0' } }, proof };
     expect(matchDefinition(pd, [ura, emp]).chosen[0]!.values).toEqual({ organization_ura: '12345678', organization_name: 'Zorg', organization_city: 'Utrecht' });
     expect(matchDefinition(pd, [x509, emp]).chosen[0]!.values).toEqual({ organization_ura: '00001', organization_name: 'Because We Care', organization_city: 'Healthland' });
   });
