@@ -2,6 +2,7 @@
 import { DEMO_SOURCES, dose, medication, mtd, oral, outcome, qty, request, searchset, ta } from '../../ecd/mp9-builders.js';
 import { createEcdRunFlow } from '../flow.js';
 import type { AuditRecordView, CareWorkerOption, ClientOption, DashboardOptions, NetworkView, ScenarioInfo } from './types.js';
+import { LSP_URA } from '../../lsp/identity.js';
 
 const SCENARIOS: Omit<ScenarioInfo, 'active'>[] = [
   { name: 'normal', title: 'Normal', description: 'All sources answer; consent given.' },
@@ -48,7 +49,7 @@ export function createFakeDashboardOptions(o: FakeNetworkOptions = {}): Dashboar
           id: 'did:web:lsp.local:iam:lsp#reg-1',
           credential_subject_id: 'did:web:lsp.local:iam:lsp',
           vp: {},
-          fields: { organization_name: 'Landelijk Schakelpunt (mock)' },
+          fields: { organization_ura: LSP_URA, organization_name: 'Landelijk Schakelpunt (mock)' },
           registrationParameters: { authServerURL: 'http://lsp.local/oauth2/lsp', fhirBaseURL: 'http://lsp.local/fhir' },
         },
       ]);
