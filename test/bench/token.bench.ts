@@ -50,6 +50,8 @@ const b = await startTestNode('bench-client', { log: { level: 'silent' } }, { cl
 try {
   await internal(a, 'POST', '/internal/vdr/v2/subject', { subject: 'lsp' });
   const did = (await internal(b, 'POST', '/internal/vdr/v2/subject', { subject: 'vvt' })).json.documents[0].id as string;
+  // the organisation vouches for itself; the AS trusts it for that (a self-attested employee needs a trusted organisation)
+  await internal(a, 'POST', '/internal/vcr/v2/verifier/trust', { issuer: did, credentialType: 'NutsUraCredential' });
   const org = (await internal(b, 'POST', '/internal/vcr/v2/issuer/vc', { type: 'NutsUraCredential', issuer: did, format: 'jwt_vc', withStatusList2021Revocation: true, credentialSubject: { id: did, organization: { ura: '12345678', name: 'Bench Zorg', city: 'Utrecht' } } })).json as string;
   const employee = completeSelfAttested({ '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiableCredential', 'NutsEmployeeCredential'], credentialSubject: { name: 'J. Bench', roleName: 'Verpleegkundige', identifier: '1' } }, did, 0, T);
   const pd = a.policy.policies.definition('medicatieoverdracht');
