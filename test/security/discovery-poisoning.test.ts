@@ -37,7 +37,7 @@ const registrationParameters = () => selfMade(evil.did, 'DiscoveryRegistrationCr
 async function register(organisationCredential: unknown) {
   const vp = await vpJwt(evil, [organisationCredential, registrationParameters()], { aud: DISCOVERY_SERVICE });
   const res = await fetch(`${net.lsp.node.url}/discovery/${DISCOVERY_SERVICE}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(vp) });
-  return { status: res.status, text: await res.text() };
+  return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
 }
 
 /** What the VVT node's discovery client lists once it has pulled the server's list. */
@@ -52,6 +52,7 @@ describe('attack: discovery poisoning', () => {
   it('a registration with a proof-less URA credential is refused with the reason', async () => {
     const r = await register(selfMade(evil.did, 'NutsUraCredential', organisation('66666666', FAKE_NAME)));
     expect(r.status, r.text).toBe(400);
+    expect(r.type).toContain('application/problem+json');
     expect(JSON.parse(r.text).detail).toMatch(/NutsUraCredential.*(no proof|self-attest)/);
   });
 

@@ -91,10 +91,11 @@ export function checkIssuer(c: PeCredential, d: InputDescriptor): string | undef
 /** Full evaluation of one credential against one input descriptor. */
 export function evaluateCandidate(pd: PresentationDefinition, d: InputDescriptor, c: PeCredential, index: number): CandidateResult {
   const label = credentialLabel(c);
-  const formatWhy = checkFormat(c, d.format ?? pd.format) ?? checkIssuer(c, d);
+  const formatWhy = checkFormat(c, d.format ?? pd.format);
   const fields = (d.constraints?.fields ?? []).map((f) => evaluateField(f, c.json));
   const failed = fields.find((f) => !f.ok);
-  const reason = formatWhy ?? failed?.reason;
+  // a credential of another type is reported as such; a missing proof or a foreign issuer only once the fields fit
+  const reason = formatWhy ?? failed?.reason ?? checkIssuer(c, d);
   return { index, label, ok: reason === undefined, reason, fields };
 }
 
