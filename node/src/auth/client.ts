@@ -20,7 +20,8 @@ export const ServiceAccessTokenRequestSchema = z.object({
   scope: z.string().min(1),
   credentials: z.array(z.record(z.string(), z.unknown())).optional(),
   credential_selection: z.record(z.string(), z.string()).optional(),
-  token_type: z.enum(['Bearer', 'DPoP']).optional(),
+  // compared case-insensitively, as nuts-node does ("bearer" in its didx509 e2e flow)
+  token_type: z.preprocess((v) => (typeof v === 'string' ? ({ bearer: 'Bearer', dpop: 'DPoP' } as Record<string, string>)[v.toLowerCase()] ?? v : v), z.enum(['Bearer', 'DPoP'])).optional(),
   /** nuts-node master (experimental): the service provider's subject; switches to the RFC 7523 jwt-bearer two-VP flow */
   service_provider_subject_id: z.string().min(1).optional(),
 });

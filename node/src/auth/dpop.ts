@@ -12,13 +12,15 @@ export const DPOP_ALGS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'PS256', 'PS384', 
 /** base64url(SHA-256(access token)), the `ath` claim */
 export const accessTokenHash = (token: string) => createHash('sha256').update(token, 'ascii').digest('base64url');
 
-/** htu comparison ignores query and fragment (RFC 9449 §4.3) */
+/**
+ * htu comparison ignores query and fragment (RFC 9449 §4.3) and, as nuts-node v6.2.10 does, scheme and port: a
+ * resource server behind TLS offloading sees http://host:8080/x for a proof made for https://host/x.
+ */
 export function normalizeHtu(url: string): string | undefined {
   try {
     const u = new URL(url);
-    u.search = '';
-    u.hash = '';
-    return u.toString();
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    return `https://${u.hostname.toLowerCase()}${u.pathname}`;
   } catch {
     return undefined;
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { NodeError } from './errors.js';
+import { looksLikeNutsYaml, mapNutsYaml } from './nuts-yaml.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const stringList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
@@ -155,6 +156,8 @@ export interface LoadConfigOptions {
   defaults?: NodeConfigInput;
   /** programmatic overrides, applied last (used by simulators and tests) */
   overrides?: NodeConfigInput;
+  /** where warnings go (a nuts-node nuts.yaml with keys that mean nothing here); default stderr */
+  onWarning?: (message: string) => void;
 }
 
 /** Parses `--a.b=c` / `--a.b c` flags into dotted key/value pairs; unknown keys are reported by validation. */
@@ -195,6 +198,13 @@ export function loadConfig(opts: LoadConfigOptions = {}): NodeConfig {
     }
     if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new NodeError('invalid_input', `configuration file ${opts.file} must hold a mapping`);
     raw = parsed as Record<string, unknown>;
+    // a nuts-node v6 nuts.yaml: mapped key by key; what means nothing here is a warning, not a failure
+    if (looksLikeNutsYaml(raw)) {
+      const mapped = mapNutsYaml(raw, opts.file);
+      const warn = opts.onWarning ?? ((m: string) => process.stderr.write(`nuts-lsp-lab: ${m}\n`));
+      for (const w of mapped.warnings) warn(`${path.basename(opts.file)}: ${w}`);
+      raw = mapped.config as Record<string, unknown>;
+    }
     markSources(raw, '', `file ${path.basename(opts.file)}`, sources);
   }
   if (opts.defaults) raw = deepMerge(structuredClone(opts.defaults) as Record<string, unknown>, raw);

@@ -38,6 +38,8 @@ export interface VcrStore {
   allocateStatusIndex(issuer: string, type: StatusListType, pageSize: number): Promise<{ page: number; index: number }>;
   addToWallet(r: WalletRecord): Promise<void>;
   wallet(subject: string, type?: string): Promise<WalletRecord[]>;
+  /** a credential by id from any wallet on this node (resolveVC) */
+  walletCredential(id: string): Promise<WalletRecord | undefined>;
   removeFromWallet(subject: string, id: string): Promise<boolean>;
   setTrust(type: string, issuer: string, trusted: boolean): Promise<void>;
   /** records an issuer seen for a type without changing an explicit decision */
@@ -183,6 +185,11 @@ export class SqlVcrStore implements VcrStore {
     if (type) q = q.where('types', 'like', `%|${type}|%`);
     const rows = await q.orderBy('created_at').orderBy('id').execute();
     return rows.map((r) => ({ subject: r.subject, id: r.id, issuer: r.issuer, types: parseTypes(r.types), credential: r.credential, createdAt: Number(r.created_at) }));
+  }
+
+  async walletCredential(id: string) {
+    const r = await this.db.selectFrom('vcr_wallet').selectAll().where('id', '=', id).orderBy('created_at').executeTakeFirst();
+    return r && { subject: r.subject, id: r.id, issuer: r.issuer, types: parseTypes(r.types), credential: r.credential, createdAt: Number(r.created_at) };
   }
 
   async removeFromWallet(subject: string, id: string) {

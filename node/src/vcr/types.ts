@@ -121,7 +121,7 @@ export interface CreatePresentationRequest {
   /** ISO date; alternative to lifetimeSeconds */
   expires?: string;
   lifetimeSeconds?: number;
-  proofPurpose?: 'assertionMethod' | 'authentication';
+  proofPurpose?: 'assertionMethod' | 'authentication' | 'keyAgreement' | 'capabilityDelegation' | 'capabilityInvocation';
   /** jwt_vp only: leave out `vp.holder` (AORTA's validator rejects it as an unknown claim; `iss` names the holder) */
   omitHolder?: boolean;
   type?: string[];

@@ -35,17 +35,13 @@ export interface AuthInternalDeps {
 export function authInternalRouter(d: AuthInternalDeps): Router {
   const r = Router();
   const form = express.urlencoded({ extended: false, limit: BODY_LIMIT });
-  const requireForm: express.RequestHandler = (req, _res, next) => {
-    if (req.is('application/x-www-form-urlencoded') !== 'application/x-www-form-urlencoded') {
-      return next(new NodeError('unsupported_media_type', 'introspection takes application/x-www-form-urlencoded (token=...)'));
-    }
-    next();
-  };
-
+  // RFC 7662 takes a form; as nuts-node, anything without a readable token (empty, another content type) is simply
+  // not an active token: 200 {"active": false}, never an error that tells the caller more
   for (const [path, extended] of [['/v2/accesstoken/introspect', false], ['/v2/accesstoken/introspect_extended', true]] as const) {
-    r.post(path, requireForm, form, async (req, res) => {
-      const token = (req.body as Record<string, unknown> | undefined)?.token;
-      if (typeof token !== 'string' || !token) throw invalidInput('token is required');
+    r.post(path, form, async (req, res) => {
+      const isForm = req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
+      const token = isForm ? (req.body as Record<string, unknown> | undefined)?.token : undefined;
+      if (typeof token !== 'string' || !token) return void res.json({ active: false });
       const { reason: _reason, ...result } = await d.server.introspect(token, extended);
       res.json(result);
     });

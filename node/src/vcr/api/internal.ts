@@ -1,8 +1,9 @@
 // VCR v2 internal API (nuts-node compatible paths): issuer, verifier, trust, holder wallet and presentations, search.
-import express, { type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
 import { jsonBody } from '../../core/http.js';
-import { invalidInput } from '../../core/errors.js';
+import { invalidInput, notFound } from '../../core/errors.js';
+import { parseCredential } from '../credential.js';
 import { parseBody } from '../../core/validation.js';
 import type { VcrEngine } from '../module.js';
 import type { WireCredential } from '../types.js';
@@ -22,7 +23,7 @@ const Trust = z.object({ issuer: z.string().startsWith('did:', 'must be a DID'),
 const CreateVp = z.object({
   verifiableCredentials: z.array(Wire).min(1),
   signerDID: z.string().optional(),
-  proofPurpose: z.enum(['authentication', 'assertionMethod']).optional(),
+  proofPurpose: z.enum(['authentication', 'assertionMethod', 'keyAgreement', 'capabilityDelegation', 'capabilityInvocation']).optional(),
   challenge: z.string().optional(),
   domain: z.string().optional(),
   nonce: z.string().optional(),
@@ -33,6 +34,30 @@ const CreateVp = z.object({
   '@context': z.array(z.string()).optional(),
 });
 const Search = z.object({ query: z.record(z.string(), z.unknown()), searchOptions: z.object({ allowUntrustedIssuer: z.boolean().optional() }).optional() });
+
+/**
+ * A credential id from the last path segment. Clients encode only the '#' (nuts-node's e2e: `${id//#/%23}`) or the
+ * whole id; an id of a did:web with a port holds '%3A' itself, so both readings are candidates, the decoded one first.
+ */
+function credentialIds(req: Request): string[] {
+  const raw = req.path.split('/').pop() ?? '';
+  const ids = [req.params.id as string, raw.replace(/%23/gi, '#')];
+  return [...new Set(ids)];
+}
+
+async function firstExisting(ids: string[], exists: (id: string) => Promise<unknown>): Promise<string | undefined> {
+  for (const id of ids) if (await exists(id)) return id;
+  return undefined;
+}
+
+/** The issuer a credential names, or '' when it cannot be read (the verifier then says why). */
+function issuerOf(vc: unknown): string {
+  try {
+    return parseCredential(vc as WireCredential).issuer;
+  } catch {
+    return '';
+  }
+}
 
 const wire = (s: string): WireCredential => (s.startsWith('{') ? (JSON.parse(s) as Record<string, unknown>) : s);
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -60,13 +85,28 @@ export function vcrInternalRouter(vcr: VcrEngine): Router {
     res.json({ verifiableCredentials: found.map((f) => ({ verifiableCredential: wire(f.credential), ...(f.revokedAt !== undefined ? { revocation: { subject: f.id, issuer: f.issuer, date: new Date(f.revokedAt).toISOString() } } : {}) })) });
   });
   r.delete('/v2/issuer/vc/:id', async (req, res) => {
-    await vcr.issuer.revoke(req.params.id as string);
+    const ids = credentialIds(req);
+    const id = (await firstExisting(ids, (i) => vcr.store.getIssued(i))) ?? ids[0]!;
+    await vcr.issuer.revoke(id);
     res.status(204).end();
+  });
+
+  // resolveVC: a credential this node issued or holds, whatever its revocation or trust state
+  r.get('/v2/vc/:id', async (req, res) => {
+    const ids = credentialIds(req);
+    const id = (await firstExisting(ids, async (i) => (await vcr.store.getIssued(i)) ?? (await vcr.store.walletCredential(i)))) ?? ids[0]!;
+    const found = (await vcr.store.getIssued(id)) ?? (await vcr.store.walletCredential(id));
+    if (!found) throw notFound(`credential '${id}' not found`);
+    res.json(wire(found.credential));
   });
 
   r.post('/v2/verifier/vc', async (req, res) => {
     const body = parseBody(VerifyVc, req.body);
-    const out = await vcr.verifier.verifyCredential(body.verifiableCredential, { checkTrust: body.verificationOptions?.allowUntrustedIssuer !== true, ...(body.validAt ? { validAt: new Date(body.validAt) } : {}) });
+    // as nuts-node v6.2.10: the trust list applies to did:nuts issuers only; a did:web issuer's trust is a policy
+    // matter (PD issuer constraints), its signature, validity and revocation are always checked
+    const issuer = issuerOf(body.verifiableCredential);
+    const checkTrust = body.verificationOptions?.allowUntrustedIssuer !== true && issuer.startsWith('did:nuts:');
+    const out = await vcr.verifier.verifyCredential(body.verifiableCredential, { checkTrust, ...(body.validAt ? { validAt: new Date(body.validAt) } : {}) });
     res.json({ validity: out.valid, ...(out.valid ? {} : { message: out.message, reason: out.code }) });
   });
   r.post('/v2/verifier/vp', async (req, res) => {
@@ -131,7 +171,9 @@ export function vcrInternalRouter(vcr: VcrEngine): Router {
     res.status(204).end();
   });
   r.delete('/v2/holder/:subjectID/vc/:id', async (req, res) => {
-    await vcr.wallet.remove(req.params.subjectID as string, req.params.id as string);
+    const ids = credentialIds(req);
+    const id = (await firstExisting(ids, (i) => vcr.store.walletCredential(i))) ?? ids[0]!;
+    await vcr.wallet.remove(req.params.subjectID as string, id);
     res.status(204).end();
   });
 

@@ -1,0 +1,42 @@
+// Starts a lab node from one of upstream's e2e nuts.yaml files, as an operator would: the file read through the
+// node's own config loader (nuts.yaml mapping), only hosts, ports and container paths adapted to loopback.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../node/src/core/config.js';
+import { createNode, type LabNode, type NodeDeps } from '../../node/src/main.js';
+import { freePort } from '../helpers/ports.js';
+
+export interface UpstreamNodeOptions {
+  /** replaces the container path of policy.directory */
+  policyDirectory?: string;
+  /** replaces the container path of discovery.definitions.directory; gets the node's public URL */
+  discovery?: (publicUrl: string) => string;
+  deps?: NodeDeps;
+  /** warnings the loader printed for this file */
+  warnings?: string[];
+}
+
+export async function startUpstreamConfiguredNode(name: string, nutsYaml: string, o: UpstreamNodeOptions = {}): Promise<LabNode> {
+  const [pub, int] = await Promise.all([freePort(), freePort()]);
+  const url = `http://localhost:${pub}`;
+  const config = loadConfig({
+    file: nutsYaml,
+    env: {},
+    onWarning: (m) => o.warnings?.push(m),
+    overrides: {
+      name,
+      // upstream: https://nodeA behind nginx; here the node's own loopback address
+      url,
+      datadir: mkdtempSync(path.join(tmpdir(), `parity-${name}-`)),
+      database: { sqlite: ':memory:' },
+      http: { public: { address: '127.0.0.1', port: pub }, internal: { address: '127.0.0.1', port: int } },
+      log: { level: 'silent' },
+      ...(o.policyDirectory ? { policy: { directory: o.policyDirectory } } : {}),
+      ...(o.discovery ? { discovery: { directory: o.discovery(url) } } : {}),
+    },
+  });
+  const node = createNode(config, o.deps);
+  await node.start();
+  return node;
+}
