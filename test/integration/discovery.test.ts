@@ -61,7 +61,7 @@ describe('discovery', () => {
     expect((await internal(client, 'GET', `/internal/discovery/v1/${SERVICE}/empty`)).json).toEqual({ activated: false });
     const noParam = await internal(client, 'POST', `/internal/discovery/v1/${SERVICE}/vvt`);
     expect(noParam.status).toBe(412);
-    expect(noParam.json.detail).toContain("field 'fhirBaseURL' ($.credentialSubject.fhirBaseURL): no value at path");
+    expect(noParam.json.detail).toContain("field 'fhirBaseURL' ($.credentialSubject.fhirBaseURL | $.credentialSubject[0].fhirBaseURL): no value at path");
   });
 
   let first: string;

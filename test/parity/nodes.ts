@@ -1,6 +1,8 @@
 // Starts a lab node from one of upstream's e2e nuts.yaml files, as an operator would: the file read through the
 // node's own config loader (nuts.yaml mapping), only hosts, ports and container paths adapted to loopback.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { nutsEnvToYaml } from '../../node/src/core/nuts-yaml.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../node/src/core/config.js';
@@ -17,11 +19,17 @@ export interface UpstreamNodeOptions {
   warnings?: string[];
 }
 
-export async function startUpstreamConfiguredNode(name: string, nutsYaml: string, o: UpstreamNodeOptions = {}): Promise<LabNode> {
+/** `nutsYaml`: a nuts.yaml file, or the NUTS_* environment of a compose service (read through the same mapping). */
+export async function startUpstreamConfiguredNode(name: string, nutsYaml: string | Record<string, string>, o: UpstreamNodeOptions & { x509Roots?: string[] } = {}): Promise<LabNode> {
   const [pub, int] = await Promise.all([freePort(), freePort()]);
   const url = `http://localhost:${pub}`;
+  let file = nutsYaml as string;
+  if (typeof nutsYaml !== 'string') {
+    file = path.join(mkdtempSync(path.join(tmpdir(), `parity-env-${name}-`)), 'nuts.yaml');
+    writeFileSync(file, stringify(nutsEnvToYaml(nutsYaml)));
+  }
   const config = loadConfig({
-    file: nutsYaml,
+    file,
     env: {},
     onWarning: (m) => o.warnings?.push(m),
     overrides: {
@@ -34,6 +42,7 @@ export async function startUpstreamConfiguredNode(name: string, nutsYaml: string
       log: { level: 'silent' },
       ...(o.policyDirectory ? { policy: { directory: o.policyDirectory } } : {}),
       ...(o.discovery ? { discovery: { directory: o.discovery(url) } } : {}),
+      ...(o.x509Roots ? { vcr: { x509: { trustedRoots: o.x509Roots } } } : {}),
     },
   });
   const node = createNode(config, o.deps);

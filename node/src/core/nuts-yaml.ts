@@ -102,3 +102,20 @@ export function mapNutsYaml(doc: Record<string, unknown>, file?: string): Mapped
   }
   return { config: config as NodeConfigInput, warnings };
 }
+
+/**
+ * nuts-node's environment convention (koanf): NUTS_HTTP_INTERNAL_ADDRESS → http.internal.address. Returns the
+ * equivalent nuts.yaml document, to be mapped like a file (keys with underscores inside one segment cannot be told
+ * apart from nesting; nuts-node's own keys have none).
+ */
+export function nutsEnvToYaml(env: Record<string, string | undefined>): Record<string, unknown> {
+  const doc: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('NUTS_') || value === undefined || name === 'NUTS_CONFIGFILE') continue;
+    const parts = name.slice(5).toLowerCase().split('_');
+    let cur = doc;
+    for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
+    cur[parts[parts.length - 1]!] = value === 'false' ? false : value === 'true' ? true : value;
+  }
+  return doc;
+}

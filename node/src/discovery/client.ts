@@ -4,7 +4,7 @@ import { decodeJwt } from 'jose';
 import { NodeError, invalidInput, notFound } from '../core/errors.js';
 import { outgoingTraceHeaders } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
-import { evaluateCandidate, explain, fieldValues, matchDefinition, select, selfAttestable, toPeCredential, type WireCredential } from '../pe/index.js';
+import { evaluateCandidate, explain, fieldValues, matchDefinition, select, selfAttestable, toPeCredential, withSingleSubject, type WireCredential } from '../pe/index.js';
 import type { SubjectService } from '../vdr/index.js';
 import type { CryptoService } from '../crypto/index.js';
 import { parsePresentation, verifyPresentationFully } from '../auth/presentation.js';
@@ -253,7 +253,8 @@ export class DiscoveryClient {
     for (const e of await this.o.store.clientEntries(serviceId, this.o.clock())) {
       const env = parsePresentation(e.vp);
       const creds = env.credentials.map((c) => toPeCredential(c));
-      const hit = creds.some((c) => Object.entries(query).every(([path, value]) => select(c.json, `$.${path}`).some((v) => matchesQuery(v, value))));
+      // nuts-node indexes credential properties without list positions: credentialSubject.subject.O finds a JWT credential's subject
+      const hit = creds.some((c) => Object.entries(query).every(([path, value]) => select(withSingleSubject(c.json), `$.${path}`).some((v) => matchesQuery(v, value))));
       if (!hit) continue;
       const fields: Record<string, unknown> = {};
       for (const d of def.presentation_definition.input_descriptors) {
@@ -266,7 +267,7 @@ export class DiscoveryClient {
         }
       }
       const reg = creds.find((c) => (Array.isArray(c.json.type) ? c.json.type : [c.json.type]).includes(REGISTRATION_TYPE));
-      const { id: _id, ...registrationParameters } = (reg?.json.credentialSubject ?? {}) as Record<string, unknown>;
+      const { id: _id, ...registrationParameters } = ((reg && withSingleSubject(reg.json).credentialSubject) ?? {}) as Record<string, unknown>;
       out.push({ id: e.id, credential_subject_id: e.subject, vp: e.vp, fields, registrationParameters });
     }
     return out;

@@ -23,6 +23,21 @@ export function jwtCredentialToJson(jwt: string): Record<string, unknown> {
   }
 }
 
+/**
+ * nuts-node (go-did) holds a JWT credential's `credentialSubject` as a list, so PD paths on it read
+ * `$.credentialSubject[0]…`; a PD that must work on both nodes lists both paths (as upstream's own PDs do).
+ */
+function asNutsNodeSees(doc: Record<string, unknown>): Record<string, unknown> {
+  const cs = doc.credentialSubject;
+  return cs === undefined || Array.isArray(cs) ? doc : { ...doc, credentialSubject: [cs] };
+}
+
+/** The credential with a single subject as an object again: how searches and registration parameters read it. */
+export function withSingleSubject(json: Record<string, unknown>): Record<string, unknown> {
+  const cs = json.credentialSubject;
+  return Array.isArray(cs) && cs.length === 1 ? { ...json, credentialSubject: cs[0] } : json;
+}
+
 export function toPeCredential(wire: WireCredential): PeCredential {
   if (typeof wire === 'string') {
     let alg = '';
@@ -31,7 +46,7 @@ export function toPeCredential(wire: WireCredential): PeCredential {
     } catch {
       throw invalidInput('credential is not a valid JWT');
     }
-    return { wire, json: jwtCredentialToJson(wire), format: 'jwt_vc', algs: alg ? [alg] : [] };
+    return { wire, json: asNutsNodeSees(jwtCredentialToJson(wire)), format: 'jwt_vc', algs: alg ? [alg] : [] };
   }
   if (!wire || typeof wire !== 'object' || Array.isArray(wire)) throw invalidInput('credential must be a JWT string or a JSON object');
   const proofs = wire.proof === undefined ? [] : Array.isArray(wire.proof) ? wire.proof : [wire.proof];

@@ -99,9 +99,9 @@ export class Issuer {
     if (isX509 && (req.withStatusList2021Revocation || req.withBitstringStatusListRevocation)) throw invalidInput(`${x509Type} cannot carry a status list: its issuer is a did:x509, revoked through the certificate`);
     const statusType: StatusListType | undefined = req.withBitstringStatusListRevocation ? 'BitstringStatusList' : req.withStatusList2021Revocation ? 'StatusList2021' : undefined;
     if (req.withBitstringStatusListRevocation && req.withStatusList2021Revocation) throw invalidInput('choose one of withStatusList2021Revocation and withBitstringStatusListRevocation');
-    // as nuts-node v6.2.10: a did:web issuer must say whether the credential is revocable; false is a valid answer
-    if (!isX509 && req.issuer.startsWith('did:web:') && req.withStatusList2021Revocation === undefined && req.withBitstringStatusListRevocation === undefined) {
-      throw invalidInput('withStatusList2021Revocation is required for a did:web issuer (true or false)');
+    // as nuts-node v6.2.10 ("withStatusList2021Revocation and/or expirationDate MUST be set"): false is an answer
+    if (!req.expirationDate && req.withStatusList2021Revocation === undefined && req.withBitstringStatusListRevocation === undefined) {
+      throw invalidInput('set withStatusList2021Revocation (true or false) and/or expirationDate');
     }
     if (req.expirationDate && new Date(req.expirationDate).getTime() <= now) throw invalidInput('expirationDate must be in the future');
     if (statusType && !req.issuer.startsWith('did:web:')) throw invalidInput('status list revocation is only available for did:web issuers');
