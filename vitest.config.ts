@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['node/src/**/*.test.ts', 'simulators/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['test/browser/**', 'test/pg/**', 'test/cli/**', '**/node_modules/**'],
+    exclude: ['test/browser/**', 'test/pg/**', 'test/cli/**', 'test/parity/**', '**/node_modules/**'],
     environment: 'node',
     testTimeout: 20_000,
     hookTimeout: 30_000,
