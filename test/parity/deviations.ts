@@ -8,6 +8,12 @@ export interface Deviation {
 
 export const DEVIATIONS: Deviation[] = [
   {
+    where: 'token requests and discovery registrations with a self-attested credential',
+    upstream: 'a proof-less NutsEmployeeCredential / DiscoveryRegistrationCredential rides along with any signed organisation credential',
+    here: 'it counts only next to an organisation credential from a trusted issuer (trust list or configured did:x509 root); the rfc021 and discovery replays trust B through POST /internal/vcr/v2/verifier/trust',
+    why: 'refuse like production: a self-made organisation credential must not carry a self-attested care worker (security issue #11)',
+  },
+  {
     where: 'did:nuts, network v1, didman, crypto v1, vdr v1',
     upstream: 'served (v5 compatibility, gRPC network)',
     here: 'not served (404)',

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabNode } from '../../node/src/main.js';
 import { internal } from '../helpers/node.js';
 import { body, HAS_UPSTREAM, readUpstreamJson, scriptBodies, skipNote, upstreamPath } from './upstream.js';
-import { startUpstreamConfiguredNode } from './nodes.js';
+import { startUpstreamConfiguredNode, trustAt } from './nodes.js';
 
 const FLOW = ['e2e-tests', 'discovery'];
 const SERVICE = 'dev:eOverdracht2023';
@@ -48,6 +48,8 @@ describe.skipIf(!HAS_UPSTREAM)('parity: discovery (nuts-node v6.2.10 e2e)', () =
     expect(r.text).toContain('VerifiableCredential');
     const loaded = await internal(b, 'POST', `/internal/vcr/v2/holder/${vars.SUBJECT}/vc`, r.json);
     expect(loaded.text).toBe('');
+    // lab adaptation (PARITY.md): the self-attested registration credential counts only next to a trusted organisation
+    for (const node of [a, b]) expect((await trustAt(node, vars.DID!, 'NutsOrganizationCredential')).status).toBe(204);
   });
 
   it('B activates the service with an empty POST; the answer is empty', async () => {

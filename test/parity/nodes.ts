@@ -49,3 +49,8 @@ export async function startUpstreamConfiguredNode(name: string, nutsYaml: string
   await node.start();
   return node;
 }
+
+/** Trusts an issuer for a credential type at a node (POST /internal/vcr/v2/verifier/trust, an upstream route). */
+export async function trustAt(node: LabNode, issuer: string, credentialType: string): Promise<Response> {
+  return fetch(`${node.internalUrl}/internal/vcr/v2/verifier/trust`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ issuer, credentialType }) });
+}

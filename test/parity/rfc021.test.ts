@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabNode } from '../../node/src/main.js';
 import { internal } from '../helpers/node.js';
 import { body, HAS_UPSTREAM, readUpstreamJson, scriptBodies, skipNote, upstreamPath } from './upstream.js';
-import { startUpstreamConfiguredNode } from './nodes.js';
+import { startUpstreamConfiguredNode, trustAt } from './nodes.js';
 
 const FLOW = ['e2e-tests', 'oauth-flow', 'rfc021'];
 skipNote('oauth-flow/rfc021');
@@ -58,6 +58,9 @@ describe.skipIf(!HAS_UPSTREAM)('parity: oauth-flow/rfc021 (nuts-node v6.2.10 e2e
     const loaded = await internal(b, 'POST', '/internal/vcr/v2/holder/vendorB/vc', credential);
     expect(loaded.text).toBe('');
     expect(loaded.status).toBe(204);
+    // lab adaptation (PARITY.md): a self-attested credential counts only next to an organisation credential from a
+    // trusted issuer (for the AS and for every discovery client), so both trust it through the trust API upstream has
+    for (const node of [a, b]) expect((await trustAt(node, vars.VENDOR_B_DID!, 'NutsOrganizationCredential')).status).toBe(204);
   });
 
   it('serves the status list credential at credentialStatus.statusListCredential (#3451 regression)', async () => {

@@ -1,6 +1,6 @@
 // The envelope of a presented VP (JWT or JSON-LD): signer, audience, nonce, validity and credentials, read before any signature check.
 import { baseDid } from '../vdr/index.js';
-import { credentialSubjectIds, credentialTypes, toPeCredential } from '../pe/index.js';
+import { credentialSubjectIds, credentialTypes, implicitlySelfAttested, toPeCredential } from '../pe/index.js';
 import { decodeJwtCached } from '../vcr/index.js';
 import { oauthError } from './errors.js';
 import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
@@ -123,7 +123,8 @@ export async function verifyPresentationFully(verifier: CredentialVerifierPort, 
   const pr = await verifier.verifyPresentation(vp.wire, { validAt: opts.validAt, verifyCredentials: false });
   if (!pr.valid) return { ok: false, code: pr.code ?? 'invalid', reason: `presentation is invalid (${pr.code ?? 'invalid'}): ${pr.message}` };
   const withoutProof = vp.credentials.filter((vc) => !hasProof(vc));
-  const allowed = (vc: WireCredential) => opts.selfAttestable.some((a) => sameCredential(a, vc));
+  // allowed by the definition, or one of the two types nuts-node itself presents unsigned (wherever they sit in the VP)
+  const allowed = (vc: WireCredential) => opts.selfAttestable.some((a) => sameCredential(a, vc)) || implicitlySelfAttested(toPeCredential(vc));
   // the trust check runs before any exception: with a self-attested credential in the presentation, the organisation must be trusted
   const trustAll = (opts.checkTrust ?? false) || withoutProof.length > 0;
   const checked: WireCredential[] = [];

@@ -2,7 +2,7 @@
 import { invalidInput } from '../core/errors.js';
 import { checkFilter, compilePattern } from './filter.js';
 import { select } from './jsonpath.js';
-import { credentialLabel, credentialSubjectIds, toPeCredential, type PeCredential, type WireCredential } from './credential.js';
+import { credentialLabel, credentialSubjectIds, credentialTypes, toPeCredential, type PeCredential, type WireCredential } from './credential.js';
 import { allowsSelfAttestation, type DescriptorMapEntry, type Field, type FormatDesignations, type InputDescriptor, type PresentationDefinition, type PresentationSubmission } from './definition.js';
 
 export interface FieldResult {
@@ -78,8 +78,19 @@ const issuerOf = (json: Record<string, unknown>) => (typeof json.issuer === 'str
  * Why a credential may not fill the descriptor as far as its issuer goes: a credential without proof only where the
  * descriptor allows self-attestation, and there (PE subject_is_issuer) the issuer must be the subject.
  */
+/**
+ * The two credential types nuts-node itself presents without a proof: the care worker's NutsEmployeeCredential from a
+ * token request's `credentials`, and the DiscoveryRegistrationCredential carrying registration parameters. Upstream's
+ * own PDs ask for them without saying so, so they are self-attestable wherever they fit a descriptor; any other type
+ * needs an explicit `subject_is_issuer: required`. Either way the issuer must be the subject (and, in verification,
+ * the presentation's signer, next to a trusted organisation credential).
+ */
+export const IMPLICITLY_SELF_ATTESTED_TYPES: readonly string[] = ['NutsEmployeeCredential', 'DiscoveryRegistrationCredential'];
+
+export const implicitlySelfAttested = (c: PeCredential) => c.algs.length === 0 && credentialTypes(c.json).some((t) => IMPLICITLY_SELF_ATTESTED_TYPES.includes(t));
+
 export function checkIssuer(c: PeCredential, d: InputDescriptor): string | undefined {
-  const selfAttestation = allowsSelfAttestation(d);
+  const selfAttestation = allowsSelfAttestation(d) || implicitlySelfAttested(c);
   if (c.algs.length === 0 && !selfAttestation) return `${credentialLabel(c)} has no proof, and input descriptor '${d.id}' does not allow self-attestation (constraints.subject_is_issuer)`;
   if (!selfAttestation) return undefined;
   const issuer = issuerOf(c.json);
@@ -191,7 +202,7 @@ export function matchDefinition(pd: PresentationDefinition, wires: WireCredentia
  * subject_is_issuer = required. Verification accepts a credential without proof only if it is one of these.
  */
 export function selfAttestable(chosen: Array<{ descriptor: InputDescriptor; credential: PeCredential }>): WireCredential[] {
-  return chosen.filter((c) => allowsSelfAttestation(c.descriptor)).map((c) => c.credential.wire);
+  return chosen.filter((c) => allowsSelfAttestation(c.descriptor) || implicitlySelfAttested(c.credential)).map((c) => c.credential.wire);
 }
 
 /** One sentence per failing descriptor, for error descriptions and 412 details. */
