@@ -124,9 +124,9 @@ export class NodeApi {
   trust(credentialType: string, issuer: string): Promise<void> {
     return this.call('POST', '/internal/vcr/v2/verifier/trust', { credentialType, issuer });
   }
+  /** Every credential in the wallet, revoked and expired ones included (the search route; the list route skips those). */
   async wallet(subject: string, type?: string): Promise<WireCredential[]> {
-    if (!type) return this.call('GET', `/internal/vcr/v2/holder/${seg(subject)}/vc`);
-    const r = await this.call<{ verifiableCredentials: Array<{ verifiableCredential: WireCredential }> }>('GET', `/internal/vcr/v2/holder/${seg(subject)}/vc/search?type=${seg(type)}`);
+    const r = await this.call<{ verifiableCredentials: Array<{ verifiableCredential: WireCredential }> }>('GET', `/internal/vcr/v2/holder/${seg(subject)}/vc/search${type ? `?type=${seg(type)}` : ''}`);
     return r.verifiableCredentials.map((v) => v.verifiableCredential);
   }
   addToWallet(subject: string, vc: WireCredential): Promise<void> {

@@ -253,17 +253,13 @@ describe('rfc021 between two nodes', () => {
     expect(await auditRecords(b, { event: 'vcr.revoke' })).toMatchObject([{ action: 'U', object: { type: 'NutsUraCredential', id: orgVcId, description: expect.stringMatching(/^revoked by did:web:/) } }]);
     // A keeps B's status list for 15 minutes; move both clocks past that
     offset += 16 * 60_000;
+    // as nuts-node: B's wallet no longer offers the revoked credential, so B cannot fulfil A's definition (412); A's
+    // own refusal of a revoked credential presented anyway is in test/security/self-made-credentials.test.ts
+    const grantsBefore = (await auditRecords(a, { event: 'oauth.token.granted' })).length;
     const again = await requestToken({}, { 'cache-control': 'no-cache' });
-    expect(again.status).toBe(400);
-    expect(again.json.detail).toMatch(/^authorization server token endpoint returned invalid_grant: credential NutsUraCredential .* is invalid \(revoked\)/);
-    // the failed attempt is in A's log with the organisation, the care worker and the reason
-    const refused = (await auditRecords(a, { event: 'oauth.token.refused' })).at(-1)!;
-    expect(refused).toMatchObject({
-      actor: { userId: '654321', organisation: { ura: '87654321' } },
-      authorisation: { scope: 'medicatieoverdracht', credentials: expect.arrayContaining([{ id: orgVcId, type: 'NutsUraCredential' }]) },
-      outcome: { code: '4', httpStatus: 400, description: expect.stringMatching(/^invalid_grant: credential NutsUraCredential .* is invalid \(revoked\)/) },
-    });
-    expect(refused.authorisation!.tokenHash).toBeUndefined();
+    expect(again.status).toBe(412);
+    expect(again.json.detail).toMatch(/NutsUraCredential|no credential matches/);
+    expect((await auditRecords(a, { event: 'oauth.token.granted' })).length).toBe(grantsBefore);
     const url = `${a.url}/protected/data`;
     const old = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await dpopFor(token, url) } });
     expect(old.status).toBe(401);

@@ -19,12 +19,19 @@ function parseOr400(vc: WireCredential): ParsedCredential {
 
 const wire = (r: WalletRecord): WireCredential => (r.credential.startsWith('{') ? (JSON.parse(r.credential) as Record<string, unknown>) : r.credential);
 
+/** How the wallet judges a credential: signature, dates and status (trust is the verifier's policy, not the holder's). */
+export type WalletCheck = (vc: WireCredential) => Promise<{ valid: boolean; code?: string; message?: string }>;
+
+/** Reasons a stored credential is left out of the holder's own list and of credential selection (nuts-node: non-expired, non-revoked). */
+const UNUSABLE = new Set(['expired', 'revoked', 'not_yet_valid']);
+
 export class Wallet {
   constructor(
     private readonly store: VcrStore,
     private readonly subjects: SubjectService,
     private readonly clock: () => number,
     private readonly noteIssuer: (type: string, issuer: string) => Promise<void>,
+    private readonly check: WalletCheck,
   ) {}
 
   private async requireSubject(subject: string): Promise<void> {
@@ -38,14 +45,21 @@ export class Wallet {
     if (!c.id) throw invalidInput('credential has no id (jti), so it cannot be stored');
     const dids = await this.subjects.dids(subject);
     if (!c.subjects.every((s) => typeof s.id === 'string' && dids.includes(s.id))) throw invalidInput(`credential subject is not a DID of subject '${subject}'`);
+    // as nuts-node's loadVC: a credential with a broken signature, expired or revoked is not stored
+    const v = await this.check(vc);
+    // trust is a verifier's policy (PD issuer constraints, trust list, trusted did:x509 roots), not the holder's
+    if (!v.valid && v.code !== 'untrusted_issuer') throw invalidInput(`credential cannot be stored: ${v.code ?? 'invalid'}: ${v.message ?? ''}`.trim());
     await this.store.addToWallet({ subject, id: c.id, issuer: c.issuer, types: c.types, credential: typeof vc === 'string' ? vc.trim() : JSON.stringify(vc), createdAt: this.clock() });
     for (const t of c.types.filter((x) => x !== 'VerifiableCredential')) await this.noteIssuer(t, c.issuer);
     return c;
   }
 
+  /** The credentials the holder can use: expired and revoked ones are left out (the search lists everything). */
   async list(subject: string): Promise<WireCredential[]> {
     await this.requireSubject(subject);
-    return (await this.store.wallet(subject)).map(wire);
+    const all = (await this.store.wallet(subject)).map(wire);
+    const verdicts = await Promise.all(all.map((vc) => this.check(vc)));
+    return all.filter((_vc, i) => !UNUSABLE.has(verdicts[i]!.code ?? ''));
   }
 
   async search(subject: string, q: { type?: string } = {}): Promise<WireCredential[]> {

@@ -64,7 +64,7 @@ export class VcrEngine implements Engine {
     });
     this.verifier = new Verifier(vdr.resolver, this.revocation, this.trust, opts.clock);
     this.issuer = new Issuer(this.store, crypto.service, vdr.subjects, this.revocation, opts.clock, opts.audit);
-    this.wallet = new Wallet(this.store, vdr.subjects, opts.clock, this.trust.noteIssuer);
+    this.wallet = new Wallet(this.store, vdr.subjects, opts.clock, this.trust.noteIssuer, (vc) => this.verifier.verifyCredential(vc, { checkRevocation: true }));
     this.holder = new Holder(crypto.service, vdr.subjects, this.issuer, opts.clock);
   }
 
