@@ -14,6 +14,12 @@ export const DEVIATIONS: Deviation[] = [
     why: 'refuse like production: a self-made organisation credential must not carry a self-attested care worker (security issue #11)',
   },
   {
+    where: 'did:x509 issuers (didx509 flow)',
+    upstream: 'the PD pins the root CA by its fingerprint in an issuer pattern; no further configuration',
+    here: 'the root must also be configured in vcr.x509.trustedRoots (the replay sets it to the flow\'s Fake UZI Root CA)',
+    why: 'an unconfigured UZI root is untrusted everywhere in the lab, whatever a PD says',
+  },
+  {
     where: 'did:nuts, network v1, didman, crypto v1, vdr v1',
     upstream: 'served (v5 compatibility, gRPC network)',
     here: 'not served (404)',
@@ -31,10 +37,39 @@ export const DEVIATIONS: Deviation[] = [
     here: 'read, named in a warning, ignored',
     why: 'the lab serves plain HTTP on loopback; remote resolution is governed by `vdr.httpHosts` and the SSRF policy',
   },
+];
+
+/** Upstream operations the lab does not serve, and why; the schema test fails on any operation missing from both lists. */
+export interface NotServed {
+  operations: string[];
+  why: string;
+}
+
+export const NOT_SERVED: NotServed[] = [
   {
-    where: 'OpenID4VCI (request-credential)',
-    upstream: 'wallet side of the pre-authorized and authorization-code flows',
-    here: 'see the openid4vp / request-credential rows above for what is served',
-    why: 'the issuer side exists nowhere in the lab network; an ECD only needs the service-access flow',
+    operations: ['GET /metrics'],
+    why: 'Prometheus metrics are not part of the lab; /status/diagnostics reports the node state',
+  },
+  {
+    operations: ['GET /.well-known/did.json'],
+    why: 'the lab issues did:web DIDs per subject under /iam/{id}/did.json (the v6 default); a root did:web is not created',
+  },
+  {
+    operations: [
+      'POST /internal/auth/v2/{subjectID}/request-user-access-token',
+      'GET /internal/auth/v2/accesstoken/{sessionID}',
+      'GET /oauth2/{subjectID}/authorize',
+      'GET /oauth2/{subjectID}/request.jwt/{id}',
+      'POST /oauth2/{subjectID}/request.jwt/{id}',
+      'GET /oauth2/{subjectID}/callback',
+      'POST /oauth2/{subjectID}/response',
+      'GET /.well-known/openid-configuration/oauth2/{subjectID}',
+      'GET /oauth2/{subjectID}/oauth-client',
+    ],
+    why: 'the OpenID4VP user flow (user wallets, authorization code with a VP from the user) is not served yet; an ECD uses the service-access flow',
+  },
+  {
+    operations: ['POST /internal/auth/v2/{subjectID}/request-credential'],
+    why: 'OpenID4VCI: no credential issuer with the issuer side exists in the lab network',
   },
 ];

@@ -3,7 +3,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
-import { DEVIATIONS } from './deviations.js';
+import { DEVIATIONS, NOT_SERVED } from './deviations.js';
 import { HAS_UPSTREAM, readUpstream } from './upstream.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -43,6 +43,12 @@ export default class ParityReporter implements Reporter {
       '| where | upstream | here | why |',
       '|---|---|---|---|',
       ...DEVIATIONS.map((d) => `| ${d.where} | ${d.upstream} | ${d.here} | ${d.why} |`),
+      '',
+      '## Upstream routes not served',
+      '',
+      '| operations | why |',
+      '|---|---|',
+      ...NOT_SERVED.map((n) => `| ${n.operations.map((o) => `\`${o}\``).join('<br>')} | ${n.why} |`),
       '',
     ].join('\n');
     writeFileSync(path.join(ROOT, 'PARITY.md'), md);

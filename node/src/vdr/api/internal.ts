@@ -1,4 +1,5 @@
 // VDR v2 internal API, compatible with nuts-node's docs/_static/vdr/v2.yaml.
+import { createHash } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { jsonBody } from '../../core/http.js';
@@ -41,13 +42,31 @@ function rawParam(req: Request, name: string): string {
   return idx >= 0 && urlParts[idx] !== undefined ? urlParts[idx]! : String(req.params[name]);
 }
 
+/** Go's zero time: what nuts-node reports as `created` for a document it did not create (a remote did:web). */
+const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/**
+ * nuts-node v6's DIDDocumentMetadata: `created`, `hash` (SHA-256 hex of the document as served), `deactivated` and
+ * `txs` are always present; did:web documents have no network transactions, so `txs` is empty.
+ */
+function upstreamMetadata(document: unknown, meta: object | undefined): Record<string, unknown> {
+  return {
+    created: GO_ZERO_TIME,
+    deactivated: false,
+    ...meta,
+    hash: createHash('sha256').update(JSON.stringify(document)).digest('hex'),
+    txs: [],
+  };
+}
+
 export function vdrInternalRouter(subjects: SubjectService, resolver: DidResolver): Router {
   const r = Router();
   r.use(jsonBody());
 
   r.get('/v2/did/:did', async (req, res) => {
     const did = didFromPath(req, 'did');
-    res.json(await resolver.resolve(did));
+    const r = await resolver.resolve(did);
+    res.json({ document: r.document, documentMetadata: upstreamMetadata(r.document, r.documentMetadata) });
   });
 
   r.post('/v2/subject', async (req, res) => {
