@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EcdClient, mp9SearchPath, type ClientStep } from './client.js';
+import { EcdClient, MemoryAccessLog, mp9SearchPath, type ClientStep } from './client.js';
 
 interface Seen {
   method: string;
@@ -41,6 +41,8 @@ describe('EcdClient', () => {
   let fhirAnswer: { status: number; body: unknown } | undefined;
   let registrations: unknown[];
   let auditStatus: number;
+  /** 200: the lab's audit API; 404: a nuts-node (no such route); other: broken */
+  let auditKeyStatus: number;
 
   beforeAll(async () => {
     const record = (req: express.Request) => {
@@ -62,6 +64,11 @@ describe('EcdClient', () => {
       record(req);
       const payload = Buffer.from(JSON.stringify({ vc: { type: ['VerifiableCredential', 'NutsUraCredential'], credentialSubject: { organization: { ura: '90000303', name: 'Thuiszorg De Zonnebloem' } } } })).toString('base64url');
       res.json({ verifiableCredentials: [{ verifiableCredential: `eyJhbGciOiJFUzI1NiJ9.${payload}.c2ln` }] });
+    });
+    node.get('/internal/audit/v1/key', (req, res) => {
+      record(req);
+      if (auditKeyStatus === 404) return void res.status(404).json({ message: 'Not Found' }); // echo's answer on nuts-node
+      res.status(auditKeyStatus).json({ kty: 'EC' });
     });
     node.post('/internal/audit/v1/records', (req, res) => {
       record(req);
@@ -99,6 +106,7 @@ describe('EcdClient', () => {
     seen.length = 0;
     fhirAnswer = undefined;
     auditStatus = 201;
+    auditKeyStatus = 200;
     tokenAnswer = { status: 200, body: { access_token: 'tok-123', token_type: 'DPoP', expires_in: 20, dpop_kid: 'did:web:localhost%3A8080:iam:vvt#key-1' } };
     registrations = [
       // listed first, complete, and named like the LSP: the ECD still skips it, for its URA is not the LSP's
@@ -127,6 +135,8 @@ describe('EcdClient', () => {
       'GET /internal/discovery/v1/medicatieoverdracht',
       'POST /internal/auth/v2/vvt/request-service-access-token',
       'GET /internal/vcr/v2/holder/vvt/vc/search',
+      // once: is this a lab node with the NEN 7513 audit API, or a nuts-node without?
+      'GET /internal/audit/v1/key',
       ...['MedicationRequest', 'MedicationDispense', 'MedicationRequest', 'MedicationAdministration'].flatMap((t) => [
         'POST /internal/audit/v1/records',
         `POST /internal/auth/v2/dpop/did:web:localhost%3A8080:iam:vvt#key-1`,
@@ -204,9 +214,9 @@ describe('EcdClient', () => {
     const r = await new EcdClient({ nodeUrl, subject: 'vvt', tokenType: 'Bearer' }).fetchMedicationData({ careWorker: worker, bsn, blocks: ['TA'] });
     expect(r.ok).toBe(true);
     expect((seen[1]!.body as { token_type: string }).token_type).toBe('Bearer');
-    expect(seen.map((s) => s.path)).toEqual(['/internal/discovery/v1/medicatieoverdracht', '/internal/auth/v2/vvt/request-service-access-token', '/internal/vcr/v2/holder/vvt/vc/search', '/internal/audit/v1/records', '/fhir/MedicationDispense']);
-    expect(seen[4]!.headers.authorization).toBe('Bearer bearer-1');
-    expect(seen[4]!.headers.dpop).toBeUndefined();
+    expect(seen.map((s) => s.path)).toEqual(['/internal/discovery/v1/medicatieoverdracht', '/internal/auth/v2/vvt/request-service-access-token', '/internal/vcr/v2/holder/vvt/vc/search', '/internal/audit/v1/key', '/internal/audit/v1/records', '/fhir/MedicationDispense']);
+    expect(seen[5]!.headers.authorization).toBe('Bearer bearer-1');
+    expect(seen[5]!.headers.dpop).toBeUndefined();
   });
 
   it('does not send a search its own node did not record, and names a configured organisation and role code', async () => {
@@ -289,6 +299,29 @@ describe('EcdClient', () => {
     const b = await new EcdClient({ nodeUrl, subject: 'vvt', serviceId: 'nope' }).fetchMedicationData({ careWorker: worker, bsn });
     expect(b).toMatchObject({ ok: false, step: 'discovery', code: 'discovery_failed', status: 404 });
     expect(!b.ok && b.reason).toContain('discovery service not found: nope');
+  });
+
+  it('against a nuts-node (no audit API) records each outgoing search in its own log first, and says so', async () => {
+    auditKeyStatus = 404;
+    const own = new MemoryAccessLog();
+    const client = new EcdClient({ nodeUrl, subject: 'vvt', serviceId: 'medicatieoverdracht', ownLog: own });
+    const r = await client.fetchMedicationData({ careWorker: worker, bsn: '999911004' });
+    expect(r.ok).toBe(true);
+    expect(seen.filter((s) => s.path === '/internal/audit/v1/records')).toEqual([]);
+    const fhirCalls = seen.filter((s) => s.path.startsWith('/fhir/'));
+    expect(own.records).toHaveLength(fhirCalls.length);
+    expect(own.records.map((x) => x.traceparent)).toEqual(fhirCalls.map((c) => c.headers.traceparent));
+    expect(own.records[0]).toMatchObject({ event: 'data.request.outgoing', patient: { bsn: '999911004' }, recordedBy: 'ecd', authorisation: { tokenHash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(JSON.stringify(own.records)).not.toContain('tok-123');
+    expect(r.ok && r.recordedIn).toBe("the ECD's own in-memory access log");
+    expect(client.auditTarget).toBe('ecd-log');
+  });
+
+  it('does not search when the audit API answers neither 200 nor 404', async () => {
+    auditKeyStatus = 503;
+    const r = await new EcdClient({ nodeUrl, subject: 'vvt', serviceId: 'medicatieoverdracht' }).fetchMedicationData({ careWorker: worker, bsn: '999911004' });
+    expect(r).toMatchObject({ ok: false, code: 'audit_refused' });
+    expect(seen.filter((s) => s.path.startsWith('/fhir/'))).toEqual([]);
   });
 
   it('rejects a malformed BSN before calling anything', async () => {

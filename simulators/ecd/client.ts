@@ -1,6 +1,6 @@
 // ECD client: what a VVT record system does against its own nuts-node v6 internal API (token, DPoP, discovery) and the LSP's FHIR API.
 import { readBody } from '../../node/src/core/http.js';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { formatTraceparent, newSpanId } from '../../node/src/core/context.js';
 import { LSP_URA } from '../lsp/identity.js';
 
@@ -87,6 +87,39 @@ export interface EcdClientOptions {
   onStep?: (step: ClientStep) => void;
   /** the care organisation the ECD acts for (named in its own audit records); default: the URA credential in its wallet */
   organization?: { ura: string; name?: string };
+  /**
+   * where outgoing accesses are recorded when the own node has no NEN 7513 audit API (a production nuts-node has
+   * none; it is lab-only): default an in-memory log, `NdjsonAccessLog` for a file
+   */
+  ownLog?: EcdAccessLog;
+}
+
+/** The ECD's own access log, used when its node offers no audit API. */
+export interface EcdAccessLog {
+  append(record: Record<string, unknown>): Promise<void>;
+  readonly description: string;
+}
+
+export class MemoryAccessLog implements EcdAccessLog {
+  readonly records: Array<Record<string, unknown>> = [];
+  readonly description = "the ECD's own in-memory access log";
+  async append(record: Record<string, unknown>): Promise<void> {
+    this.records.push(record);
+  }
+}
+
+/** One JSON line per outgoing access, appended (and flushed) before the request leaves. */
+export class NdjsonAccessLog implements EcdAccessLog {
+  constructor(readonly file: string) {}
+  get description(): string {
+    return `the ECD's own access log ${this.file}`;
+  }
+  async append(record: Record<string, unknown>): Promise<void> {
+    const { appendFile, mkdir } = await import('node:fs/promises');
+    const path = await import('node:path');
+    await mkdir(path.dirname(this.file), { recursive: true });
+    await appendFile(this.file, `${JSON.stringify(record)}\n`, { flush: true });
+  }
 }
 
 /** Where a step happens, in the order a flow display draws them. */
@@ -144,6 +177,8 @@ export interface EcdSuccess {
   /** ids sent on the FHIR calls, so audit records can be looked up */
   trace: { traceId: string; initialRequestId: string };
   steps: ClientStep[];
+  /** where the outgoing accesses were recorded: the own node's NEN 7513 log, or (a nuts-node) the ECD's own log */
+  recordedIn: string;
 }
 
 export type EcdResult = EcdSuccess | EcdFailure;
@@ -165,9 +200,12 @@ class StepError extends Error {
 }
 
 export class EcdClient {
-  private readonly opts: Required<Omit<EcdClientOptions, 'onStep' | 'fetch' | 'organization'>> & Pick<EcdClientOptions, 'onStep' | 'organization'>;
+  private readonly opts: Required<Omit<EcdClientOptions, 'onStep' | 'fetch' | 'organization' | 'ownLog'>> & Pick<EcdClientOptions, 'onStep' | 'organization'>;
   private readonly fetchFn: typeof fetch;
   private organization?: { ura: string; name?: string };
+  /** whether the own node offers the lab's audit API (probed once); a nuts-node does not */
+  private auditApi?: boolean;
+  readonly ownLog: EcdAccessLog;
 
   constructor(options: EcdClientOptions) {
     if (!options.nodeUrl || !options.subject) throw new TypeError('EcdClient needs nodeUrl and subject');
@@ -181,6 +219,25 @@ export class EcdClient {
       nodeUrl: options.nodeUrl.replace(/\/+$/, ''),
     };
     this.fetchFn = options.fetch ?? fetch;
+    this.ownLog = options.ownLog ?? new MemoryAccessLog();
+  }
+
+  /** Where this ECD's outgoing accesses are recorded: the own node's NEN 7513 log, or the ECD's own log. */
+  get auditTarget(): 'node' | 'ecd-log' | 'unknown' {
+    return this.auditApi === undefined ? 'unknown' : this.auditApi ? 'node' : 'ecd-log';
+  }
+
+  /**
+   * The lab's audit API is lab-only: nuts-node has none and answers 404 for it. Probed once, on a route that is not
+   * itself audited; anything but 200 or 404 leaves the question open and refuses the search (no record, no data).
+   */
+  private async hasAuditApi(): Promise<boolean> {
+    if (this.auditApi !== undefined) return this.auditApi;
+    const res = await this.call('node', `${this.opts.nodeUrl}/internal/audit/v1/key`, { method: 'GET' });
+    await res.body?.cancel();
+    if (res.status === 200) return (this.auditApi = true);
+    if (res.status === 404) return (this.auditApi = false);
+    throw new StepError('audit_refused', `own node's audit API answered ${res.status}; the search was not sent`, res.status);
   }
 
   /** The whole ECD flow: discovery → token → one FHIR search per building block. Never throws for remote failures. */
@@ -243,6 +300,7 @@ export class EcdClient {
         bundles,
         trace,
         steps,
+        recordedIn: this.auditApi === false ? this.ownLog.description : "the own node's NEN 7513 access log",
       };
     } catch (e) {
       if (!(e instanceof StepError)) throw e;
@@ -342,10 +400,7 @@ export class EcdClient {
     const org = await this.ownOrganization();
     const [resourceType, query] = o.path.split('?') as [string, string | undefined];
     const code = o.worker.roleCode ?? o.worker.roleName;
-    const res = await this.call('node', `${this.opts.nodeUrl}/internal/audit/v1/records`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: o.ids.traceparent, 'x-request-id': o.ids.requestId, 'x-user-id': o.worker.identifier },
-      body: JSON.stringify({
+    const record = {
         event: 'data.request.outgoing',
         actor: {
           userId: o.worker.identifier,
@@ -362,7 +417,22 @@ export class EcdClient {
         requestId: o.ids.requestId,
         traceparent: o.ids.traceparent,
         outcome: { code: '0' },
-      }),
+      };
+    if (!(await this.hasAuditApi())) {
+      // against a production nuts-node: the same record, in the ECD's own log, before the request leaves
+      try {
+        // as the node would: the token's SHA-256, never the token
+        const { token, ...authorisation } = record.authorisation;
+        await this.ownLog.append({ ...record, authorisation: { ...authorisation, tokenHash: createHash('sha256').update(token).digest('hex') }, startedAt: new Date().toISOString(), recordedBy: 'ecd' });
+      } catch (e) {
+        throw new StepError('audit_refused', `the ECD could not write ${this.ownLog.description}: ${(e as Error).message}; the search was not sent`);
+      }
+      return;
+    }
+    const res = await this.call('node', `${this.opts.nodeUrl}/internal/audit/v1/records`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: o.ids.traceparent, 'x-request-id': o.ids.requestId, 'x-user-id': o.worker.identifier },
+      body: JSON.stringify(record),
     });
     if (res.status !== 201) throw new StepError('audit_refused', `own node did not record the outgoing request (${res.status}): ${problemText(await readJson(res), res.status)}; the search was not sent`, res.status);
     await res.body?.cancel();

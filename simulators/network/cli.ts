@@ -213,6 +213,7 @@ export function buildCli(io: Io = stdio): Command {
     .addOption(new Option('--token-type <type>', 'token type to ask for').choices(['DPoP', 'Bearer']).default('DPoP'))
     .option('--date <yyyy-mm-dd>', 'the day of the list (default today)')
     .option('--tz <zone>', 'time zone of the list', 'Europe/Amsterdam')
+    .option('--access-log <file>', "the ECD's own access log, used when the node has no NEN 7513 audit API (a production nuts-node)", '.data/ecd/access-log.ndjson')
     .option('--json', 'print the list as JSON (progress still on stderr)')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (opts: ToedienlijstOptions) => {
@@ -267,6 +268,7 @@ interface ToedienlijstOptions {
   tokenType: 'DPoP' | 'Bearer';
   date?: string;
   tz: string;
+  accessLog?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -274,7 +276,7 @@ interface ToedienlijstOptions {
 async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
   if (!/^\d{9}$/.test(opts.bsn)) throw new CliError(`--bsn must be 9 digits, got '${opts.bsn}'`, EXIT.usage);
   if (opts.date && !/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new CliError(`--date must be YYYY-MM-DD, got '${opts.date}'`, EXIT.usage);
-  const { EcdClient } = await import('../ecd/client.js');
+  const { EcdClient, NdjsonAccessLog } = await import('../ecd/client.js');
   const { buildAdministrationList, renderAdministrationListText } = await import('../ecd/toedienlijst.js');
   const { stepTitle } = await import('./flow.js');
   const client = new EcdClient({
@@ -284,6 +286,7 @@ async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
     lspUra: opts.lspUra,
     scope: opts.scope,
     tokenType: opts.tokenType,
+    ownLog: new NdjsonAccessLog(opts.accessLog ?? '.data/ecd/access-log.ndjson'),
     onStep: (s) => {
       if (opts.quiet || s.status === 'running') return;
       io.err(`${s.status === 'ok' ? '✓' : '✗'} ${stepTitle(s)}${s.durationMs !== undefined ? ` (${s.durationMs} ms)` : ''}${s.detail ? ` — ${s.detail}` : ''}`);
@@ -298,7 +301,9 @@ async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
   // Noon of the chosen date in UTC is the same calendar day in every European zone.
   const today = opts.date ? new Date(`${opts.date}T12:00:00Z`) : new Date();
   const list = buildAdministrationList({ bundles: r.bundles, today, tz: opts.tz });
-  io.out(opts.json ? JSON.stringify({ ok: true, lsp: r.lsp, trace: r.trace, list }, null, 2) : renderAdministrationListText(list));
+  // against a nuts-node (no audit API, which is lab-only) the ECD kept the NEN 7513 records itself: say where
+  if (!opts.quiet && client.auditTarget === 'ecd-log') io.err(`note: the node has no NEN 7513 audit API (as a production nuts-node); outgoing accesses were recorded in ${r.recordedIn}`);
+  io.out(opts.json ? JSON.stringify({ ok: true, lsp: r.lsp, trace: r.trace, recordedIn: r.recordedIn, list }, null, 2) : renderAdministrationListText(list));
 }
 
 async function checkHealth(name: string, url: string, timeoutMs: number): Promise<{ name: string; url: string; status: 'up' | 'down' | 'unreachable'; detail?: string }> {
