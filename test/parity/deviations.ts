@@ -51,10 +51,6 @@ export const NOT_SERVED: NotServed[] = [
     why: 'Prometheus metrics are not part of the lab; /status/diagnostics reports the node state',
   },
   {
-    operations: ['GET /.well-known/did.json'],
-    why: 'the lab issues did:web DIDs per subject under /iam/{id}/did.json (the v6 default); a root did:web is not created',
-  },
-  {
     operations: [
       'POST /internal/auth/v2/{subjectID}/request-user-access-token',
       'GET /internal/auth/v2/accesstoken/{sessionID}',

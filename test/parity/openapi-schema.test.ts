@@ -61,6 +61,7 @@ const STEPS: Step[] = [
   { spec: 'vdr', method: 'GET', template: '/internal/vdr/v2/did/{did}', path: (c) => `/internal/vdr/v2/did/${enc(c.didB)}`, status: 200 },
   { spec: 'vdr', method: 'GET', template: '/internal/vdr/v2/did/{did}', path: () => `/internal/vdr/v2/did/${enc('did:web:localhost%3A1:iam:nobody')}`, status: 404 },
   { spec: 'vdr', method: 'DELETE', template: '/internal/vdr/v2/subject/{id}', path: () => '/internal/vdr/v2/subject/extra', status: 204 },
+  { spec: 'vdr', method: 'GET', template: '/.well-known/did.json', path: () => '/.well-known/did.json', status: 404 },
   { spec: 'vdr', method: 'GET', template: '/iam/{id}/did.json', path: () => '/iam/vendorB/did.json', status: 200 },
   { spec: 'vcr', method: 'POST', template: '/internal/vcr/v2/issuer/vc', path: () => '/internal/vcr/v2/issuer/vc', body: ORG, status: 200, after: (c, j) => ((c.vc = j), (c.vcId = j.id)) },
   { spec: 'vcr', method: 'POST', template: '/internal/vcr/v2/issuer/vc', path: () => '/internal/vcr/v2/issuer/vc', body: (c) => ({ ...ORG(c), withStatusList2021Revocation: undefined }), status: 400 },

@@ -102,3 +102,18 @@ export function conformance(spec: SpecName, method: string, template: string, an
   if (validate(body)) return [];
   return (validate.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
 }
+
+/** The JSON request-body schema of an upstream operation, refs resolved; undefined when it has none. */
+export function upstreamRequestSchema(method: string, template: string): Json | undefined {
+  for (const spec of Object.keys(SPECS) as SpecName[]) {
+    const op = operation(spec, method, template) as (Operation & { requestBody?: unknown }) | undefined;
+    if (!op) continue;
+    const body = deref(op.requestBody, SPECS[spec]) as Json | undefined;
+    const schema = body?.content?.['application/json']?.schema as Json | undefined;
+    if (!schema) return undefined;
+    // allOf compositions: merge properties and required
+    if (Array.isArray(schema.allOf)) return schema.allOf.reduce((acc: Json, s: Json) => ({ properties: { ...acc.properties, ...s.properties }, required: [...(acc.required ?? []), ...(s.required ?? [])] }), { properties: {}, required: [] });
+    return schema;
+  }
+  return undefined;
+}
