@@ -15,8 +15,9 @@ export function vdrPublicRouter(subjects: SubjectService): Router {
     });
     res.type('application/json').send(JSON.stringify(doc));
   });
-  r.get('/.well-known/did.json', () => {
-    throw notFound('this node has no root did:web');
+  // as nuts-node's getRootWebDID declares it: a bare 404 ("DID does not exist"), no body
+  r.get('/.well-known/did.json', (_req, res) => {
+    res.status(404).end();
   });
   return r;
 }
