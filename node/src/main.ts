@@ -19,6 +19,7 @@ import { PolicyEngine } from './policy/index.js';
 import { AUTH_PROTOCOL, AuthEngine, authInternalRouter, oauth2Router, wellKnownRouter } from './auth/index.js';
 import { DiscoveryEngine, discoveryClientRouter, discoveryServerRouter } from './discovery/index.js';
 import { PkiEngine, defaultPkiDir } from './pki/index.js';
+import { OutgoingHttp } from './core/outgoing.js';
 
 export const VERSION = '0.1.0';
 
@@ -112,6 +113,8 @@ export interface LabNode {
   readonly pki: PkiEngine;
   readonly http: HttpEngine;
   readonly fhir: FhirEngine;
+  /** every outgoing request of this node goes through this (address policy, byte limits, timeouts) */
+  readonly outgoing: OutgoingHttp;
   /** public base URL (did:web host, OAuth issuer base) */
   readonly url: string;
   /** base URL of the internal API */
@@ -154,6 +157,9 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     return publicBaseUrl(config, http.publicPort);
   };
 
+  // one outgoing-HTTP policy for the whole node: remote parties choose the URLs (did:web hosts, status lists)
+  const outgoing = new OutgoingHttp({ trustedHosts: config.vdr.httpHosts, fetch: deps.fetch, logger });
+  const clientLimits = { maxBytes: config.http.client.maxResponseBytes };
   const store = new StoreEngine({ url: config.database.url, schema: config.database.schema, sqlite: config.database.url ? undefined : sqlitePathFor(config) });
   const crypto = new CryptoEngine(store, clock);
   const vdr = new VdrEngine(store, crypto, {
@@ -161,23 +167,26 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     clock,
     keyType: config.crypto.keyType,
     resolver: {
-      fetch: deps.fetch,
-      httpHosts: config.vdr.httpHosts,
+      outgoing,
+      logger,
       cacheTtlMs: config.vdr.cacheTtlSeconds * 1000,
       negativeCacheTtlMs: config.vdr.negativeCacheTtlSeconds * 1000,
       fetchTimeoutMs: config.vdr.fetchTimeoutMs,
+      maxDocumentBytes: config.vdr.maxDocumentBytes,
+      cacheMaxEntries: config.vdr.cacheMaxEntries,
+      cacheMaxBytes: config.vdr.cacheMaxBytes,
       staticDir: config.vdr.staticDir,
     },
   });
 
   const audit = new AuditEngine(store, crypto, vdr, { clock, nodeName: config.name, config: config.audit, baseUrl, keyType: config.crypto.keyType });
-  const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl, audit: audit.recorder });
+  const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: outgoing.fetcher({ purpose: 'status list', timeoutMs: config.vdr.fetchTimeoutMs, ...clientLimits }), baseUrl, audit: audit.recorder, logger });
   const pki = new PkiEngine(store, vdr, vcr, { clock, trustedRoots: config.vcr.x509.trustedRoots, pkiDir: config.pki.dir ?? defaultPkiDir(config.datadir) });
   const policy = new PolicyEngine(config.policy.directory);
   const auth = new AuthEngine(store, crypto, vdr, policy, () => vcr, {
     baseUrl,
     clock,
-    fetch: deps.fetch ?? fetch,
+    fetch: outgoing.fetcher({ purpose: 'authorization server', timeoutMs: config.auth.clientTimeoutMs, ...clientLimits }),
     accessTokenValiditySeconds: config.auth.accessTokenValiditySeconds,
     jwtBearerAccessTokenValiditySeconds: config.auth.jwtBearerAccessTokenValiditySeconds,
     defaultTokenType: config.auth.defaultTokenType,
@@ -192,7 +201,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     refreshIntervalMs: config.discovery.refreshIntervalSeconds * 1000,
     baseUrl,
     clock,
-    fetch: deps.fetch ?? fetch,
+    fetch: outgoing.fetcher({ purpose: 'discovery server', timeoutMs: 10_000, maxBytes: config.discovery.maxResponseBytes }),
     logger,
     requireTrustedIssuers: config.auth.requireTrustedIssuers,
   });
@@ -231,6 +240,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     pki,
     http,
     fhir,
+    outgoing,
     get url() {
       return baseUrl();
     },
