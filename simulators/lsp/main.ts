@@ -20,6 +20,12 @@ export const LSP_SUBJECT = 'lsp';
 export const DISCOVERY_SERVICE = 'mp9-medicatieoverdracht';
 
 /**
+ * The lab's own hosts at their default ports (reference node 8080, LSP 9080): the `node` and `lsp` commands trust them
+ * by default (plain http, loopback), and nothing else; other layouts list theirs in vdr.httpHosts.
+ */
+export const LAB_TRUSTED_HOSTS = ['localhost:8080', 'localhost:9080'];
+
+/**
  * What makes a node the mock LSP, as defaults under file, environment and flags: its organisation (URA 90000999), the
  * discovery server for MP9, and URA credentials accepted only from issuers it trusts (itself, the lab's URA authority).
  */
@@ -29,6 +35,7 @@ export const LSP_CONFIG_DEFAULTS = {
   organization: { ura: LSP_URA, name: 'LSP (Landelijk Schakelpunt, mock)' },
   discovery: { serverIds: [DISCOVERY_SERVICE], refreshIntervalSeconds: 10 },
   auth: { requireTrustedIssuers: true },
+  vdr: { httpHosts: LAB_TRUSTED_HOSTS },
 } satisfies NodeConfigInput;
 
 export interface LspOptions {

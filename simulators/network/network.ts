@@ -77,10 +77,13 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   const discoveryDir = path.join(datadir, 'network', 'discovery');
   pointDefinitionsAt({ from: SHIPPED_DEFINITIONS, to: discoveryDir, serverUrl: lspUrl, ids: [DISCOVERY_SERVICE] });
 
+  // the network's own public hosts are the only ones its nodes fetch over http or on loopback (see vdr.httpHosts)
+  const labHosts = [new URL(lspUrl).host, new URL(vvtUrl).host];
   const base = (name: string, url: string, p: { public: number; internal: number }): NodeConfigInput => ({
     name,
     url,
     datadir,
+    vdr: { httpHosts: labHosts },
     http: { public: { address: '127.0.0.1', port: p.public }, internal: { address: '127.0.0.1', port: p.internal } },
     discovery: { directory: discoveryDir, refreshIntervalSeconds: 10 },
     vcr: { x509: { trustedRoots: [pki.root.file] } },
