@@ -35,7 +35,7 @@ async function proof(htm: string, htu: string): Promise<string> {
   return r.json.dpop as string;
 }
 
-const searchUrl = () => `${net.lsp.node.url}/fhir/MedicationRequest?patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${net.seeded.clients[0]!.bsn}`;
+const searchUrl = () => `${net.lsp.node.url}/fhir/MedicationDispense?patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${net.seeded.clients[0]!.bsn}&category=http://snomed.info/sct|422037009`;
 
 describe('DPoP proofs with header-splitting or non-Latin-1 htm/htu at the resource server', () => {
   it.each([
