@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { Express, Router } from 'express';
 import { closeServer, createApp, listen, monitoringRoutes, mountFamily } from './core/http.js';
+import { TokenBuckets, rateLimiter } from './core/ratelimit.js';
+import type { RequestHandler } from 'express';
 import { EngineSet, type Engine } from './core/engine.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { nodeDataDir, publicBaseUrl, type NodeConfig } from './core/config.js';
@@ -73,15 +75,17 @@ class HttpEngine implements Engine {
     this.internalMounts.push({ prefix, router, dialect });
   }
 
-  private mountAll(app: Express, mounts: Mount[]): void {
+  private mountAll(app: Express, mounts: Mount[], before: RequestHandler[] = []): void {
     app.use(monitoringRoutes(this.engines(), () => ({ name: this.config.name, url: publicBaseUrl(this.config, this.publicPort), organization: this.config.organization, version: VERSION, uptimeSeconds: Math.round(process.uptime()) })));
     // most specific prefix first, so a family's unknown-route fallback never hides another family
-    for (const m of [...mounts].sort((a, b) => b.prefix.length - a.prefix.length)) mountFamily(app, m.prefix, m.router, m.dialect, this.logger);
+    for (const m of [...mounts].sort((a, b) => b.prefix.length - a.prefix.length)) mountFamily(app, m.prefix, m.router, m.dialect, this.logger, before);
     app.use(unknownRoute('problem'), errorHandler('problem', this.logger));
   }
 
   async start(): Promise<void> {
-    this.mountAll(this.publicApp, this.publicMounts);
+    // one bucket per client for the whole public port, answered in the dialect of the family it asked (monitoring
+    // exempt); wall-clock time, not the node's injectable domain clock: a test's frozen clock must not freeze refills
+    this.mountAll(this.publicApp, this.publicMounts, [rateLimiter(new TokenBuckets(this.config.http.rateLimit))]);
     this.mountAll(this.internalApp, this.internalMounts);
     const pub = await listen(this.publicApp, this.config.http.public.address, this.config.http.public.port);
     this.servers.push(pub.server);
@@ -193,6 +197,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     tokenCacheMarginSeconds: config.auth.tokenCacheMarginSeconds,
     clientTimeoutMs: config.auth.clientTimeoutMs,
     requireTrustedIssuers: config.auth.requireTrustedIssuers,
+    sessionPurgeIntervalMs: config.auth.sessionPurgeIntervalSeconds * 1000,
     audit: audit.recorder,
   });
   const discovery = new DiscoveryEngine(store, crypto, vdr, () => vcr, {

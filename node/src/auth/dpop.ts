@@ -99,7 +99,13 @@ export async function validateDpopProof(proof: string, check: DpopCheck, jtiStor
   }
   const jkt = await calculateJwkThumbprint(header.jwk as JWK, 'sha256');
   if (check.thumbprint !== undefined && check.thumbprint !== jkt) return bad('DPoP proof key does not match the key the access token is bound to (cnf.jkt)');
+  const ok = { valid: true as const, jkt, jti: payload.jti };
   // the jti is spent last, so a proof rejected for another reason can be corrected and resent
-  if (jtiStore && !(await jtiStore.putOnce('dpop_jti', `${jkt}|${payload.jti}`, DPOP_JTI_TTL_MS))) return bad('jti already used');
-  return { valid: true, jkt, jti: payload.jti };
+  if (jtiStore && !(await spendDpopJti(jtiStore, ok))) return bad('jti already used');
+  return ok;
+}
+
+/** Records a valid proof's jti as used (15 minutes); false when it was used before (a replay). */
+export function spendDpopJti(store: SessionStore, proof: { jkt: string; jti: string }): Promise<boolean> {
+  return store.putOnce('dpop_jti', `${proof.jkt}|${proof.jti}`, DPOP_JTI_TTL_MS);
 }

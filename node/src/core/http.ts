@@ -101,9 +101,9 @@ export function sendJson(res: Response, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
-/** Mounts a route family with its error dialect and an unknown-route fallback in that dialect. */
-export function mountFamily(app: Express, prefix: string, router: Router, dialect: ErrorDialect, logger: Logger): void {
-  app.use(prefix, router, unknownRoute(dialect), errorHandler(dialect, logger));
+/** Mounts a route family with its error dialect and an unknown-route fallback in that dialect; `before` runs first (e.g. a rate limit). */
+export function mountFamily(app: Express, prefix: string, router: Router, dialect: ErrorDialect, logger: Logger, before: RequestHandler[] = []): void {
+  app.use(prefix, ...before, router, unknownRoute(dialect), errorHandler(dialect, logger));
 }
 
 /** GET /health (aggregated engine health, 503 when any is down) and GET /status, as nuts-node has them. */
