@@ -9,23 +9,22 @@ import { attacker, postToken, tokenRequest } from './attacker.js';
 
 let limited: LabNode;
 let victim: LabNode;
+let pruning: LabNode;
 
-beforeAll(async () => {
-  // a limit low enough to reach in a test: 5 at once, then 1 a second
-  limited = await startTestNode('limited', { http: { rateLimit: { requestsPerSecond: 1, burst: 5 } } });
-  await limited.vdr.subjects.create('lsp');
-  victim = await startTestNode('victim', { auth: { sessionPurgeIntervalSeconds: 0.1 } });
-  await victim.vdr.subjects.create('lsp');
-}, 30_000);
 afterAll(async () => {
-  await limited?.stop();
-  await victim?.stop();
+  for (const n of [limited, victim, pruning]) await n?.stop();
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const sessionRows = async (n: LabNode) => Number((await (n.store.db.db as Kysely<any>).selectFrom('auth_sessions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
 describe('rate limit on the public port', () => {
+  beforeAll(async () => {
+    // a limit low enough to reach in a test: 5 at once, then 1 a second
+    limited = await startTestNode('limited', { http: { rateLimit: { requestsPerSecond: 1, burst: 5 } } });
+    await limited.vdr.subjects.create('lsp');
+  });
+
   it('a burst of token requests: the first few are answered, the rest get 429 + Retry-After in the OAuth dialect, with no audit record each', async () => {
     const refusedBefore = (await auditRecords(limited, { event: 'oauth.token.refused' })).length;
     const answers = await Promise.all(
@@ -64,6 +63,11 @@ describe('rate limit on the public port', () => {
 });
 
 describe('sessions', () => {
+  beforeAll(async () => {
+    victim = await startTestNode('victim');
+    await victim.vdr.subjects.create('lsp');
+  });
+
   it('forged token requests (signature by another key than the DID names) leave no session row', async () => {
     const before = await sessionRows(victim);
     const claimed = await attacker();
@@ -77,6 +81,8 @@ describe('sessions', () => {
   });
 
   it('expired nonces, jtis and tokens are pruned on the configured interval', async () => {
+    pruning = await startTestNode('pruning', { auth: { sessionPurgeIntervalSeconds: 0.1 } });
+    const victim = pruning;
     await victim.auth.sessions.put('vp_nonce', 'did:example:a|n1', true, 1);
     await victim.auth.sessions.put('dpop_jti', 'jkt|j1', true, 1);
     await victim.auth.sessions.put('access_token', 'expired-token', { exp: 0 }, 1);
