@@ -10,6 +10,7 @@ import { ScenarioControl, demoPatients, type ScenarioContext } from './scenarios
 import { SimulatedSource, loadSourcesFile, type SourcesFile } from './sources.js';
 import { lspInternalRouter } from './api/internal.js';
 import { OrganisationRegistry, organisationMigrations } from './organisations.js';
+import { OutgoingHttp } from '../../node/src/core/outgoing.js';
 import { LSP_URA } from './identity.js';
 
 export { LSP_URA };
@@ -62,6 +63,11 @@ export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNod
   const sources = file.sources.map((c) => new SimulatedSource(c, clock));
   let mitz!: MitzConsent;
   let index!: ReferenceIndex;
+  // the broker reaches its sources through the same outgoing policy as every other fetch; the sources (on loopback, on
+  // ports known once they listen) are its trusted hosts, so the policy is built on first use
+  let sourceFetch: typeof fetch | undefined;
+  const fetchSources = () =>
+    (sourceFetch ??= new OutgoingHttp({ trustedHosts: sources.map((s) => new URL(s.fhirBase).host), fetch: opts.deps?.fetch, logger: node.logger }).fetcher({ purpose: 'source system', maxBytes: 32 * 1024 * 1024, timeoutMs: 60_000 }));
   const node = createNode(config, {
     fhirConsentProfile: MITZ_CONSENT_PROFILE,
     ...opts.deps,
@@ -79,6 +85,7 @@ export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNod
         addressBook: () => file.organizations,
         baseUrl: () => `${node.url}/fhir`,
         timeoutMs: () => opts.sourceTimeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS,
+        fetch: fetchSources,
         onFanOut: opts.onFanOut,
       }),
   });

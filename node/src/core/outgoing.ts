@@ -14,8 +14,10 @@ export class OutgoingError extends Error {
     readonly kind: OutgoingFailure,
     readonly url: string,
     message: string,
+    /** the network error underneath, when there is one (its `code`, e.g. ECONNREFUSED, is for logs) */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'OutgoingError';
   }
 }
@@ -146,7 +148,7 @@ export class OutgoingHttp {
       const res = this.o.fetch ? await this.viaFetch(url, req, deadline) : await this.viaNode(url, req, pinned, deadline);
       return res;
     } catch (e) {
-      throw this.failed(e instanceof OutgoingError ? e : new OutgoingError('unreachable', url.href, `${req.purpose} ${url.href} is unreachable: ${describe(e)}`), req);
+      throw this.failed(e instanceof OutgoingError ? e : new OutgoingError('unreachable', url.href, `${req.purpose} ${url.href} is unreachable: ${describe(e)}`, e), req);
     }
   }
 
@@ -218,7 +220,8 @@ export class OutgoingHttp {
         if (e) reject(e);
         else resolve(res!);
       };
-      const request = mod.request(url, { method: req.method ?? 'GET', headers: { ...req.headers, ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}) }, ...(lookup ? { lookup } : {}) });
+      // a connection per request: no pooled socket outlives the check of the address it was opened to
+      const request = mod.request(url, { agent: false, method: req.method ?? 'GET', headers: { ...req.headers, ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}) }, ...(lookup ? { lookup } : {}) });
       const onAbort = () => {
         const err = new OutgoingError('timeout', url.href, `${req.purpose} ${url.href} did not answer within ${req.timeoutMs} ms`);
         request.destroy(err);
@@ -226,7 +229,7 @@ export class OutgoingHttp {
       };
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      request.on('error', (e) => done(e instanceof OutgoingError ? e : new OutgoingError('unreachable', url.href, `${req.purpose} ${url.href} is unreachable: ${describe(e)}`)));
+      request.on('error', (e) => done(e instanceof OutgoingError ? e : new OutgoingError('unreachable', url.href, `${req.purpose} ${url.href} is unreachable: ${describe(e)}`, e)));
       request.on('response', (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400) {
