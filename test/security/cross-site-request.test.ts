@@ -91,6 +91,14 @@ describe('dashboard', () => {
     const page = await rawRequest(`${dashboard.url}/`, 'GET', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' });
     expect(page.status).toBe(200);
   });
+
+  it('refuses a page that reaches it through DNS rebinding (its own name, re-resolved to 127.0.0.1)', async () => {
+    const port = new URL(dashboard.url).port;
+    const rebound = { host: `evil.example:${port}`, origin: `http://evil.example:${port}`, 'sec-fetch-site': 'same-origin' };
+    await expectProblem(await browserPost(scenarioUrl(), '{}', { 'content-type': 'application/json', ...rebound }), 403, /host 'evil\.example/);
+    const read = await rawRequest(`${dashboard.url}/api/audit`, 'GET', { host: rebound.host, 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' });
+    expect(read.status).toBe(403);
+  });
 });
 
 describe('docker compose', () => {

@@ -1,7 +1,7 @@
 // The node's two HTTP surfaces (public and internal): request context, body limits, monitoring routes, listen/close.
 import express, { type Express, type RequestHandler, type Response, type Router } from 'express';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { contextFromHeaders, currentContext, formatTraceparent, runWithContext } from './context.js';
 import type { EngineSet } from './engine.js';
 import { NodeError, errorHandler, unknownRoute, writeError, type ErrorDialect } from './errors.js';
@@ -34,9 +34,12 @@ export const internalUser: RequestHandler = (req, _res, next) => {
  */
 export function crossSiteRefusal(req: { method: string; header(name: string): string | undefined }): string | undefined {
   const site = req.header('sec-fetch-site');
+  const origin = req.header('origin');
+  // DNS rebinding: a page of evil.example re-resolved to 127.0.0.1 is "same origin" with itself; a browser may reach
+  // these loopback services only by a loopback name or an address, never by a name someone else's DNS controls
+  if ((origin !== undefined || site !== undefined) && !isLocalHostHeader(req.header('host'))) return `a browser request for host '${String(req.header('host')).slice(0, 200)}' is refused here; open it as localhost or by its address`;
   const navigation = (req.method === 'GET' || req.method === 'HEAD') && req.header('sec-fetch-mode') === 'navigate';
   if ((site === 'cross-site' || site === 'same-site') && !navigation) return `a ${site} browser request is refused here (Sec-Fetch-Site: ${site})`;
-  const origin = req.header('origin');
   if (origin === undefined || navigation) return undefined;
   let host: string | undefined;
   try {
@@ -47,6 +50,17 @@ export function crossSiteRefusal(req: { method: string; header(name: string): st
   // same origin = the page was served by this very server (the dashboard's own page calling its API)
   if (!host || host !== req.header('host')) return `requests from origin '${origin.slice(0, 200)}' are refused here; only this server's own pages may call it from a browser`;
   return undefined;
+}
+
+function isLocalHostHeader(host: string | undefined): boolean {
+  if (!host) return false;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${host}`).hostname;
+  } catch {
+    return false;
+  }
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || isIP(hostname.replace(/^\[|\]$/g, '')) !== 0;
 }
 
 /** The cross-site refusal as middleware: 403 in the problem dialect, before any route reads the request. */
