@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabNode } from '../../node/src/main.js';
 import { startTestNode } from '../helpers/node.js';
-import { attacker, didWebAt, hostileServer, postToken, tokenRequest, type HostileServer } from './attacker.js';
+import { didWebAt, hostileServer, signerFor, strangerTokenRequest, type HostileServer } from './attacker.js';
 
 const MB = 1024 * 1024;
 /** what a huge answer would send if nobody stopped reading (each request its own document) */
@@ -59,8 +59,7 @@ describe('did:web documents of unbounded size', () => {
   it(`${REQUESTS} token requests signed by huge, endless and slow did:web documents: clean refusals, memory stays bounded, the node keeps serving`, async () => {
     const targets = Array.from({ length: REQUESTS }, (_, i) => (i % 10 === 8 ? endless : i % 10 === 9 ? slow : huge));
     // warm up (JIT, first connections) so the baseline is the node at work, not the node cold
-    const warm = await attacker(didWebAt(huge.hostPort, 'iam', 'warmup'));
-    await postToken(await tokenRequest(node, 'lsp', warm));
+    await strangerTokenRequest(node, 'lsp', await signerFor(didWebAt(huge.hostPort, 'iam', 'warmup')));
     global.gc?.();
     const baseline = rssMb();
     let peak = baseline;
@@ -71,9 +70,8 @@ describe('did:web documents of unbounded size', () => {
       for (let i = 0; i < targets.length; i += 10) {
         const batch = await Promise.all(
           targets.slice(i, i + 10).map(async (server, j) => {
-            const a = await attacker(didWebAt(server.hostPort, 'iam', `victim-${i + j}`));
-            const r = await postToken(await tokenRequest(node, 'lsp', a));
-            return { status: r.status, error: r.json?.error, description: r.json?.error_description };
+            const r = await strangerTokenRequest(node, 'lsp', await signerFor(didWebAt(server.hostPort, 'iam', `victim-${i + j}`)));
+            return { status: r.status, error: r.json.error, description: r.json.error_description };
           }),
         );
         answers.push(...batch);

@@ -6,21 +6,21 @@ import { createLogger } from '../../node/src/core/logger.js';
 import type { LabNode } from '../../node/src/main.js';
 import { startTestNode } from '../helpers/node.js';
 import { freePort } from '../helpers/ports.js';
-import { attacker, didDocument, didWebAt, hostileServer, postToken, tokenRequest, type Attacker, type HostileServer } from './attacker.js';
+import { didWebAt, hostileServer, signerFor, strangerTokenRequest, type HostileServer } from './attacker.js';
 
 let node: LabNode;
 /** an internal service next to the node (stands in for its internal API, a database console, …) */
 let internalService: HostileServer;
 /** a lab host the node is configured to trust, serving an honest DID document */
 let labHost: HostileServer;
-let honest: Attacker;
+let honest: Awaited<ReturnType<typeof signerFor>>;
 let closedPort: number;
 const logLines: string[] = [];
 
 beforeAll(async () => {
   internalService = await hostileServer((_req, res) => void res.writeHead(404, { 'content-type': 'application/problem+json' }).end('{"title":"Not Found","status":404}'));
-  labHost = await hostileServer((_req, res) => void res.writeHead(200, { 'content-type': 'application/did+json' }).end(JSON.stringify(didDocument(honest))));
-  honest = await attacker(didWebAt(labHost.hostPort, 'iam', 'honest'));
+  labHost = await hostileServer((_req, res) => void res.writeHead(200, { 'content-type': 'application/did+json' }).end(JSON.stringify(honest.document)));
+  honest = await signerFor(didWebAt(labHost.hostPort, 'iam', 'honest'));
   closedPort = await freePort();
   const logger = createLogger({ name: 'as', level: 'warn', destination: new Writable({ write: (chunk: Buffer, _enc, cb) => (logLines.push(chunk.toString()), cb()) }) });
   // trusted: exactly the one lab host (and port) this node talks to, nothing else on loopback
@@ -36,7 +36,7 @@ afterAll(async () => {
 
 /** The attack: a token request whose signer is `did` (the attacker holds a key, the document is wherever `did` points). */
 async function signedBy(did: string) {
-  return postToken(await tokenRequest(node, 'lsp', await attacker(did)));
+  return strangerTokenRequest(node, 'lsp', await signerFor(did));
 }
 
 describe('did:web resolution refuses internal addresses and tells the caller nothing about them', () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabNode } from '../../node/src/main.js';
 import { auditRecords } from '../helpers/audit.js';
 import { startTestNode } from '../helpers/node.js';
-import { attacker, postToken, tokenRequest } from './attacker.js';
+import { freshDidJwk, impostorOf, strangerTokenRequest } from './attacker.js';
 
 let limited: LabNode;
 let victim: LabNode;
@@ -70,10 +70,9 @@ describe('sessions', () => {
 
   it('forged token requests (signature by another key than the DID names) leave no session row', async () => {
     const before = await sessionRows(victim);
-    const claimed = await attacker();
-    const forger = await attacker();
+    const forger = await impostorOf(await freshDidJwk());
     for (let i = 0; i < 20; i++) {
-      const r = await postToken(await tokenRequest(victim, 'lsp', claimed, { signWith: forger }));
+      const r = await strangerTokenRequest(victim, 'lsp', forger);
       expect(r.status).toBe(400);
       expect(r.json?.error).toBe('invalid_grant');
     }
