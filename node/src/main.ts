@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { Express, Router } from 'express';
 import { closeServer, createApp, listen, monitoringRoutes, mountFamily } from './core/http.js';
+import { TokenBuckets, rateLimiter } from './core/ratelimit.js';
+import type { RequestHandler } from 'express';
 import { EngineSet, type Engine } from './core/engine.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { nodeDataDir, publicBaseUrl, type NodeConfig } from './core/config.js';
@@ -19,6 +21,7 @@ import { PolicyEngine } from './policy/index.js';
 import { AUTH_PROTOCOL, AuthEngine, authInternalRouter, oauth2Router, wellKnownRouter } from './auth/index.js';
 import { DiscoveryEngine, discoveryClientRouter, discoveryServerRouter } from './discovery/index.js';
 import { PkiEngine, defaultPkiDir } from './pki/index.js';
+import { OutgoingHttp } from './core/outgoing.js';
 
 export const VERSION = '0.1.0';
 
@@ -72,15 +75,17 @@ class HttpEngine implements Engine {
     this.internalMounts.push({ prefix, router, dialect });
   }
 
-  private mountAll(app: Express, mounts: Mount[]): void {
+  private mountAll(app: Express, mounts: Mount[], before: RequestHandler[] = []): void {
     app.use(monitoringRoutes(this.engines(), () => ({ name: this.config.name, url: publicBaseUrl(this.config, this.publicPort), organization: this.config.organization, version: VERSION, uptimeSeconds: Math.round(process.uptime()) })));
     // most specific prefix first, so a family's unknown-route fallback never hides another family
-    for (const m of [...mounts].sort((a, b) => b.prefix.length - a.prefix.length)) mountFamily(app, m.prefix, m.router, m.dialect, this.logger);
+    for (const m of [...mounts].sort((a, b) => b.prefix.length - a.prefix.length)) mountFamily(app, m.prefix, m.router, m.dialect, this.logger, before);
     app.use(unknownRoute('problem'), errorHandler('problem', this.logger));
   }
 
   async start(): Promise<void> {
-    this.mountAll(this.publicApp, this.publicMounts);
+    // one bucket per client for the whole public port, answered in the dialect of the family it asked (monitoring
+    // exempt); wall-clock time, not the node's injectable domain clock: a test's frozen clock must not freeze refills
+    this.mountAll(this.publicApp, this.publicMounts, [rateLimiter(new TokenBuckets(this.config.http.rateLimit))]);
     this.mountAll(this.internalApp, this.internalMounts);
     const pub = await listen(this.publicApp, this.config.http.public.address, this.config.http.public.port);
     this.servers.push(pub.server);
@@ -112,6 +117,8 @@ export interface LabNode {
   readonly pki: PkiEngine;
   readonly http: HttpEngine;
   readonly fhir: FhirEngine;
+  /** every outgoing request of this node goes through this (address policy, byte limits, timeouts) */
+  readonly outgoing: OutgoingHttp;
   /** public base URL (did:web host, OAuth issuer base) */
   readonly url: string;
   /** base URL of the internal API */
@@ -154,6 +161,9 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     return publicBaseUrl(config, http.publicPort);
   };
 
+  // one outgoing-HTTP policy for the whole node: remote parties choose the URLs (did:web hosts, status lists)
+  const outgoing = new OutgoingHttp({ trustedHosts: config.vdr.httpHosts, fetch: deps.fetch, logger });
+  const clientLimits = { maxBytes: config.http.client.maxResponseBytes };
   const store = new StoreEngine({ url: config.database.url, schema: config.database.schema, sqlite: config.database.url ? undefined : sqlitePathFor(config) });
   const crypto = new CryptoEngine(store, clock);
   const vdr = new VdrEngine(store, crypto, {
@@ -161,29 +171,33 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     clock,
     keyType: config.crypto.keyType,
     resolver: {
-      fetch: deps.fetch,
-      httpHosts: config.vdr.httpHosts,
+      outgoing,
+      logger,
       cacheTtlMs: config.vdr.cacheTtlSeconds * 1000,
       negativeCacheTtlMs: config.vdr.negativeCacheTtlSeconds * 1000,
       fetchTimeoutMs: config.vdr.fetchTimeoutMs,
+      maxDocumentBytes: config.vdr.maxDocumentBytes,
+      cacheMaxEntries: config.vdr.cacheMaxEntries,
+      cacheMaxBytes: config.vdr.cacheMaxBytes,
       staticDir: config.vdr.staticDir,
     },
   });
 
   const audit = new AuditEngine(store, crypto, vdr, { clock, nodeName: config.name, config: config.audit, baseUrl, keyType: config.crypto.keyType });
-  const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: deps.fetch, baseUrl, audit: audit.recorder });
+  const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: outgoing.fetcher({ purpose: 'status list', timeoutMs: config.vdr.fetchTimeoutMs, ...clientLimits }), baseUrl, audit: audit.recorder, logger });
   const pki = new PkiEngine(store, vdr, vcr, { clock, trustedRoots: config.vcr.x509.trustedRoots, pkiDir: config.pki.dir ?? defaultPkiDir(config.datadir) });
   const policy = new PolicyEngine(config.policy.directory);
   const auth = new AuthEngine(store, crypto, vdr, policy, () => vcr, {
     baseUrl,
     clock,
-    fetch: deps.fetch ?? fetch,
+    fetch: outgoing.fetcher({ purpose: 'authorization server', timeoutMs: config.auth.clientTimeoutMs, ...clientLimits }),
     accessTokenValiditySeconds: config.auth.accessTokenValiditySeconds,
     jwtBearerAccessTokenValiditySeconds: config.auth.jwtBearerAccessTokenValiditySeconds,
     defaultTokenType: config.auth.defaultTokenType,
     tokenCacheMarginSeconds: config.auth.tokenCacheMarginSeconds,
     clientTimeoutMs: config.auth.clientTimeoutMs,
     requireTrustedIssuers: config.auth.requireTrustedIssuers,
+    sessionPurgeIntervalMs: config.auth.sessionPurgeIntervalSeconds * 1000,
     audit: audit.recorder,
   });
   const discovery = new DiscoveryEngine(store, crypto, vdr, () => vcr, {
@@ -192,7 +206,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     refreshIntervalMs: config.discovery.refreshIntervalSeconds * 1000,
     baseUrl,
     clock,
-    fetch: deps.fetch ?? fetch,
+    fetch: outgoing.fetcher({ purpose: 'discovery server', timeoutMs: 10_000, maxBytes: config.discovery.maxResponseBytes }),
     logger,
     requireTrustedIssuers: config.auth.requireTrustedIssuers,
   });
@@ -231,6 +245,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     pki,
     http,
     fhir,
+    outgoing,
     get url() {
       return baseUrl();
     },

@@ -36,6 +36,8 @@ export interface BrokerOptions {
   addressBook: () => AddressBookEntry[];
   baseUrl: () => string;
   timeoutMs?: () => number;
+  /** the node's outgoing HTTP for the source systems (byte limit, no redirects); default the global fetch */
+  fetch?: () => typeof fetch;
   /** called with what each source did, for the dashboard's live view */
   onFanOut?: (answers: SourceAnswer[], q: ParsedSearch) => void;
 }
@@ -169,12 +171,12 @@ export class BrokerBackend implements FhirBackend {
     const timeout = this.opts.timeoutMs?.() ?? DEFAULT_SOURCE_TIMEOUT_MS;
     let res: Response;
     try {
-      res = await fetch(url, {
+      res = await (this.opts.fetch?.() ?? fetch)(url, {
         headers: { accept: 'application/fhir+json', ...outgoingTraceHeaders(), 'AORTA-ID': formatAortaId({ initialRequestID: ctx?.requestId ?? randomUUID(), requestID: randomUUID() }) },
         signal: AbortSignal.timeout(timeout),
       });
     } catch (e) {
-      const timedOut = (e as Error).name === 'TimeoutError';
+      const timedOut = (e as Error).name === 'TimeoutError' || (e as { kind?: string }).kind === 'timeout';
       throw Object.assign(new Error(timedOut ? `no answer within ${timeout} ms (timed out)` : `source system unreachable (${String((e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message)})`), {
         reason: timedOut ? 'timeout' : 'transient',
         short: timedOut ? `timeout after ${timeout / 1000} s` : 'source system down',

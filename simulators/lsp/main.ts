@@ -10,6 +10,7 @@ import { ScenarioControl, demoPatients, type ScenarioContext } from './scenarios
 import { SimulatedSource, loadSourcesFile, type SourcesFile } from './sources.js';
 import { lspInternalRouter } from './api/internal.js';
 import { OrganisationRegistry, organisationMigrations } from './organisations.js';
+import { OutgoingHttp } from '../../node/src/core/outgoing.js';
 import { LSP_URA } from './identity.js';
 
 export { LSP_URA };
@@ -18,6 +19,12 @@ export { LSP_URA };
 export const LSP_SUBJECT = 'lsp';
 /** The discovery service the LSP serves (who serves MP9 where). */
 export const DISCOVERY_SERVICE = 'mp9-medicatieoverdracht';
+
+/**
+ * The lab's own hosts at their default ports (reference node 8080, LSP 9080): the `node` and `lsp` commands trust them
+ * by default (plain http, loopback), and nothing else; other layouts list theirs in vdr.httpHosts.
+ */
+export const LAB_TRUSTED_HOSTS = ['localhost:8080', 'localhost:9080'];
 
 /**
  * What makes a node the mock LSP, as defaults under file, environment and flags: its organisation (URA 90000999), the
@@ -29,6 +36,7 @@ export const LSP_CONFIG_DEFAULTS = {
   organization: { ura: LSP_URA, name: 'LSP (Landelijk Schakelpunt, mock)' },
   discovery: { serverIds: [DISCOVERY_SERVICE], refreshIntervalSeconds: 10 },
   auth: { requireTrustedIssuers: true },
+  vdr: { httpHosts: LAB_TRUSTED_HOSTS },
 } satisfies NodeConfigInput;
 
 export interface LspOptions {
@@ -55,6 +63,11 @@ export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNod
   const sources = file.sources.map((c) => new SimulatedSource(c, clock));
   let mitz!: MitzConsent;
   let index!: ReferenceIndex;
+  // the broker reaches its sources through the same outgoing policy as every other fetch; the sources (on loopback, on
+  // ports known once they listen) are its trusted hosts, so the policy is built on first use
+  let sourceFetch: typeof fetch | undefined;
+  const fetchSources = () =>
+    (sourceFetch ??= new OutgoingHttp({ trustedHosts: sources.map((s) => new URL(s.fhirBase).host), fetch: opts.deps?.fetch, logger: node.logger }).fetcher({ purpose: 'source system', maxBytes: 32 * 1024 * 1024, timeoutMs: 60_000 }));
   const node = createNode(config, {
     fhirConsentProfile: MITZ_CONSENT_PROFILE,
     ...opts.deps,
@@ -72,6 +85,7 @@ export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNod
         addressBook: () => file.organizations,
         baseUrl: () => `${node.url}/fhir`,
         timeoutMs: () => opts.sourceTimeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS,
+        fetch: fetchSources,
         onFanOut: opts.onFanOut,
       }),
   });

@@ -62,10 +62,14 @@ export function buildCli(io: Io = stdio): Command {
     .action(async (opts: { config?: string; discoveryServer?: string }, cmd: Command) => {
       const { createNode } = await import('../../node/src/main.js');
       const { loadConfig } = await import('../../node/src/core/config.js');
-      const config = loadConfig({ file: opts.config, env: process.env, argv: cmd.args });
+      const { LAB_TRUSTED_HOSTS } = await import('../lsp/main.js');
+      const config = loadConfig({ file: opts.config, env: process.env, argv: cmd.args, defaults: { vdr: { httpHosts: LAB_TRUSTED_HOSTS } } });
       if (opts.discoveryServer) {
         const { pointNodeAt } = await import('./discovery-definitions.js');
         const ids = pointNodeAt(config, opts.discoveryServer);
+        // the discovery server the operator names on the command line is a lab host this node talks to
+        const host = new URL(opts.discoveryServer).host;
+        if (!config.vdr.httpHosts.includes(host)) config.vdr.httpHosts.push(host);
         io.out(`discovery: ${ids.join(', ')} at ${opts.discoveryServer}`);
       }
       const node = createNode(config);

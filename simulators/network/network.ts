@@ -38,6 +38,8 @@ export interface NetworkOptions {
   inMemory?: boolean;
   /** start the dashboard (default true) */
   dashboard?: boolean;
+  /** hosts (`host:port`) the nodes trust besides their own, e.g. a test's stand-in for a public https host */
+  trustedHosts?: string[];
   /** start the simulated TVS and the client portal (default true) */
   portal?: boolean;
   /** timeout of the LSP's calls to its sources (default 2 s) */
@@ -77,10 +79,13 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   const discoveryDir = path.join(datadir, 'network', 'discovery');
   pointDefinitionsAt({ from: SHIPPED_DEFINITIONS, to: discoveryDir, serverUrl: lspUrl, ids: [DISCOVERY_SERVICE] });
 
+  // the network's own public hosts are the only ones its nodes fetch over http or on loopback (see vdr.httpHosts)
+  const labHosts = [new URL(lspUrl).host, new URL(vvtUrl).host, ...(opts.trustedHosts ?? [])];
   const base = (name: string, url: string, p: { public: number; internal: number }): NodeConfigInput => ({
     name,
     url,
     datadir,
+    vdr: { httpHosts: labHosts },
     http: { public: { address: '127.0.0.1', port: p.public }, internal: { address: '127.0.0.1', port: p.internal } },
     discovery: { directory: discoveryDir, refreshIntervalSeconds: 10 },
     vcr: { x509: { trustedRoots: [pki.root.file] } },

@@ -45,7 +45,8 @@ Promise.all(Array.from({ length: concurrency }, run)).then(() => { agent.destroy
 `;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const a = await startTestNode('bench-as', { log: { level: 'silent' } }, { clock });
+// the benchmark measures the token endpoint itself: the per-client rate limit (one loopback client here) is off
+const a = await startTestNode('bench-as', { log: { level: 'silent' }, http: { rateLimit: { requestsPerSecond: 0 } } }, { clock });
 const b = await startTestNode('bench-client', { log: { level: 'silent' } }, { clock });
 try {
   await internal(a, 'POST', '/internal/vdr/v2/subject', { subject: 'lsp' });

@@ -43,7 +43,9 @@ function startChild(args: string[]): Promise<{ child: ChildProcess; output: () =
   });
 }
 
-const common = (p: { public: number; internal: number }) => [`--datadir=${dir}`, '--http.public.address=127.0.0.1', `--http.public.port=${p.public}`, `--http.internal.port=${p.internal}`, '--database.sqlite=:memory:', '--log.level=warn'];
+// the two processes trust each other's public host (and nothing else on loopback), as compose lists node:8080,lsp:9080
+const labHosts = () => `--vdr.httpHosts=localhost:${ports.vvt.public},localhost:${ports.lsp.public}`;
+const common = (p: { public: number; internal: number }) => [`--datadir=${dir}`, labHosts(), '--http.public.address=127.0.0.1', `--http.public.port=${p.public}`, `--http.internal.port=${p.internal}`, '--database.sqlite=:memory:', '--log.level=warn'];
 
 beforeAll(async () => {
   ports = await networkPorts();

@@ -3,10 +3,18 @@ import { readBody } from '../../node/src/core/http.js';
 import { createNode, type LabNode, type NodeDeps } from '../../node/src/main.js';
 import { loadConfig, type NodeConfig, type NodeConfigInput } from '../../node/src/core/config.js';
 
+/**
+ * The lab hosts test nodes trust: every test node listens on an ephemeral loopback port, so peers are listed by host.
+ * The address policy itself stays on (https and public addresses for everyone else); security tests list less.
+ */
+export const TEST_TRUSTED_HOSTS = ['127.0.0.1', 'localhost'];
+
 /** Configuration of a test node: ephemeral loopback ports, in-memory SQLite, quiet logs, a test organisation. */
 export function testNodeConfig(name = 'test', overrides: NodeConfigInput = {}): NodeConfig {
   return loadConfig({
     env: {},
+    // under the overrides, so a test that configures vdr (or lists fewer trusted hosts) keeps the rest
+    defaults: { vdr: { httpHosts: TEST_TRUSTED_HOSTS } },
     overrides: {
       name,
       organization: { ura: '90009999', name: `Test organisation ${name}` },

@@ -40,7 +40,7 @@ describe('docker-compose.yml', () => {
     expect(s.postgres!.image).toMatch(/^postgres:\d+/);
   });
 
-  it('publishes the ports the README promises; internal APIs on loopback only', () => {
+  it('publishes the ports the README promises; internal APIs and the dashboard on loopback only', () => {
     const promised = promisedPorts();
     const expected = (svc: string) => {
       const [pub, internal] = promised[svc]!;
@@ -49,7 +49,8 @@ describe('docker-compose.yml', () => {
     for (const svc of Object.keys(promised)) expect(s[svc]!.ports, svc).toEqual(expected(svc));
     expect(promised.node).toEqual(['8080', '8081']);
     expect(promised.lsp).toEqual(['9080', '9081']);
-    expect(promised.dashboard).toEqual(['8000', '—']);
+    // the dashboard can switch scenarios and read audit logs: like the internal APIs, only for this machine
+    expect(promised.dashboard).toEqual(['—', '8000']);
   });
 
   /** The CLI subcommand a service runs, with its arguments parsed the way `nuts-lsp-lab` parses them. */
@@ -84,7 +85,7 @@ describe('docker-compose.yml', () => {
       expect(config.http.internal.port).toBe(Number(internal));
       expect(config.http.internal.address).toBe('0.0.0.0'); // reachable from the dashboard container; published on loopback
       expect(config.url).toBe(`http://${svc}:${pub}`);
-      expect(config.vdr.httpHosts).toEqual(expect.arrayContaining(['node', 'lsp']));
+      expect(config.vdr.httpHosts).toEqual(['node:8080', 'lsp:9080']);
       expect(config.database.schema).toBe(config.name);
       // the healthcheck asks the internal port the node listens on
       expect(s[svc]!.healthcheck!.test.join(' ')).toContain(`http://127.0.0.1:${internal}/health`);
@@ -113,7 +114,7 @@ describe('docker-compose.yml', () => {
     expect(cmd[2]).toBe('dashboard');
     const [nodePub, nodeInternal] = promisedPorts().node!;
     const [, lspInternal] = promisedPorts().lsp!;
-    expect(parsed('dashboard').opts).toMatchObject({ port: Number(promisedPorts().dashboard![0]), host: '0.0.0.0', node: `http://node:${nodeInternal}`, lsp: `http://lsp:${lspInternal}` });
+    expect(parsed('dashboard').opts).toMatchObject({ port: Number(promisedPorts().dashboard![1]), host: '0.0.0.0', node: `http://node:${nodeInternal}`, lsp: `http://lsp:${lspInternal}` });
     expect(nodePub).toBe('8080');
     expect(s.dashboard!.depends_on).toEqual({ node: { condition: 'service_healthy' }, lsp: { condition: 'service_healthy' } });
   });

@@ -41,10 +41,11 @@ describe('subjects', () => {
     expect(res.json.subject).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('accepts a body sent the way curl -d sends it (form content type)', async () => {
+  it('refuses a JSON body sent as a form (curl -d without -H): a web page could send that cross-site', async () => {
     const res = await internal(a, 'POST', '/internal/vdr/v2/subject', '{"subject":"curl-style"}', { 'content-type': 'application/x-www-form-urlencoded' });
-    expect(res.status).toBe(200);
-    expect(res.json.subject).toBe('curl-style');
+    expect(res.status).toBe(415);
+    expect(res.json.detail).toBe('send the body as application/json (got application/x-www-form-urlencoded)');
+    expect((await internal(a, 'GET', '/internal/vdr/v2/subject')).json['curl-style']).toBeUndefined();
   });
 
   it('lists subjects and the DIDs of one subject', async () => {

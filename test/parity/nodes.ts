@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadConfig } from '../../node/src/core/config.js';
 import { createNode, type LabNode, type NodeDeps } from '../../node/src/main.js';
 import { freePort } from '../helpers/ports.js';
+import { TEST_TRUSTED_HOSTS } from '../helpers/node.js';
 
 export interface UpstreamNodeOptions {
   /** replaces the container path of policy.directory */
@@ -32,6 +33,8 @@ export async function startUpstreamConfiguredNode(name: string, nutsYaml: string
     file,
     env: {},
     onWarning: (m) => o.warnings?.push(m),
+    // upstream's nodes reach each other over https://nodeA etc.; here over http on loopback, so those are the trusted hosts
+    defaults: { vdr: { httpHosts: TEST_TRUSTED_HOSTS } },
     overrides: {
       name,
       // upstream: https://nodeA behind nginx; here the node's own loopback address

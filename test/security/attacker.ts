@@ -1,5 +1,8 @@
-// What an attacker brings to the security tests: a fresh did:jwk key, self-made credentials, and VPs signed by hand, sent over HTTP.
+// What an attacker brings to the security tests: fresh keys (did:jwk, or a did:web it serves), self-made credentials,
+// VPs signed by hand, sent over HTTP; and hostile servers for the node to fetch from.
 import { randomUUID } from 'node:crypto';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { LabNode } from '../../node/src/main.js';
 import { buildSubmission, matchDefinition, type PresentationDefinition, type PresentationSubmission } from '../../node/src/pe/index.js';
@@ -21,6 +24,24 @@ export async function freshDidJwk(): Promise<Signer> {
   const did = `did:jwk:${Buffer.from(JSON.stringify(jwk)).toString('base64url')}`;
   const kid = `${did}#0`;
   return { did, kid, sign: (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' }).sign(privateKey) };
+}
+
+/** did:web of a host:port and a path, percent-encoded as the method requires */
+export const didWebAt = (hostPort: string, ...path: string[]) => ['did', 'web', encodeURIComponent(hostPort), ...path].join(':');
+
+/** A fresh key for a DID of the attacker's choosing (a did:web on a server it runs, or one it only claims), with its DID document. */
+export async function signerFor(did: string): Promise<Signer & { document: Record<string, unknown> }> {
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  const publicKeyJwk = await exportJWK(publicKey);
+  const kid = `${did}#0`;
+  const document = { '@context': ['https://www.w3.org/ns/did/v1'], id: did, verificationMethod: [{ id: kid, type: 'JsonWebKey2020', controller: did, publicKeyJwk }], assertionMethod: [kid], authentication: [kid] };
+  return { did, kid, document, sign: (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' }).sign(privateKey) };
+}
+
+/** Signs as `claimed` (its DID and kid in the header) with a key that is not in its document: a forgery. */
+export async function impostorOf(claimed: Signer): Promise<Signer> {
+  const { privateKey } = await generateKeyPair('ES256');
+  return { did: claimed.did, kid: claimed.kid, sign: (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: claimed.kid, typ: 'JWT' }).sign(privateKey) };
 }
 
 /** A key of a subject on a node the attacker runs (a did:web it controls). */
@@ -88,4 +109,71 @@ export async function tokenRequest(asIssuer: string, vp: string, submission: Pre
 export async function fhirSearch(fhirBase: string, token: string, bsn: string) {
   const res = await fetch(`${fhirBase}/MedicationRequest?patient.identifier=${encodeURIComponent(`${BSN_SYSTEM}|${bsn}`)}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' } });
   return { status: res.status, json: (await res.json()) as { resourceType?: string; entry?: unknown[] } };
+}
+
+/**
+ * A stranger's token request at `as` (subject `subject`), signed by `s`: a URA credential it signed itself and a
+ * self-made employee credential, shaped to fulfil the definition, so the AS goes on to resolve and verify the signer.
+ */
+export async function strangerTokenRequest(as: LabNode, subject: string, s: Signer) {
+  const credentials = [await selfSigned(s, 'NutsUraCredential', organisation('12345678', 'Attacker B.V.')), selfMade(s.did, 'NutsEmployeeCredential', employee())];
+  const issuer = `${as.url}/oauth2/${subject}`;
+  const built = honestSubmission(as.policy.policies.definition(SCOPE), credentials);
+  return tokenRequest(issuer, await vpJwt(s, built.credentials, { aud: issuer }), built.submission, 'https://attacker.example/oauth2/eve');
+}
+
+export interface HostileServer {
+  /** host:port it listens on (127.0.0.1) */
+  hostPort: string;
+  port: number;
+  /** HTTP requests it received, and TCP connections (a refused fetch makes neither) */
+  requests: string[];
+  connections: () => number;
+  close(): Promise<void>;
+}
+
+/** An HTTP server on a free loopback port whose behaviour the test chooses, counting every connection it gets. */
+export async function hostileServer(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<HostileServer> {
+  const requests: string[] = [];
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    handle(req, res);
+  });
+  server.on('connection', (s: Socket) => {
+    connections++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    hostPort: `127.0.0.1:${port}`,
+    port,
+    requests,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * An HTTP request with exactly these headers (fetch adds its own Sec-Fetch-Mode and content type): what a browser sends
+ * for another site's page, byte for byte where it matters. `body` as raw bytes, e.g. gzip.
+ */
+export function rawRequest(url: string, method: string, headers: Record<string, string>, body?: string | Buffer): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -20,11 +20,12 @@ let evil: Signer;
 const FAKE_NAME = 'LSP (Landelijk Schakelpunt)';
 
 beforeAll(async () => {
-  net = await startNetwork({ datadir: dir, ports: await networkPorts(), inMemory: true, log: () => {}, logLevel: 'silent', dashboard: false, sourceTimeoutMs: 1000 });
   // the attacker runs a node of its own: a did:web it controls, and endpoints that would collect what the ECD sends
   evilNode = await startTestNode('evil');
   await internal(evilNode, 'POST', '/internal/vdr/v2/subject', { subject: 'evil' });
   evil = await nodeSigner(evilNode, 'evil');
+  // its host stands in for a public https host, so the network's nodes may resolve it (vdr.httpHosts)
+  net = await startNetwork({ datadir: dir, ports: await networkPorts(), inMemory: true, log: () => {}, logLevel: 'silent', dashboard: false, sourceTimeoutMs: 1000, trustedHosts: [new URL(evilNode.url).host] });
 }, 60_000);
 afterAll(async () => {
   await evilNode?.stop();

@@ -55,7 +55,13 @@ export interface DpopCheck {
   thumbprint?: string;
 }
 
-export type DpopResult = { valid: true; jkt: string; jti: string } | { valid: false; reason: string };
+/** `malformed`: the proof cannot be a proof for any request (a 400), rather than one for another request (a 401). */
+export type DpopResult = { valid: true; jkt: string; jti: string } | { valid: false; reason: string; malformed?: boolean };
+
+/** an HTTP method is an RFC 9110 token */
+const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
+/** a URL as it travels in a request line: printable ASCII only (no CR/LF, no characters outside Latin-1) */
+const ABSOLUTE_URL = /^https?:\/\/[\x21-\x7e]{1,2048}$/;
 
 /** Validates a DPoP proof; `jtiStore` makes each jti usable once for 15 minutes. */
 export async function validateDpopProof(proof: string, check: DpopCheck, jtiStore: SessionStore | undefined, clock: () => number): Promise<DpopResult> {
@@ -77,6 +83,10 @@ export async function validateDpopProof(proof: string, check: DpopCheck, jtiStor
   } catch (e) {
     return bad(`DPoP proof signature is invalid: ${(e as Error).message}`);
   }
+  // checked before they are compared or quoted anywhere: a value with CR/LF or non-Latin-1 characters would end up in
+  // the WWW-Authenticate header of the refusal
+  if (typeof payload.htm !== 'string' || !METHOD.test(payload.htm)) return { valid: false, malformed: true, reason: 'DPoP proof htm is malformed (an HTTP method token is expected)' };
+  if (typeof payload.htu !== 'string' || !ABSOLUTE_URL.test(payload.htu)) return { valid: false, malformed: true, reason: 'DPoP proof htu is malformed (an absolute http(s) URL in printable ASCII is expected)' };
   if (payload.htm !== check.method) return bad(`DPoP proof htm '${String(payload.htm)}' does not match the request method '${check.method}'`);
   const htu = typeof payload.htu === 'string' ? normalizeHtu(payload.htu) : undefined;
   if (!htu || htu !== normalizeHtu(check.url)) return bad(`DPoP proof htu '${String(payload.htu)}' does not match the request URL '${normalizeHtu(check.url) ?? check.url}'`);
@@ -89,7 +99,13 @@ export async function validateDpopProof(proof: string, check: DpopCheck, jtiStor
   }
   const jkt = await calculateJwkThumbprint(header.jwk as JWK, 'sha256');
   if (check.thumbprint !== undefined && check.thumbprint !== jkt) return bad('DPoP proof key does not match the key the access token is bound to (cnf.jkt)');
+  const ok = { valid: true as const, jkt, jti: payload.jti };
   // the jti is spent last, so a proof rejected for another reason can be corrected and resent
-  if (jtiStore && !(await jtiStore.putOnce('dpop_jti', `${jkt}|${payload.jti}`, DPOP_JTI_TTL_MS))) return bad('jti already used');
-  return { valid: true, jkt, jti: payload.jti };
+  if (jtiStore && !(await spendDpopJti(jtiStore, ok))) return bad('jti already used');
+  return ok;
+}
+
+/** Records a valid proof's jti as used (15 minutes); false when it was used before (a replay). */
+export function spendDpopJti(store: SessionStore, proof: { jkt: string; jti: string }): Promise<boolean> {
+  return store.putOnce('dpop_jti', `${proof.jkt}|${proof.jti}`, DPOP_JTI_TTL_MS);
 }

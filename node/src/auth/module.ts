@@ -21,6 +21,8 @@ export interface AuthOptions {
   tokenCacheMarginSeconds: number;
   clientTimeoutMs: number;
   requireTrustedIssuers?: boolean;
+  /** how often expired access tokens, nonces and DPoP jtis are deleted (default 60 s) */
+  sessionPurgeIntervalMs?: number;
   /** NEN 7513 log (the audit module's recorder): token grants, refusals and introspections */
   audit?: AuditPort;
 }
@@ -36,7 +38,7 @@ export class AuthEngine implements Engine {
   readonly tokenVerifier: { verify: AccessTokenVerifier };
   private purgeTimer?: NodeJS.Timeout;
 
-  constructor(store: StoreEngine, crypto: CryptoEngine, vdr: VdrEngine, policy: PolicyEngine, vcr: () => VcrPort, o: AuthOptions) {
+  constructor(store: StoreEngine, crypto: CryptoEngine, vdr: VdrEngine, policy: PolicyEngine, vcr: () => VcrPort, private readonly o: AuthOptions) {
     store.register(authMigrations);
     this.sessions = new SqlSessionStore(store, o.clock);
     this.server = new AuthorizationServer({
@@ -68,7 +70,7 @@ export class AuthEngine implements Engine {
   }
 
   start(): void {
-    this.purgeTimer = setInterval(() => void this.sessions.purgeExpired().catch(() => {}), 60_000);
+    this.purgeTimer = setInterval(() => void this.sessions.purgeExpired().catch(() => {}), this.o.sessionPurgeIntervalMs ?? 60_000);
     this.purgeTimer.unref();
   }
 

@@ -4,7 +4,7 @@ import { NodeError } from '../core/errors.js';
 import { selfAttestable, validateSubmission, type PresentationDefinition, type PresentationSubmission } from '../pe/index.js';
 import { RESERVED_CLAIMS, type PolicyStore, type WalletOwnerType } from '../policy/index.js';
 import type { SubjectService } from '../vdr/index.js';
-import { validateDpopProof, DPOP_ALGS } from './dpop.js';
+import { validateDpopProof, spendDpopJti, DPOP_ALGS, type DpopResult } from './dpop.js';
 import { AUTH_PROTOCOL, recordOrRefuse, tokenAuditInput, uraOf, type AuditPort, type TokenFacts } from './audit.js';
 import { oauthError } from './errors.js';
 import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
@@ -141,8 +141,9 @@ export class AuthorizationServer {
 
   /**
    * The checks in nuts-node order: envelope (validity ≤ 5 s, signer = subject of every credential, audience), scope,
-   * presentation definition, then full verification (signatures, trust, self-attestation as the definition allows it),
-   * and only then the nonce (so a forgery cannot spend it) and DPoP. `facts` collects what is known for the record.
+   * presentation definition, the DPoP proof, then full verification (signatures, trust, self-attestation as the
+   * definition allows it), and only then the nonce and the DPoP jti are spent (so a forgery or a refused request stores
+   * nothing). `facts` collects what is known for the record.
    */
   private async grant(subject: string, req: TokenRequest, dpop: { proof?: string }, facts: TokenFacts): Promise<Granted> {
     await this.requireSubject(subject).catch((e: NodeError) => {
@@ -183,19 +184,25 @@ export class AuthorizationServer {
     facts.claims = match.values;
 
     for (const vp of vps) if (!vp.nonce) throw oauthError('invalid_request', 'presentation has no nonce');
-    // verified before the nonce is spent: a forgery carrying someone else's nonce must not burn it
+
+    // the DPoP proof is checked now but its jti is spent only with the nonces, below
+    let proof: Extract<DpopResult, { valid: true }> | undefined;
+    if (dpop.proof !== undefined) {
+      const r = await validateDpopProof(dpop.proof, { method: 'POST', url: `${issuer}/token` }, undefined, this.o.clock);
+      if (!r.valid) throw oauthError('invalid_dpop_proof', r.reason);
+      proof = r;
+    }
+
+    // verified before the nonce and jti are spent: a forgery carrying someone else's nonce must not burn it
     const allowed = selfAttestable(match.chosen);
     for (const vp of vps) await this.verifyFully(vp, allowed);
+
+    // nonce and jti are spent only for a request that verified: a forged or untrusted one leaves no row behind
     for (const vp of vps) {
       if (!(await this.o.sessions.putOnce('vp_nonce', `${vp.signer}|${vp.nonce}`, NONCE_TTL_MS))) throw oauthError('invalid_request', 'presentation nonce has already been used');
     }
-
-    let jkt: string | undefined;
-    if (dpop.proof !== undefined) {
-      const r = await validateDpopProof(dpop.proof, { method: 'POST', url: `${issuer}/token` }, this.o.sessions, this.o.clock);
-      if (!r.valid) throw oauthError('invalid_dpop_proof', r.reason);
-      jkt = r.jkt;
-    }
+    if (proof && !(await spendDpopJti(this.o.sessions, proof))) throw oauthError('invalid_dpop_proof', 'jti already used');
+    const jkt = proof?.jkt;
 
     const claims: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(match.values)) {

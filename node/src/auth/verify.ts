@@ -15,7 +15,7 @@ export interface AccessTokenRequest {
 
 export type AccessTokenVerification =
   | ({ active: true; token_type: 'DPoP' | 'Bearer'; scope: string; client_id: string; iss: string; exp: number; iat: number } & Record<string, unknown>)
-  | { active: false; error: 'invalid_token' | 'invalid_dpop_proof'; reason: string };
+  | { active: false; error: 'invalid_token' | 'invalid_dpop_proof'; reason: string; /** a malformed request (400) rather than a refused credential (401) */ malformed?: boolean };
 
 export type AccessTokenVerifier = (req: AccessTokenRequest) => Promise<AccessTokenVerification>;
 
@@ -31,7 +31,7 @@ export function accessTokenVerifier(server: AuthorizationServer, sessions: Sessi
     if (record.tokenType === 'DPoP') {
       if (!req.dpop) return { active: false, error: 'invalid_dpop_proof', reason: 'DPoP header is missing' };
       const r = await validateDpopProof(req.dpop, { method: req.method, url: req.url, token, thumbprint: record.jkt }, sessions, clock);
-      if (!r.valid) return { active: false, error: 'invalid_dpop_proof', reason: r.reason };
+      if (!r.valid) return { active: false, error: 'invalid_dpop_proof', reason: r.reason, ...(r.malformed ? { malformed: true } : {}) };
     }
     return { ...introspectionOf(record), token_type: record.tokenType };
   };

@@ -24,6 +24,12 @@ export const ConfigSchema = z
       .strictObject({
         public: z.strictObject({ address: z.string().default('0.0.0.0'), port: port.default(8080) }).prefault({}),
         internal: z.strictObject({ address: z.string().default('127.0.0.1'), port: port.default(8081) }).prefault({}),
+        /** outgoing requests (AS metadata, presentation definitions, token answers, status lists): body limit while streaming */
+        client: z.strictObject({ maxResponseBytes: z.coerce.number().int().min(1024).default(1024 * 1024) }).prefault({}),
+        /** per-client (IP address) token bucket on the public port: a sustained rate and a burst; 0 switches it off */
+        rateLimit: z
+          .strictObject({ requestsPerSecond: z.coerce.number().min(0).default(100), burst: z.coerce.number().int().min(0).default(500) })
+          .prefault({}),
       })
       .prefault({}),
     database: z
@@ -39,10 +45,18 @@ export const ConfigSchema = z
     crypto: z.strictObject({ keyType: z.enum(['P-256', 'Ed25519']).default('P-256') }).prefault({}),
     vdr: z
       .strictObject({
-        /** hosts (without port) whose did:web documents may be fetched over plain http */
-        httpHosts: stringList.default(['localhost', '127.0.0.1', '[::1]']),
+        /**
+         * trusted hosts (`host` or `host:port`): the only ones fetched over plain http and allowed on loopback, private or
+         * link-local addresses, for every outgoing request (DID documents, status lists, metadata, discovery); default none
+         */
+        httpHosts: stringList.default([]),
         cacheTtlSeconds: z.coerce.number().int().min(0).default(300),
         negativeCacheTtlSeconds: z.coerce.number().int().min(0).default(30),
+        /** a did:web document larger than this is refused while it streams in */
+        maxDocumentBytes: z.coerce.number().int().min(1024).default(256 * 1024),
+        /** resolution cache bounds: documents held, and their total size */
+        cacheMaxEntries: z.coerce.number().int().min(0).default(10_000),
+        cacheMaxBytes: z.coerce.number().int().min(0).default(16 * 1024 * 1024),
         /** directory of static DID documents (*.json) resolved without network, for offline fixtures */
         staticDir: z.string().optional(),
         fetchTimeoutMs: z.coerce.number().int().min(1).default(5000),
@@ -65,6 +79,8 @@ export const ConfigSchema = z
          * requests and discovery registrations; a presentation with a self-attested credential needs trusted issuers either way
          */
         requireTrustedIssuers: bool.default(false),
+        /** how often expired access tokens, presentation nonces and DPoP jtis are deleted */
+        sessionPurgeIntervalSeconds: z.coerce.number().min(0.05).default(60),
       })
       .prefault({}),
     policy: z.strictObject({ directory: z.string().default('credentials/policies') }).prefault({}),
@@ -76,6 +92,8 @@ export const ConfigSchema = z
         serverIds: stringList.default([]),
         /** how often the client fetches registrations and refreshes its own */
         refreshIntervalSeconds: z.coerce.number().min(0.05).default(600),
+        /** body limit of a discovery server's answer (a page of registrations) */
+        maxResponseBytes: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
       })
       .prefault({}),
     audit: z

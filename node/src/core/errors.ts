@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'bad_gateway'
   | 'forbidden'
   | 'unauthorized'
+  | 'too_many_requests'
   | 'internal';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -24,6 +25,7 @@ const STATUS: Record<ErrorCode, number> = {
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  too_many_requests: 429,
   internal: 500,
   bad_gateway: 502,
   unavailable: 503,
@@ -39,6 +41,7 @@ const TITLE: Record<number, string> = {
   412: 'Precondition Failed',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
@@ -128,6 +131,8 @@ export function writeError(res: Response, dialect: ErrorDialect, status: number,
 
 function oauthCodeFor(status: number): string {
   if (status === 401) return 'invalid_client';
+  // RFC 6749 has no code for a rate limit; temporarily_unavailable is the one clients already retry on
+  if (status === 429) return 'temporarily_unavailable';
   if (status === 403) return 'access_denied';
   if (status >= 500) return 'server_error';
   return 'invalid_request';
@@ -149,6 +154,8 @@ function fhirCodeFor(status: number): string {
       return 'too-costly';
     case 415:
       return 'not-supported';
+    case 429:
+      return 'throttled';
     case 503:
       return 'transient';
     default:
@@ -162,7 +169,8 @@ export function errorHandler(dialect: ErrorDialect, logger: Logger): ErrorReques
     const c = classifyError(err);
     if (c.internal || c.status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     else logger.debug({ code: c.code, method: req.method, path: req.path, detail: c.message }, 'request rejected');
-    const extra = err instanceof NodeError ? (err as NodeError & { oauthError?: string; fhirCode?: string; expression?: string[] }) : undefined;
+    const extra = err instanceof NodeError ? (err as NodeError & { oauthError?: string; fhirCode?: string; expression?: string[]; retryAfterSeconds?: number }) : undefined;
+    if (extra?.retryAfterSeconds && !res.headersSent) res.setHeader('retry-after', String(extra.retryAfterSeconds));
     writeError(res, dialect, c.status, c.message, extra);
   };
 }

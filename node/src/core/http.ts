@@ -1,10 +1,10 @@
 // The node's two HTTP surfaces (public and internal): request context, body limits, monitoring routes, listen/close.
 import express, { type Express, type RequestHandler, type Response, type Router } from 'express';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { contextFromHeaders, currentContext, formatTraceparent, runWithContext } from './context.js';
 import type { EngineSet } from './engine.js';
-import { errorHandler, unknownRoute, type ErrorDialect } from './errors.js';
+import { NodeError, errorHandler, unknownRoute, writeError, type ErrorDialect } from './errors.js';
 import type { Logger } from './logger.js';
 
 export const BODY_LIMIT = '1mb';
@@ -26,13 +26,58 @@ export const internalUser: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/**
+ * Why a browser request from another site is refused, or undefined when it may pass. A page the developer has open in
+ * another tab can make the browser send requests here (form posts, `fetch` in no-cors mode) without reading answers;
+ * on APIs that change state that is enough. The browser says where a request comes from (`Sec-Fetch-Site`, `Origin`);
+ * programs (the ECD, curl, other nodes) send neither. A top-level navigation (the user opening a link) may pass: GET only.
+ */
+export function crossSiteRefusal(req: { method: string; header(name: string): string | undefined }): string | undefined {
+  const site = req.header('sec-fetch-site');
+  const origin = req.header('origin');
+  // DNS rebinding: a page of evil.example re-resolved to 127.0.0.1 is "same origin" with itself; a browser may reach
+  // these loopback services only by a loopback name or an address, never by a name someone else's DNS controls
+  if ((origin !== undefined || site !== undefined) && !isLocalHostHeader(req.header('host'))) return `a browser request for host '${String(req.header('host')).slice(0, 200)}' is refused here; open it as localhost or by its address`;
+  const navigation = (req.method === 'GET' || req.method === 'HEAD') && req.header('sec-fetch-mode') === 'navigate';
+  if ((site === 'cross-site' || site === 'same-site') && !navigation) return `a ${site} browser request is refused here (Sec-Fetch-Site: ${site})`;
+  if (origin === undefined || navigation) return undefined;
+  let host: string | undefined;
+  try {
+    host = origin === 'null' ? undefined : new URL(origin).host;
+  } catch {
+    host = undefined;
+  }
+  // same origin = the page was served by this very server (the dashboard's own page calling its API)
+  if (!host || host !== req.header('host')) return `requests from origin '${origin.slice(0, 200)}' are refused here; only this server's own pages may call it from a browser`;
+  return undefined;
+}
+
+function isLocalHostHeader(host: string | undefined): boolean {
+  if (!host) return false;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${host}`).hostname;
+  } catch {
+    return false;
+  }
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || isIP(hostname.replace(/^\[|\]$/g, '')) !== 0;
+}
+
+/** The cross-site refusal as middleware: 403 in the problem dialect, before any route reads the request. */
+export const refuseCrossSite: RequestHandler = (req, res, next) => {
+  const why = crossSiteRefusal(req);
+  if (why) return writeError(res, 'problem', 403, why);
+  next();
+};
+
 export function createApp(logger: Logger, kind: 'public' | 'internal' = 'public'): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'extended');
   app.use(requestContext);
-  if (kind === 'internal') app.use(internalUser);
+  // the internal API changes state (audit records, credentials, keys) and trusts its caller: never a browser's other tab
+  if (kind === 'internal') app.use(refuseCrossSite, internalUser);
   app.use((req, res, next) => {
     // a listener and a clock read per request only when the line would be written
     if (!logger.isLevelEnabled('debug')) return next();
@@ -46,12 +91,19 @@ export function createApp(logger: Logger, kind: 'public' | 'internal' = 'public'
   return app;
 }
 
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
 /**
- * JSON body parser with the node-wide 1 MB limit. By default any content type is read as JSON, so that
- * `curl -d '{…}'` (which sends application/x-www-form-urlencoded) works against the internal API.
+ * JSON body parser with the node-wide 1 MB limit. A body of any other type is refused (415): text/plain and form
+ * bodies are what a web page can send cross-site without asking, so reading them as JSON would let any page write.
  */
-export function jsonBody(types?: string[]): RequestHandler {
-  return express.json({ limit: BODY_LIMIT, type: types ?? (() => true), strict: false });
+export function jsonBody(): RequestHandler {
+  const parse = express.json({ limit: BODY_LIMIT, type: JSON_TYPES, strict: false });
+  return (req, res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+    if (hasBody && !req.is(JSON_TYPES)) return next(new NodeError('unsupported_media_type', `send the body as application/json (got ${req.headers['content-type']?.slice(0, 100) ?? 'no content type'})`));
+    parse(req, res, next);
+  };
 }
 
 /**
@@ -63,9 +115,9 @@ export function sendJson(res: Response, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
-/** Mounts a route family with its error dialect and an unknown-route fallback in that dialect. */
-export function mountFamily(app: Express, prefix: string, router: Router, dialect: ErrorDialect, logger: Logger): void {
-  app.use(prefix, router, unknownRoute(dialect), errorHandler(dialect, logger));
+/** Mounts a route family with its error dialect and an unknown-route fallback in that dialect; `before` runs first (e.g. a rate limit). */
+export function mountFamily(app: Express, prefix: string, router: Router, dialect: ErrorDialect, logger: Logger, before: RequestHandler[] = []): void {
+  app.use(prefix, ...before, router, unknownRoute(dialect), errorHandler(dialect, logger));
 }
 
 /** GET /health (aggregated engine health, 503 when any is down) and GET /status, as nuts-node has them. */

@@ -244,9 +244,11 @@ export class FhirService {
       if (ctx) ctx.actor = { type: 'user', id: String(r.employee_identifier ?? r.client_id ?? 'unknown'), token: r };
       return r;
     }
-    const quoted = r.reason.replace(/["\\]/g, "'");
+    // a header value holds printable ASCII only: whatever a refusal quotes (values from the caller's proof) is reduced to it
+    const quoted = r.reason.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?').slice(0, 512);
     const challenge = scheme === 'dpop' || r.error === 'invalid_dpop_proof' ? `DPoP error="${r.error}", error_description="${quoted}", algs="ES256 EdDSA"` : `Bearer error="${r.error}", error_description="${quoted}"`;
-    throw Object.assign(new FhirError(401, 'login', `access token refused: ${r.reason}`), { wwwAuthenticate: challenge });
+    const refusal = 'malformed' in r && r.malformed ? new FhirError(400, 'invalid', `access token refused: ${r.reason}`) : new FhirError(401, 'login', `access token refused: ${r.reason}`);
+    throw Object.assign(refusal, { wwwAuthenticate: challenge });
   }
 
   private async askConsent(token: ActiveToken, interaction: Interaction, patient: { id?: string; bsn?: string }, q?: ParsedSearch, resources?: FhirResource[]): Promise<void> {

@@ -1,4 +1,5 @@
 // Parsing of credentials and presentations in either wire format (compact JWT or JSON-LD object) into one shape.
+import { BoundedCache } from '../core/cache.js';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { CredentialFormat, ParsedCredential, VerificationCode, WireCredential } from './types.js';
 
@@ -31,19 +32,17 @@ const idOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : v 
 
 /** A bounded most-recently-used map for pure parses of immutable wire strings (never for verification results). */
 class ParseCache<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
+  // keys are wire strings from remote parties (up to the 1 MB body limit): bounded in bytes, not only in entries;
+  // a parse costs about as much memory as its wire string, hence four bytes per UTF-16 key character
+  private readonly cache: BoundedCache<string, V>;
+  constructor(max: number) {
+    this.cache = new BoundedCache({ maxEntries: max, maxBytes: 16 * 1024 * 1024 });
+  }
   get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
+    return this.cache.get(key);
   }
   set(key: string, v: V): V {
-    if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
-    this.map.set(key, v);
+    this.cache.set(key, v, key.length * 4 + 64);
     return v;
   }
 }

@@ -1,6 +1,7 @@
 // VCR engine: wires issuer, verifier, holder, wallet, revocation and trust over the store, crypto and VDR engines.
 import type { Router } from 'express';
 import type { Engine, HealthStatus } from '../core/engine.js';
+import type { Logger } from '../core/logger.js';
 import type { CryptoEngine } from '../crypto/index.js';
 import type { StoreEngine } from '../store/index.js';
 import type { VdrEngine } from '../vdr/index.js';
@@ -20,6 +21,8 @@ export interface VcrOptions {
   statusListCacheMs?: number;
   /** NEN 7513 log of issuance and revocation (the audit module's recorder) */
   audit?: VcrAuditPort;
+  /** where reasons of failed status-list fetches go (the remote caller only learns the list could not be fetched) */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export class TrustList {
@@ -53,6 +56,7 @@ export class VcrEngine implements Engine {
       clock: opts.clock,
       fetch: opts.fetch ?? fetch,
       cacheTtlMs: opts.statusListCacheMs,
+      logger: opts.logger,
       signList: async (type, unsigned) => {
         const key = await vdr.subjects.signingKey(unsigned.issuer as string);
         if (type === 'StatusList2021') return this.issuer.signLd(unsigned, key.kid, 'assertionMethod');

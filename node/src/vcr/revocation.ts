@@ -2,6 +2,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { outgoingTraceHeaders } from '../core/context.js';
 import { invalidInput, notFound } from '../core/errors.js';
+import { BoundedCache } from '../core/cache.js';
+import type { Logger } from '../core/logger.js';
 import { fail, isJwt, parseDate } from './credential.js';
 import type { StatusListType, VcrStore } from './store.js';
 import type { WireCredential, CredentialVerification } from './types.js';
@@ -21,9 +23,12 @@ export function encodeBitstring(indexes: number[], type: StatusListType): string
   return type === 'BitstringStatusList' ? `u${z}` : z;
 }
 
+/** Largest decoded status list accepted (the specifications' minimum is 16 KiB; a remote list is gzip, so bound the inflation). */
+export const MAX_LIST_BYTES = 2 * 1024 * 1024;
+
 export function decodeBitstring(encoded: string): Buffer {
   // BitstringStatusList uses multibase ('u' = base64url); StatusList2021 plain base64(url); Node decodes both alphabets
-  return gunzipSync(Buffer.from(encoded.startsWith('u') ? encoded.slice(1) : encoded, 'base64url'));
+  return gunzipSync(Buffer.from(encoded.startsWith('u') ? encoded.slice(1) : encoded, 'base64url'), { maxOutputLength: MAX_LIST_BYTES });
 }
 
 export const bitAt = (bits: Buffer, i: number) => i >= 0 && i >> 3 < bits.length && (bits[i >> 3]! & (0x80 >> (i & 7))) !== 0;
@@ -39,6 +44,7 @@ export interface RevocationDeps {
   verifyList: (vc: WireCredential) => Promise<CredentialVerification>;
   cacheTtlMs?: number;
   fetchTimeoutMs?: number;
+  logger?: Pick<Logger, 'warn'>;
 }
 
 interface CachedList {
@@ -48,7 +54,8 @@ interface CachedList {
 }
 
 export class RevocationService {
-  private readonly remote = new Map<string, CachedList>();
+  // bounded in count and in decoded bytes: issuers (remote parties) choose list URLs and sizes
+  private readonly remote = new BoundedCache<string, CachedList>({ maxEntries: 5_000, maxBytes: 32 * 1024 * 1024 });
   private readonly inflight = new Map<string, Promise<CachedList>>();
   private readonly hosted = new Map<string, { vc: WireCredential; until: number }>();
   readonly stats = { fetches: 0, hits: 0 };
@@ -148,20 +155,25 @@ export class RevocationService {
     const p = this.fetchList(url, issuer).finally(() => this.inflight.delete(key));
     this.inflight.set(key, p);
     const list = await p;
-    this.remote.set(key, list);
+    this.remote.set(key, list, list.bits.length + key.length + 64);
     return list;
   }
 
   private async fetchList(url: string, issuer: string): Promise<CachedList> {
     this.stats.fetches++;
+    // the URL came with a presented credential: its caller learns only that the list could not be fetched, the log why
+    const unavailable = (detail: string): never => {
+      this.deps.logger?.warn({ url, issuer, detail }, 'status list could not be fetched');
+      return fail('status_unavailable', `status list ${url} could not be fetched`);
+    };
     let body: string;
     try {
       const res = await this.deps.fetch(url, { headers: { accept: 'application/json, application/vc+jwt', ...outgoingTraceHeaders() }, signal: AbortSignal.timeout(this.deps.fetchTimeoutMs ?? 5000), redirect: 'error' });
-      if (!res.ok) return fail('status_unavailable', `status list ${url} answered HTTP ${res.status}`);
+      if (!res.ok) return unavailable(`${url} answered HTTP ${res.status}`);
       body = (await res.text()).trim();
     } catch (e) {
       if ((e as { code?: string }).code) throw e;
-      return fail('status_unavailable', `status list ${url} is unreachable: ${(e as Error).message}`);
+      return unavailable((e as Error).message);
     }
     let vc: WireCredential;
     try {

@@ -1,4 +1,5 @@
 // Verification of credentials and presentations: proof, dates, type rules, trust, revocation, and holder binding for every embedded credential.
+import { BoundedCache } from '../core/cache.js';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import type { JoseKey } from '../crypto/index.js';
 import { methodsFor, type DidResolver, type Relationship } from '../vdr/index.js';
@@ -32,10 +33,11 @@ export type X509JwtVerifier = (jwt: string, header: Record<string, unknown>, cre
 const baseDid = (u: string) => u.split('#')[0]!.split('?')[0]!;
 
 // A compact JWT's signature is fixed; remember which key verified it so a repeat costs a map lookup, not an ECDSA verify.
-const SIGNATURE_CACHE_MAX = 10_000;
+// Keys are whole JWTs a remote party chose, so the cache is bounded in bytes as well as in entries.
+const SIGNATURE_CACHE = { maxEntries: 10_000, maxBytes: 32 * 1024 * 1024 };
 
 export class Verifier {
-  private readonly verifiedJwts = new Map<string, JoseKey>();
+  private readonly verifiedJwts = new BoundedCache<string, JoseKey>(SIGNATURE_CACHE);
   x509?: X509JwtVerifier;
   /** remember verified JWT signatures (on by default; the benchmark turns it off to measure the cold path) */
   cacheSignatures = true;
@@ -111,8 +113,7 @@ export class Verifier {
       try {
         await compactVerify(jwt, key, { algorithms: [alg!] });
         if (!this.cacheSignatures) return vmId;
-        if (this.verifiedJwts.size >= SIGNATURE_CACHE_MAX) this.verifiedJwts.delete(this.verifiedJwts.keys().next().value!);
-        this.verifiedJwts.set(jwt, key);
+        this.verifiedJwts.set(jwt, key, jwt.length * 2 + 64);
         return vmId;
       } catch {
         // next candidate

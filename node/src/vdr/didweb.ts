@@ -1,5 +1,6 @@
 // did:web identifiers: building them from the node URL and a subject, and mapping them to their HTTP location.
 import { NodeError } from '../core/errors.js';
+import { hostMatcher } from '../core/outgoing.js';
 
 export const SUBJECT_ID = /^[a-zA-Z0-9._-]+$/;
 export const TENANT_PATH = 'iam';
@@ -20,8 +21,8 @@ export function subjectOfDidWeb(did: string, baseUrl: string): string | undefine
   return SUBJECT_ID.test(id) ? id : undefined;
 }
 
-/** did:web -> https URL of its did.json (did:web method spec §3.2); http only for listed hosts. */
-export function didWebToUrl(did: string, httpHosts: readonly string[]): string {
+/** did:web -> https URL of its did.json (did:web method spec §3.2); http only for trusted hosts (`host` or `host:port` entries). */
+export function didWebToUrl(did: string, trusted: readonly string[] | ((url: URL) => boolean)): string {
   if (!did.startsWith('did:web:')) throw new NodeError('invalid_input', `not a did:web: ${did}`);
   const msid = did.slice('did:web:'.length);
   if (!msid || /[#?/]/.test(msid)) throw new NodeError('invalid_input', `invalid did:web: ${did}`);
@@ -32,14 +33,14 @@ export function didWebToUrl(did: string, httpHosts: readonly string[]): string {
     throw new NodeError('invalid_input', `invalid percent-encoding in did:web: ${did}`);
   }
   const host = parts[0]!;
-  if (!host || host.includes('/') || parts.some((p) => p === '' || p === '.' || p === '..')) throw new NodeError('invalid_input', `invalid did:web: ${did}`);
-  let hostname: string;
+  if (!host || /[/@\\\s]/.test(host) || parts.some((p) => p === '' || p === '.' || p === '..')) throw new NodeError('invalid_input', `invalid did:web: ${did}`);
   try {
-    hostname = new URL(`http://${host}`).hostname;
+    new URL(`http://${host}`);
   } catch {
     throw new NodeError('invalid_input', `invalid host in did:web: ${did}`);
   }
   const path = parts.length > 1 ? parts.slice(1).map(encodeURIComponent).join('/') + '/did.json' : '.well-known/did.json';
-  const scheme = httpHosts.includes(hostname) ? 'http' : 'https';
-  return `${scheme}://${host}/${path}`;
+  const isTrusted = typeof trusted === 'function' ? trusted : hostMatcher(trusted);
+  const httpUrl = `http://${host}/${path}`;
+  return isTrusted(new URL(httpUrl)) ? httpUrl : `https://${host}/${path}`;
 }

@@ -96,7 +96,8 @@ describe('resolver cache', () => {
     let now = 0;
     const c = counting();
     const r = new DidResolver({ fetch: c.f, clock: () => now, httpHosts: ['127.0.0.1'], negativeCacheTtlMs: 10_000 });
-    await expect(r.resolve(did)).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/HTTP 404/) });
+    // the caller learns only that it failed; the reason (for the log) stays on the cause
+    await expect(r.resolve(did)).rejects.toMatchObject({ code: 'not_found', message: `DID ${did} could not be resolved`, cause: { message: expect.stringMatching(/HTTP 404/) } });
     docs.set('/iam/later/did.json', { id: did });
     await expect(r.resolve(did)).rejects.toMatchObject({ code: 'not_found' });
     expect(c.calls()).toBe(1);
@@ -108,15 +109,15 @@ describe('resolver cache', () => {
     const did = `did:web:${host}:iam:imposter`;
     docs.set('/iam/imposter/did.json', { id: 'did:web:evil.example' });
     const r = new DidResolver({ httpHosts: ['127.0.0.1'] });
-    await expect(r.resolve(did)).rejects.toThrow(/does not match/);
+    await expect(r.resolve(did)).rejects.toMatchObject({ message: `DID ${did} could not be resolved`, cause: { message: expect.stringMatching(/does not match/) } });
   });
 
-  it('does not fetch over http for hosts that are not listed', async () => {
+  it('does not fetch from a host that is not listed: not over http, and not over https on a loopback address', async () => {
     const did = `did:web:${host}:iam:cached`;
     const seen: string[] = [];
     const r = new DidResolver({ httpHosts: [], fetch: async (u) => (seen.push(String(u)), fetch(String(u))) });
-    await expect(r.resolve(did)).rejects.toMatchObject({ code: 'not_found' });
-    expect(seen[0]).toMatch(/^https:\/\//);
+    await expect(r.resolve(did)).rejects.toMatchObject({ code: 'not_found', cause: { message: expect.stringMatching(/127\.0\.0\.1 \(loopback\)/) } });
+    expect(seen).toEqual([]);
   });
 
   it('resolves keys by relationship and refuses a key outside it', async () => {

@@ -1,4 +1,4 @@
-// DID resolution for did:web, did:jwk, did:key and static fixtures, with a TTL cache, a negative cache and key import caching.
+// DID resolution for did:web, did:jwk, did:key and static fixtures, with a TTL cache, a negative cache and key import caching (all bounded).
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { importJWK, type JWK } from 'jose';
@@ -7,20 +7,34 @@ import { parse as parseDid } from 'did-resolver';
 import type { Resolvable, DIDResolutionResult, DIDResolutionOptions } from 'did-resolver';
 import { NodeError, invalidInput, notFound } from '../core/errors.js';
 import { outgoingTraceHeaders } from '../core/context.js';
+import { BoundedCache } from '../core/cache.js';
+import { OutgoingHttp } from '../core/outgoing.js';
+import type { Logger } from '../core/logger.js';
 import { didJwkDocument, didKeyDocument } from './didkey.js';
 import { didWebToUrl } from './didweb.js';
 import { methodsFor, type DIDDocument, type DIDResolution, type Relationship, type VerificationMethod } from './document.js';
 
 export type MethodDriver = (did: string) => Promise<DIDResolution>;
 
+/** A did:web document larger than this is refused while it streams in (nuts-node's documents are a few KiB). */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024;
+
 export interface ResolverOptions {
+  /** the node's outgoing HTTP (address policy, limits); built from `fetch` and `httpHosts` when absent */
+  outgoing?: OutgoingHttp;
   fetch?: typeof fetch;
   clock?: () => number;
-  /** hosts (without port) fetched over http instead of https */
+  /** trusted hosts (`host` or `host:port`) fetched over http and allowed on non-public addresses; default none */
   httpHosts?: readonly string[];
   cacheTtlMs?: number;
   negativeCacheTtlMs?: number;
   fetchTimeoutMs?: number;
+  maxDocumentBytes?: number;
+  /** resolution cache bounds: documents held at once, and their total size */
+  cacheMaxEntries?: number;
+  cacheMaxBytes?: number;
+  /** where the reasons of failed resolutions go (the caller only learns that the DID could not be resolved) */
+  logger?: Pick<Logger, 'warn'>;
   /** directory of *.json DID documents resolved without network */
   staticDir?: string;
   /** resolution of DIDs this node hosts, consulted before anything else */
@@ -33,6 +47,9 @@ interface CacheEntry {
   error?: NodeError;
 }
 
+/** Size of a resolved document as the cache counts it (its JSON length; fixed cost for errors). */
+const documentBytes = (r: DIDResolution) => JSON.stringify(r.document).length + 64;
+
 export interface ResolvedKey {
   vm: VerificationMethod;
   key: JoseKey;
@@ -40,18 +57,19 @@ export interface ResolvedKey {
 }
 
 export class DidResolver {
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache: BoundedCache<string, CacheEntry>;
   private readonly inflight = new Map<string, Promise<DIDResolution>>();
-  private readonly keys = new Map<string, { doc: DIDDocument; alg: string; key: JoseKey }>();
+  private readonly keys = new BoundedCache<string, { doc: WeakRef<DIDDocument>; alg: string; key: JoseKey }>({ maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 });
   private readonly statics = new Map<string, DIDDocument>();
   private readonly drivers = new Map<string, MethodDriver>();
   private readonly uncached = new Set<string>();
-  private readonly fetchFn: typeof fetch;
+  private readonly outgoing: OutgoingHttp;
   private readonly clock: () => number;
   readonly stats = { hits: 0, misses: 0 };
 
   constructor(private readonly opts: ResolverOptions = {}) {
-    this.fetchFn = opts.fetch ?? fetch;
+    this.outgoing = opts.outgoing ?? new OutgoingHttp({ trustedHosts: opts.httpHosts ?? [], fetch: opts.fetch, logger: opts.logger });
+    this.cache = new BoundedCache({ maxEntries: opts.cacheMaxEntries ?? 10_000, maxBytes: opts.cacheMaxBytes ?? 16 * 1024 * 1024 });
     this.clock = opts.clock ?? Date.now;
     this.drivers.set('web', (did) => this.resolveWeb(did));
     this.drivers.set('jwk', async (did) => ({ document: didJwkDocument(did), documentMetadata: {} }));
@@ -99,12 +117,12 @@ export class DidResolver {
     if (pending) return pending;
     const p = this.resolveUncached(did).then(
       (result) => {
-        this.cache.set(did, { expires: this.clock() + (this.opts.cacheTtlMs ?? 300_000), result });
+        this.cache.set(did, { expires: this.clock() + (this.opts.cacheTtlMs ?? 300_000), result }, documentBytes(result));
         return result;
       },
       (err: unknown) => {
         if (err instanceof NodeError && err.code === 'not_found') {
-          this.cache.set(did, { expires: this.clock() + (this.opts.negativeCacheTtlMs ?? 30_000), error: err });
+          this.cache.set(did, { expires: this.clock() + (this.opts.negativeCacheTtlMs ?? 30_000), error: err }, did.length + err.message.length + 64);
         }
         throw err;
       },
@@ -129,26 +147,36 @@ export class DidResolver {
     return driver(did);
   }
 
+  /**
+   * did:web over the node's outgoing HTTP. Whatever went wrong (refused address, no answer, too large, not JSON), the
+   * caller learns only that the DID could not be resolved: the remote party chose the DID, and the reason would tell it
+   * what answers inside our network. The reason goes to the log and stays on the error's cause.
+   */
   private async resolveWeb(did: string): Promise<DIDResolution> {
-    const url = didWebToUrl(did, this.opts.httpHosts ?? ['localhost', '127.0.0.1', '[::1]']);
+    const url = didWebToUrl(did, this.outgoing.isTrusted);
+    const unresolvable = (detail: string) => {
+      this.opts.logger?.warn({ did, url, detail }, 'DID could not be resolved');
+      return new NodeError('not_found', `DID ${did} could not be resolved`, { cause: new Error(detail) });
+    };
     let res: Response;
     try {
-      res = await this.fetchFn(url, {
+      res = await this.outgoing.fetch(url, {
+        purpose: 'DID document',
         headers: { accept: 'application/did+json, application/json', ...outgoingTraceHeaders() },
-        signal: AbortSignal.timeout(this.opts.fetchTimeoutMs ?? 5000),
-        redirect: 'error',
+        timeoutMs: this.opts.fetchTimeoutMs ?? 5000,
+        maxBytes: this.opts.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
       });
     } catch (e) {
-      throw notFound(`DID ${did} could not be resolved: ${url} is unreachable (${(e as Error).cause ? String((e as Error).cause) : (e as Error).message})`);
+      throw unresolvable((e as Error).message);
     }
-    if (!res.ok) throw notFound(`DID ${did} could not be resolved: ${url} answered HTTP ${res.status}`);
+    if (!res.ok) throw unresolvable(`${url} answered HTTP ${res.status}`);
     let doc: DIDDocument;
     try {
       doc = (await res.json()) as DIDDocument;
     } catch {
-      throw notFound(`DID ${did} could not be resolved: ${url} did not return JSON`);
+      throw unresolvable(`${url} did not return JSON`);
     }
-    if (doc?.id !== did) throw notFound(`DID ${did} could not be resolved: document id '${String(doc?.id)}' does not match`);
+    if (doc?.id !== did) throw unresolvable(`document id '${String(doc?.id).slice(0, 200)}' does not match`);
     return { document: doc, documentMetadata: {} };
   }
 
@@ -165,14 +193,15 @@ export class DidResolver {
     const algorithm = alg ?? defaultAlg(vm.publicKeyJwk);
     const cacheKey = `${vm.id}|${algorithm}`;
     const cached = this.keys.get(cacheKey);
-    if (cached && cached.doc === document) return { vm, key: cached.key, jwk: vm.publicKeyJwk };
+    if (cached && cached.doc.deref() === document) return { vm, key: cached.key, jwk: vm.publicKeyJwk };
     let key: JoseKey;
     try {
       key = (await importJWK(vm.publicKeyJwk, algorithm)) as JoseKey;
     } catch (e) {
       throw new NodeError('invalid_input', `key ${vm.id} cannot be used with ${algorithm}: ${(e as Error).message}`);
     }
-    this.keys.set(cacheKey, { doc: document, alg: algorithm, key });
+    // a weak reference: an imported key must not keep an evicted (possibly large) document alive
+    this.keys.set(cacheKey, { doc: new WeakRef(document), alg: algorithm, key }, cacheKey.length + JSON.stringify(vm.publicKeyJwk).length + 256);
     return { vm, key, jwk: vm.publicKeyJwk };
   }
 

@@ -89,7 +89,8 @@ describe('dashboard server', () => {
   });
 
   it('a refused token ends the flow with the failing step and the remote reason', async () => {
-    await fetch(url + '/api/scenarios/expired-credential', { method: 'POST' });
+    // as the page sends it: every API write is JSON
+    await fetch(url + '/api/scenarios/expired-credential', { method: 'POST', headers: { 'content-type': 'application/json' } });
     try {
       const r = (await (await fetch(url + '/api/flow', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ careWorkerId: 'anna', bsn: '999911120' }) })).json()) as FlowResult;
       expect(r).toMatchObject({ ok: false, failure: { step: 'token', code: 'token_refused' } });
@@ -97,7 +98,7 @@ describe('dashboard server', () => {
       const net = (await (await fetch(url + '/api/network')).json()) as { nodes: { organisations: { credentials: { type: string; status: string }[] }[] }[] };
       expect(net.nodes[0]!.organisations[0]!.credentials.find((c) => c.type === 'NutsUraCredential')!.status).toBe('expired');
     } finally {
-      await fetch(url + '/api/scenarios/normal', { method: 'POST' });
+      await fetch(url + '/api/scenarios/normal', { method: 'POST', headers: { 'content-type': 'application/json' } });
     }
     expect(fake.state.scenario).toBe('normal');
   });

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { transform } from 'esbuild';
 import type { DashboardOptions, FlowResult, FlowStepEvent } from './types.js';
+import { crossSiteRefusal } from '../../../node/src/core/http.js';
 
 const HERE = import.meta.dirname;
 const UI_DIR = path.join(HERE, 'ui');
@@ -22,10 +23,19 @@ export interface Dashboard {
 
 class BadRequest extends Error {}
 
+/** request bodies of the dashboard API are a few fields */
+const BODY_LIMIT = '100kb';
+
 /** Builds the dashboard around injected functions, so the same server runs on fakes (dev, tests) and on the real network. */
 export function createDashboard(opts: DashboardOptions): Dashboard {
   const app = express();
   app.disable('x-powered-by');
+  // the dashboard switches scenarios and shows audit logs: its API answers its own page only, never another site's
+  app.use((req, res, next) => {
+    const why = crossSiteRefusal(req);
+    if (why) return void res.status(403).type('application/problem+json').json({ title: 'Forbidden', status: 403, detail: why });
+    next();
+  });
   const streams = new Set<Response>();
   const broadcast = (event: string, data: unknown) => {
     const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -69,7 +79,12 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     });
   });
 
-  app.use('/api', express.json({ limit: '100kb' }));
+  // every API write is JSON: a text/plain or form post (what a page may send cross-site without asking) is refused
+  app.use('/api', (req, res, next) => {
+    if (req.method !== 'POST' || req.is('application/json')) return next();
+    res.status(415).type('application/problem+json').json({ title: 'Unsupported Media Type', status: 415, detail: `send application/json (got ${req.headers['content-type']?.slice(0, 100) ?? 'no content type'})` });
+  });
+  app.use('/api', express.json({ limit: BODY_LIMIT }));
   app.get('/api/network', wrap(async (_req, res) => void res.json(await opts.network())));
   app.post('/api/flow', wrap(async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -104,10 +119,13 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     res.json(await opts.audit.patient(String(req.params.bsn)));
   }));
   app.use('/api', (_req, res) => void res.status(404).type('application/problem+json').json({ title: 'not found', status: 404 }));
-  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-    const status = err instanceof BadRequest ? 400 : err.type === 'entity.parse.failed' ? 400 : 502;
-    const detail = err instanceof BadRequest || status === 400 ? err.message : `the network did not answer: ${err.message}`;
-    res.status(status).type('application/problem+json').json({ title: status === 400 ? 'bad request' : 'upstream error', status, detail });
+  app.use((err: Error & { status?: number; type?: string; expose?: boolean }, _req: Request, res: Response, _next: NextFunction) => {
+    // the body parser's own refusals (too large 413, bad gzip or JSON 400, unknown encoding 415) are the caller's fault
+    const parserStatus = err.expose !== false && typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : undefined;
+    const status = err instanceof BadRequest ? 400 : parserStatus ?? 502;
+    const detail =
+      status === 413 ? `request body exceeds the ${BODY_LIMIT} limit` : err.type === 'request.aborted' || err.type === 'stream.encoding.set' ? 'request body could not be read' : status < 500 ? err.message : `the network did not answer: ${err.message}`;
+    res.status(status).type('application/problem+json').json({ title: status === 413 ? 'payload too large' : status < 500 ? 'bad request' : 'upstream error', status, detail });
   });
 
   return {

@@ -4,7 +4,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { jsonBody } from '../../core/http.js';
 import { parseBody } from '../../core/validation.js';
-import { invalidInput } from '../../core/errors.js';
+import { NodeError, invalidInput } from '../../core/errors.js';
 import type { SubjectService } from '../service.js';
 import type { DidResolver } from '../resolver.js';
 
@@ -65,8 +65,15 @@ export function vdrInternalRouter(subjects: SubjectService, resolver: DidResolve
 
   r.get('/v2/did/:did', async (req, res) => {
     const did = didFromPath(req, 'did');
-    const r = await resolver.resolve(did);
-    res.json({ document: r.document, documentMetadata: upstreamMetadata(r.document, r.documentMetadata) });
+    try {
+      const r = await resolver.resolve(did);
+      res.json({ document: r.document, documentMetadata: upstreamMetadata(r.document, r.documentMetadata) });
+    } catch (e) {
+      // the node's own operator asks here, so the reason a remote caller is not told is added back
+      const cause = e instanceof NodeError ? (e.cause as Error | undefined) : undefined;
+      if (cause?.message) throw new NodeError(e instanceof NodeError ? e.code : 'not_found', `${(e as Error).message}: ${cause.message}`);
+      throw e;
+    }
   });
 
   r.post('/v2/subject', async (req, res) => {
