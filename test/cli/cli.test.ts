@@ -39,7 +39,7 @@ describe('nuts-lsp-lab CLI', () => {
   beforeAll(async () => {
     const node = express().use(express.json());
     node.get('/health', (_q, r) => void r.json({ status: 'UP', details: { store: { status: 'UP' } } }));
-    node.get('/internal/discovery/v1/:svc', (_q, r) => void r.json([{ id: 'lsp#1', credential_subject_id: 'did:web:lsp', vp: {}, fields: { organization_name: 'Mock LSP' }, registrationParameters: { authServerURL: `${lspUrl}/oauth2/lsp`, fhirBaseURL: `${lspUrl}/fhir` } }]));
+    node.get('/internal/discovery/v1/:svc', (_q, r) => void r.json([{ id: 'lsp#1', credential_subject_id: 'did:web:lsp', vp: {}, fields: { organization_ura: '90000999', organization_name: 'Mock LSP' }, registrationParameters: { authServerURL: `${lspUrl}/oauth2/lsp`, fhirBaseURL: `${lspUrl}/fhir` } }]));
     node.post('/internal/auth/v2/:subject/request-service-access-token', (q, r) => {
       if (refuseToken) return void r.status(400).json({ title: 'token request failed', status: 400, detail: 'invalid_grant - NutsUraCredential expired' });
       r.json({ access_token: `tok-${q.params.subject}`, token_type: 'DPoP', dpop_kid: 'did:web:x#1', expires_in: 20 });
@@ -47,6 +47,8 @@ describe('nuts-lsp-lab CLI', () => {
     node.post('/internal/auth/v2/dpop/:kid', (_q, r) => void r.json({ dpop: 'proof' }));
     // the ECD names its organisation from the wallet's URA credential and records each search before sending it
     node.get('/internal/vcr/v2/holder/:subject/vc/search', (_q, r) => void r.json({ verifiableCredentials: [{ verifiableCredential: { type: ['VerifiableCredential', 'NutsUraCredential'], credentialSubject: { organization: { ura: '90000303', name: 'Thuiszorg De Zonnebloem' } } } }] }));
+    // a lab node: its (lab-only) audit API is there, so the ECD records in the node's log
+    node.get('/internal/audit/v1/key', (_q, r) => void r.json({ kty: 'EC' }));
     node.post('/internal/audit/v1/records', (q, r) => {
       outgoingRecords.push(q.body);
       r.status(201).json({ id: `rec-${outgoingRecords.length}`, ...q.body });
