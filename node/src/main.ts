@@ -1,7 +1,7 @@
 // The one composition root: builds every engine with its dependencies, then mounts the HTTP routers last.
 import path from 'node:path';
 import type { Server } from 'node:http';
-import type { Express, Router } from 'express';
+import { Router, type Express } from 'express';
 import { closeServer, createApp, listen, monitoringRoutes, mountFamily } from './core/http.js';
 import { TokenBuckets, rateLimiter } from './core/ratelimit.js';
 import type { RequestHandler } from 'express';
@@ -18,7 +18,7 @@ import { FhirEngine, fhirRouter, type FhirEngineOptions, type AccessTokenVerifie
 import { AuditEngine, auditRouter, fhirAuditHook, type AuditActor } from './audit/index.js';
 import { currentContext } from './core/context.js';
 import { PolicyEngine } from './policy/index.js';
-import { AUTH_PROTOCOL, AuthEngine, authInternalRouter, oauth2Router, wellKnownRouter } from './auth/index.js';
+import { AUTH_PROTOCOL, AuthEngine, authInternalRouter, oauth2Router, openid4vpInternalRouter, openid4vpPublicRouter, openidConfigurationRouter, wellKnownRouter } from './auth/index.js';
 import { DiscoveryEngine, discoveryClientRouter, discoveryServerRouter } from './discovery/index.js';
 import { PkiEngine, defaultPkiDir } from './pki/index.js';
 import { OutgoingHttp } from './core/outgoing.js';
@@ -199,6 +199,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     requireTrustedIssuers: config.auth.requireTrustedIssuers,
     sessionPurgeIntervalMs: config.auth.sessionPurgeIntervalSeconds * 1000,
     audit: audit.recorder,
+    authorizationEndpoint: config.auth.authorizationEndpoint.enabled,
   });
   const discovery = new DiscoveryEngine(store, crypto, vdr, () => vcr, {
     directory: config.discovery.directory,
@@ -220,8 +221,9 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   http.mountInternal('/internal/vcr', vcr.internalRouter(), 'problem');
   http.mountPublic('/statuslist', vcr.publicRouter(), 'problem');
   http.mountInternal('/internal/pki', pki.internalRouter(), 'problem');
-  http.mountInternal('/internal/auth', authInternalRouter({ server: auth.server, client: auth.client, crypto: crypto.service, sessions: auth.sessions, clock }), 'problem');
-  http.mountPublic('/oauth2', oauth2Router(auth.server), 'oauth');
+  http.mountInternal('/internal/auth', Router().use(authInternalRouter({ server: auth.server, client: auth.client, crypto: crypto.service, sessions: auth.sessions, clock }), openid4vpInternalRouter(auth.openid4vp)), 'problem');
+  http.mountPublic('/oauth2', Router().use(oauth2Router(auth.server), openid4vpPublicRouter(auth.openid4vp, auth.server)), 'oauth');
+  http.mountPublic('/.well-known/openid-configuration', openidConfigurationRouter(auth.server, vdr.subjects, crypto.service, clock), 'oauth');
   http.mountPublic('/.well-known/oauth-authorization-server', wellKnownRouter(auth.server), 'problem');
   http.mountInternal('/internal/discovery', discoveryClientRouter(discovery), 'problem');
   http.mountPublic('/discovery', discoveryServerRouter(discovery), 'problem');

@@ -26,7 +26,7 @@ async function isUnknownRoute(res: Response): Promise<boolean> {
 }
 
 it('the specs list the Auth v2 and Discovery routes', () => {
-  expect(routes.filter((r) => r.file === 'auth-v2.yaml')).toHaveLength(8);
+  expect(routes.filter((r) => r.file === 'auth-v2.yaml')).toHaveLength(19);
   expect(routes.filter((r) => r.file === 'discovery-v1.yaml')).toHaveLength(7);
 });
 

@@ -8,7 +8,8 @@ import { startTestNode } from '../helpers/node.js';
 
 let node: LabNode;
 beforeAll(async () => {
-  node = await startTestNode('bad-input');
+  // with the OpenID4VP user flow on, so its routes face the same input
+  node = await startTestNode('bad-input', { auth: { authorizationEndpoint: { enabled: true } } });
   await fetch(`${node.internalUrl}/internal/vdr/v2/subject`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"subject":"acme"}' });
 });
 afterAll(() => node?.stop());

@@ -37,6 +37,30 @@ export const DEVIATIONS: Deviation[] = [
     here: 'read, named in a warning, ignored',
     why: 'the lab serves plain HTTP on loopback; remote resolution is governed by `vdr.httpHosts` and the SSRF policy',
   },
+  {
+    where: 'OpenID4VCI (POST /internal/auth/v2/{subjectID}/request-credential)',
+    upstream: 'wallet side of the authorization-code issuance flow (EXPERIMENTAL in v6.2.10), available whatever auth.authorizationendpoint says',
+    here: 'served when auth.authorizationEndpoint.enabled (it shares /callback with the user flow), else 400; the issued credential must be about wallet_did and verify (signature, dates, revocation) before it enters the wallet; no upstream e2e flow exists to replay, so it is tested against an issuer built from a third lab node',
+    why: 'one switch for the browser-facing OAuth routes; a wallet never stores what it cannot verify',
+  },
+  {
+    where: 'OpenID4VP user flow: who may speak for a client_id URL (client_id_scheme entity_id)',
+    upstream: 'request objects signed by the client’s DID key; the client’s endpoints taken from its metadata',
+    here: 'request objects must be signed by a did:web of the client_id’s host; request_uri, redirect_uri, response_uri and presentation_definition_uri must be on the origin of the client (verifier) they belong to; the organisation presentation must be signed by a did:web of the client’s host and the user’s credentials issued by that organisation; the wallet presents only to the authorization server its browser session started a flow with; the callback must come from the browser that started it',
+    why: 'refuse like production: without these bindings one party could ask in another’s name, harvest presentations through a user’s browser, or finish someone else’s flow; the upstream replay passes with them',
+  },
+  {
+    where: 'OpenID4VP user flow: errors of request.jwt, callback and oauth-client',
+    upstream: 'problem+json (error_response.yaml)',
+    here: 'the OAuth dialect ({error, error_description}) of every /oauth2 route',
+    why: 'one error dialect per route family (house rule); these routes are read by OAuth clients and wallets, not by the ECD',
+  },
+  {
+    where: 'OpenID4VP user flow: browser session',
+    upstream: 'session cookie for the user wallet over https (behind nginx)',
+    here: 'cookie `nuts-lab-sid` (HttpOnly, SameSite=Lax, Path=/oauth2/{subject}, Secure when the node URL is https); the replay runs on plain-http loopback',
+    why: 'the lab serves plain HTTP on loopback; the cookie is not part of the API',
+  },
 ];
 
 /** Upstream operations the lab does not serve, and why; the schema test fails on any operation missing from both lists. */
@@ -49,23 +73,5 @@ export const NOT_SERVED: NotServed[] = [
   {
     operations: ['GET /metrics'],
     why: 'Prometheus metrics are not part of the lab; /status/diagnostics reports the node state',
-  },
-  {
-    operations: [
-      'POST /internal/auth/v2/{subjectID}/request-user-access-token',
-      'GET /internal/auth/v2/accesstoken/{sessionID}',
-      'GET /oauth2/{subjectID}/authorize',
-      'GET /oauth2/{subjectID}/request.jwt/{id}',
-      'POST /oauth2/{subjectID}/request.jwt/{id}',
-      'GET /oauth2/{subjectID}/callback',
-      'POST /oauth2/{subjectID}/response',
-      'GET /.well-known/openid-configuration/oauth2/{subjectID}',
-      'GET /oauth2/{subjectID}/oauth-client',
-    ],
-    why: 'the OpenID4VP user flow (user wallets, authorization code with a VP from the user) is not served yet; an ECD uses the service-access flow',
-  },
-  {
-    operations: ['POST /internal/auth/v2/{subjectID}/request-credential'],
-    why: 'OpenID4VCI: no credential issuer with the issuer side exists in the lab network',
   },
 ];

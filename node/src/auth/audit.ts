@@ -25,6 +25,8 @@ export interface TokenFacts {
   vps?: VpEnvelope[];
   /** presentation-definition field values (organization_ura, employee_identifier, …) once the submission matched */
   claims?: Record<string, unknown>;
+  /** the care worker an OpenID4VP user wallet presented (its EmployeeCredential), when the definition names no field ids for it */
+  user?: { id: string; name?: string; role?: string };
 }
 
 export function uraOf(v: unknown): string | undefined {
@@ -88,7 +90,8 @@ export interface TokenDecision {
 
 /** The oauth.token.granted / oauth.token.refused record of one token request. */
 export function tokenAuditInput(d: TokenDecision): AuditInput {
-  const claims = d.facts.claims ?? {};
+  const u = d.facts.user;
+  const claims: Record<string, unknown> = { ...(u ? { employee_identifier: u.id, employee_name: u.name, employee_role: u.role } : {}), ...(d.facts.claims ?? {}) };
   const holder = d.facts.vps?.find((v) => v.signer)?.signer;
   const actor = tokenActor(claims, d.clientId, holder);
   const ura = uraOf(claims.organization_ura);

@@ -9,6 +9,7 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_dpop_proof'
   | 'access_denied'
+  | 'unsupported_response_type'
   | 'server_error';
 
 const STATUS: Record<OAuthErrorCode, number> = {
@@ -19,6 +20,7 @@ const STATUS: Record<OAuthErrorCode, number> = {
   unsupported_grant_type: 400,
   invalid_dpop_proof: 400,
   access_denied: 403,
+  unsupported_response_type: 400,
   server_error: 500,
 };
 

@@ -9,5 +9,7 @@ export { SqlSessionStore, authMigrations, type SessionStore } from './sessions.j
 export { OAuthError, oauthError } from './errors.js';
 export { authInternalRouter } from './api/internal.js';
 export { oauth2Router, wellKnownRouter } from './api/public.js';
+export { OpenId4Vp } from './openid4vp/index.js';
+export { openid4vpInternalRouter, openid4vpPublicRouter, openidConfigurationRouter } from './openid4vp/routes.js';
 export type { VcrPort } from './ports.js';
 export { AUTH_PROTOCOL, tokenActor, type AuditPort } from './audit.js';

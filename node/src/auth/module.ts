@@ -5,6 +5,7 @@ import type { PolicyEngine } from '../policy/index.js';
 import type { StoreEngine } from '../store/index.js';
 import type { VdrEngine } from '../vdr/index.js';
 import { AuthClient } from './client.js';
+import { OpenId4Vp } from './openid4vp/index.js';
 import type { AuditPort } from './audit.js';
 import type { VcrPort } from './ports.js';
 import { AuthorizationServer } from './server.js';
@@ -25,6 +26,8 @@ export interface AuthOptions {
   sessionPurgeIntervalMs?: number;
   /** NEN 7513 log (the audit module's recorder): token grants, refusals and introspections */
   audit?: AuditPort;
+  /** the OpenID4VP user flow (authorization code grant, /authorize, /response, /callback, request-user-access-token) */
+  authorizationEndpoint?: boolean;
 }
 
 export class AuthEngine implements Engine {
@@ -36,11 +39,33 @@ export class AuthEngine implements Engine {
   readonly verifyAccessToken: AccessTokenVerifier;
   /** the same check in the `{ verify(req) }` shape the FHIR capability's AccessTokenVerifier port takes */
   readonly tokenVerifier: { verify: AccessTokenVerifier };
+  /** the OpenID4VP user flow; undefined when auth.authorizationEndpoint.enabled is false */
+  readonly openid4vp?: OpenId4Vp;
   private purgeTimer?: NodeJS.Timeout;
 
   constructor(store: StoreEngine, crypto: CryptoEngine, vdr: VdrEngine, policy: PolicyEngine, vcr: () => VcrPort, private readonly o: AuthOptions) {
     store.register(authMigrations);
     this.sessions = new SqlSessionStore(store, o.clock);
+    const issuerUrl = (subject: string) => `${o.baseUrl()}/oauth2/${subject}`;
+    if (o.authorizationEndpoint) {
+      this.openid4vp = new OpenId4Vp({
+        sessions: this.sessions,
+        subjects: vdr.subjects,
+        crypto: crypto.service,
+        resolver: vdr.resolver,
+        vcr,
+        verifier: () => vcr().verifier,
+        policies: () => policy.policies,
+        issuerUrl,
+        metadata: (subject) => this.server.metadata(subject),
+        fetch: o.fetch,
+        clock: o.clock,
+        timeoutMs: o.clientTimeoutMs,
+        defaultTokenType: o.defaultTokenType,
+        requireTrustedIssuers: o.requireTrustedIssuers,
+      });
+    }
+    const oid4vp = this.openid4vp;
     this.server = new AuthorizationServer({
       subjects: vdr.subjects,
       policies: () => policy.policies,
@@ -52,6 +77,7 @@ export class AuthEngine implements Engine {
       jwtBearerAccessTokenValidityMs: o.jwtBearerAccessTokenValiditySeconds * 1000,
       requireTrustedIssuers: o.requireTrustedIssuers,
       audit: o.audit,
+      ...(oid4vp ? { codeGrant: (subject, req, facts) => oid4vp.verifier.redeemCode(subject, req, facts) } : {}),
     });
     this.client = new AuthClient({
       subjects: vdr.subjects,

@@ -29,6 +29,13 @@ export interface HolderPort {
 
 export interface WalletPort {
   list(subject: string): Promise<WireCredential[]>;
+  /** stores a credential about one of the subject's DIDs (OpenID4VCI: what an issuer handed the wallet) */
+  add(subject: string, vc: WireCredential): Promise<unknown>;
+}
+
+/** Issuing (the OpenID4VP user wallet's EmployeeCredential); the request is vcr's issue request. */
+export interface IssuerPort {
+  issue(request: unknown): Promise<WireCredential>;
 }
 
 /** The vcr capability as auth and discovery use it. */
@@ -36,4 +43,5 @@ export interface VcrPort {
   verifier: CredentialVerifierPort;
   holder: HolderPort;
   wallet: WalletPort;
+  issuer?: IssuerPort;
 }

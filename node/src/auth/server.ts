@@ -38,7 +38,22 @@ export interface TokenRequest {
   client_id?: string;
   client_assertion_type?: string;
   client_assertion?: string;
+  /** authorization_code grant (OpenID4VP user flow) */
+  code?: string;
+  code_verifier?: string;
+  redirect_uri?: string;
 }
+
+/** What a redeemed authorization code grants (openid4vp/verifier.ts checks code, client, redirect URI and PKCE). */
+export interface CodeGrant {
+  clientId: string;
+  scope: string;
+  claims: Record<string, unknown>;
+  presentations: WirePresentation[];
+  submissions: Record<string, PresentationSubmission>;
+}
+export type CodeGrantHandler = (subject: string, req: TokenRequest, facts: TokenFacts) => Promise<CodeGrant>;
+export const AUTHORIZATION_CODE = 'authorization_code';
 
 export interface TokenResponse {
   access_token: string;
@@ -64,6 +79,8 @@ export interface AuthorizationServerOptions {
   requireTrustedIssuers?: boolean;
   /** NEN 7513 log of grants, refusals and introspections; a record that cannot be written refuses the request */
   audit?: AuditPort;
+  /** the authorization_code grant of the OpenID4VP user flow; absent when auth.authorizationEndpoint is disabled */
+  codeGrant?: CodeGrantHandler;
 }
 
 /** A token that passed every check, not yet usable: it is stored only after its audit record is committed. */
@@ -88,8 +105,18 @@ export class AuthorizationServer {
   async metadata(subject: string): Promise<Record<string, unknown>> {
     await this.requireSubject(subject);
     const issuer = this.issuerUrl(subject);
+    // with the authorization endpoint enabled, as nuts-node v6.2.10 serves it (JAR required, direct_post responses)
+    const authz = this.o.codeGrant
+      ? {
+          authorization_endpoint: `${issuer}/authorize`,
+          require_signed_request_object: true,
+          request_object_signing_alg_values_supported: ['ES256', 'EdDSA'],
+          response_modes_supported: ['query', 'direct_post'],
+        }
+      : {};
     return {
       issuer,
+      ...authz,
       token_endpoint: `${issuer}/token`,
       grant_types_supported: this.grantTypes(),
       presentation_definition_endpoint: `${issuer}/presentation_definition`,
@@ -100,14 +127,14 @@ export class AuthorizationServer {
       did_methods_supported: ['web'],
       dpop_signing_alg_values_supported: DPOP_ALGS,
       token_endpoint_auth_methods_supported: ['none'],
-      response_types_supported: [],
+      response_types_supported: this.o.codeGrant ? ['code', 'vp_token'] : [],
     };
   }
 
   /** vp_token-bearer always; jwt-bearer when a loaded policy has a service_provider definition for it. */
   grantTypes(): string[] {
     const policies = this.o.policies();
-    return [VP_TOKEN_BEARER, ...(policies.scopes.some((s) => isJwtBearerProfile(policies.profileFor(s))) ? [JWT_BEARER] : [])];
+    return [...(this.o.codeGrant ? [AUTHORIZATION_CODE] : []), VP_TOKEN_BEARER, ...(policies.scopes.some((s) => isJwtBearerProfile(policies.profileFor(s))) ? [JWT_BEARER] : [])];
   }
 
   async presentationDefinition(subject: string, scope: string | undefined, ownerType: string | undefined): Promise<PresentationDefinition> {
@@ -153,6 +180,13 @@ export class AuthorizationServer {
     const supported = this.grantTypes();
     if (!supported.includes(req.grant_type)) throw oauthError('unsupported_grant_type', `grant_type '${req.grant_type}' is not supported (supported: ${supported.join(', ')})`);
     if (req.grant_type === JWT_BEARER) return this.jwtBearerToken(subject, req, facts);
+    if (req.grant_type === AUTHORIZATION_CODE && this.o.codeGrant) {
+      // the proof is checked before the code is spent, its jti only once the code was good
+      const proof = await this.dpopProof(subject, dpop);
+      const g = await this.o.codeGrant(subject, req, facts);
+      if (proof && !(await spendDpopJti(this.o.sessions, proof))) throw oauthError('invalid_dpop_proof', 'jti already used');
+      return this.issueToken({ subject, validityMs: this.o.accessTokenValidityMs, jkt: proof?.jkt, ...g });
+    }
     for (const p of ['assertion', 'presentation_submission', 'scope', 'client_id'] as const) {
       if (!req[p]) throw oauthError('invalid_request', `${p} is required`);
     }
@@ -186,12 +220,7 @@ export class AuthorizationServer {
     for (const vp of vps) if (!vp.nonce) throw oauthError('invalid_request', 'presentation has no nonce');
 
     // the DPoP proof is checked now but its jti is spent only with the nonces, below
-    let proof: Extract<DpopResult, { valid: true }> | undefined;
-    if (dpop.proof !== undefined) {
-      const r = await validateDpopProof(dpop.proof, { method: 'POST', url: `${issuer}/token` }, undefined, this.o.clock);
-      if (!r.valid) throw oauthError('invalid_dpop_proof', r.reason);
-      proof = r;
-    }
+    const proof = await this.dpopProof(subject, dpop);
 
     // verified before the nonce and jti are spent: a forgery carrying someone else's nonce must not burn it
     const allowed = selfAttestable(match.chosen);
@@ -219,6 +248,14 @@ export class AuthorizationServer {
       presentations: vps.map((v) => v.wire),
       submissions: { [pd.id]: submission },
     });
+  }
+
+  /** A DPoP proof on the token request, checked but its jti not yet spent (none: a Bearer token). */
+  private async dpopProof(subject: string, dpop: { proof?: string }): Promise<Extract<DpopResult, { valid: true }> | undefined> {
+    if (dpop.proof === undefined) return undefined;
+    const r = await validateDpopProof(dpop.proof, { method: 'POST', url: `${this.issuerUrl(subject)}/token` }, undefined, this.o.clock);
+    if (!r.valid) throw oauthError('invalid_dpop_proof', r.reason);
+    return r;
   }
 
   /**

@@ -7,7 +7,18 @@ import { fixedQuery, isUniqueViolation } from '../store/index.js';
 const insertSession = fixedQuery<[string, string, string, number]>((db, ns, key, value, expiresAt) => db.insertInto('auth_sessions').values({ ns, key, value, expires_at: expiresAt }), 4);
 const selectSession = fixedQuery<[string, string]>((db, ns, key) => db.selectFrom('auth_sessions').select(['value', 'expires_at']).where('ns', '=', ns).where('key', '=', key), 2);
 
-export type SessionNamespace = 'access_token' | 'vp_nonce' | 'dpop_jti';
+export type SessionNamespace =
+  | 'access_token'
+  | 'vp_nonce'
+  | 'dpop_jti'
+  // the OpenID4VP user flow (openid4vp/): redirect tokens, user sessions, client and verifier states, request objects, codes, tokens per session
+  | 'oid4vp_redirect'
+  | 'oid4vp_user'
+  | 'oid4vp_client'
+  | 'oid4vp_jar'
+  | 'oid4vp_verifier'
+  | 'oid4vp_code'
+  | 'oid4vp_token';
 
 export interface SessionStore {
   put(ns: SessionNamespace, key: string, value: unknown, ttlMs: number): Promise<void>;
@@ -18,6 +29,8 @@ export interface SessionStore {
   /** records `key` once: false when it is already there and not yet expired (replay) */
   putOnce(ns: SessionNamespace, key: string, ttlMs: number): Promise<boolean>;
   delete(ns: SessionNamespace, key: string): Promise<void>;
+  /** get and delete in one: of two concurrent takers only one gets the value (single-use state, codes) */
+  take<T>(ns: SessionNamespace, key: string): Promise<T | undefined>;
   purgeExpired(): Promise<number>;
 }
 
@@ -81,6 +94,13 @@ export class SqlSessionStore implements SessionStore {
 
   async delete(ns: SessionNamespace, key: string): Promise<void> {
     await this.db.deleteFrom('auth_sessions').where('ns', '=', ns).where('key', '=', key).execute();
+  }
+
+  async take<T>(ns: SessionNamespace, key: string): Promise<T | undefined> {
+    const value = await this.get<T>(ns, key);
+    if (value === undefined) return undefined;
+    const res = await this.db.deleteFrom('auth_sessions').where('ns', '=', ns).where('key', '=', key).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0 ? value : undefined;
   }
 
   async purgeExpired(): Promise<number> {

@@ -81,6 +81,11 @@ export const ConfigSchema = z
         requireTrustedIssuers: bool.default(false),
         /** how often expired access tokens, presentation nonces and DPoP jtis are deleted */
         sessionPurgeIntervalSeconds: z.coerce.number().min(0.05).default(60),
+        /**
+         * the authorization-code flow with OpenID4VP (request-user-access-token, /authorize, /response, /callback), off by
+         * default as in nuts-node (auth.authorizationendpoint.enabled)
+         */
+        authorizationEndpoint: z.strictObject({ enabled: bool.default(false) }).prefault({}),
       })
       .prefault({}),
     policy: z.strictObject({ directory: z.string().default('credentials/policies') }).prefault({}),

@@ -49,6 +49,7 @@ export interface MappedNutsYaml {
 /**
  * Maps nuts-node keys onto this node's: url, verbosity, datadir, http.{public,internal}.address, policy.directory,
  * discovery.definitions.directory, discovery.server.ids, discovery.client.refreshinterval, auth.accesstokenlifespan,
+ * auth.authorizationendpoint.enabled,
  * storage.sql.connection (PostgreSQL). Relative directories are resolved against the file's own folder.
  */
 export function mapNutsYaml(doc: Record<string, unknown>, file?: string): MappedNutsYaml {
@@ -89,6 +90,8 @@ export function mapNutsYaml(doc: Record<string, unknown>, file?: string): Mapped
   if (refresh !== undefined) set('discovery.refreshIntervalSeconds', refresh);
   const lifespan = seconds(get('auth.accesstokenlifespan'));
   if (lifespan !== undefined) set('auth.accessTokenValiditySeconds', Math.round(lifespan));
+  const authz = get('auth.authorizationendpoint.enabled');
+  if (authz !== undefined) set('auth.authorizationEndpoint.enabled', authz === true || authz === 'true');
   const sql = get('storage.sql.connection');
   if (typeof sql === 'string') {
     if (/^postgres(ql)?:/.test(sql)) set('database.url', sql);

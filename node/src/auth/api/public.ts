@@ -37,6 +37,9 @@ export function oauth2Router(server: AuthorizationServer): Router {
         client_id: one(body.client_id),
         client_assertion_type: one(body.client_assertion_type),
         client_assertion: one(body.client_assertion),
+        code: one(body.code),
+        code_verifier: one(body.code_verifier),
+        redirect_uri: one(body.redirect_uri),
       },
       { proof: req.header('dpop') },
     );
