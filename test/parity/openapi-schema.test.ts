@@ -6,7 +6,7 @@ import type { LabNode } from '../../node/src/main.js';
 import { HAS_UPSTREAM, skipNote, upstreamPath } from './upstream.js';
 import { startUpstreamConfiguredNode, trustAt } from './nodes.js';
 import { conformance, upstreamOperations, type SpecName } from './openapi.js';
-import { NOT_SERVED } from './deviations.js';
+import { CHECKED_IN_FLOWS, NOT_SERVED } from './deviations.js';
 
 skipNote('OpenAPI schemas');
 
@@ -84,6 +84,14 @@ const STEPS: Step[] = [
   { spec: 'iam', method: 'GET', template: '/oauth2/{subjectID}/presentation_definition', path: () => '/oauth2/vendorA/presentation_definition?scope=test', status: 200, on: 'a' },
   { spec: 'iam', method: 'GET', template: '/oauth2/{subjectID}/presentation_definition', path: () => '/oauth2/vendorA/presentation_definition?scope=nothing', status: 400, on: 'a' },
   { spec: 'iam', method: 'POST', template: '/oauth2/{subjectID}/token', path: () => '/oauth2/vendorA/token', form: () => 'grant_type=vp_token-bearer&scope=test', status: 400, on: 'a' },
+  { spec: 'iam', method: 'GET', template: '/.well-known/openid-configuration/oauth2/{subjectID}', path: () => '/.well-known/openid-configuration/oauth2/vendorA', status: 200, on: 'a' },
+  { spec: 'iam', method: 'GET', template: '/.well-known/openid-configuration/oauth2/{subjectID}', path: () => '/.well-known/openid-configuration/oauth2/nobody', status: 404, on: 'a' },
+  { spec: 'iam', method: 'GET', template: '/oauth2/{subjectID}/oauth-client', path: () => '/oauth2/vendorB/oauth-client', status: 200 },
+  // the rfc021 nodes run without the authorization endpoint (its nuts.yaml does not enable it): the user flow's
+  // successes are checked in the openid4vp replay, its refusals here
+  { spec: 'auth', method: 'POST', template: '/internal/auth/v2/{subjectID}/request-user-access-token', path: () => '/internal/auth/v2/vendorB/request-user-access-token', body: () => ({ scope: 'test' }), status: 400 },
+  { spec: 'auth', method: 'GET', template: '/internal/auth/v2/accesstoken/{sessionID}', path: () => '/internal/auth/v2/accesstoken/nope', status: 400 },
+  { spec: 'auth', method: 'POST', template: '/internal/auth/v2/{subjectID}/request-credential', path: () => '/internal/auth/v2/vendorB/request-credential', body: () => ({}), status: 400 },
   { spec: 'auth', method: 'POST', template: '/internal/auth/v2/{subjectID}/request-service-access-token', path: () => '/internal/auth/v2/vendorB/request-service-access-token', body: (c) => ({ authorization_server: `${c.a.url}/oauth2/vendorA`, scope: 'test', credentials: [EMPLOYEE] }), status: 200, after: (c, j) => ((c.token = j.access_token), (c.dpopKid = j.dpop_kid)) },
   { spec: 'auth', method: 'POST', template: '/internal/auth/v2/{subjectID}/request-service-access-token', path: () => '/internal/auth/v2/vendorB/request-service-access-token', body: () => ({ scope: 'test' }), status: 400 },
   { spec: 'auth', method: 'POST', template: '/internal/auth/v2/dpop/{kid}', path: (c) => `/internal/auth/v2/dpop/${enc(c.dpopKid)}`, body: (c) => ({ htm: 'GET', htu: 'https://nodeA/resource', token: c.token }), status: 200, after: (c, j) => (c.dpop = j.dpop) },
@@ -156,7 +164,7 @@ describe.skipIf(!HAS_UPSTREAM)('parity: answers conform to the nuts-node v6.2.10
     const exercised = new Set(STEPS.map((s) => `${s.method} ${s.template}`));
     const unaccounted = upstreamOperations()
       .map((o) => `${o.method} ${o.path}`)
-      .filter((op) => !exercised.has(op) && !NOT_SERVED.some((n) => n.operations.includes(op)));
+      .filter((op) => !exercised.has(op) && !NOT_SERVED.some((n) => n.operations.includes(op)) && !CHECKED_IN_FLOWS.some((n) => n.operations.includes(op)));
     expect(unaccounted).toEqual([]);
   });
 });

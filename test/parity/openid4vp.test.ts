@@ -17,6 +17,21 @@ const FLOW = ['e2e-tests', 'oauth-flow', 'openid4vp'];
 skipNote('oauth-flow/openid4vp');
 
 /** `curl … -d '{…}' http://localhost:18081/…` bodies of the DID set-up script (didweb-user.sh), in order */
+interface Exchange {
+  method: string;
+  url: string;
+  status: number;
+  contentType: string | null;
+  text: string;
+}
+/** the upstream path template of a flow URL (undefined: not an upstream operation checked here) */
+function templateOf(url: string): string | undefined {
+  const p = new URL(url).pathname;
+  if (/^\/oauth2\/[^/]+\/request\.jwt\/[^/]+$/.test(p)) return '/oauth2/{subjectID}/request.jwt/{id}';
+  const m = /^\/oauth2\/[^/]+\/(authorize|callback|response)$/.exec(p);
+  return m ? `/oauth2/{subjectID}/${m[1]}` : undefined;
+}
+
 function curlBodies(script: string): Array<Record<string, unknown>> {
   return [...readUpstream(...FLOW, script).matchAll(/-d '(\{[^']*\})'/g)].map((m) => JSON.parse(m[1]!) as Record<string, unknown>);
 }
@@ -33,11 +48,19 @@ describe.skipIf(!HAS_UPSTREAM)('parity: oauth-flow/openid4vp (nuts-node v6.2.10 
   let accessToken: string;
   let dpop: string;
   const hops: string[] = [];
+  /** what the browser and the nodes' outgoing calls saw of the flow's upstream operations */
+  const exchanges: Exchange[] = [];
+  const recordingFetch: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (templateOf(url)) exchanges.push({ method: init?.method ?? 'GET', url, status: res.status, contentType: res.headers.get('content-type'), text: await res.clone().text() });
+    return res;
+  };
 
   beforeAll(async () => {
     bodies = scriptBodies(...FLOW, 'do-test.sh');
-    a = await startUpstreamConfiguredNode('nodeA', upstreamPath(...FLOW, 'node-A', 'nuts.yaml'), { policyDirectory: upstreamPath(...FLOW, 'node-A') });
-    b = await startUpstreamConfiguredNode('nodeB', upstreamPath(...FLOW, 'node-B', 'nuts.yaml'), { policyDirectory: upstreamPath(...FLOW, 'node-B') });
+    a = await startUpstreamConfiguredNode('nodeA', upstreamPath(...FLOW, 'node-A', 'nuts.yaml'), { policyDirectory: upstreamPath(...FLOW, 'node-A'), deps: { fetch: recordingFetch } });
+    b = await startUpstreamConfiguredNode('nodeB', upstreamPath(...FLOW, 'node-B', 'nuts.yaml'), { policyDirectory: upstreamPath(...FLOW, 'node-B'), deps: { fetch: recordingFetch } });
     // upstream's caller is http://callback: a loopback server answers as the calling application would, the browser
     // resolving the name to it (redirects are not interceptable in the page)
     caller = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('callback reached'));
@@ -113,6 +136,9 @@ describe.skipIf(!HAS_UPSTREAM)('parity: oauth-flow/openid4vp (nuts-node v6.2.10 
     const context = await browser.newContext();
     const page = await context.newPage();
     page.on('request', (r) => hops.push(r.url()));
+    page.on('response', (r) => {
+      if (templateOf(r.url())) exchanges.push({ method: r.request().method(), url: r.url(), status: r.status(), contentType: r.headers()['content-type'] ?? null, text: '' });
+    });
     const res = await page.goto(location);
     expect(await res!.text()).toBe('callback reached');
     expect(page.url()).toBe('http://callback/');
@@ -122,6 +148,13 @@ describe.skipIf(!HAS_UPSTREAM)('parity: oauth-flow/openid4vp (nuts-node v6.2.10 
     const cookies = await context.cookies(`${b.url}/oauth2/subjectB/callback`);
     expect(cookies.map((c) => [c.path, c.httpOnly])).toEqual([['/oauth2/subjectB', true]]);
     await context.close();
+  });
+
+  it('every hop and server-to-server call of the flow conforms to upstream\'s OpenAPI (authorize, request.jwt GET/POST, response, callback)', () => {
+    const seen = new Set(exchanges.map((e) => `${e.method} ${templateOf(e.url)}`));
+    expect([...seen].sort()).toEqual(['GET /oauth2/{subjectID}/authorize', 'GET /oauth2/{subjectID}/callback', 'GET /oauth2/{subjectID}/request.jwt/{id}', 'POST /oauth2/{subjectID}/request.jwt/{id}', 'POST /oauth2/{subjectID}/response']);
+    const problems = exchanges.flatMap((e) => conformance('iam', e.method, templateOf(e.url)!, e).map((p) => `${e.method} ${new URL(e.url).pathname} ${e.status}: ${p}`));
+    expect(problems).toEqual([]);
   });
 
   it('B hands out the access token for the session (accesstoken/{sessionID}) with dpop_kid, once', async () => {

@@ -22,8 +22,8 @@ function cookieSid(req: Request): string | undefined {
 }
 
 function redirect(res: Response, location: string): void {
-  res.setHeader('cache-control', 'no-store');
-  res.redirect(302, location);
+  // a bare 302 as upstream answers (no HTML body)
+  res.writeHead(302, { location, 'cache-control': 'no-store', 'content-length': '0' }).end();
 }
 
 /** Mounted at /oauth2 beside the token routes. `flow` is absent when the authorization endpoint is disabled. */
