@@ -22,6 +22,8 @@ export function testNodeConfig(name = 'test', overrides: NodeConfigInput = {}): 
       database: { sqlite: ':memory:' },
       log: { level: (process.env.NLL_TEST_LOG as 'info' | undefined) ?? 'silent' },
       ...overrides,
+      // a test that sets other http keys (a rate limit, say) still listens on ephemeral ports, never on 8080/8081
+      http: { public: { address: '127.0.0.1', port: 0 }, internal: { address: '127.0.0.1', port: 0 }, ...overrides.http },
     },
   });
 }
