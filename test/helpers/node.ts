@@ -18,7 +18,6 @@ export function testNodeConfig(name = 'test', overrides: NodeConfigInput = {}): 
     overrides: {
       name,
       organization: { ura: '90009999', name: `Test organisation ${name}` },
-      http: { public: { address: '127.0.0.1', port: 0 }, internal: { address: '127.0.0.1', port: 0 } },
       database: { sqlite: ':memory:' },
       log: { level: (process.env.NLL_TEST_LOG as 'info' | undefined) ?? 'silent' },
       ...overrides,
