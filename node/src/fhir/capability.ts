@@ -24,7 +24,7 @@ export function capabilityStatement(opts: { baseUrl: string; software: string; v
     software: { name: opts.software, version: opts.version },
     implementation: { description: 'MP9 3.0 resource server', url: opts.baseUrl },
     fhirVersion: '4.0.1',
-    format: ['application/fhir+json'],
+    format: ['application/fhir+json', 'application/fhir+xml'],
     instantiates: ['http://nictiz.nl/fhir/CapabilityStatement/mp-MedicationData.RetrieveServe'],
     rest: [
       {
