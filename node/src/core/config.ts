@@ -105,8 +105,26 @@ export const ConfigSchema = z
         retentionCheckSeconds: z.coerce.number().int().min(0).default(86400),
       })
       .prefault({}),
-    /** FHIR resource server: `upstream` forwards authorised requests to an existing FHIR server instead of the embedded store */
-    fhir: z.strictObject({ upstream: z.url().optional() }).prefault({}),
+    /**
+     * FHIR resource server: `upstream` forwards authorised requests to an existing FHIR server instead of the embedded
+     * store; `timeZone` is the IANA zone in which dates without a zone (in searches and in data) are read.
+     */
+    fhir: z
+      .strictObject({
+        upstream: z.url().optional(),
+        timeZone: z
+          .string()
+          .refine((tz) => {
+            try {
+              new Intl.DateTimeFormat('en-US', { timeZone: tz });
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'not a known IANA time zone')
+          .default('Europe/Amsterdam'),
+      })
+      .prefault({}),
     vcr: z
       .strictObject({
         /** trusted did:x509 root CAs: PEM files or directories of *.pem/*.crt (an untrusted root is untrusted_issuer) */

@@ -7,6 +7,7 @@ import type { FhirAuditHook } from './audit.js';
 import { ProfileValidator } from './profiles.js';
 import { fhirMigrations, SqlFhirRepository, type FhirRepository } from './repository.js';
 import { FhirService } from './service.js';
+import { setServerTimeZone } from './dates.js';
 import { UpstreamBackend } from './upstream.js';
 
 export interface FhirEngineOptions {
@@ -21,6 +22,8 @@ export interface FhirEngineOptions {
   /** replaces the backend (the mock LSP brokers searches to its sources); receives the embedded one for local types */
   backend?: (embedded: FhirBackend) => FhirBackend;
   version: string;
+  /** IANA zone for dates without a zone (default Europe/Amsterdam) */
+  timeZone?: string;
 }
 
 export class FhirEngine implements Engine {
@@ -31,6 +34,8 @@ export class FhirEngine implements Engine {
   readonly backend: FhirBackend;
 
   constructor(store: StoreEngine, readonly opts: FhirEngineOptions) {
+    // one zone per process: every node of a lab network serves the same (Dutch) users
+    if (opts.timeZone) setServerTimeZone(opts.timeZone);
     store.register(fhirMigrations);
     this.repository = new SqlFhirRepository(store, opts.clock);
     const validator = new ProfileValidator();

@@ -1,6 +1,7 @@
 // MP9 search engine, independent of HTTP: parses a FHIR query and runs it over a repository into a searchset Bundle.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { paramDef, SEARCH_PARAMS, dateRange, type Range, type SearchParamDef } from './searchparams.js';
+import { dateMatches, parseDateSearch as parseDateValue, type Range } from './dates.js';
+import { paramDef, SEARCH_PARAMS, type SearchParamDef } from './searchparams.js';
 import type { FhirRepository } from './repository.js';
 import { parseReference, type FhirResource } from './types.js';
 
@@ -135,39 +136,7 @@ function parseCriterion(resourceType: string, name: string, value: string): Crit
   return { name, code, ...(modifier ? { modifier } : {}), values };
 }
 
-type Prefix = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'sa' | 'eb';
-
-function parseDateValue(v: string): { prefix: Prefix; range: Range } | undefined {
-  const m = /^(eq|ne|gt|ge|lt|le|sa|eb)?(.+)$/.exec(v);
-  const range = m ? dateRange(m[2]!) : undefined;
-  return range ? { prefix: (m![1] as Prefix) ?? 'eq', range } : undefined;
-}
-
-/**
- * Compares a resource range [a,b) with a search range [lo,hi). `eq` is overlap (not containment): a period of use
- * "on day X" is one that runs on that day; with ge/le this gives the counts the Nictiz qualification asserts.
- */
-export function dateMatches(prefix: Prefix, target: Range, search: Range): boolean {
-  const overlap = target.lo < search.hi && target.hi > search.lo;
-  switch (prefix) {
-    case 'eq':
-      return overlap;
-    case 'ne':
-      return !overlap;
-    case 'gt':
-      return target.hi > search.hi;
-    case 'ge':
-      return target.hi > search.lo;
-    case 'lt':
-      return target.lo < search.lo;
-    case 'le':
-      return target.lo < search.hi;
-    case 'sa':
-      return target.lo >= search.hi;
-    case 'eb':
-      return target.hi <= search.lo;
-  }
-}
+export { dateMatches };
 
 export function tokenMatches(search: string, value: any): boolean {
   if (value === undefined || value === null) return false;
@@ -239,7 +208,7 @@ async function matches(r: FhirResource, c: Criterion, ctx: SearchContext, cache:
     case 'date':
       return c.values.some((s) => {
         const d = parseDateValue(s)!;
-        return values.some((v: Range) => dateMatches(d.prefix, v, d.range));
+        return values.some((v: Range) => dateMatches(d.prefix, v, d));
       });
     case 'reference': {
       let keys = cache.get(c);
