@@ -4,9 +4,9 @@ import type { StoreEngine } from '../store/index.js';
 import { EmbeddedBackend, type FhirBackend } from './backend.js';
 import { FhirAuthoriser, type AccessTokenVerifier, type ConsentHook } from './authz.js';
 import type { FhirAuditHook } from './audit.js';
-import { ProfileValidator } from './profiles.js';
 import { fhirMigrations, SqlFhirRepository, type FhirRepository } from './repository.js';
 import { FhirService } from './service.js';
+import { ResourceValidator } from './validator.js';
 import { setServerTimeZone } from './dates.js';
 import { UpstreamBackend } from './upstream.js';
 
@@ -38,7 +38,7 @@ export class FhirEngine implements Engine {
     if (opts.timeZone) setServerTimeZone(opts.timeZone);
     store.register(fhirMigrations);
     this.repository = new SqlFhirRepository(store, opts.clock);
-    const validator = new ProfileValidator();
+    const validator = new ResourceValidator();
     const fhirBase = () => `${opts.baseUrl()}/fhir`;
     const embedded = new EmbeddedBackend(this.repository, validator, fhirBase);
     const base = opts.upstream ? new UpstreamBackend(opts.upstream, fhirBase) : embedded;

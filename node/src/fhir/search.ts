@@ -2,6 +2,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { dateMatches, parseDateSearch as parseDateValue, type Range } from './dates.js';
 import { paramDef, SEARCH_PARAMS, type SearchParamDef } from './searchparams.js';
+import { withLatestStops } from './latest-stops.js';
 import type { FhirRepository } from './repository.js';
 import { parseReference, type FhirResource } from './types.js';
 
@@ -230,11 +231,24 @@ export async function runSearch(q: ParsedSearch, ctx: SearchContext): Promise<Se
   const ids = await compartmentIds(q.resourceType, q.criteria, ctx);
   const candidates = await ctx.repo.list(q.resourceType, ids);
   const cache = new Map<Criterion, Set<string>>();
-  const all: FhirResource[] = [];
+  const latestStop = q.criteria.find((c) => c.code === 'is-latest-stop');
+  const criteria = q.criteria.filter((c) => c !== latestStop);
+  let all: FhirResource[] = [];
+  const undated: FhirResource[] = []; // meet every criterion but the dates: where the latest stops are looked for
   for (const r of candidates) {
     let ok = true;
-    for (const c of q.criteria) if (!(await matches(r, c, ctx, cache))) ok = false;
+    let okUndated = true;
+    for (const c of criteria) {
+      if (await matches(r, c, ctx, cache)) continue;
+      ok = false;
+      if (paramDef(r.resourceType, c.code)?.type !== 'date') okUndated = false;
+    }
     if (ok) all.push(r);
+    if (okUndated) undated.push(r);
+  }
+  if (latestStop) {
+    if (latestStop.values.some((v) => v !== 'true' && v !== 'false')) throw new SearchError(`is-latest-stop must be true or false`, 'is-latest-stop');
+    if (latestStop.values.includes('true')) all = withLatestStops(all, undated);
   }
   const page = all.slice(q.offset, q.offset + q.count);
   return { matches: page, includes: await resolveIncludes(page, q.includes, ctx), total: all.length };

@@ -81,6 +81,15 @@ const periodOfUse: SearchParamDef = {
   values: (r) => (r.resourceType === 'MedicationStatement' ? dateTimeRanges(r.effectivePeriod) : extValue(r, EXT_PERIOD_OF_USE, 'valuePeriod').map(periodRange).filter(Boolean)),
 };
 
+/** Not a filter: asks to add the latest stop per MBH even outside the searched period (search.ts, latest-stops.ts). */
+const isLatestStop: SearchParamDef = {
+  code: 'is-latest-stop',
+  type: 'token',
+  definition: 'http://nictiz.nl/fhir/SearchParameter/is-latest-stop',
+  documentation: 'true: also return the latest stopped building block of the searched kind per pharmaceutical treatment (MBH), even when its period of use lies outside the searched period',
+  values: () => [],
+};
+
 /** Search parameters per resource type. */
 export const SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
   MedicationRequest: [
@@ -109,6 +118,7 @@ export const SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
       values: (r) => refs(...extValue(r.dispenseRequest, `${NICTIZ_SD}ext-DispenseRequest.DispenseLocation`, 'valueReference')),
     },
     periodOfUse,
+    isLatestStop,
   ],
   MedicationDispense: [
     ...common(),
@@ -122,6 +132,7 @@ export const SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
     { code: 'destination', type: 'reference', targets: ['Location'], values: (r) => refs(r.destination) },
     { code: 'receiver', type: 'reference', targets: ['Patient', 'Practitioner'], values: (r) => refs(r.receiver) },
     periodOfUse,
+    isLatestStop,
   ],
   MedicationStatement: [
     ...common(),
@@ -134,6 +145,7 @@ export const SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
     { code: 'author', type: 'reference', targets: PRACTITIONER_TARGETS, definition: 'http://nictiz.nl/fhir/SearchParameter/MedicationStatement-author', values: (r) => refs(...extValue(r, `${NICTIZ_SD}ext-MedicationUse2.Author`, 'valueReference')) },
     { code: 'prescriber', type: 'reference', targets: PRACTITIONER_TARGETS, definition: 'http://nictiz.nl/fhir/SearchParameter/MedicationStatement-prescriber', values: (r) => refs(...extValue(r, `${NICTIZ_SD}ext-MedicationUse2.Prescriber`, 'valueReference')) },
     periodOfUse,
+    isLatestStop,
   ],
   MedicationAdministration: [
     ...common(),
@@ -157,6 +169,26 @@ export const SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
   Location: [...common(), { code: 'name', type: 'string', values: (r) => [r.name] }],
   Medication: [...common(), { code: 'code', type: 'token', values: (r) => cc(r.code) }],
   Condition: [...common(), ...patientParams()],
+  Observation: [
+    ...common(),
+    ...patientParams(),
+    { code: 'code', type: 'token', values: (r) => cc(r.code) },
+    { code: 'category', type: 'token', values: (r) => cc(r.category) },
+    { code: 'status', type: 'token', values: (r) => [r.status] },
+    { code: 'date', type: 'date', values: (r) => dateTimeRanges(r.effectiveDateTime, r.effectivePeriod, r.effectiveInstant) },
+    { code: 'specimen', type: 'reference', targets: ['Specimen'], values: (r) => refs(r.specimen) },
+  ],
+  Communication: [
+    ...common(),
+    ...patientParams(),
+    { code: 'category', type: 'token', values: (r) => cc(r.category) },
+    { code: 'status', type: 'token', values: (r) => [r.status] },
+    { code: 'sent', type: 'date', values: (r) => dateTimeRanges(r.sent) },
+    { code: 'based-on', type: 'reference', targets: ['MedicationRequest'], values: (r) => refs(r.basedOn) },
+    { code: 'sender', type: 'reference', targets: PRACTITIONER_TARGETS, values: (r) => refs(r.sender) },
+    { code: 'recipient', type: 'reference', targets: PRACTITIONER_TARGETS, values: (r) => refs(r.recipient) },
+  ],
+  Specimen: [...common(), ...patientParams(), { code: 'type', type: 'token', values: (r) => cc(r.type) }],
   RelatedPerson: [...common(), { code: 'patient', type: 'reference', targets: ['Patient'], values: (r) => refs(r.patient) }],
   List: [...common(), { code: 'code', type: 'token', values: (r) => cc(r.code) }, { code: 'status', type: 'token', values: (r) => [r.status] }],
   Consent: [...common(), { code: 'category', type: 'token', values: (r) => cc(r.category) }, { code: 'status', type: 'token', values: (r) => [r.status] }],
