@@ -11,10 +11,14 @@ export function capabilityStatement(opts: { baseUrl: string; software: string; v
     searchInclude: params.filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`),
     searchParam: params.map((p) => ({
       name: p.code,
-      type: p.code === 'period-of-use' ? 'date' : p.type,
+      type: p.code === 'period-of-use' ? 'date' : p.code === 'is-latest-stop' ? 'special' : p.type,
       ...(p.definition ? { definition: p.definition } : {}),
       ...(p.documentation ? { documentation: p.documentation } : {}),
     })),
+    operation: [
+      { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
+      ...(type === 'MedicationRequest' || type === 'MedicationDispense' ? [{ name: 'latest-stops', definition: 'http://nictiz.nl/fhir/OperationDefinition/mp-latest-stops' }] : []),
+    ],
   }));
   return {
     resourceType: 'CapabilityStatement',

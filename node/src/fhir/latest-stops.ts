@@ -57,3 +57,12 @@ export function latestStopsView(resources: FhirResource[], now: number): FhirRes
   const active = blocks.filter((r) => isActive(r, now));
   return withLatestStops(active, blocks);
 }
+
+/** Narrows a $latest-stops search result (all of the patient's blocks of a kind) to the active ones and the latest stops. */
+export function latestStopsBundle(bundle: FhirResource, now: number): FhirResource {
+  const entries: any[] = Array.isArray(bundle.entry) ? bundle.entry : [];
+  const kept = new Set(latestStopsView(entries.filter((e) => e.search?.mode !== 'include').map((e) => e.resource), now));
+  const out = entries.filter((e) => e.search?.mode === 'include' || kept.has(e.resource));
+  const { link: _link, ...rest } = bundle;
+  return { ...rest, total: kept.size, entry: out };
+}

@@ -140,7 +140,7 @@ export class ResourceValidator extends ProfileValidator {
       if (base) {
         if (base !== r.resourceType) return [issue('error', 'structure', r.resourceType, `the resource is a ${r.resourceType}, not a ${base}`)];
       } else if (!this.profile(profile)) return [issue('error', 'not-supported', r.resourceType, `profile ${profile} is not known to this server`)];
-      else return super.validate({ ...r, meta: { ...r.meta, profile: [...(r.meta?.profile ?? []), profile] } });
+      else return super.validate(r, profile);
     }
     const own = super.validate(r);
     // a Bundle's entries are held to the profiles they claim, like resources written on their own
