@@ -64,5 +64,5 @@ export function latestStopsBundle(bundle: FhirResource, now: number): FhirResour
   const kept = new Set(latestStopsView(entries.filter((e) => e.search?.mode !== 'include').map((e) => e.resource), now));
   const out = entries.filter((e) => e.search?.mode === 'include' || kept.has(e.resource));
   const { link: _link, ...rest } = bundle;
-  return { ...rest, total: kept.size, entry: out };
+  return { ...rest, total: kept.size, ...(out.length ? { entry: out } : {}) };
 }

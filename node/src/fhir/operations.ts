@@ -1,6 +1,7 @@
 // FHIR operations the server offers: $validate (type/instance, `profile`), $latest-stops (MP9 3.0) and $purge (internal, test data).
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { FhirError, type FhirBackend } from './backend.js';
+import { r4Model } from './fhirxml.js';
 import { parseQueryString, parseSearch, type ParsedSearch } from './search.js';
 import { SUPPORTED_TYPES, type FhirResource, type OperationOutcome } from './types.js';
 import type { ProfileValidator } from './profiles.js';
@@ -43,7 +44,9 @@ export function routeOperation(method: string, parts: string[], query: string, b
   if (opAt !== parts.length - 1 || opAt > 2) throw new FhirError(404, 'not-supported', `/${parts.join('/')} is not supported`);
   const resourceType = opAt >= 1 ? parts[0] : undefined;
   const id = opAt === 2 ? parts[1] : undefined;
-  if (resourceType && !SUPPORTED_TYPES.includes(resourceType)) throw new FhirError(404, 'not-supported', `resource type ${resourceType} is not supported by this server`);
+  // $validate checks any R4 resource (a searchset Bundle too); the other operations work on what the server stores
+  const validatable = name === 'validate' && !id && r4Model()[resourceType ?? '']?.k === 'resource';
+  if (resourceType && !SUPPORTED_TYPES.includes(resourceType) && !validatable) throw new FhirError(404, 'not-supported', `resource type ${resourceType} is not supported by this server`);
   const params = operationParams(query, body);
   const one = (k: string): any => {
     const v = params.get(k);

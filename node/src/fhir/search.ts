@@ -302,6 +302,7 @@ export function searchsetBundle(q: ParsedSearch, result: SearchResult, baseUrl: 
     type: 'searchset',
     total: result.total,
     link,
-    entry: [...result.matches.map((r) => entry(r, 'match')), ...result.includes.map((r) => entry(r, 'include'))],
+    // FHIR JSON has no empty arrays: an empty searchset has no entry element
+    ...(result.matches.length + result.includes.length ? { entry: [...result.matches.map((r) => entry(r, 'match')), ...result.includes.map((r) => entry(r, 'include'))] } : {}),
   };
 }
