@@ -21,9 +21,12 @@ export function findScripts(where: string): string[] {
   };
   walk(where);
   // scripts that load data (Nictiz `_LoadResources`) run before the ones that read it
-  const loads = (f: string) => (/(^|[\\/])_Load/i.test(path.relative(where, f)) ? 0 : 1);
+  const loads = (f: string) => (isLoadScript(where, f) ? 0 : 1);
   return out.sort((a, b) => loads(a) - loads(b) || a.localeCompare(b));
 }
+
+/** A script that loads test data (in a Nictiz `_LoadResources` folder). */
+const isLoadScript = (root: string, f: string) => /(^|[\\/])_Load/i.test(path.relative(root, f));
 
 export interface RunOptions extends Omit<EngineOptions, 'now'> {
   now?: number;
@@ -39,7 +42,7 @@ export interface RunSummary {
 }
 
 export async function runTestScripts(where: string, opts: RunOptions): Promise<RunSummary> {
-  const files = findScripts(where).filter((f) => !opts.filter || f.includes(opts.filter));
+  const files = findScripts(where).filter((f) => !opts.filter || f.includes(opts.filter) || isLoadScript(where, f));
   const now = opts.now ?? Date.now();
   const scripts: ScriptResult[] = [];
   for (const [i, file] of files.entries()) {
