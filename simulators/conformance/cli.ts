@@ -52,6 +52,10 @@ export function addConformanceCommand(program: Command, io: Io): void {
     .action(async (opts: ConformanceCliOptions) => {
       process.exitCode = await conformanceMain(opts, io);
     });
+  // `conformance testscript` has its own --target, --junit, … : a parent's options are read only before the subcommand
+  // (commander needs this on every ancestor; the program itself has only --help/--version)
+  program.enablePositionalOptions();
+  conformance.enablePositionalOptions();
   addTestScriptCommand(conformance, io);
 }
 
