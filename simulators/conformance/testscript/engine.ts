@@ -2,9 +2,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import fhirpath from 'fhirpath';
-import r4 from 'fhirpath/fhir-context/r4';
-import { r4Model, resourceToXml, xmlToResource } from '../../../node/src/fhir/fhirxml.js';
+import { resourceToXml, xmlToResource } from '../../../node/src/fhir/fhirxml.js';
+import { evaluateFhirPath } from '../../../node/src/fhir/fhirpath.js';
 import type { FhirResource } from '../../../node/src/fhir/types.js';
 import { TargetUnreachable, type Outcome } from '../report.js';
 import { expand } from './variables.js';
@@ -66,29 +65,9 @@ const MIME: Record<string, string> = { xml: 'application/fhir+xml', json: 'appli
 const mime = (v: string | undefined) => (v === undefined ? undefined : (MIME[v] ?? v));
 const CODES: Record<string, number[]> = { okay: [200], created: [201], noContent: [204], notModified: [304], bad: [400], forbidden: [403], notFound: [404], methodNotAllowed: [405], conflict: [409], gone: [410], preconditionFailed: [412], unprocessable: [422] };
 
-const compiled = new Map<string, (r: Json, env?: Json) => Json[]>();
-let typeNames: Map<string, string> | undefined;
-/**
- * Type names in is()/as()/ofType() are matched without regard to case, as the FHIR Java engine behind Touchstone does
- * (Nictiz scripts write `is(coding)`); fhirpath.js knows only the exact names, so they are normalised first.
- */
-function normaliseTypes(expression: string): string {
-  typeNames ??= new Map(Object.keys(r4Model()).map((t) => [t.toLowerCase(), t]));
-  return expression.replace(/\b(is|as|ofType)\(\s*([A-Za-z]+)\s*\)/g, (whole, fn: string, t: string) => {
-    const canonical = typeNames!.get(t.toLowerCase());
-    return canonical ? `${fn}(${canonical})` : whole;
-  });
-}
-
-/** FHIRPath over the R4 model (so `is(Coding)` and choice types work), compiled once per expression. */
+/** FHIRPath as Touchstone evaluates it (fhirpath.ts: R4 model, Java-engine liberties), compiled once per expression. */
 export function evaluate(resource: Json, expression: string): Json[] {
-  let fn = compiled.get(expression);
-  if (!fn) {
-    const c = fhirpath.compile(normaliseTypes(expression), r4 as any);
-    fn = (r: Json, env?: Json) => c(r, env) as Json[];
-    compiled.set(expression, fn);
-  }
-  return fn(resource);
+  return evaluateFhirPath(resource, expression);
 }
 
 /** Reads a TestScript or fixture file: XML through the FHIR XML converter, or JSON; `${…}` expanded first when asked. */
