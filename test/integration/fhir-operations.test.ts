@@ -1,5 +1,7 @@
 // FHIR operations and MP9 3.0 additions over HTTP: $validate, is-latest-stop, $latest-stops, $purge, Observation/Communication.
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { externalPath } from '../helpers/external.js';
 import { internal, startTestNode } from '../helpers/node.js';
 import { qaSet, QA_BSN } from '../fixtures/mp9-qa-set.js';
 import { resourceToXml, xmlToResource } from '../../node/src/fhir/fhirxml.js';
@@ -129,5 +131,31 @@ describe('FHIR operations and MP9 3.0 additions', () => {
     expect((await internal(node, 'GET', `/internal/fhir/Patient/${data.otherPatientId}`)).status).toBe(404);
     expect((await internal(node, 'GET', `/internal/fhir/MedicationRequest?subject=Patient/${data.otherPatientId}`)).json.total).toBe(0);
     expect((await internal(node, 'GET', `/internal/fhir/Patient/${data.patientId}`)).status).toBe(200);
+  });
+});
+
+const PROFILE_DIRS = [externalPath('nictiz-mp9', 'Profiles'), externalPath('nictiz-zib2020', 'resources')];
+const havePackages = PROFILE_DIRS.every((d) => existsSync(d));
+if (!havePackages) console.log(`skipped: StructureDefinition validation needs ${PROFILE_DIRS.join(' and ')}`);
+
+describe.skipIf(!havePackages)('writes and $validate against the Nictiz StructureDefinitions (fhir.profileDirs)', () => {
+  let node: LabNode;
+  let ma: FhirResource;
+  beforeAll(async () => {
+    node = await startTestNode('fhir-sd', { fhir: { profileDirs: PROFILE_DIRS } });
+    const data = qaSet(TODAY);
+    for (const r of data.resources) expect((await internal(node, 'PUT', `/internal/fhir/${r.resourceType}/${r.id}`, r, json)).status).toBe(201);
+    ma = structuredClone(data.resources.find((r) => r.id === 'MA-QA1')!);
+  });
+  afterAll(async () => node?.stop());
+
+  it('refuses a write that breaks the profile, with the slice as the path, and $validate says the same', async () => {
+    const broken = { ...structuredClone(ma), id: 'MA-sd', category: [{ coding: [{ system: 'http://snomed.info/sct', code: '16076005', display: 'STU3' }] }] };
+    const put = await internal(node, 'PUT', '/internal/fhir/MedicationRequest/MA-sd', broken, json);
+    expect([put.status, put.json.issue.map((i: any) => i.expression[0])]).toEqual([400, ['MedicationRequest.category:medicationAgreementCode']]); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const check = await internal(node, 'POST', '/internal/fhir/MedicationRequest/$validate', broken, json);
+    expect(check.json.issue).toEqual([expect.objectContaining({ severity: 'error', code: 'required', expression: ['MedicationRequest.category:medicationAgreementCode'] })]);
+    const asZib = await internal(node, 'POST', `/internal/fhir/Patient/$validate?profile=${SD}nl-core-Patient`, { resourceType: 'Patient', identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: '999911120' }], gender: 'male' }, json);
+    expect(asZib.json.issue[0].severity).toBe('information');
   });
 });

@@ -70,7 +70,9 @@ describe.skipIf(!present)('Nictiz MP9 3.0 MO/Test TestScripts', () => {
   let broken: LabNode;
   let proxy: { server: Server; url: string };
   beforeAll(async () => {
-    [node, broken] = await Promise.all([startTestNode('nictiz'), startTestNode('nictiz-broken')]);
+    // writes and $validate check the Nictiz StructureDefinitions (MP9, zib, nl-core), as a qualification server would
+    const fhir = { profileDirs: [externalPath('nictiz-mp9', 'Profiles'), externalPath('nictiz-zib2020', 'resources')] };
+    [node, broken] = await Promise.all([startTestNode('nictiz', { fhir }), startTestNode('nictiz-broken', { fhir })]);
     proxy = await brokenProxy(`${broken.internalUrl}/internal/fhir`);
   });
   afterAll(async () => {

@@ -107,7 +107,8 @@ export const ConfigSchema = z
       .prefault({}),
     /**
      * FHIR resource server: `upstream` forwards authorised requests to an existing FHIR server instead of the embedded
-     * store; `timeZone` is the IANA zone in which dates without a zone (in searches and in data) are read.
+     * store; `timeZone` is the IANA zone in which dates without a zone (in searches and in data) are read;
+     * `profileDirs` the StructureDefinitions resources are validated against.
      */
     fhir: z
       .strictObject({
@@ -123,6 +124,8 @@ export const ConfigSchema = z
             }
           }, 'not a known IANA time zone')
           .default('Europe/Amsterdam'),
+        /** folders of StructureDefinitions/ValueSets (e.g. the Nictiz MP9 and zib2020 packages) that $validate and writes check against; empty: our MP9 rule set */
+        profileDirs: stringList.default([]),
       })
       .prefault({}),
     vcr: z

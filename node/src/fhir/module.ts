@@ -24,6 +24,8 @@ export interface FhirEngineOptions {
   version: string;
   /** IANA zone for dates without a zone (default Europe/Amsterdam) */
   timeZone?: string;
+  /** folders of StructureDefinitions to validate against (loaded on first use) */
+  profileDirs?: string[];
 }
 
 export class FhirEngine implements Engine {
@@ -38,7 +40,7 @@ export class FhirEngine implements Engine {
     if (opts.timeZone) setServerTimeZone(opts.timeZone);
     store.register(fhirMigrations);
     this.repository = new SqlFhirRepository(store, opts.clock);
-    const validator = new ResourceValidator();
+    const validator = new ResourceValidator(undefined, opts.profileDirs ?? []);
     const fhirBase = () => `${opts.baseUrl()}/fhir`;
     const embedded = new EmbeddedBackend(this.repository, validator, fhirBase);
     const base = opts.upstream ? new UpstreamBackend(opts.upstream, fhirBase) : embedded;

@@ -3,6 +3,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { childrenOf, isPrimitiveType, r4Model, type ModelElement } from './fhirxml.js';
 import { ProfileValidator, type RuleSet } from './profiles.js';
+import { ConformanceResources, StructureDefinitionValidator } from './sdvalidator.js';
 import type { FhirResource, OperationOutcomeIssue } from './types.js';
 
 // R4 primitive formats (regexes of the R4 specification, datatypes.html)
@@ -114,10 +115,37 @@ function checkPrimitive(type: string, v: unknown, path: string, issues: Issue[])
   }
 }
 
-/** Structure, then the MP9 rules; `profile` (from $validate) adds a profile the resource does not claim itself. */
+const loaded = new Map<string, StructureDefinitionValidator>();
+/** One StructureDefinition set per process and folder list (reading ~400 profiles takes a second; nodes share it). */
+function sdValidatorFor(dirs: string[]): StructureDefinitionValidator | undefined {
+  if (!dirs.length) return undefined;
+  const key = dirs.join('\u0000');
+  let v = loaded.get(key);
+  if (!v) {
+    v = new StructureDefinitionValidator(ConformanceResources.load(dirs));
+    loaded.set(key, v);
+  }
+  return v;
+}
+
+/**
+ * Structure, then profiles: each profile the resource claims (and `profile`, $validate's parameter) is checked against
+ * its StructureDefinition when one is loaded (fhir.profileDirs), else against our MP9 rule set (fhir-profiles/rules).
+ */
 export class ResourceValidator extends ProfileValidator {
-  constructor(rules?: RuleSet) {
+  private sdValidator?: StructureDefinitionValidator | null;
+
+  constructor(
+    rules?: RuleSet,
+    private readonly profileDirs: string[] = [],
+  ) {
     super(rules);
+  }
+
+  /** The StructureDefinition validator, loaded on first use (undefined when no profile folder is configured). */
+  get structureDefinitions(): StructureDefinitionValidator | undefined {
+    if (this.sdValidator === undefined) this.sdValidator = sdValidatorFor(this.profileDirs) ?? null;
+    return this.sdValidator ?? undefined;
   }
 
   override validate(r: FhirResource, profile?: string): OperationOutcomeIssue[] {
@@ -135,6 +163,23 @@ export class ResourceValidator extends ProfileValidator {
   }
 
   private profileIssues(r: FhirResource, profile?: string): OperationOutcomeIssue[] {
+    const sd = this.structureDefinitions;
+    if (sd) {
+      const claimed: string[] = [...(Array.isArray(r.meta?.profile) ? r.meta.profile : []), ...(profile && !(r.meta?.profile ?? []).includes(profile) ? [profile] : [])];
+      const bySd = claimed.filter((p) => typeof p === 'string' && (sd.has(p) || p.startsWith('http://hl7.org/fhir/StructureDefinition/')));
+      const rest = claimed.filter((p) => !bySd.includes(p));
+      const issues = bySd.flatMap((p) => sd.validate(r, p));
+      // a profile no StructureDefinition describes: our rules know the MP9 ones; any other named in $validate is unknown
+      if (profile && rest.includes(profile) && !this.profile(profile)) issues.push(issue('error', 'not-supported', r.resourceType, `profile ${profile} is not known to this server`));
+      issues.push(...super.validate({ ...r, meta: { ...r.meta, profile: rest.filter((p) => p !== profile) } }, profile && rest.includes(profile) && this.profile(profile) ? profile : undefined));
+      // a Bundle's entries are held to the profiles they claim, like resources written on their own
+      if (r.resourceType === 'Bundle' && Array.isArray(r.entry))
+        r.entry.forEach((e: any, i: number) => {
+          if (!e?.resource || typeof e.resource !== 'object') return;
+          for (const x of this.profileIssues(e.resource)) issues.push({ ...x, expression: x.expression?.map((ex) => `Bundle.entry[${i}].resource.${ex.slice(ex.indexOf('.') + 1)}`) });
+        });
+      return issues;
+    }
     if (profile && !(r.meta?.profile ?? []).includes(profile)) {
       const base = profile.match(/^http:\/\/hl7\.org\/fhir\/StructureDefinition\/([A-Za-z]+)$/)?.[1];
       if (base) {
