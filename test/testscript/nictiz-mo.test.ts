@@ -1,7 +1,8 @@
-// Nictiz's MP9 3.0 MO/Test TestScripts (_LoadResources + every Serving-* script, JSON and XML) against a lab node, through
-// the `nuts-lsp-lab conformance testscript` command suppliers run; and against a deliberately broken target.
+// Nictiz's MP9 3.0 MO/Test material against lab nodes: every transaction fixture loads; the TestScripts (_LoadResources +
+// every Serving-* script, JSON and XML) pass through the `nuts-lsp-lab conformance testscript` command suppliers run;
+// a deliberately broken target fails exactly the scripts it should.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { parseXml } from '../../node/src/fhir/xml.js';
 import { resourceToXml, xmlToResource } from '../../node/src/fhir/fhirxml.js';
 import { readResourceFile } from '../../simulators/conformance/testscript/engine.js';
 import { findScripts, runTestScripts } from '../../simulators/conformance/testscript/run.js';
+import { currentDate, expand } from '../../simulators/conformance/testscript/variables.js';
 import { externalPath } from '../helpers/external.js';
 import { startTestNode } from '../helpers/node.js';
 
@@ -64,6 +66,48 @@ function countingDispenseMedications(): string[] {
     return searchesMD && counts.some((n: number) => n > 0);
   }).map((f) => readResourceFile(f).resource.id);
 }
+
+/** POSTs every transaction Bundle fixture (XML, `${DATE, T, …}` expanded) to a FHIR base; the refused ones with why. */
+async function loadTransactions(base: string): Promise<{ loaded: number; refused: Array<{ file: string; status: number; issues: string[] }> }> {
+  const dir = path.join(MO, '_reference', 'fixtures');
+  const T = currentDate(Date.now());
+  let loaded = 0;
+  const refused: Array<{ file: string; status: number; issues: string[] }> = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.xml')).sort()) {
+    const xml = expand(readFileSync(path.join(dir, file), 'utf8'), (n) => (n === 'T' ? T : undefined), Date.now());
+    if (!xml.includes('<type value="transaction"/>')) continue;
+    const res = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/fhir+xml', accept: 'application/fhir+json' }, body: xml });
+    const body = (await res.json()) as { issue?: Array<{ diagnostics: string }> };
+    if (res.status === 200) loaded++;
+    else refused.push({ file, status: res.status, issues: (body.issue ?? []).map((i) => i.diagnostics) });
+  }
+  return { loaded, refused };
+}
+
+describe.skipIf(!present)('Nictiz MP9 3.0 MO/Test transaction fixtures', () => {
+  it('loads all 226 (MA, VV, TA, MVE, proposals and their replies as Communication, Observations), through the MP9 rules', async () => {
+    const node = await startTestNode('nictiz-tx');
+    try {
+      const r = await loadTransactions(`${node.internalUrl}/internal/fhir`);
+      expect(r.refused).toEqual([]);
+      expect(r.loaded).toBe(226);
+    } finally {
+      await node.stop();
+    }
+  });
+
+  it('with the StructureDefinitions loaded, refuses exactly the two whose proposal reply breaks mp-2033-vv-1', async () => {
+    const node = await startTestNode('nictiz-tx-sd', { fhir: { profileDirs: [externalPath('nictiz-mp9', 'Profiles'), externalPath('nictiz-zib2020', 'resources')] } });
+    try {
+      const r = await loadTransactions(`${node.internalUrl}/internal/fhir`);
+      // decision 11 (accepted) without the RelationToNewDispenseRequest extension the invariant then demands
+      expect(r.refused).toEqual(['mp-av-tst-23-5-vvv-geaccepteerd-v30.xml', 'mp-av-tst-23-6-vvv-geaccepteerdmetwijziging-v30.xml'].map((file) => ({ file, status: 400, issues: [expect.stringContaining('mp-2033-vv-1')] })));
+      expect(r.loaded).toBe(224);
+    } finally {
+      await node.stop();
+    }
+  });
+});
 
 describe.skipIf(!present)('Nictiz MP9 3.0 MO/Test TestScripts', () => {
   let node: LabNode;
