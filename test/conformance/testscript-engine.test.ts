@@ -83,6 +83,7 @@ function script(format: 'xml' | 'json'): unknown {
           as('pass: boolean expression', { expression: "Patient.identifier.where(system = 'http://fhir.nl/fhir/NamingSystem/bsn').exists()" }),
           as('pass: minimum content', { minimumId: 'patient' }),
           as('pass: same family as the fixture', { compareToSourceId: 'patient', compareToSourceExpression: 'Patient.name.family', expression: 'Patient.name.family' }),
+          as('pass: same BSN as the fixture (one expression for both)', { compareToSourceId: 'patient', compareToSourceExpression: 'Patient.identifier.value' }),
           as('pass: valid (target $validate)', { validateProfileId: 'patient-profile' }),
           as('pass: header variable', { headerField: 'ETag', operator: 'equals', value: '${etag}' }),
           as('warn: wrong family, warning only', { expression: 'Patient.name.family', value: 'Other', warningOnly: true }),
@@ -141,18 +142,18 @@ describe('nuts-lsp-lab conformance testscript', () => {
     const c = io();
     const code = await testScriptMain(dir, opts({ junit }) as never, c.io);
     expect(code).toBe(1);
-    expect(c.out[0]).toMatch(/^\[1\/2\] ✗ engine-json — 13\/16 asserts, 1 warnings \(\d+\.\d s\)/);
+    expect(c.out[0]).toMatch(/^\[1\/2\] ✗ engine-json — 14\/17 asserts, 1 warnings \(\d+\.\d s\)/);
     expect(c.out.join('\n')).toContain('✗ read: fail: wrong count, stops the test — Patient.name.count() = 2 is [false]');
     expect(c.out.join('\n')).toContain('✗ search: fail: status not 404 — HTTP status 200, expected equals 404');
-    expect(c.out.at(-2)).toBe('scripts: 0 passed, 2 failed; asserts: 26 passed, 4 failed, 2 warnings');
+    expect(c.out.at(-2)).toBe('scripts: 0 passed, 2 failed; asserts: 28 passed, 4 failed, 2 warnings');
     const report = parseXml(readFileSync(junit, 'utf8'));
     expect(report.children.map((s) => [s.attrs.name, s.attrs.tests, s.attrs.failures])).toEqual([
-      ['engine-json', '16', '2'],
-      ['engine-xml', '16', '2'],
+      ['engine-json', '17', '2'],
+      ['engine-xml', '17', '2'],
     ]);
     const names = report.children[0]!.children.filter((c) => c.name === 'testcase').map((c) => c.attrs.name!.slice(4));
     expect(names.every((n) => !n.startsWith('never'))).toBe(true);
-    expect(names.filter((n) => n.startsWith('pass')).length).toBe(13);
+    expect(names.filter((n) => n.startsWith('pass')).length).toBe(14);
   });
 
   it('passes with exit code 0 once the failing asserts are gone, validating locally or at the target', async () => {
@@ -164,7 +165,7 @@ describe('nuts-lsp-lab conformance testscript', () => {
       const c = io();
       expect(await testScriptMain(file, opts({ validate, json: true }) as never, c.io)).toBe(0);
       const json = JSON.parse(c.out.join('\n'));
-      expect(json).toMatchObject({ ok: true, exitCode: 0, summary: 'scripts: 1 passed, 0 failed; asserts: 13 passed, 0 failed, 1 warnings' });
+      expect(json).toMatchObject({ ok: true, exitCode: 0, summary: 'scripts: 1 passed, 0 failed; asserts: 14 passed, 0 failed, 1 warnings' });
     }
     rmSync(file);
   });

@@ -357,7 +357,8 @@ export class TestScriptRun {
       const srcResource = src.resource ?? src.response?.resource;
       if (a.compareToSourceExpression === undefined) throw new Error('compareToSourceId without compareToSourceExpression is not supported');
       const expected = evaluate(srcResource, this.expand(a.compareToSourceExpression)).map(String);
-      const got = a.expression !== undefined ? evaluate(this.subject(a), this.expand(a.expression)).map(String) : expected;
+      // the response side: the assert's own expression, else the same expression as on the source
+      const got = evaluate(this.subject(a), this.expand(a.expression ?? a.compareToSourceExpression)).map(String);
       const ok = compare(got.join(','), operator ?? 'equals', expected.join(','));
       return ok ? undefined : `${a.expression ?? a.compareToSourceExpression} gives [${got.join(', ')}], source gives [${expected.join(', ')}]`;
     }
