@@ -63,6 +63,22 @@ describe('FHIR operations and MP9 3.0 additions', () => {
     expect([bad.status, bad.json.issue[0].expression]).toEqual([400, ['is-latest-stop']]);
   });
 
+  it('reads zoneless search dates as the resource wrote its day (periods starting 26 Nov at 00:00+02:00)', async () => {
+    const period = (id: string, start: string, end: string) => {
+      const r = ma(base, id, `MBH-${id}`, 0, 0);
+      r.extension![0] = { url: `${SD}ext-TimeInterval.Period`, valuePeriod: { start, end } };
+      return r;
+    };
+    for (const r of [period('NOV-26', '2026-11-26T00:00:00+02:00', '2026-12-10T23:59:59+02:00'), period('NOV-20', '2026-11-20T00:00:00+02:00', '2026-11-22T00:00:00+02:00'), period('NOV-10', '2026-11-10T00:00:00+02:00', '2026-11-21T23:59:59+02:00')])
+      expect((await internal(node, 'PUT', `/internal/fhir/MedicationRequest/${r.id}`, r, json)).status).toBe(201);
+    const search = async (q: string) => (await internal(node, 'GET', `/internal/fhir/MedicationRequest?identifier=NOV-26,NOV-20,NOV-10&${q}`)).json.entry?.map((e: any) => e.resource.id).sort() ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(await search('period-of-use=le2026-11-25')).toEqual(['NOV-10', 'NOV-20']);
+    expect(await search('period-of-use=ge2026-11-22&period-of-use=le2026-11-25')).toEqual(['NOV-20']);
+    expect(await search('period-of-use=eq2026-11-26')).toEqual(['NOV-26']);
+    // with a zone in the query the instant is taken as written: 25 Nov 23:30 +01:00 is inside NOV-26's first hour (+02:00)
+    expect(await search(`period-of-use=${encodeURIComponent('ge2026-11-25T23:30:00+01:00')}&period-of-use=${encodeURIComponent('le2026-11-25T23:30:00+01:00')}`)).toEqual(['NOV-26']);
+  });
+
   it('$latest-stops returns per MBH the active blocks and the latest stop, optionally for chosen MBHs', async () => {
     const q = `patient=http://fhir.nl/fhir/NamingSystem/bsn|${QA_BSN}&category=http://snomed.info/sct|33633005`;
     const all = await internal(node, 'GET', `/internal/fhir/MedicationRequest/$latest-stops?${q}`);
