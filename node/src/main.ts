@@ -211,7 +211,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     logger,
     requireTrustedIssuers: config.auth.requireTrustedIssuers,
   });
-  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, verifier: deps.fhirTokenVerifier ?? auth.tokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit ?? fhirAuditHook(audit.recorder, { internalActor: () => internalActor(config), authorisationProtocol: AUTH_PROTOCOL, consentProfile: deps.fhirConsentProfile }), backend: deps.fhirBackend, version: VERSION });
+  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, timeZone: config.fhir.timeZone, profileDirs: config.fhir.profileDirs, verifier: deps.fhirTokenVerifier ?? auth.tokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit ?? fhirAuditHook(audit.recorder, { internalActor: () => internalActor(config), authorisationProtocol: AUTH_PROTOCOL, consentProfile: deps.fhirConsentProfile }), backend: deps.fhirBackend, version: VERSION });
 
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');

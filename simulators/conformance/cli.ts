@@ -1,7 +1,8 @@
 // `nuts-lsp-lab conformance`: the suite from the command line, with ✓/✗ per case, JUnit XML and the exit code CI acts on.
 import { Option, type Command } from 'commander';
+import { addTestScriptCommand } from './testscript/cli.js';
 
-interface Io {
+export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
 }
@@ -28,11 +29,11 @@ export interface ConformanceCliOptions {
 const USAGE = 2;
 
 export function addConformanceCommand(program: Command, io: Io): void {
-  program
+  const conformance = program
     .command('conformance')
     .description("run the conformance suite against a supplier's MP9 FHIR server (--profile fhir) or Nuts node (--profile node)")
-    .addOption(new Option('--profile <profile>', 'what to check').choices(['fhir', 'node']).makeOptionMandatory())
-    .requiredOption('--target <url>', 'fhir: the FHIR base URL; node: the public base URL of the node')
+    .addOption(new Option('--profile <profile>', 'what to check (required)').choices(['fhir', 'node']))
+    .option('--target <url>', 'fhir: the FHIR base URL; node: the public base URL of the node (required)')
     .option('--internal <url>', "node: the node's internal API base URL (required for --profile node)")
     .option('--token <bearer>', 'fhir: access token for the searches (sent as Bearer)')
     .option('--node <url>', "fhir: obtain the token the RFC021 way through this node's internal API")
@@ -51,6 +52,11 @@ export function addConformanceCommand(program: Command, io: Io): void {
     .action(async (opts: ConformanceCliOptions) => {
       process.exitCode = await conformanceMain(opts, io);
     });
+  // `conformance testscript` has its own --target, --junit, … : a parent's options are read only before the subcommand
+  // (commander needs this on every ancestor; the program itself has only --help/--version)
+  program.enablePositionalOptions();
+  conformance.enablePositionalOptions();
+  addTestScriptCommand(conformance, io);
 }
 
 class UsageError extends Error {}
@@ -67,6 +73,9 @@ function validUrl(name: string, v: string | undefined): string | undefined {
 }
 
 async function buildOptions(o: ConformanceCliOptions) {
+  // checked here, not by commander: a parent's mandatory options would also be demanded of `conformance testscript`
+  if (!o.profile) throw new UsageError("--profile is required (fhir or node); to run FHIR TestScripts use 'conformance testscript <file|dir> --target <url>'");
+  if (!o.target) throw new UsageError('--target <url> is required');
   const { runConformance } = await import('./index.js');
   type Opts = Parameters<typeof runConformance>[0];
   const timeoutMs = Number(o.timeout);

@@ -1,6 +1,6 @@
 // `nuts-lsp-lab conformance` as CI runs it: a child process against a test node, JUnit file on disk, exit codes 0/1/2/3.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,5 +110,18 @@ describe('nuts-lsp-lab conformance', () => {
     const xml = readFileSync(junit, 'utf8');
     expect(xmlWellFormedness(xml)).toEqual({ ok: true });
     expect(xml).toContain(`<testcase classname="conformance.node.reachability" name="the target answers" time="0.000">\n      <failure message="http://127.0.0.1:${port} unreachable (ECONNREFUSED)" type="AssertionError">`);
+  });
+
+  it('conformance testscript: its own --target after the subcommand, exit 2 on usage errors, 1 on a failed assert', async () => {
+    const none = await cli('testscript', path.join(dir, 'nothing-here'), '--target', `${node.internalUrl}/internal/fhir`);
+    expect([none.code, none.stderr]).toEqual([2, `nuts-lsp-lab conformance testscript: ${path.join(dir, 'nothing-here')} does not exist\n`]);
+    const noProfile = await cli('--target', node.url);
+    expect([noProfile.code, noProfile.stderr]).toEqual([2, expect.stringContaining("--profile is required (fhir or node); to run FHIR TestScripts use 'conformance testscript")]);
+    const script = path.join(dir, 'metadata.json');
+    writeFileSync(script, JSON.stringify({ resourceType: 'TestScript', id: 'metadata', name: 'Metadata', status: 'active', test: [{ name: 'capabilities', action: [{ operation: { type: { code: 'capabilities' }, accept: 'xml' } }, { assert: { description: 'XML CapabilityStatement', resource: 'CapabilityStatement', warningOnly: false } }, { assert: { description: 'FHIR 4.0.1', expression: 'CapabilityStatement.fhirVersion', value: '3.0.2', warningOnly: false } }] }] }));
+    const r = await cli('testscript', script, '--target', `${node.url}/fhir`);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("[1/1] ✗ metadata — 1/2 asserts");
+    expect(r.stdout).toContain("✗ capabilities: FHIR 4.0.1 — CapabilityStatement.fhirVersion is \"4.0.1\", expected equals '3.0.2'");
   });
 });

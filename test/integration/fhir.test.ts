@@ -234,7 +234,9 @@ describe('FHIR resource server (embedded store)', () => {
     const malformed = await internal(node, 'PUT', '/internal/fhir/Patient/p1', '{"resourceType": ', { 'content-type': 'application/fhir+json' });
     expect([malformed.status, malformed.json.resourceType]).toEqual([400, 'OperationOutcome']);
     const xml = await internal(node, 'PUT', '/internal/fhir/Patient/p1', '<Patient/>', { 'content-type': 'application/fhir+xml' });
-    expect([xml.status, xml.json.resourceType]).toEqual([415, 'OperationOutcome']);
+    expect([xml.status, xml.headers.get('content-type'), xml.text]).toEqual([400, 'application/fhir+xml; charset=utf-8', expect.stringContaining('not in the FHIR namespace')]);
+    const plain = await internal(node, 'PUT', '/internal/fhir/Patient/p1', 'Patient p1', { 'content-type': 'text/plain' });
+    expect([plain.status, plain.json.resourceType]).toEqual([415, 'OperationOutcome']);
     const idMismatch = await internal(node, 'PUT', '/internal/fhir/Patient/p1', { resourceType: 'Patient', id: 'p2' }, { 'content-type': 'application/fhir+json' });
     expect(idMismatch.status).toBe(400);
     expect(idMismatch.json.issue[0].expression).toEqual(['Patient.id']);

@@ -110,8 +110,29 @@ export const ConfigSchema = z
         retentionCheckSeconds: z.coerce.number().int().min(0).default(86400),
       })
       .prefault({}),
-    /** FHIR resource server: `upstream` forwards authorised requests to an existing FHIR server instead of the embedded store */
-    fhir: z.strictObject({ upstream: z.url().optional() }).prefault({}),
+    /**
+     * FHIR resource server: `upstream` forwards authorised requests to an existing FHIR server instead of the embedded
+     * store; `timeZone` is the IANA zone in which dates without a zone (in searches and in data) are read;
+     * `profileDirs` the StructureDefinitions resources are validated against.
+     */
+    fhir: z
+      .strictObject({
+        upstream: z.url().optional(),
+        timeZone: z
+          .string()
+          .refine((tz) => {
+            try {
+              new Intl.DateTimeFormat('en-US', { timeZone: tz });
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'not a known IANA time zone')
+          .default('Europe/Amsterdam'),
+        /** folders of StructureDefinitions/ValueSets (e.g. the Nictiz MP9 and zib2020 packages) that $validate and writes check against; empty: our MP9 rule set */
+        profileDirs: stringList.default([]),
+      })
+      .prefault({}),
     vcr: z
       .strictObject({
         /** trusted did:x509 root CAs: PEM files or directories of *.pem/*.crt (an untrusted root is untrusted_issuer) */

@@ -6,7 +6,7 @@ import { patientOf } from './repository.js';
 import type { ParsedSearch } from './search.js';
 import { blockOf, blocksOfType, BLOCK_BY_CATEGORY, BSN_SYSTEM, MEDICATION_TYPES, SNOMED, type BuildingBlock, type FhirResource } from './types.js';
 
-export type Interaction = 'read' | 'search' | 'create' | 'update' | 'delete' | 'transaction' | 'batch' | 'capabilities';
+export type Interaction = 'read' | 'search' | 'create' | 'update' | 'delete' | 'transaction' | 'batch' | 'capabilities' | 'validate';
 
 export interface TokenRequest {
   authorization?: string;

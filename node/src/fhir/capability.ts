@@ -11,10 +11,14 @@ export function capabilityStatement(opts: { baseUrl: string; software: string; v
     searchInclude: params.filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`),
     searchParam: params.map((p) => ({
       name: p.code,
-      type: p.code === 'period-of-use' ? 'date' : p.type,
+      type: p.code === 'period-of-use' ? 'date' : p.code === 'is-latest-stop' ? 'special' : p.type,
       ...(p.definition ? { definition: p.definition } : {}),
       ...(p.documentation ? { documentation: p.documentation } : {}),
     })),
+    operation: [
+      { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
+      ...(type === 'MedicationRequest' || type === 'MedicationDispense' ? [{ name: 'latest-stops', definition: 'http://nictiz.nl/fhir/OperationDefinition/mp-latest-stops' }] : []),
+    ],
   }));
   return {
     resourceType: 'CapabilityStatement',
@@ -24,7 +28,7 @@ export function capabilityStatement(opts: { baseUrl: string; software: string; v
     software: { name: opts.software, version: opts.version },
     implementation: { description: 'MP9 3.0 resource server', url: opts.baseUrl },
     fhirVersion: '4.0.1',
-    format: ['application/fhir+json'],
+    format: ['application/fhir+json', 'application/fhir+xml'],
     instantiates: ['http://nictiz.nl/fhir/CapabilityStatement/mp-MedicationData.RetrieveServe'],
     rest: [
       {

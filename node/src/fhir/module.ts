@@ -4,9 +4,10 @@ import type { StoreEngine } from '../store/index.js';
 import { EmbeddedBackend, type FhirBackend } from './backend.js';
 import { FhirAuthoriser, type AccessTokenVerifier, type ConsentHook } from './authz.js';
 import type { FhirAuditHook } from './audit.js';
-import { ProfileValidator } from './profiles.js';
 import { fhirMigrations, SqlFhirRepository, type FhirRepository } from './repository.js';
 import { FhirService } from './service.js';
+import { ResourceValidator } from './validator.js';
+import { setServerTimeZone } from './dates.js';
 import { UpstreamBackend } from './upstream.js';
 
 export interface FhirEngineOptions {
@@ -21,6 +22,10 @@ export interface FhirEngineOptions {
   /** replaces the backend (the mock LSP brokers searches to its sources); receives the embedded one for local types */
   backend?: (embedded: FhirBackend) => FhirBackend;
   version: string;
+  /** IANA zone for dates without a zone (default Europe/Amsterdam) */
+  timeZone?: string;
+  /** folders of StructureDefinitions to validate against (loaded on first use) */
+  profileDirs?: string[];
 }
 
 export class FhirEngine implements Engine {
@@ -31,9 +36,11 @@ export class FhirEngine implements Engine {
   readonly backend: FhirBackend;
 
   constructor(store: StoreEngine, readonly opts: FhirEngineOptions) {
+    // one zone per process: every node of a lab network serves the same (Dutch) users
+    if (opts.timeZone) setServerTimeZone(opts.timeZone);
     store.register(fhirMigrations);
     this.repository = new SqlFhirRepository(store, opts.clock);
-    const validator = new ProfileValidator();
+    const validator = new ResourceValidator(undefined, opts.profileDirs ?? []);
     const fhirBase = () => `${opts.baseUrl()}/fhir`;
     const embedded = new EmbeddedBackend(this.repository, validator, fhirBase);
     const base = opts.upstream ? new UpstreamBackend(opts.upstream, fhirBase) : embedded;

@@ -59,10 +59,11 @@ export class ProfileValidator {
     return this.byUrl.get(url.split('|')[0]!);
   }
 
-  validate(r: FhirResource): OperationOutcomeIssue[] {
+  /** `profile`: one more profile to hold the resource to ($validate's parameter), besides those it claims. */
+  validate(r: FhirResource, profile?: string): OperationOutcomeIssue[] {
     const issues: OperationOutcomeIssue[] = [];
     const err = (expr: string, msg: string, code = 'invariant') => issues.push({ severity: 'error', code, diagnostics: msg, expression: [expr] });
-    const claimed = Array.isArray(r.meta?.profile) ? r.meta.profile : [];
+    const claimed = [...(Array.isArray(r.meta?.profile) ? r.meta.profile : []), ...(profile ? [profile] : [])];
     for (const url of claimed) {
       const rule = this.profile(url);
       if (!rule) {

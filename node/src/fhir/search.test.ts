@@ -12,7 +12,7 @@ describe('period-of-use ranges', () => {
     expect(new Date(withDuration.hi).toISOString()).toBe('2026-01-17T08:00:00.000Z');
     expect(periodRange({ start: '2026-01-10' })!.hi).toBe(Infinity);
     expect(periodRange({ end: '2026-01-10' })!.lo).toBe(-Infinity);
-    expect(new Date(periodRange({ start: '2026-01-10', extension: [{ url: EXT_DURATION, valueDuration: { value: 2, code: 'wk' } }] })!.hi).toISOString()).toBe('2026-01-24T00:00:00.000Z');
+    expect(new Date(periodRange({ start: '2026-01-10', extension: [{ url: EXT_DURATION, valueDuration: { value: 2, code: 'wk' } }] })!.hi).toISOString()).toBe('2026-01-23T23:00:00.000Z'); // midnight in Amsterdam
   });
 
   it('compares with overlap semantics per prefix', () => {

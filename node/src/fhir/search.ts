@@ -1,6 +1,8 @@
 // MP9 search engine, independent of HTTP: parses a FHIR query and runs it over a repository into a searchset Bundle.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { paramDef, SEARCH_PARAMS, dateRange, type Range, type SearchParamDef } from './searchparams.js';
+import { dateMatches, parseDateSearch as parseDateValue, type Range } from './dates.js';
+import { paramDef, SEARCH_PARAMS, type SearchParamDef } from './searchparams.js';
+import { withLatestStops } from './latest-stops.js';
 import type { FhirRepository } from './repository.js';
 import { parseReference, type FhirResource } from './types.js';
 
@@ -135,39 +137,7 @@ function parseCriterion(resourceType: string, name: string, value: string): Crit
   return { name, code, ...(modifier ? { modifier } : {}), values };
 }
 
-type Prefix = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'sa' | 'eb';
-
-function parseDateValue(v: string): { prefix: Prefix; range: Range } | undefined {
-  const m = /^(eq|ne|gt|ge|lt|le|sa|eb)?(.+)$/.exec(v);
-  const range = m ? dateRange(m[2]!) : undefined;
-  return range ? { prefix: (m![1] as Prefix) ?? 'eq', range } : undefined;
-}
-
-/**
- * Compares a resource range [a,b) with a search range [lo,hi). `eq` is overlap (not containment): a period of use
- * "on day X" is one that runs on that day; with ge/le this gives the counts the Nictiz qualification asserts.
- */
-export function dateMatches(prefix: Prefix, target: Range, search: Range): boolean {
-  const overlap = target.lo < search.hi && target.hi > search.lo;
-  switch (prefix) {
-    case 'eq':
-      return overlap;
-    case 'ne':
-      return !overlap;
-    case 'gt':
-      return target.hi > search.hi;
-    case 'ge':
-      return target.hi > search.lo;
-    case 'lt':
-      return target.lo < search.lo;
-    case 'le':
-      return target.lo < search.hi;
-    case 'sa':
-      return target.lo >= search.hi;
-    case 'eb':
-      return target.hi <= search.lo;
-  }
-}
+export { dateMatches };
 
 export function tokenMatches(search: string, value: any): boolean {
   if (value === undefined || value === null) return false;
@@ -239,7 +209,7 @@ async function matches(r: FhirResource, c: Criterion, ctx: SearchContext, cache:
     case 'date':
       return c.values.some((s) => {
         const d = parseDateValue(s)!;
-        return values.some((v: Range) => dateMatches(d.prefix, v, d.range));
+        return values.some((v: Range) => dateMatches(d.prefix, v, d));
       });
     case 'reference': {
       let keys = cache.get(c);
@@ -261,11 +231,24 @@ export async function runSearch(q: ParsedSearch, ctx: SearchContext): Promise<Se
   const ids = await compartmentIds(q.resourceType, q.criteria, ctx);
   const candidates = await ctx.repo.list(q.resourceType, ids);
   const cache = new Map<Criterion, Set<string>>();
-  const all: FhirResource[] = [];
+  const latestStop = q.criteria.find((c) => c.code === 'is-latest-stop');
+  const criteria = q.criteria.filter((c) => c !== latestStop);
+  let all: FhirResource[] = [];
+  const undated: FhirResource[] = []; // meet every criterion but the dates: where the latest stops are looked for
   for (const r of candidates) {
     let ok = true;
-    for (const c of q.criteria) if (!(await matches(r, c, ctx, cache))) ok = false;
+    let okUndated = true;
+    for (const c of criteria) {
+      if (await matches(r, c, ctx, cache)) continue;
+      ok = false;
+      if (paramDef(r.resourceType, c.code)?.type !== 'date') okUndated = false;
+    }
     if (ok) all.push(r);
+    if (okUndated) undated.push(r);
+  }
+  if (latestStop) {
+    if (latestStop.values.some((v) => v !== 'true' && v !== 'false')) throw new SearchError(`is-latest-stop must be true or false`, 'is-latest-stop');
+    if (latestStop.values.includes('true')) all = withLatestStops(all, undated);
   }
   const page = all.slice(q.offset, q.offset + q.count);
   return { matches: page, includes: await resolveIncludes(page, q.includes, ctx), total: all.length };
@@ -319,6 +302,7 @@ export function searchsetBundle(q: ParsedSearch, result: SearchResult, baseUrl: 
     type: 'searchset',
     total: result.total,
     link,
-    entry: [...result.matches.map((r) => entry(r, 'match')), ...result.includes.map((r) => entry(r, 'include'))],
+    // FHIR JSON has no empty arrays: an empty searchset has no entry element
+    ...(result.matches.length + result.includes.length ? { entry: [...result.matches.map((r) => entry(r, 'match')), ...result.includes.map((r) => entry(r, 'include'))] } : {}),
   };
 }

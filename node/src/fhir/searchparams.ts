@@ -1,14 +1,11 @@
 // The search parameters the server supports (R4 core + the Nictiz MP9 ones of reference §2.2) and how to read their values.
 /* eslint-disable @typescript-eslint/no-explicit-any */
+import { addDuration, dateRange, type Range } from './dates.js';
 import { EXT_DURATION, EXT_PERIOD_OF_USE, EXT_TREATMENT_ID, NICTIZ_SD, extensions, type FhirResource } from './types.js';
 
-export type ParamType = 'token' | 'reference' | 'date' | 'string';
+export { dateRange, type Range };
 
-/** A time range [lo, hi) in epoch ms; ±Infinity for open ends. */
-export interface Range {
-  lo: number;
-  hi: number;
-}
+export type ParamType = 'token' | 'reference' | 'date' | 'string';
 
 export interface SearchParamDef {
   code: string;
@@ -26,36 +23,6 @@ const refs = (...vs: unknown[]): string[] => vs.flatMap(arr).map((x: any) => x?.
 const cc = (...vs: unknown[]): any[] => vs.flatMap(arr).flatMap((c: any) => arr(c?.coding));
 const extValue = (el: any, url: string, key: string) => extensions(el, url).map((e) => e[key]);
 
-/** The implicit range of a FHIR date/dateTime/instant string at its precision (no zone = UTC). */
-export function dateRange(value: string): Range | undefined {
-  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/.exec(value.trim());
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, tz] = m;
-  const offset = !tz || tz === 'Z' ? 0 : (tz[0] === '-' ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) * 60_000;
-  const base = (Y: number, M: number, D: number, H = 0, MI = 0, S = 0, MS = 0) => Date.UTC(Y, M, D, H, MI, S, MS) - offset;
-  const Y = Number(y);
-  if (!mo) return { lo: base(Y, 0, 1), hi: base(Y + 1, 0, 1) };
-  const M = Number(mo) - 1;
-  if (M < 0 || M > 11) return undefined;
-  if (!d) return { lo: base(Y, M, 1), hi: base(Y, M + 1, 1) };
-  const D = Number(d);
-  if (D < 1 || D > 31) return undefined;
-  if (!h) return { lo: base(Y, M, D), hi: base(Y, M, D + 1) };
-  if (s === undefined) return { lo: base(Y, M, D, Number(h), Number(mi)), hi: base(Y, M, D, Number(h), Number(mi) + 1) };
-  const ms = frac ? Math.round(Number(frac) * 1000) : 0;
-  const lo = base(Y, M, D, Number(h), Number(mi), Number(s), ms);
-  return { lo, hi: lo + (frac ? 1 : 1000) };
-}
-
-const UNIT_MS: Record<string, number> = { s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000, wk: 604_800_000, mo: 2_629_800_000, a: 31_557_600_000 };
-
-/** Milliseconds of a Duration (UCUM code or unit), or undefined when it cannot be read. */
-export function durationMs(d: any): number | undefined {
-  const unit = String(d?.code ?? d?.unit ?? '');
-  const factor = UNIT_MS[unit] ?? UNIT_MS[{ dag: 'd', dagen: 'd', week: 'wk', weken: 'wk', uur: 'h', maand: 'mo', jaar: 'a' }[unit] ?? ''];
-  return typeof d?.value === 'number' && factor ? d.value * factor : undefined;
-}
-
 /**
  * The range a Period covers. An end missing but a Duration present (ext-TimeInterval.Duration inside the Period):
  * end = start + Duration, as the period-of-use SearchParameter demands; otherwise missing ends are open.
@@ -66,11 +33,12 @@ export function periodRange(p: any): Range | undefined {
   const end = typeof p.end === 'string' ? dateRange(p.end) : undefined;
   if (!start && !end) return undefined;
   let hi = end?.hi ?? Infinity;
+  let hiOffset = end ? end.hiOffset : undefined;
   if (!end && start) {
-    const ms = extensions(p, EXT_DURATION).map((e) => durationMs(e.valueDuration)).find((x) => x !== undefined);
-    if (ms !== undefined) hi = start.lo + ms;
+    const until = extensions(p, EXT_DURATION).map((e) => addDuration(p.start, e.valueDuration)).find((x) => x !== undefined);
+    if (until !== undefined) [hi, hiOffset] = [until, start.loOffset];
   }
-  return { lo: start?.lo ?? -Infinity, hi };
+  return { lo: start?.lo ?? -Infinity, hi, ...(start?.loOffset !== undefined ? { loOffset: start.loOffset } : {}), ...(hiOffset !== undefined ? { hiOffset } : {}) };
 }
 
 const dateTimeRanges = (...vs: unknown[]): Range[] => vs.flatMap(arr).map((v) => (typeof v === 'string' ? dateRange(v) : periodRange(v))).filter((x): x is Range => !!x);
@@ -113,6 +81,15 @@ const periodOfUse: SearchParamDef = {
   values: (r) => (r.resourceType === 'MedicationStatement' ? dateTimeRanges(r.effectivePeriod) : extValue(r, EXT_PERIOD_OF_USE, 'valuePeriod').map(periodRange).filter(Boolean)),
 };
 
+/** Not a filter: asks to add the latest stop per MBH even outside the searched period (search.ts, latest-stops.ts). */
+const isLatestStop: SearchParamDef = {
+  code: 'is-latest-stop',
+  type: 'token',
+  definition: 'http://nictiz.nl/fhir/SearchParameter/is-latest-stop',
+  documentation: 'true: also return the latest stopped building block of the searched kind per pharmaceutical treatment (MBH), even when its period of use lies outside the searched period',
+  values: () => [],
+};
+
 /** Search parameters per resource type. */
 export const SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
   MedicationRequest: [
@@ -141,6 +118,7 @@ export const SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
       values: (r) => refs(...extValue(r.dispenseRequest, `${NICTIZ_SD}ext-DispenseRequest.DispenseLocation`, 'valueReference')),
     },
     periodOfUse,
+    isLatestStop,
   ],
   MedicationDispense: [
     ...common(),
@@ -154,6 +132,7 @@ export const SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
     { code: 'destination', type: 'reference', targets: ['Location'], values: (r) => refs(r.destination) },
     { code: 'receiver', type: 'reference', targets: ['Patient', 'Practitioner'], values: (r) => refs(r.receiver) },
     periodOfUse,
+    isLatestStop,
   ],
   MedicationStatement: [
     ...common(),
@@ -166,6 +145,7 @@ export const SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
     { code: 'author', type: 'reference', targets: PRACTITIONER_TARGETS, definition: 'http://nictiz.nl/fhir/SearchParameter/MedicationStatement-author', values: (r) => refs(...extValue(r, `${NICTIZ_SD}ext-MedicationUse2.Author`, 'valueReference')) },
     { code: 'prescriber', type: 'reference', targets: PRACTITIONER_TARGETS, definition: 'http://nictiz.nl/fhir/SearchParameter/MedicationStatement-prescriber', values: (r) => refs(...extValue(r, `${NICTIZ_SD}ext-MedicationUse2.Prescriber`, 'valueReference')) },
     periodOfUse,
+    isLatestStop,
   ],
   MedicationAdministration: [
     ...common(),
@@ -189,6 +169,26 @@ export const SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
   Location: [...common(), { code: 'name', type: 'string', values: (r) => [r.name] }],
   Medication: [...common(), { code: 'code', type: 'token', values: (r) => cc(r.code) }],
   Condition: [...common(), ...patientParams()],
+  Observation: [
+    ...common(),
+    ...patientParams(),
+    { code: 'code', type: 'token', values: (r) => cc(r.code) },
+    { code: 'category', type: 'token', values: (r) => cc(r.category) },
+    { code: 'status', type: 'token', values: (r) => [r.status] },
+    { code: 'date', type: 'date', values: (r) => dateTimeRanges(r.effectiveDateTime, r.effectivePeriod, r.effectiveInstant) },
+    { code: 'specimen', type: 'reference', targets: ['Specimen'], values: (r) => refs(r.specimen) },
+  ],
+  Communication: [
+    ...common(),
+    ...patientParams(),
+    { code: 'category', type: 'token', values: (r) => cc(r.category) },
+    { code: 'status', type: 'token', values: (r) => [r.status] },
+    { code: 'sent', type: 'date', values: (r) => dateTimeRanges(r.sent) },
+    { code: 'based-on', type: 'reference', targets: ['MedicationRequest'], values: (r) => refs(r.basedOn) },
+    { code: 'sender', type: 'reference', targets: PRACTITIONER_TARGETS, values: (r) => refs(r.sender) },
+    { code: 'recipient', type: 'reference', targets: PRACTITIONER_TARGETS, values: (r) => refs(r.recipient) },
+  ],
+  Specimen: [...common(), ...patientParams(), { code: 'type', type: 'token', values: (r) => cc(r.type) }],
   RelatedPerson: [...common(), { code: 'patient', type: 'reference', targets: ['Patient'], values: (r) => refs(r.patient) }],
   List: [...common(), { code: 'code', type: 'token', values: (r) => cc(r.code) }, { code: 'status', type: 'token', values: (r) => [r.status] }],
   Consent: [...common(), { code: 'category', type: 'token', values: (r) => cc(r.category) }, { code: 'status', type: 'token', values: (r) => [r.status] }],

@@ -5,6 +5,8 @@ import { checkType, checkWritable, FhirError, type FhirBackend } from './backend
 import { blocksOfSearch, bsnsOf, namedPatient, patientIds, allowAllConsent, rejectAllTokens, FhirAuthoriser, type AccessTokenVerifier, type ActiveToken, type ConsentHook, type Decision, type Interaction } from './authz.js';
 import { noAudit, type FhirAuditEvent, type FhirAuditHook } from './audit.js';
 import { capabilityStatement } from './capability.js';
+import { latestStopsBundle } from './latest-stops.js';
+import { purgePatient, routeOperation, validationOutcome, type OperationCall } from './operations.js';
 import type { ProfileValidator } from './profiles.js';
 import { parseQueryString, parseSearch, type ParsedSearch } from './search.js';
 import { blockOf, blocksOfType, type FhirResource } from './types.js';
@@ -46,6 +48,8 @@ interface Op {
   id?: string;
   search?: ParsedSearch;
   body?: unknown;
+  /** set for `$operation` requests (operations.ts), which run as the interaction they amount to */
+  operation?: OperationCall;
 }
 
 type Surface = 'public' | 'internal';
@@ -126,7 +130,8 @@ export class FhirService {
           if (patient?.bsn) trail.bsns.add(patient.bsn);
           await this.askConsent(token, 'search', { bsn: patient?.bsn, id: patient?.reference?.split('/')[1] }, q);
         }
-        const bundle = await backend.search(q);
+        let bundle = await backend.search(q);
+        if (op.operation?.name === 'latest-stops') bundle = latestStopsBundle(bundle, this.deps.clock());
         const resources = (bundle.entry ?? []).map((e: any) => e.resource).filter(Boolean) as FhirResource[];
         this.learn(trail, resources);
         if (token) {
@@ -144,7 +149,14 @@ export class FhirService {
           if (!d.allowed) throw denied(d);
           await this.askConsent(token, 'read', { id: patientIds([r])[0] }, undefined, [r]);
         }
+        if (op.operation?.name === 'validate') return ok(200, validationOutcome(this.deps.validator, r, op.operation.profile));
         return ok(200, r, r.meta?.versionId ? { etag: `W/"${r.meta.versionId}"` } : {});
+      }
+      case 'validate': {
+        const call = op.operation!;
+        const r = call.resource as FhirResource;
+        if (!r || typeof r !== 'object' || r.resourceType !== op.resourceType) throw new FhirError(400, 'invalid', `$validate on ${op.resourceType} needs a ${op.resourceType} resource`, ['resource']);
+        return ok(200, validationOutcome(this.deps.validator, r, call.profile));
       }
       case 'create':
       case 'update': {
@@ -173,6 +185,13 @@ export class FhirService {
         return ok(created ? 201 : 200, stored, { etag: `W/"${stored.meta?.versionId ?? '1'}"` });
       }
       case 'delete': {
+        if (op.operation?.name === 'purge') {
+          // test-data housekeeping (Nictiz _LoadResources): never offered to remote parties
+          if (token) throw denied({ allowed: false, rule: 'interaction', reason: '$purge is accepted on the internal endpoint only' });
+          const gone = await purgePatient(backend, op.id!);
+          this.learn(trail, gone);
+          return ok(200, { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: `purged Patient/${op.id} and ${Math.max(0, gone.length - 1)} resource(s) of its compartment` }] });
+        }
         // read first on both surfaces: the record must name whose data was deleted
         const existing = await backend.read(op.resourceType!, op.id!);
         if (existing) this.learn(trail, [existing]);
@@ -206,6 +225,7 @@ export class FhirService {
       if (b?.resourceType !== 'Bundle' || (b.type !== 'transaction' && b.type !== 'batch')) throw new FhirError(400, 'invalid', 'a POST to the base must carry a Bundle of type transaction or batch', ['Bundle.type']);
       return { interaction: b.type, body: b };
     }
+    if (parts.some((p) => p.startsWith('$'))) return operationOp(routeOperation(m, parts, req.query, req.body));
     if (parts[0] === 'metadata' && parts.length === 1) {
       if (m !== 'GET') throw badMethod();
       return { interaction: 'capabilities' };
@@ -305,6 +325,14 @@ function attempted(req: FhirRequest): Op {
   const safeId = id && /^[A-Za-z0-9.-]{1,64}$/.test(id) ? id : undefined;
   const interaction: Interaction = m === 'GET' ? 'read' : m === 'PUT' ? 'update' : m === 'DELETE' ? 'delete' : 'create';
   return { interaction, resourceType, ...(safeId ? { id: safeId } : {}) };
+}
+
+/** An operation runs as the interaction it amounts to: $latest-stops a search, instance $validate a read, $purge a delete. */
+function operationOp(call: OperationCall): Op {
+  const base = { resourceType: call.resourceType, operation: call, ...(call.id ? { id: call.id } : {}) };
+  if (call.name === 'latest-stops') return { ...base, interaction: 'search', search: call.search };
+  if (call.name === 'purge') return { ...base, interaction: 'delete' };
+  return { ...base, interaction: call.id ? 'read' : 'validate' };
 }
 
 function ok(status: number, body: FhirResource, headers: Record<string, string> = {}): FhirResponse {

@@ -47,9 +47,11 @@ export const BLOCK_BY_CATEGORY: Record<string, { resourceType: string; block: Bu
 
 export const MEDICATION_TYPES = ['MedicationRequest', 'MedicationDispense', 'MedicationStatement', 'MedicationAdministration'] as const;
 export const CONTEXT_TYPES = ['Patient', 'Practitioner', 'PractitionerRole', 'Organization', 'Location', 'Medication', 'Condition', 'RelatedPerson'] as const;
+/** Clinical context MP9 transactions carry: proposal replies (Communication), body height/weight and kidney function (Observation, Specimen). */
+export const CLINICAL_TYPES = ['Observation', 'Communication', 'Specimen'] as const;
 /** Administrative types a node may hold beside medication data (the mock LSP's reference index and consents). */
 export const ADMIN_TYPES = ['List', 'Consent'] as const;
-export const SUPPORTED_TYPES: readonly string[] = [...MEDICATION_TYPES, ...CONTEXT_TYPES, ...ADMIN_TYPES];
+export const SUPPORTED_TYPES: readonly string[] = [...MEDICATION_TYPES, ...CONTEXT_TYPES, ...CLINICAL_TYPES, ...ADMIN_TYPES];
 
 /** The blocks a resource type can carry. */
 export function blocksOfType(resourceType: string): BuildingBlock[] {
