@@ -174,10 +174,10 @@ describe('buildAdministrationList', () => {
   it('gives one completeness line per source from the outcome entries', () => {
     expect(list.sources.map((s) => s.line)).toEqual([
       'Apotheek De Linde: not shown — no consent (Mitz)',
-      'Huisartsenpraktijk Pulver: unreachable (timeout)',
+      'Huisartsenpraktijk Pulver: did not answer in time (timeout)',
       'Apotheek Centraal: complete (16 items received)',
     ]);
-    expect(list.sources.map((s) => [s.status, s.codes])).toEqual([['withheld', ['suppressed']], ['unreachable', ['timeout']], ['complete', ['informational']]]);
+    expect(list.sources.map((s) => [s.status, s.codes])).toEqual([['withheld', ['suppressed']], ['timeout', ['timeout']], ['complete', ['informational']]]);
     expect(list.complete).toBe(false);
   });
 
@@ -186,10 +186,10 @@ describe('buildAdministrationList', () => {
     expect(text.split('\n')[0]).toBe('Toedienlijst (administration list) — Wednesday 25 November 2026 (Europe/Amsterdam)');
     expect(text.match(/Toedienlijst/g)).toHaveLength(1);
     expect(text).toMatch(/^08:00 +METOPROLOL TABLET 50MG +1 stuk +oraal +given 08:05, 1 stuk, by Jantien Toedien$/m);
-    expect(text).toMatch(/^20:00 +2 stuk$|^08:00 +FUROSEMIDE TABLET 40MG \[CHANGED\] +2 stuk +oraal$/m);
+    expect(text).toMatch(/^08:00 +FUROSEMIDE TABLET 40MG \[CHANGED\] +2 stuk +oraal +⚠ DOSE UNKNOWN$/m);
     expect(text).toMatch(/^— +OMEPRAZOL CAPSULE 20MG \[STOPPED\] .*DO NOT GIVE$/m);
     expect(text).toContain('  ✗ Apotheek De Linde: not shown — no consent (Mitz)');
-    expect(text).toContain('  ✗ Huisartsenpraktijk Pulver: unreachable (timeout)');
+    expect(text).toContain('  ✗ Huisartsenpraktijk Pulver: did not answer in time (timeout)');
     expect(text).toContain('  ✓ Apotheek Centraal: complete (16 items received)');
     expect(text).toContain('Completeness (per source) — INCOMPLETE:');
   });

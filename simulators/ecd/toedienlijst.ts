@@ -13,10 +13,9 @@ const EXT = {
 } as const;
 // Display name of a source system on an outcome entry (lab convention; `meta.source` identifies the source).
 import { SOURCE_NAME_EXTENSION } from '../../node/src/fhir/types.js';
+import { blockOfBundle, blockOfResource, coverageOf, listState, rowWarnings, sourcesOf, type Block, type ListState, type MissingSource, type ParsedSearch, type RowWarning, type SearchCoverage, type SourceCompleteness } from './completeness.js';
 export { SOURCE_NAME_EXTENSION };
-
-const CATEGORY: Record<string, Block> = { '33633005': 'MA', '16076005': 'MA', '395067002': 'WDS', '422037009': 'TA', '18629005': 'MTD' };
-type Block = 'MA' | 'TA' | 'WDS' | 'MTD';
+export type { ListState, MissingSource, RowWarning, SearchCoverage, SourceCompleteness, SourceStatus } from './completeness.js';
 
 /** ext-StopType codes (MP9 value set …77.11.50). */
 const STOP_TYPES: Record<string, { kind: 'paused' | 'stopped' | 'cancelled'; en: string }> = {
@@ -67,8 +66,8 @@ export interface Provenance {
   name: string;
   /** the organisation that made the agreement (pharmacy for TA, prescriber for MA) */
   organization?: string;
-  /** building block and id the row was built from */
-  basis: 'TA' | 'WDS' | 'MA';
+  /** building block and id the row was built from (MVE only for a dispense whose agreement is missing) */
+  basis: 'TA' | 'WDS' | 'MA' | 'MVE';
   resourceId?: string;
 }
 
@@ -98,20 +97,8 @@ export interface AdministrationRow {
   otherAdministrations: AdministrationRecord[];
   provenance: Provenance;
   notes: string[];
-}
-
-export type SourceStatus = 'complete' | 'withheld' | 'unreachable' | 'no-data' | 'error';
-export interface SourceCompleteness {
-  key: string;
-  name: string;
-  status: SourceStatus;
-  /** resources (building blocks) shown from this source */
-  items: number;
-  reason?: string;
-  /** the issue codes the LSP reported, e.g. ['suppressed'] */
-  codes: string[];
-  /** one line for people: "Apotheek De Linde: not shown — no consent (Mitz)" */
-  line: string;
+  /** what this row's dose or status depends on that a source did not deliver (completeness.ts, README "Row warnings") */
+  warnings: RowWarning[];
 }
 
 export interface AdministrationList {
@@ -121,8 +108,15 @@ export interface AdministrationList {
   patient?: { name?: string; bsn?: string };
   rows: AdministrationRow[];
   sources: SourceCompleteness[];
-  /** true when every source answered completely */
+  /** per search (building block): proven complete, or the sources missing from it */
+  searches: SearchCoverage[];
+  /** true only when every search carried the LSP's statement on its sources and every source answered fully */
   complete: boolean;
+  state: ListState;
+  /** true only for a complete answer without an active administration agreement today */
+  nothingToGive: boolean;
+  /** one line for people on whether the list can be relied on as complete */
+  headline: string;
 }
 
 export interface BuildOptions {
@@ -148,19 +142,24 @@ export function buildAdministrationList(opts: BuildOptions): AdministrationList 
   const clock = new LocalClock(tz);
   const todayParts = clock.parts(opts.today);
   const today = dayNumber(todayParts.date);
-  const bundles = Array.isArray(opts.bundles) ? opts.bundles : Object.values(opts.bundles).filter((b): b is fhir4.Bundle => !!b);
+  const keyed: Array<[string | undefined, fhir4.Bundle]> = Array.isArray(opts.bundles)
+    ? opts.bundles.map((b) => [undefined, b])
+    : Object.entries(opts.bundles).filter((e): e is [string, fhir4.Bundle] => !!e[1]);
+  const bundles = keyed.map(([, b]) => b);
+  const searches: ParsedSearch[] = keyed.map(([key, b]) => ({ block: blockOfBundle(b, key), outcomes: [] }));
 
   const resources = new Map<string, fhir4.Resource>();
   const byFullUrl = new Map<string, fhir4.Resource>();
   const matches: fhir4.Resource[] = [];
   const outcomes: fhir4.OperationOutcome[] = [];
-  for (const b of bundles) {
+  bundles.forEach((b, n) => {
     for (const e of b.entry ?? []) {
       const r = e.resource;
       if (!r) continue;
       const mode = e.search?.mode ?? (r.resourceType === 'OperationOutcome' ? 'outcome' : 'match');
       if (mode === 'outcome' || r.resourceType === 'OperationOutcome') {
         outcomes.push(r as fhir4.OperationOutcome);
+        searches[n]!.outcomes.push(r as fhir4.OperationOutcome);
         continue;
       }
       const id = `${r.resourceType}/${r.id ?? e.fullUrl}`;
@@ -169,7 +168,7 @@ export function buildAdministrationList(opts: BuildOptions): AdministrationList 
       resources.set(id, r);
       if (mode === 'match') matches.push(r);
     }
-  }
+  });
   const resolve = (ref?: fhir4.Reference): fhir4.Resource | undefined => (ref?.reference ? (resources.get(ref.reference) ?? byFullUrl.get(ref.reference)) : undefined);
 
   const items: Item[] = [];
@@ -177,18 +176,23 @@ export function buildAdministrationList(opts: BuildOptions): AdministrationList 
   for (const r of matches) {
     if (r.resourceType === 'Patient') continue;
     const res = r as Item['res'];
-    const block = blockOf(res);
+    const block = blockOfResource(res);
     if (!block) continue;
     if (res.status === 'entered-in-error') continue;
-    const period = block === 'MTD' ? undefined : periodOfUse(res, clock);
+    const period = block === 'MTD' ? undefined : block === 'MVE' ? handedOver(res as fhir4.MedicationDispense, clock) : periodOfUse(res, clock);
     items.push({ block, res, key: treatmentKey(res), start: period?.start, end: period?.end, stop: stopTypeOf(res) });
     patient ??= patientOf(res, resolve);
   }
 
+  const coverage = searches.map(coverageOf);
+  // a search whose block is unknown counts against every block: its missing sources may hold any of them
+  const missingOf = (block: Block): MissingSource[] => coverage.filter((c) => c.block === block || c.block === 'unknown').flatMap((c) => c.missing);
+  const wdsSearchProven = coverage.some((c) => c.block === 'WDS') && coverage.filter((c) => c.block === 'WDS').every((c) => c.proven);
   const rows: AdministrationRow[] = [];
   const keys = [...new Set(items.filter((i) => i.block !== 'MTD').map((i) => i.key))];
+  const ctx: RowContext = { allMtd: items.filter((i) => i.block === 'MTD'), today, weekday: todayParts.weekday, clock, resolve, showStoppedDays: opts.showStoppedDays ?? 7, missingOf, wdsSearchProven };
   for (const key of keys) {
-    const row = buildRow(items.filter((i) => i.key === key), items.filter((i) => i.block === 'MTD'), today, todayParts.weekday, clock, resolve, opts.showStoppedDays ?? 7);
+    const row = buildRow(items.filter((i) => i.key === key), ctx);
     if (row) rows.push(row);
   }
   rows.sort((a, b) => rank(a) - rank(b) || (a.times[0]?.time ?? '99').localeCompare(b.times[0]?.time ?? '99') || a.medication.name.localeCompare(b.medication.name));
@@ -196,8 +200,24 @@ export function buildAdministrationList(opts: BuildOptions): AdministrationList 
   // The LSP names its sources on the outcome entries; rows from a named source carry that name.
   const sourceNames = new Map(outcomes.filter((o) => o.meta?.source && extString(o, SOURCE_NAME_EXTENSION)).map((o) => [o.meta!.source!, extString(o, SOURCE_NAME_EXTENSION)!]));
   for (const r of rows) if (r.provenance.source && sourceNames.has(r.provenance.source)) r.provenance.name = sourceNames.get(r.provenance.source)!;
-  const sources = completeness(items, rows, outcomes);
-  return { date: todayParts.date, tz, patient, rows, sources, complete: sources.every((s) => s.status === 'complete' || s.status === 'no-data') };
+  const names = new Map(rows.filter((r) => r.provenance.source).map((r) => [r.provenance.source!, r.provenance.name]));
+  const sources = sourcesOf(
+    searches,
+    items.map((i) => ({ source: i.res.meta?.source, name: (i.res.meta?.source && names.get(i.res.meta.source)) ?? extString(i.res.meta ?? {}, SOURCE_NAME_EXTENSION) })),
+  );
+  const active = rows.filter((r) => r.change?.kind !== 'stopped' && r.change?.kind !== 'paused').length;
+  return { date: todayParts.date, tz, patient, rows, sources, searches: coverage, ...listState(coverage, sources, active) };
+}
+
+interface RowContext {
+  allMtd: Item[];
+  today: number;
+  weekday: string;
+  clock: LocalClock;
+  resolve: (ref?: fhir4.Reference) => fhir4.Resource | undefined;
+  showStoppedDays: number;
+  missingOf: (block: Block) => MissingSource[];
+  wdsSearchProven: boolean;
 }
 
 function rank(r: AdministrationRow): number {
@@ -206,15 +226,46 @@ function rank(r: AdministrationRow): number {
   return r.dueToday ? 0 : 1;
 }
 
-function buildRow(
-  group: Item[],
-  allMtd: Item[],
-  today: number,
-  weekday: string,
-  clock: LocalClock,
-  resolve: (ref?: fhir4.Reference) => fhir4.Resource | undefined,
-  showStoppedDays: number,
-): AdministrationRow | undefined {
+function buildRow(group: Item[], ctx: RowContext): AdministrationRow | undefined {
+  const row = buildRowContent(group, ctx);
+  if (row) {
+    const primary = group.find((i) => i.res.id === row.provenance.resourceId && i.block === row.provenance.basis);
+    row.warnings = rowWarnings(
+      {
+        primary: row.provenance.basis === 'MVE' ? undefined : row.provenance.basis,
+        received: [...new Set(group.map((i) => i.block))],
+        ownMaReceived: primary ? ownMaReceived(primary, group) : group.some((i) => i.block === 'MA'),
+        variableDosing: isVariableDosing(group),
+        active: row.change?.kind !== 'stopped' && row.change?.kind !== 'paused',
+      },
+      ctx.missingOf,
+      ctx.wdsSearchProven,
+    );
+  }
+  return row;
+}
+
+/** MP9: a TA names the MA it implements (authorizingPrescription, by business identifier); without it, any MA of the treatment. */
+function ownMaReceived(item: Item, group: Item[]): boolean {
+  const mas = group.filter((i) => i.block === 'MA');
+  const wanted = item.block === 'TA' ? [(item.res as fhir4.MedicationDispense).authorizingPrescription ?? []].flat().map((r) => r.identifier?.value).filter(Boolean) : [];
+  if (!wanted.length) return mas.length > 0;
+  return mas.some((m) => (m.res.identifier ?? []).some((id) => wanted.includes(id.value)) || wanted.includes(m.res.id));
+}
+
+const SCHEDULE_WORDS = /volgens schema|trombosedienst|wisselend doseerschema|doseerschema|variable dos/i;
+/** A treatment dosed by a variable dosing regimen: a WDS of it was received, or its instructions say the dose follows a schedule. */
+function isVariableDosing(group: Item[]): boolean {
+  if (group.some((i) => i.block === 'WDS')) return true;
+  return group.some((i) => {
+    const dosages = (i.res as { dosageInstruction?: fhir4.Dosage[] }).dosageInstruction ?? [];
+    const texts = [extString(i.res, EXT.rendered), ...dosages.flatMap((d) => [d.text, d.patientInstruction, ...(d.additionalInstruction ?? []).map(conceptText)])];
+    return texts.some((t) => t && SCHEDULE_WORDS.test(t));
+  });
+}
+
+function buildRowContent(group: Item[], ctx: RowContext): AdministrationRow | undefined {
+  const { allMtd, today, weekday, clock, resolve, showStoppedDays } = ctx;
   const stopItem = group.filter((i) => i.stop).sort((a, b) => (b.end ?? b.start ?? 0) - (a.end ?? a.start ?? 0))[0];
   const active = (block: Block) =>
     group
@@ -222,7 +273,7 @@ function buildRow(
       .filter((i) => (i.start === undefined || i.start <= today) && (i.end === undefined || i.end >= today))
       .sort((a, b) => (b.start ?? 0) - (a.start ?? 0))[0];
   const primary = active('WDS') ?? active('TA') ?? active('MA');
-  const describe = primary ?? stopItem ?? group.sort((a, b) => (b.start ?? 0) - (a.start ?? 0))[0]!;
+  const describe = primary ?? stopItem ?? [...group].sort((a, b) => (b.start ?? 0) - (a.start ?? 0))[0]!;
   const medication = medicationOf(describe.res, resolve);
   const provenance = provenanceOf(describe, resolve);
   const base: AdministrationRow = {
@@ -236,6 +287,7 @@ function buildRow(
     otherAdministrations: [],
     provenance,
     notes: [],
+    warnings: [],
   };
 
   if (stopItem && (stopItem.end ?? stopItem.start ?? today) < today) {
@@ -245,7 +297,7 @@ function buildRow(
     const detail = `${stopItem.stop!.en}${stopItem.stop!.nl ? ` (${stopItem.stop!.nl})` : ''} since ${dayString(stoppedOn + 1)}`;
     return { ...base, schedule: kind === 'paused' ? 'paused — do not give' : 'stopped — do not give', change: { kind, detail }, provenance: provenanceOf(stopItem, resolve) };
   }
-  if (!primary) return undefined; // nothing valid today and no recent stop: history, not today's list
+  if (!primary) return dispenseOnlyRow(group, base, today, ctx);
 
   const dosages = applicableDosages(primary, today);
   const times: ScheduledTime[] = [];
@@ -296,7 +348,7 @@ function buildRow(
     asNeeded,
     validity: { start: dayString(primary.start), end: dayString(primary.end) },
   };
-  if (primary.block === 'MA') row.notes.push('from the medication agreement (MA): no administration agreement (TA) from the pharmacy yet');
+  if (primary.block === 'MA' && !ctx.missingOf('TA').length) row.notes.push('from the medication agreement (MA): no administration agreement (TA) from the pharmacy yet');
   if (primary.block === 'WDS') row.notes.push('variable dosing regimen (WDS, wisselend doseerschema): dose for today from the regimen');
 
   row.change = changeOf(primary, group, today, row.dose);
@@ -320,6 +372,16 @@ function buildRow(
     else row.otherAdministrations.push(rec);
   }
   return row;
+}
+
+/**
+ * A dispense (MVE) of the last 90 days whose agreement (MA/TA) did not arrive because a source did not answer: the
+ * client may well be taking it, so it is listed with its dose unknown instead of left out.
+ */
+function dispenseOnlyRow(group: Item[], base: AdministrationRow, today: number, ctx: RowContext): AdministrationRow | undefined {
+  const mve = group.filter((i) => i.block === 'MVE' && i.start !== undefined && today - i.start <= 90).sort((a, b) => b.start! - a.start!)[0];
+  if (!mve || !(ctx.missingOf('MA').length || ctx.missingOf('TA').length)) return undefined; // history, not today's list
+  return { ...base, schedule: 'unknown: the agreement for this dispense was not received', validity: {}, notes: [`dispensed on ${dayString(mve.start)}`], provenance: provenanceOf(mve, ctx.resolve) };
 }
 
 function changeOf(primary: Item, group: Item[], today: number, dose?: string): Change | undefined {
@@ -410,76 +472,6 @@ function timingKey(d: fhir4.Dosage): string {
   return r ? JSON.stringify([r.frequency, r.period, r.periodUnit, r.timeOfDay, r.when, r.dayOfWeek]) : '';
 }
 
-function completeness(items: Item[], rows: AdministrationRow[], outcomes: fhir4.OperationOutcome[]): SourceCompleteness[] {
-  const map = new Map<string, SourceCompleteness>();
-  const get = (key: string, name: string) => {
-    let s = map.get(key);
-    if (!s) map.set(key, (s = { key, name, status: 'complete', items: 0, codes: [], line: '' }));
-    if (s.name === key && name !== key) s.name = name;
-    return s;
-  };
-  for (const o of outcomes) {
-    const key = o.meta?.source ?? 'LSP';
-    const s = get(key, extString(o, SOURCE_NAME_EXTENSION) ?? (key === 'LSP' ? 'LSP (Landelijk Schakelpunt)' : key));
-    for (const issue of o.issue ?? []) {
-      const status = statusOfIssue(issue);
-      if (!s.codes.includes(issue.code)) s.codes.push(issue.code);
-      if (status === 'complete') continue;
-      // The worst status wins; the first reason of that status explains it.
-      if (severity(status) > severity(s.status)) {
-        s.status = status;
-        s.reason = issue.details?.text ?? issue.diagnostics ?? defaultReason(issue.code);
-      }
-    }
-  }
-  const names = new Map<string, string>();
-  for (const r of rows) if (r.provenance.source) names.set(r.provenance.source, r.provenance.name);
-  for (const i of items) {
-    const key = i.res.meta?.source;
-    if (!key) continue;
-    get(key, names.get(key) ?? extString(i.res.meta ?? {}, SOURCE_NAME_EXTENSION) ?? map.get(key)?.name ?? key).items++;
-  }
-  for (const s of map.values()) {
-    s.line =
-      s.status === 'complete'
-        ? `${s.name}: complete (${s.items} ${s.items === 1 ? 'item' : 'items'} received)`
-        : s.status === 'withheld'
-          ? `${s.name}: not shown — ${s.reason}`
-          : s.status === 'unreachable'
-            ? `${s.name}: unreachable (${s.reason})`
-            : s.status === 'no-data'
-              ? `${s.name}: no data (${s.reason})`
-              : `${s.name}: incomplete — ${s.reason}`;
-  }
-  return [...map.values()].sort((a, b) => severity(b.status) - severity(a.status) || a.name.localeCompare(b.name));
-}
-
-function statusOfIssue(issue: fhir4.OperationOutcomeIssue): SourceStatus {
-  if (issue.severity === 'information') return 'complete';
-  switch (issue.code) {
-    case 'suppressed':
-    case 'forbidden':
-    case 'security':
-    case 'consent' as never:
-      return 'withheld';
-    case 'timeout':
-    case 'no-store':
-    case 'transient':
-    case 'throttled':
-      return 'unreachable';
-    case 'not-found':
-      return 'no-data';
-    case 'informational':
-      return 'complete';
-    default:
-      return 'error';
-  }
-}
-const severity = (s: SourceStatus) => ({ complete: 0, 'no-data': 1, error: 2, unreachable: 3, withheld: 4 })[s];
-function defaultReason(code: string): string {
-  return ({ suppressed: 'withheld by the LSP', forbidden: 'not authorised', security: 'not authorised', timeout: 'timeout', 'no-store': 'source unavailable', transient: 'temporary failure', 'not-found': 'not registered at the LSP' } as Record<string, string>)[code] ?? code;
-}
-
 function provenanceOf(item: Item, resolve: (ref?: fhir4.Reference) => fhir4.Resource | undefined): Provenance {
   const res = item.res;
   const orgRef = res.resourceType === 'MedicationDispense' ? res.performer?.[0]?.actor : res.resourceType === 'MedicationRequest' ? res.requester : undefined;
@@ -519,17 +511,6 @@ function administrationRecord(ma: fhir4.MedicationAdministration, time: string, 
   return { time, status: notGiven ? 'not-given' : ma.status === 'completed' || ma.status === 'in-progress' ? 'given' : 'other', dose, by, note: note || undefined };
 }
 
-function blockOf(res: fhir4.Resource): Block | undefined {
-  const cats = (res as { category?: fhir4.CodeableConcept | fhir4.CodeableConcept[] }).category;
-  for (const c of Array.isArray(cats) ? cats : cats ? [cats] : []) {
-    for (const coding of c.coding ?? []) {
-      const b = coding.system === 'http://snomed.info/sct' ? CATEGORY[coding.code ?? ''] : undefined;
-      if (b) return b;
-    }
-  }
-  return undefined;
-}
-
 function treatmentKey(res: fhir4.DomainResource): string {
   const id = extValue<fhir4.Identifier>(res, EXT.treatment, 'valueIdentifier');
   return id?.value ? `${id.system ?? ''}|${id.value}` : `${res.resourceType}/${res.id}`;
@@ -551,6 +532,11 @@ function periodOfUse(res: fhir4.DomainResource, clock: LocalClock): { start?: nu
   const duration = durationDays(extValue<fhir4.Duration>(p, EXT.duration, 'valueDuration'));
   if (end === undefined && start !== undefined && duration) end = start + duration - 1;
   return { start, end };
+}
+
+function handedOver(md: fhir4.MedicationDispense, clock: LocalClock): { start?: number; end?: number } {
+  const day = md.whenHandedOver ? dayNumber(clock.dateOf(md.whenHandedOver)) : undefined;
+  return { start: day, end: day };
 }
 
 function effectiveOf(ma: fhir4.MedicationAdministration, clock: LocalClock): { date: string; time: string } | undefined {
@@ -639,6 +625,7 @@ export function renderAdministrationListText(list: AdministrationList): string {
   const out: string[] = [];
   out.push(`Toedienlijst (administration list) — ${date} (${list.tz})`);
   if (list.patient) out.push(`Client: ${[list.patient.name, list.patient.bsn ? `BSN ${list.patient.bsn}` : undefined].filter(Boolean).join(', ')}`);
+  out.push(list.complete ? list.headline : `⚠ ${list.headline}`);
   out.push('');
   const header = ['Time', 'Medication', 'Dose', 'Route', 'Status'];
   const lines: string[][] = [];
@@ -646,7 +633,8 @@ export function renderAdministrationListText(list: AdministrationList): string {
   for (const r of list.rows) {
     const med = `${r.medication.name}${r.medication.strength && !r.medication.name.includes(r.medication.strength) ? ` ${r.medication.strength}` : ''}`;
     const mark = r.change ? ` [${r.change.kind.toUpperCase()}]` : '';
-    const extra: string[] = [];
+    const extra: string[] = r.warnings.map((w) => `⚠ ${w.text}`);
+    const caution = r.warnings.some((w) => w.severity === 'dose-unknown') ? '⚠ DOSE UNKNOWN' : r.warnings.length ? '⚠ CHECK FIRST' : '';
     extra.push(`schedule: ${r.schedule}${r.validity.start || r.validity.end ? ` · valid ${r.validity.start ?? '…'} to ${r.validity.end ?? 'open'}` : ''}`);
     if (r.change) extra.push(`change: ${r.change.detail}`);
     for (const i of r.instructions) extra.push(`instruction: ${i}`);
@@ -655,8 +643,8 @@ export function renderAdministrationListText(list: AdministrationList): string {
     extra.push(`source: ${r.provenance.name}${r.provenance.organization && r.provenance.organization !== r.provenance.name ? ` (${r.provenance.organization})` : ''} · ${r.provenance.basis}`);
     const slots = r.times.length ? r.times : [undefined];
     slots.forEach((t, idx) => {
-      const time = t ? `${t.time}${t.exact ? '' : '*'}` : r.asNeeded ? 'as needed' : r.change?.kind === 'stopped' || r.change?.kind === 'paused' ? '—' : r.dueToday ? '' : 'not today';
-      const status = t?.given ? recordText(t.given) : idx === 0 && r.change && ['stopped', 'paused'].includes(r.change.kind) ? 'DO NOT GIVE' : '';
+      const time = t ? `${t.time}${t.exact ? '' : '*'}` : r.asNeeded ? 'as needed' : r.change?.kind === 'stopped' || r.change?.kind === 'paused' ? '—' : r.dueToday ? '' : r.provenance.basis === 'MVE' ? '?' : 'not today';
+      const status = t?.given ? recordText(t.given) : idx === 0 && r.change && ['stopped', 'paused'].includes(r.change.kind) ? 'DO NOT GIVE' : caution;
       lines.push([time, idx === 0 ? med + mark : '', t?.dose ?? (idx === 0 ? (r.dose ?? '') : ''), idx === 0 ? (r.route ?? '') : '', status]);
     });
     details.set(lines.length - 1, extra);
@@ -669,12 +657,15 @@ export function renderAdministrationListText(list: AdministrationList): string {
     out.push(fmt(l));
     for (const d of details.get(i) ?? []) out.push(`      ${d}`);
   });
-  if (!list.rows.length) out.push(list.complete ? '(no medication to give today)' : '(no medication can be shown — this does not mean the client takes none; see the sources below)');
+  // "nothing to give" is said of a complete answer only (README "Completeness"); anything else says why nothing is shown
+  if (list.nothingToGive) out.push('(nothing to give today: every source answered and no administration agreement is active today)');
+  else if (!list.rows.length && list.state === 'not-registered') out.push('(not registered at the LSP — this does not mean the client takes no medication)');
+  else if (!list.rows.length) out.push('(no medication can be shown — this does not mean the client takes none; see the sources below)');
   out.push('');
   out.push('* suggested time: the agreement gives a frequency or part of day, not a clock time');
   out.push('');
   out.push(`Completeness (per source)${list.complete ? '' : ' — INCOMPLETE'}:`);
-  for (const s of list.sources) out.push(`  ${s.status === 'complete' ? '✓' : s.status === 'no-data' ? '·' : '✗'} ${s.line}`);
+  for (const s of list.sources) out.push(`  ${s.status === 'complete' ? '✓' : '✗'} ${s.line}`);
   if (!list.sources.length) out.push('  (no source information in the answer)');
   return out.join('\n');
 }

@@ -18,6 +18,12 @@ export const DEFAULT_SOURCE_TIMEOUT_MS = 2000;
 export const MEDICATION_DATA_CATEGORY = 'GGC013';
 
 export type OutcomeReason = 'suppressed' | 'not-found' | 'timeout' | 'transient';
+/**
+ * Issue code of the statements that make completeness provable: one per source that answered fully, and one from the
+ * LSP itself when it knows the client but no source registered the searched data. A caller can then tell "every source
+ * answered" apart from "nobody said anything" (simulators/ecd/README.md, completeness rules).
+ */
+export const ANSWERED = 'informational' as const;
 
 export interface SourceAnswer {
   source: string;
@@ -95,6 +101,7 @@ export class BrokerBackend implements FhirBackend {
 
     // a patient nobody registered is a notice; a category no source holds for a registered patient is simply no data
     if (!all.length) outcomes.push(outcome('not-found', 'warning', 'client not registered at the LSP', 'no source system has registered any data for this patient at the LSP'));
+    else if (!registrations.length) outcomes.push(outcome(ANSWERED, 'information', 'no source holds this data', `the client is registered at the LSP, but no source system registered ${blocks.map((b) => b.block).join('/')} data for them`));
     const bySource = new Map<string, Registration[]>();
     for (const r of registrations) bySource.set(r.appId, [...(bySource.get(r.appId) ?? []), r]);
     const sources = this.opts.sources();
@@ -122,6 +129,7 @@ export class BrokerBackend implements FhirBackend {
             } else if (e.search?.mode === 'include') includes.set(`${r.resourceType}/${r.id}`, r);
             else if (e.search?.mode === 'outcome') outcomes.push(r);
           }
+          outcomes.push(outcome(ANSWERED, 'information', `answered (${matches} ${matches === 1 ? 'item' : 'items'})`, `${name} answered fully: ${matches} matching ${matches === 1 ? 'resource' : 'resources'}`, { name, fhirBase: source.fhirBase, ura: source.config.ura }));
           answers.push({ source: appId, name, status: 'ok', matches, ms: Date.now() - started });
         } catch (e) {
           const err = e as Error & { reason?: OutcomeReason; short?: string };
@@ -223,7 +231,7 @@ function withSource(r: FhirResource, fhirBase: string, name: string): FhirResour
  * An OperationOutcome entry telling the care worker which source is missing from the answer and why: `details.text`
  * is the short reason shown in the administration list, `diagnostics` the full one. Without a source it is the LSP's own.
  */
-export function outcome(code: OutcomeReason, severity: 'error' | 'warning' | 'information', short: string, text: string, source?: { name: string; fhirBase?: string; ura?: string }): FhirResource {
+export function outcome(code: OutcomeReason | typeof ANSWERED, severity: 'error' | 'warning' | 'information', short: string, text: string, source?: { name: string; fhirBase?: string; ura?: string }): FhirResource {
   const named = source ? [{ url: SOURCE_NAME_EXTENSION, valueString: source.name }] : [];
   return {
     resourceType: 'OperationOutcome',

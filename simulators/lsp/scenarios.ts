@@ -56,7 +56,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'normal',
     title: 'Everything works',
-    expect: 'A search for a seeded patient returns MA/WDS/VV from the GP (and from the hospital for treatments it started), TA/MVE from the pharmacy and MGB/MTD from the VVT source, each entry with meta.source; no outcome entries.',
+    expect: 'A search for a seeded patient returns MA/WDS/VV from the GP (and from the hospital for treatments it started), TA/MVE from the pharmacy and MGB/MTD from the VVT source, each entry with meta.source; one information outcome per source that answered fully (code informational), no warnings.',
     apply: async () => [],
   },
   {

@@ -21,7 +21,7 @@ export function renderFlowResult(result: FlowResult): HTMLElement {
 }
 
 export function renderAdministrationList(list: AdministrationList): HTMLElement {
-  const missing = list.sources.filter((s) => s.status !== 'complete' && s.status !== 'no-data');
+  const missing = list.sources.filter((s) => s.status !== 'complete' && s.status !== 'not-registered');
   const notice = missing.length
     ? h(
         'div',
@@ -50,9 +50,7 @@ export function renderAdministrationList(list: AdministrationList): HTMLElement 
           h('tbody', {}, body),
         ),
       )
-    : missing.length
-      ? h('p', { class: 'muted', 'data-testid': 'empty-list' }, 'No medication can be shown — this does not mean the client takes none. See the sources above.')
-      : h('p', { class: 'muted', 'data-testid': 'empty-list' }, 'No medication to give today.');
+    : emptyListText(list);
   const sources = h(
     'div',
     {},
@@ -61,12 +59,48 @@ export function renderAdministrationList(list: AdministrationList): HTMLElement 
       ? h('ul', { class: 'sources', 'data-testid': 'sources' }, list.sources.map((s) => h('li', { class: s.status }, s.line)))
       : h('p', { class: 'muted small' }, 'The answer named no sources.'),
   );
-  return h('div', {}, notice, meta, table, sources);
+  return h('div', {}, listStateEl(list), notice, meta, table, list.rows.length && list.nothingToGive ? emptyListText(list) : null, sources);
+}
+
+// --- completeness and row warnings (issue 15): never show an unknown or partial answer as "nothing to give" ---
+
+/** The list's state in one line: complete (and whether there is nothing to give), not registered, or why it is incomplete. */
+function listStateEl(list: AdministrationList): HTMLElement {
+  const cls = list.complete ? 'ok' : list.state === 'not-registered' ? 'fail' : 'warn';
+  return h('div', { class: `banner ${cls} list-state`, role: list.complete ? 'status' : 'alert', 'data-testid': 'list-state', 'data-state': list.state }, list.headline);
+}
+
+/** What an empty (or all-stopped) list says: "nothing to give" only for a complete answer. */
+function emptyListText(list: AdministrationList): HTMLElement {
+  const text = list.nothingToGive
+    ? 'Nothing to give today: every source answered and no administration agreement is active today.'
+    : list.state === 'not-registered'
+      ? 'Not registered at the LSP — this does not mean the client takes no medication.'
+      : 'No medication can be shown — this does not mean the client takes none. See the sources above.';
+  return h('p', { class: list.nothingToGive ? 'muted' : 'muted strong', 'data-testid': 'empty-list', 'data-state': list.state }, text);
+}
+
+/** A row's warnings: what its dose depends on that a source did not deliver, and from whom. */
+function rowWarningsEl(r: Row): HTMLElement | null {
+  if (!r.warnings.length) return null;
+  return h(
+    'ul',
+    { class: 'row-warnings', 'data-testid': 'row-warnings' },
+    r.warnings.map((w) => h('li', { class: `row-warning ${w.severity}`, 'data-code': w.code, 'data-missing': w.missing.join(' ') }, h('span', { 'aria-hidden': 'true' }, '⚠ '), w.text)),
+  );
+}
+
+/** The "Today" column of a row whose dose is not confirmed. */
+function cautionEl(r: Row): HTMLElement | null {
+  if (!r.warnings.length) return null;
+  const unknown = r.warnings.some((w) => w.severity === 'dose-unknown');
+  return h('span', { class: `caution ${unknown ? 'dose-unknown' : 'check'}`, 'data-testid': 'row-caution' }, unknown ? 'dose unknown — check first' : 'check first');
 }
 
 function rowsFor(r: Row): HTMLElement[] {
   const stopped = r.change?.kind === 'stopped' || r.change?.kind === 'paused';
-  const cls = [stopped ? 'stopped' : '', !r.dueToday && !r.asNeeded && !stopped ? 'notdue' : ''].filter(Boolean).join(' ') || undefined;
+  const cls = [stopped ? 'stopped' : '', !r.dueToday && !r.asNeeded && !stopped ? 'notdue' : '', r.warnings.length ? 'warned' : ''].filter(Boolean).join(' ') || undefined;
+  const warned = r.warnings.length ? { 'data-warnings': r.warnings.map((w) => w.code).join(' ') } : {};
   const med = h(
     'td',
     { rowspan: String(Math.max(1, r.times.length)) },
@@ -77,6 +111,7 @@ function rowsFor(r: Row): HTMLElement[] {
     r.change ? h('div', { class: 'sub' }, r.change.detail) : null,
     r.instructions.map((i) => h('div', { class: 'sub' }, i)),
     r.notes.map((n) => h('div', { class: 'sub' }, n)),
+    rowWarningsEl(r),
     h('div', { class: 'prov' }, `Source: ${r.provenance.name}`, r.provenance.organization && r.provenance.organization !== r.provenance.name ? ` · ${r.provenance.organization}` : '', ` · ${r.provenance.basis}`),
   );
   const doseRoute = (dose?: string) => h('td', { class: 'dose' }, [dose ?? r.dose ?? '—', r.route ? ` · ${r.route}` : ''].join(''));
@@ -84,17 +119,17 @@ function rowsFor(r: Row): HTMLElement[] {
     h(
       'td',
       {},
-      given ? recordEl(given) : stopped && idx === 0 ? h('span', { class: 'notgiven' }, 'do not give') : '',
+      given ? recordEl(given) : stopped && idx === 0 ? h('span', { class: 'notgiven' }, 'do not give') : cautionEl(r),
       idx === 0 ? r.otherAdministrations.map((a) => h('div', {}, recordEl(a))) : null,
     );
   if (!r.times.length) {
-    const when = r.asNeeded ? 'as needed' : stopped ? '—' : r.dueToday ? '' : 'not today';
-    return [h('tr', { class: cls, 'data-med': r.medication.name }, h('td', { class: 'time' }, when), med, doseRoute(), todayCell())];
+    const when = r.asNeeded ? 'as needed' : stopped ? '—' : r.dueToday ? '' : r.provenance.basis === 'MVE' ? '?' : 'not today';
+    return [h('tr', { class: cls, 'data-med': r.medication.name, ...warned }, h('td', { class: 'time' }, when), med, doseRoute(), todayCell())];
   }
   return r.times.map((t, i) =>
     h(
       'tr',
-      { class: cls, 'data-med': r.medication.name },
+      { class: cls, 'data-med': r.medication.name, ...warned },
       h('td', { class: 'time' }, t.time, t.exact ? null : h('span', { class: 'approx' }, t.label ?? 'about')),
       i === 0 ? med : null,
       doseRoute(t.dose),
