@@ -186,13 +186,17 @@ export function sourcesOf(searches: ParsedSearch[], delivered: Array<{ source?: 
   return [...out.values()].sort((a, b) => SEVERITY[b.status] - SEVERITY[a.status] || a.name.localeCompare(b.name));
 }
 
+/** The searches without which nobody can say what to give today: the agreements, the dosing schedule, and what was already given. */
+export const REQUIRED_BLOCKS: readonly Block[] = ['MA', 'TA', 'WDS', 'MTD'];
+
 const STATE_OF: Partial<Record<SourceStatus, ListState>> = { 'not-registered': 'not-registered', withheld: 'no-consent', unreachable: 'unreachable', timeout: 'timeout', error: 'source-error' };
 
 /** The state of the whole list and the one line that says it; "nothing to give" is only ever said of a complete answer. */
 export function listState(coverage: SearchCoverage[], sources: SourceCompleteness[], activeRows: number): { state: ListState; complete: boolean; nothingToGive: boolean; headline: string } {
   const failed = sources.filter((s) => s.status !== 'complete');
   const worst = failed[0]; // sources are sorted worst first
-  const proven = coverage.length > 0 && coverage.every((c) => c.proven);
+  const notAsked = REQUIRED_BLOCKS.filter((b) => !coverage.some((c) => c.block === b));
+  const proven = coverage.length > 0 && coverage.every((c) => c.proven) && !notAsked.length;
   if (!worst && proven) {
     const answered = sources.length;
     const nothingToGive = activeRows === 0;
@@ -203,7 +207,10 @@ export function listState(coverage: SearchCoverage[], sources: SourceCompletenes
   }
   const tail = 'This does not mean the client takes no other medication.';
   // sources the answer never spoke about (no issue codes) leave completeness unproven rather than failed
-  if (!failed.some((s) => s.codes.length)) return { state: 'unproven', complete: false, nothingToGive: false, headline: `Completeness not proven: the answer does not say which sources the LSP asked. ${tail}` };
+  if (!failed.some((s) => s.codes.length)) {
+    const why = notAsked.length && coverage.every((c) => c.proven) ? `no search for ${notAsked.join(', ')} was made` : 'the answer does not say which sources the LSP asked';
+    return { state: 'unproven', complete: false, nothingToGive: false, headline: `Completeness not proven: ${why}. ${tail}` };
+  }
   if (worst.status === 'not-registered' && failed.length === 1 && sources.length === 1)
     return { state: 'not-registered', complete: false, nothingToGive: false, headline: 'Not registered at the LSP: no source system has registered data for this client. This does not mean the client takes no medication.' };
   const state = STATE_OF[worst.status] ?? 'source-error';

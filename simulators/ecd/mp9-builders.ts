@@ -33,7 +33,10 @@ export interface BlockOpts {
   cycleDays?: number;
   /** display of the pharmacy (TA performer) or prescriber (MA/WDS requester) */
   author?: string;
+  /** TA: business identifier of the MA it implements (authorizingPrescription) */
+  authorizedBy?: string;
 }
+const MA_IDENTIFIER_SYSTEM = 'urn:oid:2.16.840.1.113883.2.4.3.11.999.77.16076005.1';
 function exts(o: BlockOpts): fhir4.Extension[] {
   return [
     { url: `${NICTIZ}ext-TimeInterval.Period`, valuePeriod: { start: o.start, ...(o.end ? { end: o.end } : {}) } }, // dates: whole days in any time zone
@@ -58,7 +61,23 @@ export function ta(id: string, o: BlockOpts): fhir4.MedicationDispense {
     medicationReference: { reference: `Medication/${o.med}` },
     subject: { reference: 'Patient/p1', display: 'J. Jansen' },
     performer: [{ actor: { reference: 'Organization/apotheek-centraal', display: o.author ?? 'Healthcare provider (organization), Apotheek Centraal B.V.' } }],
+    ...(o.authorizedBy ? { authorizingPrescription: [{ type: 'MedicationRequest', identifier: { system: MA_IDENTIFIER_SYSTEM, value: o.authorizedBy }, display: `relatie naar medicatieafspraak ${o.authorizedBy}` }] } : {}),
     dosageInstruction: o.dosage,
+  };
+}
+/** A dispense (MVE) handed over on `at` (a date). */
+export function mve(id: string, o: { mbh: string; med: string; at: string; source?: string }): fhir4.MedicationDispense {
+  return {
+    resourceType: 'MedicationDispense',
+    id,
+    meta: { source: o.source ?? DEMO_SOURCES.centraal },
+    extension: [{ url: `${NICTIZ}ext-PharmaceuticalTreatment.Identifier`, valueIdentifier: { system: 'urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1.1', value: o.mbh } }],
+    status: 'completed',
+    category: { coding: [{ system: SCT, code: '373784005', display: 'medicatieverstrekking' }] },
+    medicationReference: { reference: `Medication/${o.med}` },
+    subject: { reference: 'Patient/p1' },
+    quantity: qty(30),
+    whenHandedOver: o.at,
   };
 }
 export function request(id: string, code: string, o: BlockOpts): fhir4.MedicationRequest {
@@ -66,6 +85,7 @@ export function request(id: string, code: string, o: BlockOpts): fhir4.Medicatio
     resourceType: 'MedicationRequest',
     id,
     meta: { source: o.source ?? DEMO_SOURCES.gp },
+    identifier: [{ system: code === '33633005' ? MA_IDENTIFIER_SYSTEM : `urn:nuts-lsp-lab:test:${code}`, value: id }],
     extension: exts(o),
     modifierExtension: modifiers(o),
     status: 'unknown',
