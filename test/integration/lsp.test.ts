@@ -50,8 +50,14 @@ async function search(type: string, bsn = BSN, extra = '', headers: Record<strin
     res,
     record: records[0]!,
     matches: entries.filter((e) => e.search.mode === 'match').map((e) => e.resource),
-    outcomes: entries.filter((e) => e.search.mode === 'outcome').map((e) => ({ ...e.resource.issue![0]!, source: e.resource.meta?.source })),
+    // what went wrong per source; the statements of sources that answered fully are `answered`
+    outcomes: outcomeIssues(entries).filter((o) => o.severity !== 'information'),
+    answered: outcomeIssues(entries).filter((o) => o.severity === 'information'),
   };
+}
+
+function outcomeIssues(entries: Entry[]) {
+  return entries.filter((e) => e.search.mode === 'outcome').map((e) => ({ ...e.resource.issue![0]!, source: e.resource.meta?.source }));
 }
 
 const sourceOf = (name: string) => lsp.sources.find((s) => s.config.demoData === name)!;
@@ -64,6 +70,8 @@ describe('mock LSP broker', () => {
     expect(ta.res.headers.get('content-type')).toMatch(/fhir\+json/);
     expect(ta.matches.length).toBeGreaterThan(0);
     expect(ta.outcomes).toEqual([]);
+    // completeness is stated, not implied: the one source asked says it answered fully, with its count
+    expect(ta.answered).toEqual([expect.objectContaining({ code: 'informational', source: sourceOf('pharmacy').fhirBase, details: expect.objectContaining({ text: `answered (${ta.matches.length} items)` }) })]);
     for (const m of ta.matches) expect(m.meta?.source).toBe(sourceOf('pharmacy').fhirBase);
     const ma = await search('MedicationRequest', BSN, '&category=http://snomed.info/sct|33633005');
     // the GP's agreements and the one the hospital's cardiologist made, each with its own source
@@ -153,6 +161,7 @@ describe('mock LSP broker', () => {
     const first = await search('MedicationDispense', demoPatients()[0]!);
     expect(first.matches).toEqual([]);
     expect(first.outcomes.map((o) => o.code)).toEqual(['not-found']);
+    expect(first.answered).toEqual([]);
     const other = await search('MedicationDispense', OTHER);
     expect(other.matches.length).toBeGreaterThan(0);
     expect(other.outcomes).toEqual([]);
@@ -212,10 +221,11 @@ describe('mock LSP broker', () => {
         { event, action, patient: { bsn: BSN }, object: { type: 'List', id }, actor: { kind: 'process', organisation: { ura: '90000999' }, responsible: { id: 'lsp:operator' } }, outcome: { code: '0' } },
       ]);
     }
-    // the patient is still registered for other data: no TA is simply no data, without a notice
+    // the patient is still registered for other data: no TA is no data, which the LSP states (complete, not a warning)
     const ta = await search('MedicationDispense', BSN, '&category=http://snomed.info/sct|422037009');
     expect(ta.matches).toEqual([]);
     expect(ta.outcomes).toEqual([]);
+    expect(ta.answered).toEqual([expect.objectContaining({ code: 'informational', source: undefined, details: expect.objectContaining({ text: 'no source holds this data' }) })]);
     const mve = await search('MedicationDispense', BSN, '&category=http://snomed.info/sct|373784005');
     expect(mve.matches.length).toBeGreaterThan(0);
     // the LSP holds no medication data itself

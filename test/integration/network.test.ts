@@ -71,6 +71,8 @@ describe('one-command local network', () => {
     for (const client of demo.clients) {
       const list = await listFor(client.bsn);
       expect(list.complete, client.bsn).toBe(true);
+      expect(list.state, client.bsn).toBe('complete');
+      expect(list.rows.flatMap((r) => r.warnings), client.bsn).toEqual([]);
       expect(list.patient?.name).toContain(client.family);
       const active = client.treatments.filter((t) => t.start <= 0 && t.end >= 0 && t.stoppedOn === undefined);
       const rowsToGive = list.rows.filter((r) => r.change?.kind !== 'stopped' && r.change?.kind !== 'stops');
@@ -88,29 +90,42 @@ describe('one-command local network', () => {
 
   it('shows why data is missing under each scenario', async () => {
     const bsn = net.seeded.clients[1]!.bsn;
+    const jansen = net.seeded.clients[0]!.bsn; // acenocoumarol on a variable dosing regimen from the GP
+    const warningsOf = (l: AdministrationList, med: RegExp) => l.rows.find((r) => med.test(r.medication.name))?.warnings.map((w) => w.code);
     await net.lsp.scenarios.apply('pharmacy-down');
     let l = await listFor(bsn);
     expect(source(l, /Apotheek/)).toMatchObject({ status: 'unreachable', reason: 'source system down' });
-    expect(l.complete).toBe(false);
+    expect(l).toMatchObject({ complete: false, state: 'unreachable', nothingToGive: false });
+    // every active row is built from the GP's MA now, and says that a stop or change may be in the pharmacy's TA
+    for (const r of l.rows.filter((x) => x.change?.kind !== 'stopped')) expect(r.warnings.map((w) => [w.code, w.missing, w.from[0]?.name]), r.medication.name).toEqual([['stop-may-exist', ['TA'], 'Apotheek De Vijzel']]);
 
     await net.lsp.scenarios.apply('slow-gp');
     l = await listFor(bsn);
-    expect(source(l, /Huisarts/)).toMatchObject({ status: 'unreachable', reason: 'timeout after 1 s' });
+    expect(source(l, /Huisarts/)).toMatchObject({ status: 'timeout', reason: 'timeout after 1 s' });
+    expect(l.state).toBe('timeout');
+    l = await listFor(jansen);
+    const aceno = l.rows.find((r) => /ACENOCOUMAROL/.test(r.medication.name))!;
+    expect(aceno.dose).toBe('1 stuk'); // from the pharmacy's TA …
+    expect(aceno.warnings[0]).toMatchObject({ code: 'wds-missing', severity: 'dose-unknown', from: [{ name: 'Huisartsenpraktijk De Linde', status: 'timeout' }] }); // … never without this
+    expect(warningsOf(l, /METFORMINE/)).toEqual(['ma-missing', 'stop-may-exist']);
 
     await net.lsp.scenarios.apply('no-consent');
     l = await listFor(bsn);
     expect(l.rows).toEqual([]);
+    expect(l).toMatchObject({ state: 'no-consent', nothingToGive: false });
     for (const s of l.sources.filter((x) => x.key !== 'LSP')) expect(s).toMatchObject({ status: 'withheld', reason: 'no consent (Mitz)' });
 
     await net.lsp.scenarios.apply('pharmacy-no-consent');
     l = await listFor(bsn);
     expect(source(l, /Apotheek/)).toMatchObject({ status: 'withheld' });
     expect(source(l, /Huisarts/)?.status).toBe('complete');
+    expect(l.state).toBe('no-consent');
 
     await net.lsp.scenarios.apply('unregistered-patient');
-    l = await listFor(net.seeded.clients[0]!.bsn);
+    l = await listFor(jansen);
     expect(l.rows).toEqual([]);
-    expect(source(l, /LSP/)).toMatchObject({ status: 'no-data', reason: 'client not registered at the LSP' });
+    expect(l).toMatchObject({ state: 'not-registered', complete: false, nothingToGive: false });
+    expect(source(l, /LSP/)).toMatchObject({ status: 'not-registered', reason: 'client not registered at the LSP' });
 
     await net.lsp.scenarios.apply('revoked-organisation');
     const refused = await ecd().fetchMedicationData({ careWorker: worker('chris'), bsn });
@@ -122,6 +137,12 @@ describe('one-command local network', () => {
 
     await net.lsp.scenarios.apply('normal');
     expect((await listFor(bsn, 'chris')).complete).toBe(true);
+  });
+
+  it('an unknown BSN that passes the 11-check is "not registered at the LSP", never "nothing to give"', async () => {
+    const l = await listFor('999911120');
+    expect(l).toMatchObject({ rows: [], state: 'not-registered', complete: false, nothingToGive: false });
+    expect(l.headline).toContain('This does not mean the client takes no medication.');
   });
 
   it('refuses a care worker whose role may not see medication data, saying which rule', async () => {
