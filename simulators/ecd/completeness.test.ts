@@ -19,7 +19,7 @@ const pharmacyNoConsent = outcome(SRC.centraal, 'Apotheek Centraal', 'warning', 
 const vvtDown = outcome('urn:nuts-lsp-lab:source:vvt', 'Thuiszorg Om en Bij', 'error', 'transient', 'source system down');
 const notRegistered: fhir4.BundleEntry = {
   search: { mode: 'outcome' },
-  resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'not-found', details: { text: 'client not registered at the LSP' } }] },
+  resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'not-found', details: { text: 'client not registered at the LSP' } }] } as fhir4.OperationOutcome,
 };
 
 type Searches = { MA?: fhir4.Resource[]; TA?: fhir4.Resource[]; WDS?: fhir4.Resource[]; MTD?: fhir4.Resource[] };

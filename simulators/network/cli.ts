@@ -298,8 +298,10 @@ async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
   });
   const r = await client.fetchMedicationData({ careWorker: { name: opts.name, roleName: roleLabel(opts.role), roleCode: opts.role, identifier: opts.identifier }, bsn: opts.bsn });
   if (!r.ok) {
-    if (opts.json) io.out(JSON.stringify({ ok: false, step: r.step, code: r.code, reason: r.reason, status: r.status }, null, 2));
     const unreachable = r.code === 'node_unreachable' || r.code === 'lsp_unreachable';
+    // no list at all: the state says why, so a caller of --json never mistakes it for an empty (complete) list
+    const state = unreachable ? 'unreachable' : ['token_refused', 'fhir_refused', 'wallet_incomplete', 'audit_refused'].includes(r.code) ? 'refused' : 'error';
+    if (opts.json) io.out(JSON.stringify({ ok: false, state, step: r.step, code: r.code, reason: r.reason, status: r.status }, null, 2));
     throw new CliError(`${r.step} failed: ${r.reason}`, unreachable ? EXIT.unreachable : EXIT.failed);
   }
   // Noon of the chosen date in UTC is the same calendar day in every European zone.

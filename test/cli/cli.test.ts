@@ -164,7 +164,8 @@ describe('nuts-lsp-lab CLI', () => {
     const text = await cli('ecd', 'toedienlijst', '--bsn', '999911120', '--role', '30.000', '--name', 'Anna de Vries', '--node', nodeUrl, '--date', '2026-11-25');
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('Toedienlijst (administration list) — Wednesday 25 November 2026 (Europe/Amsterdam)');
-    expect(text.stdout).toMatch(/^08:00 +METOPROLOL TABLET 50MG +1 stuk +oraal$/m);
+    // the pharmacy that withheld its data may hold a stop or change: the row says so in its own status column
+    expect(text.stdout).toMatch(/^08:00 +METOPROLOL TABLET 50MG +1 stuk +oraal +⚠ CHECK FIRST$/m);
     expect(text.stdout).toContain('  ✗ Apotheek De Linde: not shown — no consent (Mitz)');
     expect(text.stderr.split('\n').filter(Boolean).map((l) => l.replace(/ \(\d+ ms\).*$/, ''))).toEqual([
       '✓ Discovery: find who serves MP9 (the LSP)',

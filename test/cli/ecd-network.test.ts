@@ -51,6 +51,75 @@ describe('nuts-lsp-lab ecd toedienlijst (the CLI as a supplier runs it)', () => 
     expect(parsed.list.rows.length).toBeGreaterThan(0);
   });
 
+  // Issue 15: no path renders an unknown or partial answer as "nothing to give"; each scenario in text and --json.
+  describe('what each scenario looks like to the care worker (text and --json)', () => {
+    const list = (bsn: string) => ['ecd', 'toedienlijst', '--bsn', bsn, '--role', 'VVT.001', '--name', 'Anna de Vries', '--node', net.vvt.internalUrl, '-q'];
+    const both = async (bsn: string) => {
+      const [text, json] = await Promise.all([cli(list(bsn)), cli([...list(bsn), '--json'])]);
+      return { text, json, body: JSON.parse(json.stdout) };
+    };
+    const NOTHING = /nothing to give/i;
+
+    it('normal: complete, and no row warnings', async () => {
+      const { text, body } = await both(net.seeded.clients[0]!.bsn);
+      expect(text.stdout).toContain('Complete: all 3 sources the LSP knows for this client answered fully.');
+      expect(text.stdout).not.toContain('⚠');
+      expect(body.list).toMatchObject({ state: 'complete', complete: true, nothingToGive: false });
+    });
+
+    it('slow-gp: acenocoumarol from the pharmacy carries its own row warning naming the GP', async () => {
+      await net.lsp.scenarios.apply('slow-gp');
+      try {
+        const { text, body } = await both(net.seeded.clients[0]!.bsn);
+        expect(text.stdout).toMatch(/^⚠ INCOMPLETE — Huisartsenpraktijk De Linde: did not answer in time \(timeout after 2 s\)/m);
+        expect(text.stdout).toMatch(/^\S+ +ACENOCOUMAROL TABLET 1MG +1 stuk +oraal +⚠ DOSE UNKNOWN$/m);
+        expect(text.stdout).toContain("⚠ Dose unknown: today's dose is set by a variable dosing regimen (WDS), not received from Huisartsenpraktijk De Linde (timeout after 2 s).");
+        const aceno = body.list.rows.find((r: { medication: { name: string } }) => r.medication.name.startsWith('ACENOCOUMAROL'));
+        expect(aceno.warnings[0]).toMatchObject({ code: 'wds-missing', severity: 'dose-unknown', missing: ['WDS'], from: [{ name: 'Huisartsenpraktijk De Linde', status: 'timeout' }] });
+        expect(body.list).toMatchObject({ state: 'timeout', nothingToGive: false });
+      } finally {
+        await net.lsp.scenarios.apply('normal');
+      }
+    });
+
+    it.each([
+      ['unregistered-patient', 0, 'not-registered', '(not registered at the LSP — this does not mean the client takes no medication)'],
+      ['no-consent', 1, 'no-consent', '(no medication can be shown — this does not mean the client takes none; see the sources below)'],
+    ] as const)('%s: an empty list says why and never "nothing to give"', async (scenario, client, state, line) => {
+      await net.lsp.scenarios.apply(scenario);
+      try {
+        const { text, body } = await both(net.seeded.clients[client]!.bsn);
+        expect(text.code).toBe(0);
+        expect(text.stdout).toContain(line);
+        expect(text.stdout).not.toMatch(NOTHING);
+        expect(body.list).toMatchObject({ rows: [], state, complete: false, nothingToGive: false });
+      } finally {
+        await net.lsp.scenarios.apply('normal');
+      }
+    });
+
+    it('an unknown BSN that passes the 11-check: not registered at the LSP', async () => {
+      const { text, body } = await both('999911120');
+      expect(text.stdout).toContain('⚠ Not registered at the LSP: no source system has registered data for this client. This does not mean the client takes no medication.');
+      expect(text.stdout).not.toMatch(NOTHING);
+      expect(body.list).toMatchObject({ state: 'not-registered', nothingToGive: false });
+    });
+
+    it('revoked-organisation: refused, with no list and the state in --json', async () => {
+      await net.lsp.scenarios.apply('revoked-organisation');
+      try {
+        const { text, json, body } = await both(net.seeded.clients[0]!.bsn);
+        expect(text.code).toBe(1);
+        expect(text.stdout).toBe('');
+        expect(text.stderr).toMatch(/token failed: .*revoked/);
+        expect(json.code).toBe(1);
+        expect(body).toMatchObject({ ok: false, state: 'refused', step: 'token', code: 'token_refused' });
+      } finally {
+        await net.lsp.scenarios.apply('normal');
+      }
+    });
+  });
+
   it('exits 1 with the reason when the role is refused, 2 on bad usage', async () => {
     const refused = await cli(['ecd', 'toedienlijst', '--bsn', net.seeded.clients[0]!.bsn, '--role', 'VVT.005', '--node', net.vvt.internalUrl, '-q']);
     expect(refused.code).toBe(1);

@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => lsp?.node.stop());
 
-type Issue = { code: string; diagnostics: string; details?: { text?: string }; source?: string };
+type Issue = { severity?: string; code: string; diagnostics: string; details?: { text?: string }; source?: string };
 type Entry = { fullUrl?: string; resource: { resourceType: string; id: string; meta?: { source?: string }; issue?: Issue[] }; search: { mode: string } };
 
 /** An internal search as a care worker of the LSP's organisation; checks the one access record it caused (NEN 7513). */
