@@ -184,7 +184,15 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   });
 
   const audit = new AuditEngine(store, crypto, vdr, { clock, nodeName: config.name, config: config.audit, baseUrl, keyType: config.crypto.keyType });
-  const vcr = new VcrEngine(store, crypto, vdr, { clock, fetch: outgoing.fetcher({ purpose: 'status list', timeoutMs: config.vdr.fetchTimeoutMs, ...clientLimits }), baseUrl, audit: audit.recorder, logger });
+  const vcr = new VcrEngine(store, crypto, vdr, {
+    clock,
+    fetch: outgoing.fetcher({ purpose: 'status list', timeoutMs: config.vdr.fetchTimeoutMs, ...clientLimits }),
+    baseUrl,
+    audit: audit.recorder,
+    logger,
+    statusListCacheMs: config.vcr.statusList.cacheMaxSeconds * 1000,
+    statusListMaxAgeSeconds: config.vcr.statusList.maxAgeSeconds,
+  });
   const pki = new PkiEngine(store, vdr, vcr, { clock, trustedRoots: config.vcr.x509.trustedRoots, pkiDir: config.pki.dir ?? defaultPkiDir(config.datadir) });
   const policy = new PolicyEngine(config.policy.directory);
   const auth = new AuthEngine(store, crypto, vdr, policy, () => vcr, {

@@ -201,7 +201,7 @@ describe('credentials across the running network (VCR v2 over HTTP)', () => {
     const id = format === 'jwt_vc' ? JSON.parse(Buffer.from(String(vc).split('.')[1]!, 'base64url').toString()).jti : vc.id;
     const revoked = await fetch(`${lsp}/internal/vcr/v2/issuer/vc/${encodeURIComponent(id)}`, { method: 'DELETE' });
     expect(revoked.status).toBe(204);
-    // a verifier that has not cached this status list yet (the VVT node may have, for 15 minutes) fetches it from
+    // a verifier that has not cached this status list yet (the VVT node may have, for the LSP's max-age) fetches it from
     // the LSP's public /statuslist over HTTP and sees the revocation
     const verifier = await startTestNode('third-party-verifier');
     try {

@@ -12,7 +12,8 @@ let org: string;
 let holder: string;
 
 beforeAll(async () => {
-  issuerNode = await startTestNode('issuer');
+  // an issuer that lets verifiers cache its lists for a day: only the verifier's upper bound (15 min) limits them
+  issuerNode = await startTestNode('issuer', { vcr: { statusList: { maxAgeSeconds: 86_400 } } });
   // the verifier's clock is ours to move, so a cached status list can age out
   verifierNode = await startTestNode('verifier', {}, { clock: () => Date.now() + verifierOffset });
   org = (await internal(issuerNode, 'POST', '/internal/vdr/v2/subject', { subject: 'zorg' })).json.documents[0].id;
@@ -63,9 +64,12 @@ for (const format of ['jwt_vc', 'ldp_vc'] as const) {
       expect((await internal(issuerNode, 'DELETE', `/internal/vcr/v2/issuer/vc/${encodeURIComponent(id)}`)).status).toBe(204);
       expect((await internal(issuerNode, 'DELETE', `/internal/vcr/v2/issuer/vc/${encodeURIComponent(id)}`)).status).toBe(409);
 
-      // still cached on the verifier: the list is only fetched again once the cache ages out
+      // still cached on the verifier: the list is only fetched again once the cache ages out, at the latest after the
+      // verifier's upper bound of 15 minutes although the issuer allowed a day
       expect((await internal(verifierNode, 'POST', '/internal/vcr/v2/verifier/vc', { verifiableCredential: vc })).json.validity).toBe(true);
-      verifierOffset += 16 * 60_000;
+      verifierOffset += 14 * 60_000;
+      expect((await internal(verifierNode, 'POST', '/internal/vcr/v2/verifier/vc', { verifiableCredential: vc })).json.validity).toBe(true);
+      verifierOffset += 2 * 60_000;
       const after = await internal(verifierNode, 'POST', '/internal/vcr/v2/verifier/vc', { verifiableCredential: vc });
       expect(after.json).toMatchObject({ validity: false, reason: 'revoked' });
       expect(after.json.message).toContain('revoked');
@@ -97,6 +101,34 @@ describe('status lists', () => {
     verifierOffset += 16 * 60_000;
     expect(await verifierNode.vcr.verifier.verifyCredential(vc)).toMatchObject({ valid: false, code: 'revoked' });
     verifierOffset = 0;
+  });
+  it("a verifier refetches after the issuer's max-age: a revocation shows within seconds, not 15 minutes", async () => {
+    const quick = await startTestNode('quick-issuer', { vcr: { statusList: { maxAgeSeconds: 30 } } });
+    try {
+      const did = (await internal(quick, 'POST', '/internal/vdr/v2/subject', { subject: 'lab-issuer' })).json.documents[0].id;
+      const vc = (await internal(quick, 'POST', '/internal/vcr/v2/issuer/vc', ura(holder, 'jwt_vc', {}, did))).json;
+      const entry = JSON.parse(Buffer.from(vc.split('.')[1], 'base64url').toString()).vc;
+      expect((await fetch(entry.credentialStatus.statusListCredential)).headers.get('cache-control')).toBe('max-age=30');
+      expect((await verifierNode.vcr.verifier.verifyCredential(vc)).valid).toBe(true);
+      await internal(quick, 'DELETE', `/internal/vcr/v2/issuer/vc/${encodeURIComponent(entry.jti ?? JSON.parse(Buffer.from(vc.split('.')[1], 'base64url').toString()).jti)}`);
+      expect((await verifierNode.vcr.verifier.verifyCredential(vc)).valid).toBe(true); // within max-age: the cached list
+      verifierOffset += 31_000;
+      expect(await verifierNode.vcr.verifier.verifyCredential(vc)).toMatchObject({ valid: false, code: 'revoked' });
+    } finally {
+      verifierOffset = 0;
+      await quick.stop();
+    }
+  });
+  it('a node serves its own lists with the short default max-age of the lab (5 s)', async () => {
+    const plain = await startTestNode('plain-issuer');
+    try {
+      const did = (await internal(plain, 'POST', '/internal/vdr/v2/subject', { subject: 'x' })).json.documents[0].id;
+      const vc = (await internal(plain, 'POST', '/internal/vcr/v2/issuer/vc', ura(holder, 'jwt_vc', {}, did))).json;
+      const url = JSON.parse(Buffer.from(vc.split('.')[1], 'base64url').toString()).vc.credentialStatus.statusListCredential;
+      expect((await fetch(url)).headers.get('cache-control')).toBe('max-age=5');
+    } finally {
+      await plain.stop();
+    }
   });
   it('an unknown list page is a 404 problem', async () => {
     const res = await fetch(`${issuerNode.url}/statuslist/${encodeURIComponent(org)}/99`);

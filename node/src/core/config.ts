@@ -137,6 +137,14 @@ export const ConfigSchema = z
       .strictObject({
         /** trusted did:x509 root CAs: PEM files or directories of *.pem/*.crt (an untrusted root is untrusted_issuer) */
         x509: z.strictObject({ trustedRoots: stringList.default([]) }).prefault({}),
+        statusList: z
+          .strictObject({
+            /** Cache-Control max-age served on this node's own status lists: how late other verifiers may see a revocation */
+            maxAgeSeconds: z.coerce.number().int().min(0).default(5),
+            /** upper bound on how long a fetched remote status list is used, whatever its max-age says (nuts-node: 15 min) */
+            cacheMaxSeconds: z.coerce.number().int().min(0).default(900),
+          })
+          .prefault({}),
       })
       .prefault({}),
     /** test PKI directory (pki.json) certificates are bound from; default <datadir>/pki */

@@ -17,8 +17,10 @@ export interface VcrOptions {
   clock: () => number;
   fetch?: typeof fetch;
   baseUrl: () => string;
-  /** how long a fetched remote status list is trusted before it is fetched again (default 15 min, never past its expiry) */
+  /** upper bound on how long a fetched remote status list is used (default 15 min; the issuer's max-age can shorten it, never past its expiry) */
   statusListCacheMs?: number;
+  /** Cache-Control max-age this node serves on its own status lists (default 5 s) */
+  statusListMaxAgeSeconds?: number;
   /** NEN 7513 log of issuance and revocation (the audit module's recorder) */
   audit?: VcrAuditPort;
   /** where reasons of failed status-list fetches go (the remote caller only learns the list could not be fetched) */
@@ -45,7 +47,10 @@ export class VcrEngine implements Engine {
   readonly wallet: Wallet;
   readonly holder: Holder;
 
+  private readonly statusListMaxAgeSeconds: number;
+
   constructor(storeEngine: StoreEngine, crypto: CryptoEngine, vdr: VdrEngine, opts: VcrOptions) {
+    this.statusListMaxAgeSeconds = opts.statusListMaxAgeSeconds ?? 5;
     storeEngine.register(vcrMigrations);
     this.store = new SqlVcrStore(storeEngine);
     this.trust = new TrustList(this.store);
@@ -77,7 +82,7 @@ export class VcrEngine implements Engine {
   }
 
   publicRouter(): Router {
-    return statusListRouter(this.revocation);
+    return statusListRouter(this.revocation, this.statusListMaxAgeSeconds);
   }
 
   health(): HealthStatus {

@@ -11,6 +11,19 @@ import type { WireCredential, CredentialVerification } from './types.js';
 /** 16 KiB bitstring, as nuts-node and the StatusList2021 privacy guidance use */
 export const LIST_BITS = 16 * 1024 * 8;
 const LIST_VALIDITY_MS = 24 * 3600_000;
+/** Upper bound on how long a fetched remote status list is used (vcr.statusList.cacheMaxSeconds); nuts-node keeps them 15 min. */
+export const DEFAULT_STATUS_LIST_CACHE_MS = 15 * 60_000;
+
+/**
+ * How long a fetched status list may be used: the issuer's `Cache-Control: max-age`, never longer than `upperBoundMs`;
+ * `no-store`/`no-cache` mean "ask again next time"; without a max-age the upper bound applies (nuts-node's behaviour).
+ */
+export function statusListLifetimeMs(cacheControl: string | null | undefined, upperBoundMs: number): number {
+  const directives = (cacheControl ?? '').toLowerCase().split(',').map((d) => d.trim());
+  if (directives.includes('no-store') || directives.includes('no-cache')) return 0;
+  const maxAge = directives.map((d) => /^max-age\s*=\s*"?(\d+)"?$/.exec(d)?.[1]).find((v) => v !== undefined);
+  return maxAge === undefined ? upperBoundMs : Math.min(Number(maxAge) * 1000, upperBoundMs);
+}
 
 const ENTRY_TYPE: Record<StatusListType, string> = { StatusList2021: 'StatusList2021Entry', BitstringStatusList: 'BitstringStatusListEntry' };
 const LIST_PATH: Record<StatusListType, string> = { StatusList2021: 'statuslist', BitstringStatusList: 'statuslist/bitstring' };
@@ -42,6 +55,7 @@ export interface RevocationDeps {
   signList: (type: StatusListType, unsigned: Record<string, unknown>) => Promise<WireCredential>;
   /** verifies a fetched list credential (signature and dates, no revocation check of the list itself) */
   verifyList: (vc: WireCredential) => Promise<CredentialVerification>;
+  /** upper bound on the lifetime of a fetched list; the issuer's max-age can only shorten it */
   cacheTtlMs?: number;
   fetchTimeoutMs?: number;
   logger?: Pick<Logger, 'warn'>;
@@ -167,9 +181,11 @@ export class RevocationService {
       return fail('status_unavailable', `status list ${url} could not be fetched`);
     };
     let body: string;
+    let cacheControl: string | null = null;
     try {
       const res = await this.deps.fetch(url, { headers: { accept: 'application/json, application/vc+jwt', ...outgoingTraceHeaders() }, signal: AbortSignal.timeout(this.deps.fetchTimeoutMs ?? 5000), redirect: 'error' });
       if (!res.ok) return unavailable(`${url} answered HTTP ${res.status}`);
+      cacheControl = res.headers.get('cache-control');
       body = (await res.text()).trim();
     } catch (e) {
       if ((e as { code?: string }).code) throw e;
@@ -195,6 +211,7 @@ export class RevocationService {
       return fail('status_unavailable', `status list ${url} has an undecodable encodedList`);
     }
     const validUntil = c.expirationDate?.getTime() ?? parseDate(subject.validUntil, 'validUntil')?.getTime() ?? Infinity;
-    return { bits, purpose: String(subject.statusPurpose ?? 'revocation'), expires: Math.min(validUntil, this.deps.clock() + (this.deps.cacheTtlMs ?? 15 * 60_000)) };
+    const lifetime = statusListLifetimeMs(cacheControl, this.deps.cacheTtlMs ?? DEFAULT_STATUS_LIST_CACHE_MS);
+    return { bits, purpose: String(subject.statusPurpose ?? 'revocation'), expires: Math.min(validUntil, this.deps.clock() + lifetime) };
   }
 }

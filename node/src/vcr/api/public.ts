@@ -2,14 +2,16 @@
 import express, { type Router } from 'express';
 import type { RevocationService } from '../revocation.js';
 
-export function statusListRouter(revocation: RevocationService): Router {
+/** `maxAgeSeconds`: the Cache-Control max-age verifiers get, i.e. how late they may learn of a revocation (vcr.statusList.maxAgeSeconds). */
+export function statusListRouter(revocation: RevocationService, maxAgeSeconds: number): Router {
   const r = express.Router();
   r.get('/bitstring/:did/:page', async (req, res) => {
     const vc = await revocation.hostedList('BitstringStatusList', req.params.did as string, Number(req.params.page));
-    res.type('application/vc+jwt').send(vc as string);
+    res.set('cache-control', `max-age=${maxAgeSeconds}`).type('application/vc+jwt').send(vc as string);
   });
   r.get('/:did/:page', async (req, res) => {
-    res.json(await revocation.hostedList('StatusList2021', req.params.did as string, Number(req.params.page)));
+    const vc = await revocation.hostedList('StatusList2021', req.params.did as string, Number(req.params.page));
+    res.set('cache-control', `max-age=${maxAgeSeconds}`).json(vc);
   });
   return r;
 }
