@@ -94,8 +94,8 @@ export function blockOfResource(res: fhir4.Resource): Block | undefined {
   return undefined;
 }
 
+/** A failure code means failure whatever its severity: an "information" not-found is still not a complete answer. */
 function statusOfIssue(issue: fhir4.OperationOutcomeIssue): SourceStatus {
-  if (issue.severity === 'information') return 'complete';
   switch (issue.code) {
     case 'suppressed':
     case 'forbidden':
@@ -113,7 +113,7 @@ function statusOfIssue(issue: fhir4.OperationOutcomeIssue): SourceStatus {
     case 'informational':
       return 'complete';
     default:
-      return 'error';
+      return issue.severity === 'information' ? 'complete' : 'error';
   }
 }
 const SEVERITY: Record<SourceStatus, number> = { complete: 0, error: 2, timeout: 3, unreachable: 4, withheld: 5, 'not-registered': 6 };
@@ -211,7 +211,7 @@ export function listState(coverage: SearchCoverage[], sources: SourceCompletenes
     const why = notAsked.length && coverage.every((c) => c.proven) ? `no search for ${notAsked.join(', ')} was made` : 'the answer does not say which sources the LSP asked';
     return { state: 'unproven', complete: false, nothingToGive: false, headline: `Completeness not proven: ${why}. ${tail}` };
   }
-  if (worst.status === 'not-registered' && failed.length === 1 && sources.length === 1)
+  if (failed.every((s) => s.status === 'not-registered') && failed.length === sources.length)
     return { state: 'not-registered', complete: false, nothingToGive: false, headline: 'Not registered at the LSP: no source system has registered data for this client. This does not mean the client takes no medication.' };
   const state = STATE_OF[worst.status] ?? 'source-error';
   return { state, complete: false, nothingToGive: false, headline: `INCOMPLETE — ${failed.map((s) => s.line).join('; ')}. Medication from ${failed.length === 1 ? 'this source' : 'these sources'} is not shown. ${tail}` };

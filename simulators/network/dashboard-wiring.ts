@@ -4,7 +4,7 @@ import { parseCredential } from '../../node/src/vcr/credential.js';
 import type { WireCredential } from '../../node/src/vcr/types.js';
 import { createDashboard } from './dashboard/server.js';
 import { createEcdRunFlow } from './flow.js';
-import type { AuditRecordView, CredentialInfo, NodeInfo, OrganisationInfo } from './dashboard/types.js';
+import type { AuditRecordView, CredentialInfo, NodeInfo, OrganisationInfo, SourceSystemInfo } from './dashboard/types.js';
 import { LSP_SUBJECT } from '../lsp/main.js';
 import { NodeApiError, type LspApi, type NodeApi } from './node-api.js';
 import { VVT_SUBJECT, type Seeded } from './seed.js';
@@ -43,10 +43,13 @@ const view = (r: RecordLike): AuditRecordView => ({
   traceId: r.traceId,
 });
 
-/** A wallet credential as its holder's node judges it (signature, validity period, revocation). */
-async function credentialInfo(holder: NodeApi, vc: WireCredential): Promise<CredentialInfo> {
+/**
+ * A wallet credential as `judge` sees it (signature, validity period, revocation). The dashboard asks the LSP: its
+ * verdict decides token requests, and it reads its own status lists directly, so a revocation shows at once.
+ */
+async function credentialInfo(judge: NodeApi, judgeName: string, vc: WireCredential): Promise<CredentialInfo> {
   const c = parseCredential(vc);
-  const v = await holder.verify(vc);
+  const v = await judge.verify(vc);
   const type = c.types.filter((t) => t !== 'VerifiableCredential').join(', ');
   const careWorker = c.subjects[0]?.careWorker as { name?: string; roleCode?: string } | undefined;
   return {
@@ -55,13 +58,28 @@ async function credentialInfo(holder: NodeApi, vc: WireCredential): Promise<Cred
     status: v.validity ? 'valid' : v.reason === 'revoked' ? 'revoked' : v.reason === 'expired' ? 'expired' : 'unknown',
     expires: c.expirationDate?.toISOString(),
     detail: careWorker ? `${careWorker.name} (${careWorker.roleCode})` : v.validity ? undefined : v.message,
+    seenBy: judgeName,
   };
 }
 
-async function organisation(node: NodeApi, subject: string, name: string, ura?: string, city?: string): Promise<OrganisationInfo> {
+async function organisation(node: NodeApi, judge: { api: NodeApi; name: string }, subject: string, name: string, ura?: string, city?: string): Promise<OrganisationInfo> {
   const did = (await node.subjectDids(subject))[0]!;
-  const credentials = await Promise.all((await node.wallet(subject)).map((vc) => credentialInfo(node, vc)));
+  const credentials = await Promise.all((await node.wallet(subject)).map((vc) => credentialInfo(judge.api, judge.name, vc)));
   return { name, subject, did, ura, city, credentials };
+}
+
+/** What each kind of source holds in the lab (reference §6.4: prescriber MA/WDS/VV, pharmacy TA/MVE, VVT MGB/MTD). */
+const SOURCE_KINDS: Record<string, { kind: string; holds: string }> = {
+  Z3: { kind: 'Z3 general practice', holds: 'MA, WDS, VV' },
+  V6: { kind: 'V6 hospital', holds: 'MA, WDS, VV' },
+  J8: { kind: 'J8 pharmacy', holds: 'TA, MVE' },
+  T2: { kind: 'T2 home care (VVT)', holds: 'MGB, MTD' },
+};
+
+/** The LSP's source systems for the network panel; an LSP that does not answer shows none. */
+async function sourceSystems(lsp: LspApi): Promise<SourceSystemInfo[] | undefined> {
+  const list = await lsp.sources().catch(() => undefined);
+  return list?.map((s) => ({ name: s.name, ura: s.ura, ...(SOURCE_KINDS[s.organizationType] ?? { kind: s.organizationType, holds: '' }), available: s.available, latencyMs: s.latencyMs }));
 }
 
 /** A node as the dashboard shows it; one that does not answer is shown unhealthy rather than failing the page. */
@@ -86,12 +104,14 @@ export async function wireDashboard(o: { node: NodeApi; lsp: LspApi; seeded: See
   const dashboard = createDashboard({
     title: 'nuts-lsp-lab — LSP–Nuts medication exchange',
     network: async () => {
-      const sources = await lsp.sources().then((s) => s.length, () => undefined);
+      const sources = await sourceSystems(lsp);
+      const judge = { api: lsp, name: lspName };
       return {
         nodes: await Promise.all([
-          nodeInfo(node, `reference node of ${seeded.vvtOrg.name} (VVT)`, () => [organisation(node, VVT_SUBJECT, seeded.vvtOrg.name, seeded.vvtOrg.ura, seeded.vvtOrg.city)]),
-          nodeInfo(lsp, `mock LSP with ${sources ?? '?'} source systems`, (d) => [organisation(lsp, LSP_SUBJECT, d.organization.name ?? 'LSP', d.organization.ura)]),
+          nodeInfo(node, `reference node of ${seeded.vvtOrg.name} (VVT)`, () => [organisation(node, judge, VVT_SUBJECT, seeded.vvtOrg.name, seeded.vvtOrg.ura, seeded.vvtOrg.city)]),
+          nodeInfo(lsp, `mock LSP with ${sources?.length ?? '?'} source systems`, (d) => [organisation(lsp, judge, LSP_SUBJECT, d.organization.name ?? 'LSP', d.organization.ura)]),
         ]),
+        sources,
         careWorkers: seeded.careWorkers.map((c) => ({ id: c.id, name: c.name, roleCode: c.roleCode, roleName: c.roleName, big: c.big, organisation: seeded.vvtOrg.name })),
         clients: seeded.clients,
       };

@@ -158,6 +158,7 @@ export interface SourceView {
   id: string;
   name: string;
   ura: string;
+  organizationType: string;
   fhirBase: string;
   available: boolean;
   latencyMs: number;

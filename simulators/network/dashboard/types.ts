@@ -54,6 +54,20 @@ export interface CredentialInfo {
   status: 'valid' | 'revoked' | 'expired' | 'suspended' | 'unknown';
   expires?: string;
   detail?: string;
+  /** whose verdict `status` is: the LSP's, since it decides on token requests (issue 15) */
+  seenBy?: string;
+}
+
+/** A source system behind the LSP, as the network panel shows it. */
+export interface SourceSystemInfo {
+  name: string;
+  ura: string;
+  /** zorgaanbiedertype and what it is, e.g. "J8 pharmacy" */
+  kind: string;
+  /** the MP9 building blocks it holds, e.g. "TA, MVE" */
+  holds: string;
+  available: boolean;
+  latencyMs: number;
 }
 
 export interface OrganisationInfo {
@@ -91,6 +105,8 @@ export interface ClientOption {
 
 export interface NetworkView {
   nodes: NodeInfo[];
+  /** the LSP's source systems; absent when the LSP does not say */
+  sources?: SourceSystemInfo[];
   careWorkers: CareWorkerOption[];
   clients: ClientOption[];
 }

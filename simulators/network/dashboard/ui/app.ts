@@ -1,7 +1,7 @@
 // Dashboard page logic: loads the panels, runs the flow, follows its steps over server-sent events.
 import { api, byId, h, replace } from './dom.js';
 import { renderFlowResult } from './list.js';
-import type { AuditRecordView, AuditView, FlowResult, FlowStepEvent, NetworkView, ScenarioInfo, StepStatus } from '../types.js';
+import type { AuditRecordView, AuditView, CredentialInfo, FlowResult, FlowStepEvent, NetworkView, ScenarioInfo, SourceSystemInfo, StepStatus } from '../types.js';
 
 // Kept here (not imported as values from ../types.js) so the browser loads only ui/ modules.
 const ACTORS = [
@@ -89,8 +89,48 @@ async function loadNetwork(): Promise<void> {
   const clients = net.clients.map((c) => h('option', { value: c.bsn }, `${c.name} — BSN ${c.bsn}`));
   replace(byId('client'), clients);
   replace(byId('patient-bsn'), net.clients.map((c) => h('option', { value: c.bsn }, `${c.name} — BSN ${c.bsn}`)));
+  renderNetworkPanel(net);
+}
+
+// --- network panel (issue 15): credential status as the LSP sees it, refreshed on every scenario switch; the sources ---
+
+/** Re-reads the network panel only (the forms keep their choices): after a scenario switch a revocation shows at once. */
+async function refreshNetworkPanel(): Promise<void> {
+  renderNetworkPanel(await api<NetworkView>('/api/network'));
+}
+
+function credentialEl(c: CredentialInfo): HTMLElement {
+  const title = [c.seenBy && `status as ${c.seenBy} sees it`, c.issuer && `issuer ${c.issuer}`, c.expires && `expires ${c.expires}`, c.detail].filter(Boolean).join('\n');
+  return h('li', { class: `cred ${c.status}`, 'data-type': c.type, 'data-status': c.status, title }, `${c.type} · ${c.status}`, c.status !== 'valid' && c.detail ? h('span', { class: 'why' }, ` (${c.detail})`) : null);
+}
+
+function sourcesSection(sources: SourceSystemInfo[] | undefined): HTMLElement | null {
+  if (!sources) return null;
+  return h(
+    'div',
+    { class: 'node source-systems', 'data-testid': 'source-systems' },
+    h('div', { class: 'node-h' }, h('strong', {}, 'Source systems behind the LSP'), h('span', { class: 'role' }, `${sources.length} systems`)),
+    h(
+      'ul',
+      { class: 'srcs' },
+      sources.map((s) =>
+        h(
+          'li',
+          { 'data-source': s.name, 'data-available': String(s.available) },
+          h('span', { class: `dot ${s.available ? 'up' : 'down'}`, 'aria-label': s.available ? 'up' : 'down' }),
+          h('strong', {}, s.name),
+          h('span', { class: 'small muted' }, ` · ${s.kind} · URA ${s.ura} · holds ${s.holds || '?'} · ${s.available ? `answers in ~${s.latencyMs} ms` : 'down'}`),
+        ),
+      ),
+    ),
+  );
+}
+
+function renderNetworkPanel(net: NetworkView): void {
+  const credsSeenBy = net.nodes.flatMap((n) => n.organisations.flatMap((o) => o.credentials)).find((c) => c.seenBy)?.seenBy;
   replace(
     byId('network'),
+    credsSeenBy ? h('p', { class: 'small muted', 'data-testid': 'creds-seen-by' }, `Credential status as ${credsSeenBy} (the LSP) sees it.`) : null,
     net.nodes.map((n) =>
       h(
         'div',
@@ -103,11 +143,12 @@ async function loadNetwork(): Promise<void> {
             { class: 'org' },
             h('div', {}, h('strong', {}, o.name), o.ura ? ` · URA ${o.ura}` : '', o.city ? ` · ${o.city}` : ''),
             h('div', {}, h('code', {}, o.did)),
-            h('ul', { class: 'creds' }, o.credentials.map((c) => h('li', { class: `cred ${c.status}`, title: [c.issuer && `issuer ${c.issuer}`, c.expires && `expires ${c.expires}`, c.detail].filter(Boolean).join('\n') }, `${c.type} · ${c.status}`))),
+            h('ul', { class: 'creds' }, o.credentials.map(credentialEl)),
           ),
         ),
       ),
     ),
+    sourcesSection(net.sources),
   );
 }
 
@@ -133,7 +174,7 @@ async function loadScenarios(): Promise<void> {
 async function applyScenario(name: string): Promise<void> {
   const r = await api<{ ok: boolean; message: string }>(`/api/scenarios/${encodeURIComponent(name)}`, { method: 'POST' });
   byId('scenario-msg').textContent = r.message;
-  await loadScenarios();
+  await Promise.all([loadScenarios(), refreshNetworkPanel()]);
 }
 
 function auditTable(records: AuditRecordView[]): HTMLElement {
@@ -219,7 +260,10 @@ function connect(): void {
     if (d.runId !== currentRun && !byId<HTMLButtonElement>('run').disabled) startRun(d.runId);
   });
   es.addEventListener('flow-step', (m) => onStep(JSON.parse((m as MessageEvent).data) as FlowStepEvent));
-  es.addEventListener('scenario', () => void loadScenarios());
+  es.addEventListener('scenario', () => {
+    void loadScenarios();
+    guard(refreshNetworkPanel(), 'network');
+  });
   es.addEventListener('audit', () => void loadAudit());
 }
 
