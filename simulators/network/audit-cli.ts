@@ -204,7 +204,15 @@ export async function auditOverview(bsn: string, o: SourceOpts & { from?: string
     const qs = new URLSearchParams();
     if (o.from) qs.set('from', o.from);
     if (o.to) qs.set('to', o.to);
-    entries = ((await (await http(`${o.node!.replace(/\/+$/, '')}/internal/audit/v1/patients/${bsn}/overview?${qs}`)).json()) as { entries: OverviewEntry[] }).entries;
+    // the node pages its overview (newest first); the CLI prints all of it
+    qs.set('limit', '500');
+    entries = [];
+    for (let offset: string | undefined = '0'; offset !== undefined; ) {
+      qs.set('offset', offset);
+      const page = (await (await http(`${o.node!.replace(/\/+$/, '')}/internal/audit/v1/patients/${bsn}/overview?${qs}`)).json()) as { entries: OverviewEntry[]; next?: string };
+      entries.push(...page.entries);
+      offset = page.next;
+    }
   } else {
     const { db, store, recordRead } = await openDbLog(o.db!);
     try {

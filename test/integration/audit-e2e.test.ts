@@ -149,7 +149,11 @@ describe('one MP9 search from the VVT ECD to the mock LSP', () => {
       consentProfile: MITZ_CONSENT_PROFILE,
       outcome: 'success',
       traceId: result.trace.traceId,
+      // as a person reads it: who (role, organisation) did what, from which system
+      who: `${worker.name} (30.000, ${VVT_NAME})`,
+      did: 'searched administration agreements (TA)',
     });
+    expect(searches[0]!.summary).toMatch(new RegExp(`^\\d{4}-.*: ${worker.name} \\(30\\.000, ${VVT_NAME}\\) searched administration agreements \\(TA\\), from .+ — success$`));
   });
 
   it('both audit chains verify afterwards', async () => {

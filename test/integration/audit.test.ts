@@ -205,15 +205,17 @@ describe('query API', () => {
 });
 
 describe('patient overview', () => {
-  it('lists who accessed the data of one BSN, chronologically, with the NEN 7513 ch. 9 fields', async () => {
+  it('lists who accessed the data of one BSN, newest first, with the NEN 7513 ch. 9 fields and one sentence per access', async () => {
     const bsn = '999955566';
-    await b.audit.recorder.record(fhirSearchInput(bsn, { startedAt: Date.parse('2026-01-10T08:00:00Z') }));
+    await b.audit.recorder.record({ ...fhirSearchInput(bsn, { startedAt: Date.parse('2026-01-10T08:00:00Z') }), object: { type: 'MedicationDispense', query: `patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}&category=http://snomed.info/sct|422037009` } });
     await b.audit.recorder.record({ ...fhirSearchInput(bsn, { startedAt: Date.parse('2026-01-05T08:00:00Z'), breakTheGlass: true }), event: 'fhir.read', object: { type: 'MedicationRequest', id: 'mr-9' }, authorisation: { protocol: 'https://example.org/autorisatieprotocol/v1', purposeOfUse: 'ETREAT' } });
     const res = await internal(b, 'GET', `/internal/audit/v1/patients/${bsn}/overview`);
     expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ total: 2, offset: 0, limit: 50 });
+    expect(res.json.next).toBeUndefined();
     const entries = res.json.entries;
-    expect(entries.map((e: { when: string }) => e.when)).toEqual(['2026-01-05T08:00:00.000Z', '2026-01-10T08:00:00.000Z']);
-    expect(entries[0]).toMatchObject({
+    expect(entries.map((e: { when: string }) => e.when)).toEqual(['2026-01-10T08:00:00.000Z', '2026-01-05T08:00:00.000Z']);
+    expect(entries[1]).toMatchObject({
       actionText: 'read',
       organisation: { ura: '90000123', name: 'Zorggroep Y' },
       responsible: { id: '900054321', name: 'Dr. Z. Verantwoordelijk' },
@@ -222,13 +224,40 @@ describe('patient overview', () => {
       consentProfile: 'https://example.org/toestemmingsprofiel/opt-in-medicatie',
       breakTheGlass: true,
       outcome: 'success',
+      did: 'read MedicationRequest/mr-9',
     });
-    expect(entries[1]).toMatchObject({ actionText: 'searched / requested', role: { code: '01.015' }, breakTheGlass: false });
+    // who (role, organisation) did what, when, from which system, outcome — and the raw query kept for who asks
+    expect(entries[0]).toMatchObject({
+      actionText: 'searched / requested',
+      role: { code: '01.015' },
+      breakTheGlass: false,
+      who: 'Dr. Z. Verantwoordelijk (Huisarts, Zorggroep Y)',
+      did: 'searched administration agreements (TA)',
+      system: 'https://ecd.example.org',
+      summary: '2026-01-10T08:00:00.000Z: Dr. Z. Verantwoordelijk (Huisarts, Zorggroep Y) searched administration agreements (TA), from https://ecd.example.org — success',
+      data: { query: `patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}&category=http://snomed.info/sct|422037009` },
+    });
     // the overview read itself is logged, but is not an access to the dossier
     expect(entries.every((e: { event: string }) => e.event !== 'audit.read')).toBe(true);
     expect((await auditRecords(b, { event: 'audit.read', patient: bsn })).length).toBe(1);
     const filtered = await internal(b, 'GET', `/internal/audit/v1/patients/${bsn}/overview?from=2026-01-06`);
     expect(filtered.json.entries).toHaveLength(1);
+  });
+
+  it('pages the overview: limit and offset, with next until the oldest page', async () => {
+    const bsn = '999955578';
+    for (let d = 1; d <= 5; d++) await b.audit.recorder.record(fhirSearchInput(bsn, { startedAt: Date.parse(`2026-02-0${d}T08:00:00Z`) }));
+    const first = await internal(b, 'GET', `/internal/audit/v1/patients/${bsn}/overview?limit=2`);
+    expect(first.json).toMatchObject({ total: 5, offset: 0, limit: 2, next: '2' });
+    expect(first.json.entries.map((e: { when: string }) => e.when.slice(0, 10))).toEqual(['2026-02-05', '2026-02-04']);
+    const last = await internal(b, 'GET', `/internal/audit/v1/patients/${bsn}/overview?limit=2&offset=4`);
+    expect(last.json.entries.map((e: { when: string }) => e.when.slice(0, 10))).toEqual(['2026-02-01']);
+    expect(last.json.next).toBeUndefined();
+    for (const bad of ['limit=0', 'limit=501', 'offset=-1', 'limit=abc']) {
+      const r = await internal(b, 'GET', `/internal/audit/v1/patients/${bsn}/overview?${bad}`);
+      expect(r.status, bad).toBe(400);
+      expect(r.headers.get('content-type')).toContain('application/problem+json');
+    }
   });
 });
 

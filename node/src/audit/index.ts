@@ -8,7 +8,7 @@ export { canonicalize, sha256Hex } from './canonical.js';
 export { recordHash, verifyChain, type VerifyResult, type StoredCheckpoint, type CheckpointKey, type StoredRow } from './chain.js';
 export { SqlAuditStore, auditMigrations, iterateRecords, type AuditStore, type ChainHead } from './store.js';
 export { toAuditEvent, toAuditBundle, balpProfile } from './fhir.js';
-export { overviewEntries, type OverviewEntry } from './overview.js';
+export { overviewEntries, overviewPage, type OverviewEntry, type OverviewPage } from './overview.js';
 export { parseNdjsonExport, verifyNdjsonExport, ndjsonExportLines, NDJSON_HEADER_KIND } from './ndjson.js';
 export { checkpointKid, checkpointKidOf } from './checkpoint.js';
 export { auditRouter, filterFromQuery, readerFromRequest } from './api/router.js';

@@ -8,6 +8,7 @@ import { isAuditEventCode } from '../events.js';
 import type { AuditEngine } from '../module.js';
 import type { AuditActor, AuditFilter, AuditInput } from '../record.js';
 import { toAuditBundle } from '../fhir.js';
+import { overviewPage } from '../overview.js';
 
 const BSN = /^\d{9}$/;
 
@@ -129,8 +130,17 @@ export function auditRouter(engine: AuditEngine): Router {
     const q = req.query as Record<string, unknown>;
     const from = parseTime(q.from, 'from');
     const to = parseTime(q.to, 'to');
+    const page = (name: string, min: number, max: number, dflt: number) => {
+      const raw = str(q[name], name);
+      const n = raw === undefined ? dflt : Number(raw);
+      if (!Number.isInteger(n) || n < min || n > max) throw invalidInput(`${name} must be an integer from ${min} to ${max}`);
+      return n;
+    };
+    const limit = page('limit', 1, 500, 50);
+    const offset = page('offset', 0, Number.MAX_SAFE_INTEGER, 0);
     await recordRead(req, { patient: { bsn }, description: 'patient access overview' });
-    res.json({ patient: { bsn }, from: from && new Date(from).toISOString(), to: to && new Date(to).toISOString(), entries: await engine.overview(bsn, { from, to }) });
+    const p = overviewPage(await engine.overview(bsn, { from, to }), { offset, limit });
+    res.json({ patient: { bsn }, from: from && new Date(from).toISOString(), to: to && new Date(to).toISOString(), ...p, ...(offset + limit < p.total ? { next: String(offset + limit) } : {}) });
   });
 
   r.get('/v1/export', async (req, res) => {
