@@ -137,7 +137,7 @@ describe('one MP9 search from the VVT ECD to the mock LSP', () => {
   it("the LSP's patient overview lists the access by Thuiszorg De Zonnebloem", async () => {
     const res = await internal(lsp.node, 'GET', `/internal/audit/v1/patients/${BSN}/overview`);
     expect(res.status).toBe(200);
-    const searches = (res.json.entries as Array<{ event: string }>).filter((e) => e.event === 'fhir.search');
+    const searches = (res.json.entries as Array<{ event: string; summary: string }>).filter((e) => e.event === 'fhir.search');
     expect(searches).toHaveLength(1);
     expect(searches[0]).toMatchObject({
       actionText: 'searched / requested',
