@@ -4,7 +4,7 @@ import { parseCredential } from '../../node/src/vcr/credential.js';
 import type { WireCredential } from '../../node/src/vcr/types.js';
 import { createDashboard } from './dashboard/server.js';
 import { createEcdRunFlow } from './flow.js';
-import type { AuditRecordView, CredentialInfo, NodeInfo, OrganisationInfo, SourceSystemInfo } from './dashboard/types.js';
+import type { AuditRecordView, CredentialInfo, NodeInfo, OrganisationInfo, PatientAccessView, SourceSystemInfo } from './dashboard/types.js';
 import { LSP_SUBJECT } from '../lsp/main.js';
 import { NodeApiError, type LspApi, type NodeApi } from './node-api.js';
 import { VVT_SUBJECT, type Seeded } from './seed.js';
@@ -92,6 +92,28 @@ async function nodeInfo(node: NodeApi, role: string, orgs: (info: { organization
   }
 }
 
+interface OverviewEntryLike {
+  when: string;
+  who: string;
+  did: string;
+  system: string;
+  outcome: string;
+  data?: { query?: string };
+}
+
+/** The newest `want` entries of one node's patient overview, and how many there are in all. */
+async function overviewOf(api: NodeApi, node: string, bsn: string, want: number): Promise<{ total: number; entries: PatientAccessView[] }> {
+  const entries: PatientAccessView[] = [];
+  let total = 0;
+  for (let offset: string | undefined = '0'; offset !== undefined && entries.length < want; ) {
+    const page: { total: number; next?: string; entries: OverviewEntryLike[] } = await api.audit(`/patients/${bsn}/overview?limit=500&offset=${offset}`);
+    total = page.total;
+    entries.push(...page.entries.map((e) => ({ at: e.when, node, who: e.who, did: e.did, system: e.system, outcome: e.outcome, ...(e.data?.query ? { query: e.data.query } : {}) })));
+    offset = page.next;
+  }
+  return { total, entries };
+}
+
 export async function wireDashboard(o: { node: NodeApi; lsp: LspApi; seeded: Seeded; serviceId: string; port: number; host?: string }): Promise<RunningDashboard> {
   const { node, lsp, seeded } = o;
   // node names for audit texts, read once
@@ -164,13 +186,11 @@ export async function wireDashboard(o: { node: NodeApi; lsp: LspApi; seeded: See
           }),
         ),
       }),
-      patient: async (bsn) => {
-        const all = await Promise.all(named.map(({ api }) => api.audit<{ records: RecordLike[] }>(`/records?patient=${bsn}&limit=1000`)));
-        return all
-          .flatMap((r) => r.records)
-          .filter((r) => !r.event.startsWith('audit.'))
-          .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
-          .map(view);
+      // both nodes' overviews (the node words each access), merged newest first, one page
+      patient: async (bsn, page) => {
+        const all = await Promise.all(named.map(({ api, name }) => overviewOf(api, name, bsn, page.offset + page.limit)));
+        const merged = all.flatMap((o) => o.entries).sort((a, b) => b.at.localeCompare(a.at));
+        return { bsn, total: all.reduce((n, o) => n + o.total, 0), offset: page.offset, limit: page.limit, entries: merged.slice(page.offset, page.offset + page.limit) };
       },
     },
   });

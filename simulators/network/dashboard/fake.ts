@@ -174,7 +174,11 @@ export function createFakeDashboardOptions(o: FakeNetworkOptions = {}): Dashboar
       view: async () => ({
         nodes: (['vvt', 'lsp'] as const).map((n) => ({ node: n, records: audit[n].length, chain: { ok: true, checkpoints: Math.floor(audit[n].length / 10) }, recent: audit[n].slice(-8).reverse() })),
       }),
-      patient: async (bsn) => audit.lsp.filter((r) => r.patient === bsn).reverse(),
+      patient: async (bsn, page) => {
+        const all = audit.lsp.filter((r) => r.patient === bsn).reverse();
+        const entries = all.slice(page.offset, page.offset + page.limit).map((r) => ({ at: r.at, node: r.node, who: `${r.who} (${r.role}, ${r.organisation})`, did: r.action, system: 'ECD of Zorggroep Zonnehuis', outcome: r.outcome }));
+        return { bsn, total: all.length, offset: page.offset, limit: page.limit, entries };
+      },
     },
   };
 }

@@ -40,6 +40,9 @@ describe('dashboard server', () => {
     expect(s.status).toBe(404);
     expect(await s.json()).toEqual({ ok: false, message: "unknown scenario 'nope'" });
     expect((await fetch(url + '/api/audit/patient/abc')).status).toBe(400);
+    expect(await (await fetch(url + '/api/audit/patient/999911120?limit=0')).json()).toMatchObject({ status: 400, detail: 'limit must be an integer from 1 to 100' });
+    expect((await fetch(url + '/api/audit/patient/999911120?offset=x')).status).toBe(400);
+    expect(await (await fetch(url + '/api/audit/patient/999911120?offset=0&limit=5')).json()).toMatchObject({ bsn: '999911120', offset: 0, limit: 5, entries: [] });
     expect((await fetch(url + '/api/unknown')).status).toBe(404);
   });
 

@@ -116,7 +116,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   app.get('/api/audit', wrap(async (_req, res) => void res.json(await opts.audit.view())));
   app.get('/api/audit/patient/:bsn', wrap(async (req, res) => {
     if (!/^\d{9}$/.test(String(req.params.bsn))) throw new BadRequest('bsn must be 9 digits');
-    res.json(await opts.audit.patient(String(req.params.bsn)));
+    res.json(await opts.audit.patient(String(req.params.bsn), pageOf(req.query as Record<string, unknown>)));
   }));
   app.use('/api', (_req, res) => void res.status(404).type('application/problem+json').json({ title: 'not found', status: 404 }));
   app.use((err: Error & { status?: number; type?: string; expose?: boolean }, _req: Request, res: Response, _next: NextFunction) => {
@@ -150,6 +150,17 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       });
     },
   };
+}
+
+/** `?offset=&limit=` of the patient overview (limit 1..100, default 10). */
+function pageOf(q: Record<string, unknown>): { offset: number; limit: number } {
+  const int = (name: string, min: number, max: number, dflt: number) => {
+    if (q[name] === undefined) return dflt;
+    const n = Number(q[name]);
+    if (typeof q[name] !== 'string' || !Number.isInteger(n) || n < min || n > max) throw new BadRequest(`${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+  return { offset: int('offset', 0, 1_000_000, 0), limit: int('limit', 1, 100, 10) };
 }
 
 function escapeHtml(s: string): string {

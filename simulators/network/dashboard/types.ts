@@ -141,6 +141,28 @@ export interface AuditView {
   nodes: AuditNodeView[];
 }
 
+/** One access to a client's data as the patient overview shows it: who (role, organisation) did what, when, from which system. */
+export interface PatientAccessView {
+  at: string;
+  /** whose log holds it */
+  node: string;
+  who: string;
+  did: string;
+  system: string;
+  outcome: string;
+  /** the raw query, shown on demand */
+  query?: string;
+}
+
+/** One page of the patient overview, newest first. */
+export interface PatientOverviewView {
+  bsn: string;
+  total: number;
+  offset: number;
+  limit: number;
+  entries: PatientAccessView[];
+}
+
 export interface DashboardOptions {
   /** the network panel: nodes, organisations, DIDs, credentials, plus the people the flow panel offers */
   network: () => Promise<NetworkView>;
@@ -151,8 +173,8 @@ export interface DashboardOptions {
   };
   audit: {
     view: () => Promise<AuditView>;
-    /** "who looked at my data": every access to one client's data */
-    patient: (bsn: string) => Promise<AuditRecordView[]>;
+    /** "who looked at my data": the accesses to one client's data, newest first, one page */
+    patient: (bsn: string, page: { offset: number; limit: number }) => Promise<PatientOverviewView>;
   };
   /** shown in the header */
   title?: string;

@@ -1,7 +1,7 @@
 // Dashboard page logic: loads the panels, runs the flow, follows its steps over server-sent events.
 import { api, byId, h, replace } from './dom.js';
 import { renderFlowResult } from './list.js';
-import type { AuditRecordView, AuditView, CredentialInfo, FlowResult, FlowStepEvent, NetworkView, ScenarioInfo, SourceSystemInfo, StepStatus } from '../types.js';
+import type { AuditRecordView, AuditView, CredentialInfo, FlowResult, FlowStepEvent, NetworkView, PatientAccessView, PatientOverviewView, ScenarioInfo, SourceSystemInfo, StepStatus } from '../types.js';
 
 // Kept here (not imported as values from ../types.js) so the browser loads only ui/ modules.
 const ACTORS = [
@@ -233,15 +233,53 @@ async function loadAudit(): Promise<void> {
   );
 }
 
-let shownPatient = '';
+// --- patient overview (issue 15): a list a person can read, newest first, paged, the raw query on demand ---
 
-async function showPatient(e?: SubmitEvent): Promise<void> {
+const OVERVIEW_PAGE = 10;
+let shownPatient = '';
+let shownOffset = 0;
+
+async function showPatient(e?: SubmitEvent, offset = e ? 0 : shownOffset): Promise<void> {
   e?.preventDefault();
   const bsn = e ? byId<HTMLSelectElement>('patient-bsn').value : shownPatient;
   if (!bsn) return;
   shownPatient = bsn;
-  const records = await api<AuditRecordView[]>(`/api/audit/patient/${bsn}`);
-  replace(byId('patient-overview'), h('h3', {}, `Accesses to the data of BSN ${bsn}`), auditTable(records));
+  shownOffset = offset;
+  const page = await api<PatientOverviewView>(`/api/audit/patient/${bsn}?offset=${offset}&limit=${OVERVIEW_PAGE}`);
+  replace(byId('patient-overview'), h('h3', {}, `Who looked at the data of BSN ${bsn}`), accessList(page), pager(page));
+}
+
+function accessItem(a: PatientAccessView): HTMLElement {
+  const when = new Date(a.at).toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return h(
+    'li',
+    { class: `access ${a.outcome === 'success' ? 'ok' : 'refused'}`, 'data-node': a.node },
+    h('div', { class: 'access-line' }, h('time', { datetime: a.at }, when), ' — ', h('strong', { class: 'who' }, a.who), ' ', h('span', { class: 'did' }, a.did)),
+    h('div', { class: 'small muted' }, `from ${a.system} · recorded by ${a.node} · `, h('span', { class: 'outcome' }, a.outcome)),
+    a.query ? h('details', { class: 'raw' }, h('summary', {}, 'raw query'), h('code', {}, a.query)) : null,
+  );
+}
+
+function accessList(page: PatientOverviewView): HTMLElement {
+  if (!page.entries.length) return h('p', { class: 'muted small', 'data-testid': 'no-accesses' }, 'No recorded access to this client’s data.');
+  return h('ol', { class: 'accesses', 'data-testid': 'accesses' }, page.entries.map(accessItem));
+}
+
+function pager(page: PatientOverviewView): HTMLElement | null {
+  if (page.total <= page.limit && page.offset === 0) return h('p', { class: 'small muted', 'data-testid': 'access-range' }, `${page.total} access${page.total === 1 ? '' : 'es'}`);
+  const button = (label: string, offset: number, enabled: boolean, id: string) => {
+    const b = h('button', { type: 'button', 'data-page': id, disabled: !enabled }, label);
+    b.addEventListener('click', () => guard(showPatient(undefined, offset), 'patient-overview'));
+    return b;
+  };
+  const last = Math.min(page.offset + page.entries.length, page.total);
+  return h(
+    'div',
+    { class: 'pager' },
+    button('← newer', Math.max(0, page.offset - page.limit), page.offset > 0, 'newer'),
+    h('span', { class: 'small muted', 'data-testid': 'access-range' }, `${page.offset + 1}–${last} of ${page.total} (newest first)`),
+    button('older →', page.offset + page.limit, last < page.total, 'older'),
+  );
 }
 
 function connect(): void {
