@@ -55,8 +55,9 @@ export function createEcdRunFlow(o: EcdFlowOptions): RunFlow {
       id: 'sources',
       actor: 'sources',
       title: `Sources: ${list.sources.length - missing.length} of ${list.sources.length} complete`,
-      status: missing.length ? 'warning' : 'ok',
-      detail: list.sources.map((s) => s.line).join('\n') || 'no source information in the answer',
+      // the list's own verdict decides: an answer that does not prove completeness is a warning even with no failed source
+      status: missing.length || !list.complete ? 'warning' : 'ok',
+      detail: [list.complete ? undefined : list.headline, ...list.sources.map((s) => s.line)].filter(Boolean).join('\n') || 'no source information in the answer',
     });
     if (o.audit) {
       const started = performance.now();
