@@ -98,6 +98,12 @@ describe('completeness is proven, never assumed', () => {
     expect(partial.headline).toContain('no search for MA, WDS, MTD was made');
   });
 
+  it('a failure code counts whatever its severity: an "information" not-found is not a complete answer', () => {
+    const soft = outcome(SRC.centraal, 'Apotheek Centraal', 'information', 'not-found', 'client not registered at the LSP');
+    const l = answer({}, { MA: [soft], TA: [soft], WDS: [soft], MTD: [soft] });
+    expect(l).toMatchObject({ state: 'not-registered', nothingToGive: false });
+  });
+
   it('data from a source the answer never spoke about is not counted as complete', () => {
     const l = answer({ TA: [metoTa] }, { TA: [] });
     expect(l.state).toBe('unproven');
