@@ -142,9 +142,13 @@ export class AuthClient {
     extra: WireCredential[],
     o: { scope: string; audience: string; format: 'jwt_vp' | 'ldp_vp'; selection?: Record<string, string>; omitHolder?: boolean },
   ): Promise<{ vp: WirePresentation; submission: PresentationSubmission }> {
-    const wallet = await this.o.vcr().wallet.list(subject);
+    const { usable: wallet, skipped } = await this.o.vcr().wallet.usable(subject);
     const match = matchDefinition(pd, [...wallet, ...extra], { selection: o.selection });
-    if (!match.ok) throw err(412, `wallet of '${subject}' cannot fulfil the presentation definition for scope '${o.scope}': ${explain(match.report)}`);
+    if (!match.ok) {
+      // a revoked or expired credential is not offered (as nuts-node); say so, it is usually the reason
+      const left = skipped.length ? `; skipped from the wallet: ${skipped.map((k) => `${k.types.join(',')}${k.id ? ` ${k.id}` : ''} (${k.reason})`).join(', ')}` : '';
+      throw err(412, `wallet of '${subject}' cannot fulfil the presentation definition for scope '${o.scope}': ${explain(match.report)}${left}`);
+    }
     const nonce = randomBytes(16).toString('base64url');
     const { submission, credentials } = buildSubmission(pd, match.chosen, randomUUID());
     const vp = await this.o.vcr().holder.createPresentation({

@@ -29,6 +29,8 @@ export interface HolderPort {
 
 export interface WalletPort {
   list(subject: string): Promise<WireCredential[]>;
+  /** usable credentials and the ones left out (expired, revoked) with why */
+  usable(subject: string): Promise<{ usable: WireCredential[]; skipped: Array<{ id?: string; types: string[]; reason: string }> }>;
   /** stores a credential about one of the subject's DIDs (OpenID4VCI: what an issuer handed the wallet) */
   add(subject: string, vc: WireCredential): Promise<unknown>;
 }

@@ -56,10 +56,22 @@ export class Wallet {
 
   /** The credentials the holder can use: expired and revoked ones are left out (the search lists everything). */
   async list(subject: string): Promise<WireCredential[]> {
+    return (await this.usable(subject)).usable;
+  }
+
+  /** The usable credentials, and the ones left out with why (so a 412 can say "skipped: revoked"). */
+  async usable(subject: string): Promise<{ usable: WireCredential[]; skipped: Array<{ id?: string; types: string[]; reason: string }> }> {
     await this.requireSubject(subject);
-    const all = (await this.store.wallet(subject)).map(wire);
-    const verdicts = await Promise.all(all.map((vc) => this.check(vc)));
-    return all.filter((_vc, i) => !UNUSABLE.has(verdicts[i]!.code ?? ''));
+    const rows = await this.store.wallet(subject);
+    const verdicts = await Promise.all(rows.map((r) => this.check(wire(r))));
+    const usable: WireCredential[] = [];
+    const skipped: Array<{ id?: string; types: string[]; reason: string }> = [];
+    rows.forEach((r, i) => {
+      const code = verdicts[i]!.code ?? '';
+      if (UNUSABLE.has(code)) skipped.push({ id: r.id, types: r.types.filter((t) => t !== 'VerifiableCredential'), reason: code.replace(/_/g, ' ') });
+      else usable.push(wire(r));
+    });
+    return { usable, skipped };
   }
 
   async search(subject: string, q: { type?: string } = {}): Promise<WireCredential[]> {
