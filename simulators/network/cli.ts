@@ -3,6 +3,7 @@
 import { readBody } from '../../node/src/core/http.js';
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { packagePath } from '../../node/src/core/paths.js';
 import { addAuditCommands } from './audit-cli.js';
 import { initPki, parseOrganisationArg, type OrganisationInput, type PkiKeyType } from '../../node/src/pki/index.js';
 import { credentialCommands } from './credential-cli.js';
@@ -388,7 +389,7 @@ if (import.meta.url === `file://${process.argv[1]}` || process.env.NLL_CLI_MAIN 
 /** The Dutch label of a role code from credentials/roles.json, or the code itself when it is not in the catalogue. */
 function roleLabel(code: string): string {
   try {
-    const roles = JSON.parse(readFileSync(new URL('../../credentials/roles.json', import.meta.url), 'utf8')) as { roles: Array<{ code: string; nl: string }> };
+    const roles = JSON.parse(readFileSync(packagePath('credentials', 'roles.json'), 'utf8')) as { roles: Array<{ code: string; nl: string }> };
     return roles.roles.find((r) => r.code === code)?.nl ?? code;
   } catch {
     return code;

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { NodeError } from './errors.js';
 import { looksLikeNutsYaml, mapNutsYaml } from './nuts-yaml.js';
+import { packagePath } from './paths.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const stringList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
@@ -88,11 +89,11 @@ export const ConfigSchema = z
         authorizationEndpoint: z.strictObject({ enabled: bool.default(false) }).prefault({}),
       })
       .prefault({}),
-    policy: z.strictObject({ directory: z.string().default('credentials/policies') }).prefault({}),
+    policy: z.strictObject({ directory: z.string().default(packagePath('credentials', 'policies')) }).prefault({}),
     discovery: z
       .strictObject({
         /** directory of discovery service definitions (*.json) */
-        directory: z.string().default('credentials/discovery'),
+        directory: z.string().default(packagePath('credentials', 'discovery')),
         /** service ids this node acts as discovery server for */
         serverIds: stringList.default([]),
         /** how often the client fetches registrations and refreshes its own */
