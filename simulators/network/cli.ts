@@ -3,12 +3,13 @@
 import { readBody } from '../../node/src/core/http.js';
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { packagePath } from '../../node/src/core/paths.js';
+import { PACKAGE_VERSION, packagePath } from '../../node/src/core/paths.js';
 import { addAuditCommands } from './audit-cli.js';
 import { initPki, parseOrganisationArg, type OrganisationInput, type PkiKeyType } from '../../node/src/pki/index.js';
 import { credentialCommands } from './credential-cli.js';
 import { addConformanceCommand } from '../conformance/cli.js';
 import { LSP_URA } from '../lsp/identity.js';
+import { networkConfigHelp } from './config.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
@@ -31,22 +32,35 @@ const stdio: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => proc
 export function buildCli(io: Io = stdio): Command {
   const program = new Command('nuts-lsp-lab')
     .description('Reference Nuts node and mock LSP for MP9 medication exchange')
-    .version('0.1.0')
+    .version(PACKAGE_VERSION)
     .showHelpAfterError()
     .exitOverride()
     .addHelpText('after', '\nExit codes: 0 ok, 1 check failed or refused, 2 usage error, 3 unreachable.');
 
   program
     .command('up')
-    .description('start the local network (same as npm start)')
-    .option('--reset', 'remove the state under .data first')
-    .option('--datadir <dir>', 'state directory', '.data')
-    .action(async (opts: { reset?: boolean; datadir: string }) => {
+    .description('start the local network (same as npm start): reference node, mock LSP with its sources, dashboard')
+    .option('-c, --config <file>', 'YAML configuration file (see examples/network.yaml)')
+    .option('--reset', 'remove the state under the data directory first')
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .addHelpText('after', () => `\n${networkConfigHelp()}`)
+    .action(async (opts: { config?: string; reset?: boolean }, cmd: Command) => {
       const { startNetwork, summary } = await import('./network.js');
-      const net = await startNetwork({ reset: opts.reset, datadir: opts.datadir });
+      const { loadNetworkConfig } = await import('./config.js');
+      const config = loadNetworkConfig({ file: opts.config, env: process.env, argv: cmd.args });
+      let net;
+      try {
+        net = await startNetwork({ config, reset: opts.reset, log: io.out });
+      } catch (e) {
+        if ((e as Error).name === 'PortInUseError') throw new CliError((e as Error).message, EXIT.usage);
+        throw e;
+      }
       io.out(summary(net));
       await waitForSignal();
+      io.out('stopping…');
       await net.stop();
+      io.out('stopped.');
     });
 
   // `node` and `lsp`: one node each, configured exactly alike (file < NLL_* environment < --key=value flags)
