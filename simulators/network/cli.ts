@@ -10,18 +10,9 @@ import { credentialCommands } from './credential-cli.js';
 import { addConformanceCommand } from '../conformance/cli.js';
 import { LSP_URA } from '../lsp/identity.js';
 import { networkConfigHelp } from './config.js';
+import { CliError, EXIT, checkBsn, usageError } from './exit.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
-
-/** An error that ends the CLI with a chosen exit code and one line on stderr. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
+export { CliError, EXIT } from './exit.js';
 
 interface Io {
   out: (s: string) => void;
@@ -156,7 +147,7 @@ export function buildCli(io: Io = stdio): Command {
     .option('--force', 'regenerate everything, CA included')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dir: string; org: OrganisationInput[]; keyType: string; force?: boolean; json?: boolean }) => {
-      if (opts.keyType !== 'RSA' && opts.keyType !== 'P-256') throw new Error(`--key-type must be RSA or P-256, got '${opts.keyType}'`);
+      if (opts.keyType !== 'RSA' && opts.keyType !== 'P-256') throw usageError(`--key-type must be RSA or P-256, got '${opts.keyType}'`);
       const r = await initPki({ dir: opts.dir, organisations: opts.org, keyType: opts.keyType as PkiKeyType, force: opts.force });
       if (opts.json) return void io.out(JSON.stringify(r, null, 2));
       const mark = (created: boolean) => (created ? 'created' : 'kept   ');
@@ -293,7 +284,7 @@ interface ToedienlijstOptions {
 }
 
 async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
-  if (!/^\d{9}$/.test(opts.bsn)) throw new CliError(`--bsn must be 9 digits, got '${opts.bsn}'`, EXIT.usage);
+  checkBsn(opts.bsn);
   if (opts.date && !/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new CliError(`--date must be YYYY-MM-DD, got '${opts.date}'`, EXIT.usage);
   const { EcdClient, NdjsonAccessLog } = await import('../ecd/client.js');
   const { buildAdministrationList, renderAdministrationListText } = await import('../ecd/toedienlijst.js');
@@ -391,7 +382,8 @@ export async function runCli(argv: string[], io: Io = stdio): Promise<number> {
       return e.exitCode;
     }
     io.err(`nuts-lsp-lab: ${(e as Error).message}`);
-    return (e as Error).name === 'NodeError' ? EXIT.usage : EXIT.failed;
+    // invalid configuration or arguments (NodeError invalid_input), a port in use: the caller changes a flag
+    return (e as Error).name === 'NodeError' || (e as Error).name === 'PortInUseError' ? EXIT.usage : EXIT.failed;
   }
 }
 
