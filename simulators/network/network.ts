@@ -125,7 +125,7 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   step(`mock LSP node on ${lspUrl} with its source systems…`);
   // the same LSP defaults as `nuts-lsp-lab lsp`: organisation, discovery server, trusted URA issuers only
   const lspConfig = loadConfig({ env, defaults: LSP_CONFIG_DEFAULTS, overrides: base('lsp', lspUrl, ports.lsp) });
-  const lsp = createLspNode(lspConfig, { sourceTimeoutMs: opts.sourceTimeoutMs });
+  const lsp = createLspNode(lspConfig, { sourceTimeoutMs: opts.sourceTimeoutMs, data: config.data });
   await lsp.node.start().catch((e: unknown) => {
     throw portInUse(e, config);
   });
@@ -144,6 +144,12 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   const nodeApi = new NodeApi(vvt.internalUrl, 'vvt');
   const lspApi = new LspApi(lsp.node.internalUrl, 'lsp');
   const seeded = await seedNetwork({ node: nodeApi, lsp: lspApi, vvtOrg, serviceId: DISCOVERY_SERVICE, log });
+  // the clients are whoever the data folders brought (the demo's unless configured otherwise)
+  const names = new Map<string, string>();
+  for (const s of await lsp.data.list()) for (const p of s.patients) if (p.name && !names.has(p.bsn)) names.set(p.bsn, p.name);
+  const birthDates = new Map(seeded.clients.map((c) => [c.bsn, c.birthDate]));
+  seeded.clients = lsp.data.patients().map((bsn) => ({ bsn, name: names.get(bsn) ?? bsn, ...(birthDates.get(bsn) ? { birthDate: birthDates.get(bsn) } : {}) }));
+  log(`  ✓ data: ${config.data.map((d) => path.relative(process.cwd(), d) || '.').join(', ')}: ${seeded.clients.length} clients`);
 
   // LSPxNuts pilot: the care provider (subject vvt) and its ECD vendor (subject ecd-vendor) on the VVT node
   if (!(await vvt.vcr.wallet.search('vvt', { type: 'HealthcareProviderCredential' })).length) {

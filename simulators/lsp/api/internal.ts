@@ -12,9 +12,12 @@ import { assertValidBsn } from '../bsn.js';
 import { MemberRegistrationSchema, type OrganisationRegistry } from '../organisations.js';
 import { readerFromRequest, type AuditRecorder } from '../../../node/src/audit/index.js';
 import type { Request } from 'express';
+import type { LspData } from '../data.js';
+import type { DataBatch } from '../data-folder.js';
 
 const ConsentKey = z.object({ bsn: z.string(), holderCategory: z.string(), dataCategory: z.string(), consulterCategory: z.string() });
 const ConsentBody = ConsentKey.extend({ choice: z.enum(['ja', 'nee']) });
+const DataImport = z.object({ source: z.string().min(1), consent: z.enum(['ja', 'nee', 'none']).default('ja'), resources: z.array(z.looseObject({ resourceType: z.string(), id: z.string() })).min(1) });
 const SourcePatch = z.object({ available: z.boolean().optional(), latencyMs: z.number().int().min(0).max(60_000).optional() });
 
 export interface LspApiDeps {
@@ -26,6 +29,7 @@ export interface LspApiDeps {
   organisations: OrganisationRegistry;
   /** the LSP's NEN 7513 log: every consent change is recorded with who made it (the client, a representative, an operator) */
   audit: AuditRecorder;
+  data: LspData;
 }
 
 const sourceView = (s: SimulatedSource) => ({
@@ -102,6 +106,18 @@ export function lspInternalRouter(d: LspApiDeps): Router {
   // organisations holding a URA credential of the LSP: registering one (re)issues it into the organisation's wallet
   r.get('/v1/organisations', async (_req, res) => void res.json(await d.organisations.list()));
   r.post('/v1/organisations', async (req, res) => void res.json(await d.organisations.register(parseBody(MemberRegistrationSchema, req.body))));
+
+  // own data for the source systems: import (kept for the next start), list, export
+  r.post('/v1/data', async (req, res) => {
+    const b = parseBody(DataImport, req.body);
+    res.json(await d.data.import({ source: b.source, consent: b.consent, resources: b.resources as DataBatch['resources'], origin: [] }, { persist: true }));
+  });
+  r.get('/v1/data', async (_req, res) => void res.json(await d.data.list()));
+  r.get('/v1/data/export', async (req, res) => {
+    const bsn = typeof req.query.bsn === 'string' ? req.query.bsn : undefined;
+    if (bsn) assertValidBsn(bsn);
+    res.json(await d.data.export({ source: typeof req.query.source === 'string' ? req.query.source : undefined, bsn }));
+  });
 
   r.get('/v1/registrations', async (req, res) => {
     const bsn = typeof req.query.bsn === 'string' ? req.query.bsn : undefined;
