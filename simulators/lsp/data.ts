@@ -171,9 +171,15 @@ export class LspData {
         const ids = new Set(all.filter((r) => r.resourceType === 'Patient' && patientsIn([r])[0]?.bsn === opts.bsn).map((r) => `Patient/${r.id}`));
         const ref = (x: unknown) => String((x as { reference?: string } | undefined)?.reference);
         const medical = all.filter((r) => ids.has(`Patient/${r.id}`) || ids.has(ref(r.subject)) || ids.has(ref(r.patient)));
-        // the context the patient's data points at (medication, authors, organisations)
-        const refs = new Set([...JSON.stringify(medical).matchAll(/"reference":"([A-Za-z]+\/[A-Za-z0-9\-.]+)"/g)].map((m) => m[1]!));
-        keep = all.filter((r) => medical.includes(r) || refs.has(`${r.resourceType}/${r.id}`));
+        // and the context its data points at, transitively (medication, author roles, their practitioners and organisations)
+        const key = (r: FhirResource) => `${r.resourceType}/${r.id}`;
+        const kept = new Set(medical.map(key));
+        for (let grew = true; grew; ) {
+          grew = false;
+          const refs = new Set([...JSON.stringify(all.filter((r) => kept.has(key(r)))).matchAll(/"reference":"([A-Za-z]+\/[A-Za-z0-9\-.]+)"/g)].map((m) => m[1]!));
+          for (const r of all) if (refs.has(key(r)) && !kept.has(key(r))) grew = kept.add(key(r)).size > 0;
+        }
+        keep = all.filter((r) => kept.has(key(r)));
       }
       if (!keep.length) continue;
       out[s.config.id] = {

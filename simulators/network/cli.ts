@@ -10,6 +10,7 @@ import { credentialCommands } from './credential-cli.js';
 import { addConformanceCommand } from '../conformance/cli.js';
 import { LSP_URA } from '../lsp/identity.js';
 import { networkConfigHelp } from './config.js';
+import { addDataCommands } from './data-cli.js';
 import { CliError, EXIT, checkBsn, usageError } from './exit.js';
 
 export { CliError, EXIT } from './exit.js';
@@ -158,6 +159,7 @@ export function buildCli(io: Io = stdio): Command {
     });
 
   credentialCommands(program);
+  addDataCommands(program, io);
   addConformanceCommand(program, io);
 
   program

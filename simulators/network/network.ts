@@ -149,7 +149,7 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   for (const s of await lsp.data.list()) for (const p of s.patients) if (p.name && !names.has(p.bsn)) names.set(p.bsn, p.name);
   const birthDates = new Map(seeded.clients.map((c) => [c.bsn, c.birthDate]));
   seeded.clients = lsp.data.patients().map((bsn) => ({ bsn, name: names.get(bsn) ?? bsn, ...(birthDates.get(bsn) ? { birthDate: birthDates.get(bsn) } : {}) }));
-  log(`  ✓ data: ${config.data.map((d) => path.relative(process.cwd(), d) || '.').join(', ')}: ${seeded.clients.length} clients`);
+  log(`  ✓ data: ${config.data.map((d) => path.relative(process.cwd(), d) || '.').join(', ')} and earlier imports: ${seeded.clients.length} clients`);
 
   // LSPxNuts pilot: the care provider (subject vvt) and its ECD vendor (subject ecd-vendor) on the VVT node
   if (!(await vvt.vcr.wallet.search('vvt', { type: 'HealthcareProviderCredential' })).length) {

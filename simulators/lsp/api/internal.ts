@@ -38,6 +38,8 @@ const sourceView = (s: SimulatedSource) => ({
   ura: s.config.ura,
   organizationType: s.config.organizationType,
   appId: s.config.appId,
+  /** which part of the MP9 picture it holds (gp, hospital, pharmacy, vvt): where imported building blocks go by default */
+  demoData: s.config.demoData,
   fhirBase: s.fhirBase,
   available: s.state.available,
   latencyMs: s.state.latencyMs,
