@@ -3,10 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { LogLevel, bool, configKeys, envNameFor, loadLayeredConfig, port, stringList, type LoadConfigOptions } from '../../node/src/core/config.js';
-import { packagePath } from '../../node/src/core/paths.js';
-
-/** The shipped demo clients: one data folder like any a supplier imports (see `nuts-lsp-lab data import`). */
-export const DEMO_DATA_DIR = packagePath('data', 'demo');
+import { DEMO_DATA_DIR } from '../lsp/data.js';
 
 const nodePorts = (pub: number, internal: number) => z.strictObject({ public: port.default(pub), internal: port.default(internal) }).prefault({});
 
@@ -22,8 +19,8 @@ export const NetworkConfigSchema = z.strictObject({
   urls: z.strictObject({ vvt: z.url().optional(), lsp: z.url().optional() }).prefault({}),
   /** request logs (method, path, status, duration, request id) of both nodes; `file` relative to the working directory, '-' is stderr */
   log: z.strictObject({ level: LogLevel.default('info'), file: z.string().optional() }).prefault({}),
-  /** data folders loaded into the LSP's source systems at start (default: the shipped demo clients) */
-  data: stringList.default([DEMO_DATA_DIR]),
+  /** data folders loaded into the LSP's source systems at start; `demo` is the shipped demo clients */
+  data: stringList.default(['demo']),
   /** serve the dashboard */
   dashboard: bool.default(true),
   /** run the simulated TVS (DigiD, Machtigen, eIDAS) and the client portal */
@@ -42,6 +39,11 @@ export function loadNetworkConfig(opts: LoadConfigOptions<NetworkConfigInput> = 
 /** Where the log lines go: the configured file, else <datadir>/network.log; '-' is stderr. */
 export function logFileOf(c: NetworkConfig): string {
   return c.log.file ?? path.join(c.datadir, 'network.log');
+}
+
+/** The data folders as paths: `demo` is the shipped folder, others relative to the working directory. */
+export function dataDirsOf(c: NetworkConfig): string[] {
+  return c.data.map((d) => (d === 'demo' ? DEMO_DATA_DIR : path.resolve(d)));
 }
 
 /** Public base URL of a node of the network. */
@@ -65,7 +67,7 @@ const HELP: Record<string, string> = {
   'urls.lsp': "mock LSP's public base URL, when not http://<host>:<port>",
   'log.level': 'trace, debug, info (request logs), warn, error, fatal or silent',
   'log.file': "log file ('-' for stderr; default <datadir>/network.log)",
-  data: 'data folders loaded at start, comma-separated (default: the demo clients)',
+  data: "data folders loaded at start, comma-separated; 'demo' is the shipped demo clients",
   dashboard: 'serve the dashboard (true/false)',
   portal: 'run the simulated TVS and the client portal (true/false)',
 };
@@ -76,7 +78,7 @@ export function networkConfigHelp(): string {
   const get = (key: string) => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], defaults);
   const rows = configKeys(NetworkConfigSchema, OPTIONAL_KEYS).map((key) => {
     const d = get(key);
-    const shown = d === undefined ? '' : Array.isArray(d) ? (d.length === 1 && d[0] === DEMO_DATA_DIR ? 'demo' : d.join(',')) : String(d);
+    const shown = d === undefined ? '' : Array.isArray(d) ? d.join(',') : String(d);
     return `  --${key}=<v>`.padEnd(28) + envNameFor(key).padEnd(24) + (shown ? `[${shown}] ` : '') + (HELP[key] ?? '');
   });
   return ['Configuration (YAML file --config < NLL_* environment < flags):', '  flag'.padEnd(28) + 'environment'.padEnd(24) + '[default] meaning', ...rows].join('\n');

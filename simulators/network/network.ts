@@ -16,7 +16,7 @@ import { LspApi, NodeApi } from './node-api.js';
 import { pointDefinitionsAt, SHIPPED_DEFINITIONS } from './discovery-definitions.js';
 import { wirePortal, type RunningPortal } from './portal/index.js';
 import { PortInUseError } from '../../node/src/main.js';
-import { loadNetworkConfig, logFileOf, NetworkConfigSchema, publicUrlOf, type NetworkConfig, type NetworkConfigInput } from './config.js';
+import { dataDirsOf, loadNetworkConfig, logFileOf, NetworkConfigSchema, publicUrlOf, type NetworkConfig, type NetworkConfigInput } from './config.js';
 
 export { DISCOVERY_SERVICE };
 
@@ -125,8 +125,9 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   step(`mock LSP node on ${lspUrl} with its source systems…`);
   // the same LSP defaults as `nuts-lsp-lab lsp`: organisation, discovery server, trusted URA issuers only
   const lspConfig = loadConfig({ env, defaults: LSP_CONFIG_DEFAULTS, overrides: base('lsp', lspUrl, ports.lsp) });
-  const lsp = createLspNode(lspConfig, { sourceTimeoutMs: opts.sourceTimeoutMs, data: config.data });
-  await lsp.node.start().catch((e: unknown) => {
+  const lsp = createLspNode(lspConfig, { sourceTimeoutMs: opts.sourceTimeoutMs, data: dataDirsOf(config) });
+  await lsp.node.start().catch(async (e: unknown) => {
+    await lsp.node.stop().catch(() => {}); // what did start (the source systems) must not hold the process
     throw portInUse(e, config);
   });
   log(`  ✓ lsp    public ${lsp.node.url}  internal ${lsp.node.internalUrl}  sources: ${lsp.sources.map((s) => s.config.name).join(', ')}`);
@@ -149,7 +150,7 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   for (const s of await lsp.data.list()) for (const p of s.patients) if (p.name && !names.has(p.bsn)) names.set(p.bsn, p.name);
   const birthDates = new Map(seeded.clients.map((c) => [c.bsn, c.birthDate]));
   seeded.clients = lsp.data.patients().map((bsn) => ({ bsn, name: names.get(bsn) ?? bsn, ...(birthDates.get(bsn) ? { birthDate: birthDates.get(bsn) } : {}) }));
-  log(`  ✓ data: ${config.data.map((d) => path.relative(process.cwd(), d) || '.').join(', ')} and earlier imports: ${seeded.clients.length} clients`);
+  log(`  ✓ data: ${config.data.join(', ')} and earlier imports: ${seeded.clients.length} clients`);
 
   // LSPxNuts pilot: the care provider (subject vvt) and its ECD vendor (subject ecd-vendor) on the VVT node
   if (!(await vvt.vcr.wallet.search('vvt', { type: 'HealthcareProviderCredential' })).length) {
