@@ -1,6 +1,6 @@
 // Every npm script points at something that exists: each runs with --help (or its dry mode) and answers 0 with output.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -20,6 +20,8 @@ function npmRun(name: string, args: string[]): Promise<{ code: number; out: stri
 describe('npm scripts', () => {
   it('the known scripts are there, and chained ones name a script that exists', () => {
     for (const s of ['start', 'node', 'build', 'typecheck', 'test', 'test:cli', 'test:install', 'test:pg', 'test:browser', 'bench']) expect(scripts[s], s).toBeDefined();
+    // --help returns before a tool reads its config or project file: those must exist themselves
+    for (const [s, cmd] of Object.entries(scripts)) for (const m of cmd.matchAll(/(?:--config|-p) (\S+)/g)) expect(existsSync(path.join(root, m[1]!)), `${s}: ${m[1]}`).toBe(true);
     for (const [s, target] of Object.entries(CHAINED)) {
       expect(scripts[s], s).toContain(`npm run ${target}`);
       expect(scripts[target], target).toBeDefined();
