@@ -81,6 +81,15 @@ export class LspData {
    * reference index and records their consent. `persist` keeps it for the next start (imports over the API).
    */
   async import(batch: DataBatch, opts: { persist?: boolean } = {}): Promise<ImportResult> {
+    const { source, patients } = this.check(batch);
+    await source.repository.atomically(async (tx) => {
+      for (const r of batch.resources) await tx.put(r);
+    });
+    return await this.afterWrite(batch, source, patients, opts);
+  }
+
+  /** What an import must satisfy before anything is written (the API records its audit entries in between). */
+  check(batch: DataBatch): { source: SimulatedSource; patients: Array<{ bsn: string; name?: string }> } {
     const source = this.sources().find((s) => s.config.id === batch.source);
     if (!source) throw notFound(`unknown source '${batch.source}' (known: ${this.sources().map((s) => s.config.id).join(', ')})`);
     if (!CONSENT_SETTINGS.includes(batch.consent)) throw invalidInput(`consent must be ja, nee or none, got '${batch.consent}'`);
@@ -92,9 +101,10 @@ export class LspData {
     }
     const patients = patientsIn(batch.resources);
     if (!patients.length) throw invalidInput(`the batch for ${batch.source} has no Patient with a BSN (${BSN_SYSTEM})`);
-    await source.repository.atomically(async (tx) => {
-      for (const r of batch.resources) await tx.put(r);
-    });
+    return { source, patients };
+  }
+
+  private async afterWrite(batch: DataBatch, source: SimulatedSource, patients: Array<{ bsn: string; name?: string }>, opts: { persist?: boolean }): Promise<ImportResult> {
     let registrations = 0;
     const bsns = new Set(patients.map((p) => p.bsn));
     for (const [bsn, blocks] of await source.holdings()) {

@@ -14,7 +14,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'nll-install-'));
 const project = path.join(work, 'project');
 let up: ChildProcess | undefined;
 let upOutput = '';
-const ports = { vvtPublic: 0, vvtInternal: 0, lspPublic: 0, lspInternal: 0, dashboard: 0 };
+const ports = { vvtPublic: 0, vvtInternal: 0, lspPublic: 0, lspInternal: 0, dashboard: 0, tvs: 0, portal: 0 };
 let host = '127.0.0.1';
 
 interface Run {
@@ -88,7 +88,7 @@ describe('installed from the tarball', () => {
         `--host=${host}`,
         `--ports.vvt.public=${ports.vvtPublic}`, `--ports.vvt.internal=${ports.vvtInternal}`,
         `--ports.lsp.public=${ports.lspPublic}`, `--ports.lsp.internal=${ports.lspInternal}`,
-        `--ports.dashboard=${ports.dashboard}`,
+        `--ports.dashboard=${ports.dashboard}`, `--ports.tvs=${ports.tvs}`, `--ports.portal=${ports.portal}`,
       ],
       { cwd: project, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: false },
     );

@@ -14,6 +14,7 @@ import { startNetwork, type Network } from '../../simulators/network/network.js'
 import { readData } from '../../simulators/lsp/data-folder.js';
 import { EcdClient } from '../../simulators/ecd/client.js';
 import { freePort, networkPorts } from '../helpers/ports.js';
+import { auditRecords } from '../helpers/audit.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const example = (name: string) => path.join(root, 'examples', name);
@@ -33,7 +34,7 @@ async function publicHostName(): Promise<string> {
 describe('network configuration', () => {
   it('layers examples/network.yaml < NLL_* environment < flags, and says where a bad value came from', () => {
     const c = loadNetworkConfig({ file: example('network.yaml'), env: { NLL_PORTS_LSP_PUBLIC: '19080', NLL_LOG_LEVEL: 'warn' }, argv: ['--log.level=debug', '--host', 'lab.example'] });
-    expect(c.ports).toEqual({ vvt: { public: 8080, internal: 8081 }, lsp: { public: 19080, internal: 9081 }, dashboard: 8000 });
+    expect(c.ports).toEqual({ vvt: { public: 8080, internal: 8081 }, lsp: { public: 19080, internal: 9081 }, dashboard: 8000, tvs: 8400, portal: 8001 });
     expect(c.address).toEqual({ public: '0.0.0.0', internal: '127.0.0.1' });
     expect(c.log).toEqual({ level: 'debug', file: '.data/lab/network.log' });
     expect(c.host).toBe('lab.example');
@@ -46,7 +47,7 @@ describe('network configuration', () => {
   it('--help lists every key with its flag and environment variable', () => {
     const help = networkConfigHelp();
     const keys = configKeys(NetworkConfigSchema, ['urls.vvt', 'urls.lsp', 'log.file']);
-    expect(keys.length).toBeGreaterThanOrEqual(15);
+    expect(keys.length).toBeGreaterThanOrEqual(18);
     for (const k of keys) expect(help).toContain(`--${k}=<v>`), expect(help).toContain(envNameFor(k));
   });
 
@@ -77,7 +78,7 @@ describe('examples/network.yaml on other ports and a public host name', () => {
   beforeAll(async () => {
     host = await publicHostName();
     const p = await networkPorts();
-    const flags = [`--datadir=${path.join(dir, 'net')}`, `--host=${host}`, `--log.file=${logFile}`, '--dashboard=false', '--address.public=127.0.0.1'];
+    const flags = [`--datadir=${path.join(dir, 'net')}`, `--host=${host}`, `--log.file=${logFile}`, '--dashboard=false', '--portal=false', '--address.public=127.0.0.1'];
     for (const [k, v] of [['vvt.public', p.vvt.public], ['vvt.internal', p.vvt.internal], ['lsp.public', p.lsp.public], ['lsp.internal', p.lsp.internal]] as const) flags.push(`--ports.${k}=${v}`);
     // data: demo (as in the file); examples/data is resolved from the repository root
     const config = loadNetworkConfig({ file: example('network.yaml'), env: {}, argv: flags, overrides: { data: ['demo', example('data')] } });
@@ -101,7 +102,7 @@ describe('examples/network.yaml on other ports and a public host name', () => {
 
   it('the client from examples/data is there: the ECD gets its medication through the reference node', async () => {
     expect(net.seeded.clients.map((c) => c.bsn)).toContain('999911065');
-    const ecd = new EcdClient({ nodeUrl: net.vvt.internalUrl, subject: 'vvt', serviceId: 'mp9-medicatieoverdracht', organizationName: 'LSP*' });
+    const ecd = new EcdClient({ nodeUrl: net.vvt.internalUrl, subject: 'vvt', serviceId: 'mp9-medicatieoverdracht' });
     const r = await ecd.fetchMedicationData({ careWorker: { name: 'Chris Jansen', roleName: 'Verpleegkundige', roleCode: '30.000', identifier: 'chris' }, bsn: '999911065' });
     expect(r.ok, r.ok ? '' : r.reason).toBe(true);
     const ids = r.ok ? Object.values(r.bundles).flatMap((b) => (b?.entry ?? []).map((e) => `${e.resource?.resourceType}/${e.resource?.id}`)) : [];
@@ -127,6 +128,24 @@ describe('examples/network.yaml on other ports and a public host name', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('the data API records every import (refused ones too), consent change, list and export in the LSP\'s NEN 7513 log', async () => {
+    const api = `${net.lsp.node.internalUrl}/internal/lsp/v1/data`;
+    const [batch] = readData(example('data'), { sources: net.lsp.sources.map((s) => s.config) });
+    const post = (body: unknown) => fetch(api, { method: 'POST', headers: { 'content-type': 'application/json', 'x-user-id': 'tester', 'x-user-name': 'T. Ester' }, body: JSON.stringify(body) });
+    expect((await post({ source: batch!.source, consent: 'nee', resources: batch!.resources })).status).toBe(200);
+    const broken = batch!.resources.map((r) => (r.resourceType === 'MedicationRequest' ? { ...r, status: undefined } : r));
+    const refused = await post({ source: batch!.source, resources: broken });
+    expect(refused.status).toBe(400);
+    expect((await fetch(`${api}/export?bsn=999911065`)).status).toBe(200);
+    const records = await auditRecords(net.lsp.node, { patient: '999911065' });
+    const seen = records.map((r) => `${r.event} ${r.action} ${r.outcome.code}`);
+    expect(seen).toEqual(expect.arrayContaining(['fhir.transaction E 0', 'consent.update U 0', 'fhir.transaction E 4', 'fhir.search E 0']));
+    expect(records.find((r) => r.event === 'fhir.transaction' && r.outcome.code === '0')).toMatchObject({ actor: { userId: 'tester', organisation: { ura: '90000999' } }, object: { type: 'Bundle' } });
+    // and the consent asked for is what Mitz now answers
+    const consent = (await (await fetch(`${net.lsp.node.internalUrl}/internal/lsp/v1/consent?bsn=999911065`)).json()) as Array<{ choice: string }>;
+    expect(consent.map((c) => c.choice)).toEqual(['nee']);
   });
 
   it('an own data folder is read into per-source batches by building block, and bad input names the file', () => {
