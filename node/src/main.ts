@@ -110,7 +110,7 @@ export class PortInUseError extends Error {
     readonly port: number,
     readonly key: string,
   ) {
-    super(`port ${port} on ${address} is in use: choose another with --${key}=<port> (or ${envNameFor(key)})`);
+    super(`port ${port} on ${address} is in use (EADDRINUSE): choose another with --${key}=<port> (or ${envNameFor(key)})`);
     this.name = 'PortInUseError';
   }
 }

@@ -123,7 +123,7 @@ describe('examples/network.yaml on other ports and a public host name', () => {
     try {
       const p = await networkPorts();
       await expect(startNetwork({ datadir: path.join(dir, 'busy'), ports: { ...p, lsp: { ...p.lsp, internal: busy } }, inMemory: true, dashboard: false, log: () => {}, logLevel: 'silent' })).rejects.toThrow(
-        `port ${busy} on 127.0.0.1 is in use: choose another with --ports.lsp.internal=<port> (or NLL_PORTS_LSP_INTERNAL)`,
+        `port ${busy} on 127.0.0.1 is in use (EADDRINUSE): choose another with --ports.lsp.internal=<port> (or NLL_PORTS_LSP_INTERNAL)`,
       );
     } finally {
       blocker.close();
