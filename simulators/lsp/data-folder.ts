@@ -7,6 +7,10 @@ import { demoDataBySource, type DemoSource } from '../../node/src/fhir/demo.js';
 import { fhirXmlToJson } from '../../node/src/fhir/xml.js';
 import { blockOf, BSN_SYSTEM, ID_PATTERN, type BuildingBlock, type FhirResource } from '../../node/src/fhir/types.js';
 import { isValidBsn } from './bsn.js';
+import { packagePath } from '../../node/src/core/paths.js';
+
+/** The shipped demo clients: one data folder like any a supplier imports (`nuts-lsp-lab data import`). */
+export const DEMO_DATA_DIR = packagePath('data', 'demo');
 
 export type ConsentSetting = 'ja' | 'nee' | 'none';
 export const CONSENT_SETTINGS: readonly ConsentSetting[] = ['ja', 'nee', 'none'];

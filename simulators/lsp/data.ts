@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { invalidInput, notFound } from '../../node/src/core/errors.js';
-import { packagePath } from '../../node/src/core/paths.js';
 import type { DatabaseRef, Migrations } from '../../node/src/store/index.js';
 import { ProfileValidator } from '../../node/src/fhir/profiles.js';
 import { BSN_SYSTEM, type FhirResource } from '../../node/src/fhir/types.js';
@@ -13,8 +12,7 @@ import type { SimulatedSource } from './sources.js';
 import { CONSENT_SETTINGS, patientsIn, type ConsentSetting, type DataBatch } from './data-folder.js';
 import { MEDICATION_DATA_CATEGORY } from './broker.js';
 
-/** The shipped demo clients: one data folder like any a supplier imports (`nuts-lsp-lab data import`). */
-export const DEMO_DATA_DIR = packagePath('data', 'demo');
+export { DEMO_DATA_DIR } from './data-folder.js';
 
 interface ImportTables {
   lsp_data_import: { id: string; source: string; consent: string; resources: string; imported_at: number };

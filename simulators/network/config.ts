@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { LogLevel, bool, configKeys, envNameFor, loadLayeredConfig, port, stringList, type LoadConfigOptions } from '../../node/src/core/config.js';
-import { DEMO_DATA_DIR } from '../lsp/data.js';
+import { DEMO_DATA_DIR } from '../lsp/data-folder.js';
 
 const nodePorts = (pub: number, internal: number) => z.strictObject({ public: port.default(pub), internal: port.default(internal) }).prefault({});
 
