@@ -1,6 +1,6 @@
 // Reads nuts-node v6.2.10's own e2e material: request bodies out of its shell scripts (verbatim, variables filled in),
 // its policy/discovery files and nuts.yaml configs; tests skip with one line naming the folder when it is absent.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { externalMissing, externalPath } from '../helpers/external.js';
 
