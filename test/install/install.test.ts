@@ -69,7 +69,7 @@ describe('installed from the tarball', () => {
     expect(existsSync(path.join(pkg, 'dist', 'simulators', 'network', 'cli.js'))).toBe(true);
     expect(existsSync(path.join(pkg, 'simulators', 'network', 'cli.ts'))).toBe(false);
     for (const dev of ['tsx', 'typescript', 'vitest', 'esbuild']) expect(existsSync(path.join(project, 'node_modules', dev)), dev).toBe(false);
-    for (const data of ['credentials/roles.json', 'fhir-profiles/rules/mp9-3.0.json', 'node/api/auth-v2.yaml', 'simulators/lsp/config/sources.json', 'simulators/network/dashboard/public/index.html', 'data/demo/vvt-clients.json', 'examples/network.yaml']) {
+    for (const data of ['credentials/roles.json', 'fhir-profiles/rules/mp9-3.0.json', 'node/api/auth-v2.yaml', 'simulators/lsp/config/sources.json', 'simulators/network/dashboard/public/index.html', 'data/demo/vvt-clients.json', 'examples/network.yaml', 'node/src/fhir/model/r4-types.json']) {
       expect(existsSync(path.join(pkg, data)), data).toBe(true);
     }
   });
