@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so the package works without a build step.
-import { register } from 'tsx/esm/api';
+// The nuts-lsp-lab command: the compiled CLI (dist/) in an installed package; in a clone the TypeScript sources through
+// tsx (a devDependency), so a stale dist/ never hides a change. NLL_USE_DIST=1 runs dist/ in a clone too.
+import { existsSync } from 'node:fs';
 
-register();
 process.env.NLL_CLI_MAIN = '1';
-await import(new URL('../simulators/network/cli.ts', import.meta.url).href);
+const source = new URL('../simulators/network/cli.ts', import.meta.url);
+if (existsSync(source) && process.env.NLL_USE_DIST !== '1') {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(source.href);
+} else {
+  await import(new URL('../dist/simulators/network/cli.js', import.meta.url).href);
+}

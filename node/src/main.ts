@@ -7,7 +7,7 @@ import { TokenBuckets, rateLimiter } from './core/ratelimit.js';
 import type { RequestHandler } from 'express';
 import { EngineSet, type Engine } from './core/engine.js';
 import { createLogger, type Logger } from './core/logger.js';
-import { nodeDataDir, publicBaseUrl, type NodeConfig } from './core/config.js';
+import { envNameFor, nodeDataDir, publicBaseUrl, type NodeConfig } from './core/config.js';
 import type { ErrorDialect } from './core/errors.js';
 import { errorHandler, unknownRoute } from './core/errors.js';
 import { StoreEngine } from './store/index.js';
@@ -87,10 +87,10 @@ class HttpEngine implements Engine {
     // exempt); wall-clock time, not the node's injectable domain clock: a test's frozen clock must not freeze refills
     this.mountAll(this.publicApp, this.publicMounts, [rateLimiter(new TokenBuckets(this.config.http.rateLimit))]);
     this.mountAll(this.internalApp, this.internalMounts);
-    const pub = await listen(this.publicApp, this.config.http.public.address, this.config.http.public.port);
+    const pub = await listenAs(this.publicApp, this.config.http.public, 'http.public.port');
     this.servers.push(pub.server);
     this.publicPort = pub.port;
-    const int = await listen(this.internalApp, this.config.http.internal.address, this.config.http.internal.port);
+    const int = await listenAs(this.internalApp, this.config.http.internal, 'http.internal.port');
     this.servers.push(int.server);
     this.internalPort = int.port;
     this.logger.info({ public: pub.port, internal: int.port }, 'listening');
@@ -99,6 +99,28 @@ class HttpEngine implements Engine {
   async stop(): Promise<void> {
     await Promise.all(this.servers.map(closeServer));
     this.servers = [];
+  }
+}
+
+/** A port in use is a configuration problem: the error names the key (flag and environment variable) that moves it. */
+export class PortInUseError extends Error {
+  readonly code = 'EADDRINUSE';
+  constructor(
+    readonly address: string,
+    readonly port: number,
+    readonly key: string,
+  ) {
+    super(`port ${port} on ${address} is in use (EADDRINUSE): choose another with --${key}=<port> (or ${envNameFor(key)})`);
+    this.name = 'PortInUseError';
+  }
+}
+
+async function listenAs(app: Express, at: { address: string; port: number }, key: string) {
+  try {
+    return await listen(app, at.address, at.port);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(at.address, at.port, key);
+    throw e;
   }
 }
 
@@ -153,7 +175,7 @@ export function sqlitePathFor(config: NodeConfig): string {
 /** Builds a node from validated configuration. Nothing listens until `start()`. */
 export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   const clock = deps.clock ?? Date.now;
-  const logger = deps.logger ?? createLogger({ name: config.name, level: config.log.level });
+  const logger = deps.logger ?? createLogger({ name: config.name, level: config.log.level, file: config.log.file });
   let engines: EngineSet;
   const http = new HttpEngine(config, logger, () => engines);
   const baseUrl = () => {

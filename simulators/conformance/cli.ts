@@ -1,4 +1,5 @@
 // `nuts-lsp-lab conformance`: the suite from the command line, with ✓/✗ per case, JUnit XML and the exit code CI acts on.
+import { isValidBsn } from '../lsp/bsn.js';
 import { Option, type Command } from 'commander';
 import { addTestScriptCommand } from './testscript/cli.js';
 
@@ -104,6 +105,7 @@ async function buildOptions(o: ConformanceCliOptions) {
   }
   if (!bsn) throw new UsageError('--profile fhir needs --bsn <bsn> (or --load-qa-data to use the QA patient)');
   if (!/^\d{9}$/.test(bsn)) throw new UsageError(`--bsn must be 9 digits, got '${bsn}'`);
+  if (!isValidBsn(bsn)) throw new UsageError(`--bsn '${bsn}' fails the 11-check (elfproef): not a BSN`);
   return {
     profile: 'fhir',
     target,

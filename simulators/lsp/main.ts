@@ -6,7 +6,7 @@ import { aortaHeaders } from './aorta.js';
 import { BrokerBackend, DEFAULT_SOURCE_TIMEOUT_MS, type SourceAnswer } from './broker.js';
 import { MITZ_CONSENT_PROFILE, MitzConsent, loadCatalogue, mitzMigrations } from './mitz.js';
 import { ReferenceIndex } from './reference-index.js';
-import { ScenarioControl, demoPatients, type ScenarioContext } from './scenarios.js';
+import { ScenarioControl, type ScenarioContext } from './scenarios.js';
 import { SimulatedSource, loadSourcesFile, type SourcesFile } from './sources.js';
 import { lspInternalRouter } from './api/internal.js';
 import { OrganisationRegistry, organisationMigrations } from './organisations.js';
@@ -14,6 +14,8 @@ import { OutgoingHttp } from '../../node/src/core/outgoing.js';
 import { LSP_URA } from './identity.js';
 
 export { LSP_URA };
+import { DEMO_DATA_DIR, LspData, dataMigrations } from './data.js';
+import { readData } from './data-folder.js';
 
 /** The LSP's own subject: it issues the lab's URA credentials and registers on discovery with it. */
 export const LSP_SUBJECT = 'lsp';
@@ -45,6 +47,8 @@ export interface LspOptions {
   sourceTimeoutMs?: number;
   deps?: NodeDeps;
   onFanOut?: (answers: SourceAnswer[]) => void;
+  /** data folders loaded into the sources at start (default: the demo clients, data/demo) */
+  data?: string[];
 }
 
 export interface LspNode {
@@ -55,6 +59,7 @@ export interface LspNode {
   scenarios: ScenarioControl;
   scenarioContext: ScenarioContext;
   organisations: OrganisationRegistry;
+  data: LspData;
 }
 
 export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNode {
@@ -94,26 +99,30 @@ export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNod
   index = new ReferenceIndex(node.fhir.repository);
   node.store.register(organisationMigrations);
   const organisations = new OrganisationRegistry(node.store, node, { issuerSubject: LSP_SUBJECT, clock });
+  node.store.register(dataMigrations);
+  const data = new LspData(node.store, () => sources, () => index, () => mitz, clock);
   const scenarioContext: ScenarioContext = {
     sources: () => sources,
     mitz,
     index,
-    patients: demoPatients,
+    patients: () => data.patients(),
+    restoreConsent: () => data.restoreConsent(),
     hooks: { revokeOrganisation: () => organisations.revokeAll(), restoreOrganisation: () => organisations.restoreAll() },
   };
   const scenarios = new ScenarioControl(scenarioContext);
 
   // AORTA-ID and AORTA-Version on every public response, errors included
   node.http.publicApp.use(aortaHeaders);
-  node.http.mountInternal('/internal/lsp', lspInternalRouter({ scenarios, sources: () => sources, mitz, index, addressBook: () => file.organizations, organisations, audit: node.audit.recorder }), 'problem');
+  node.http.mountInternal('/internal/lsp', lspInternalRouter({ scenarios, sources: () => sources, mitz, index, addressBook: () => file.organizations, organisations, audit: node.audit.recorder, data }), 'problem');
 
   const engine: Engine = {
     name: 'lsp',
     async start() {
-      for (const s of sources) {
-        await s.start();
-        await s.seed(opts.today ?? new Date(clock()));
-      }
+      for (const s of sources) await s.start();
+      // the data folders (the demo clients unless configured otherwise), then what was imported over the API before
+      const today = opts.today ?? new Date(clock());
+      for (const dir of opts.data ?? [DEMO_DATA_DIR]) for (const batch of readData(dir, { sources: sources.map((s) => s.config), today })) await data.import(batch);
+      await data.replay();
       await scenarios.apply('normal');
     },
     async stop() {
@@ -131,5 +140,5 @@ export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNod
     start: () => organisations.setListening(true),
     stop: () => organisations.setListening(false),
   });
-  return { node, sources, mitz, index, scenarios, scenarioContext, organisations };
+  return { node, sources, mitz, index, scenarios, scenarioContext, organisations, data };
 }

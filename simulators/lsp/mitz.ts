@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import { readFileSync } from 'node:fs';
 import { invalidInput } from '../../node/src/core/errors.js';
+import { packagePath } from '../../node/src/core/paths.js';
 import type { DatabaseRef, Migrations } from '../../node/src/store/index.js';
 import { BSN_SYSTEM, assertValidBsn } from './bsn.js';
 
@@ -36,7 +37,7 @@ export interface MitzCatalogue {
   organizationTypeToCategory: Record<string, string>;
 }
 
-export function loadCatalogue(file = new URL('./config/mitz-catalogue.json', import.meta.url)): MitzCatalogue {
+export function loadCatalogue(file: string | URL = packagePath('simulators', 'lsp', 'config', 'mitz-catalogue.json')): MitzCatalogue {
   return JSON.parse(readFileSync(file, 'utf8')) as MitzCatalogue;
 }
 

@@ -10,8 +10,10 @@ export interface ScenarioContext {
   sources: () => SimulatedSource[];
   mitz: MitzConsent;
   index: ReferenceIndex;
-  /** BSNs of the seeded patients */
+  /** BSNs of the patients the sources hold (the demo's first) */
   patients: () => string[];
+  /** records each patient's consent as imported (default: 'ja' for every patient) */
+  restoreConsent?: () => Promise<number>;
   /** credential actions on other nodes: the LSP's organisation registry (organisations.ts) revokes and restores URA credentials */
   hooks?: {
     revokeOrganisation?: () => Promise<string>;
@@ -46,8 +48,11 @@ async function normal(ctx: ScenarioContext): Promise<string[]> {
   }
   done.push(`${ctx.sources().length} sources up and registered in the reference index`);
   await ctx.mitz.clear();
-  for (const bsn of ctx.patients()) await ctx.mitz.record({ bsn, holderCategory: ANY, dataCategory: MEDICATION_DATA_CATEGORY, consulterCategory: ANY }, 'ja');
-  done.push(`consent 'ja' (all care providers may share medication data) for ${ctx.patients().length} patients`);
+  if (ctx.restoreConsent) done.push(`consent as imported for ${await ctx.restoreConsent()} patients ('ja' for the demo clients: all care providers may share medication data)`);
+  else {
+    for (const bsn of ctx.patients()) await ctx.mitz.record({ bsn, holderCategory: ANY, dataCategory: MEDICATION_DATA_CATEGORY, consulterCategory: ANY }, 'ja');
+    done.push(`consent 'ja' (all care providers may share medication data) for ${ctx.patients().length} patients`);
+  }
   if (ctx.hooks?.restoreOrganisation) done.push(await ctx.hooks.restoreOrganisation());
   return done;
 }

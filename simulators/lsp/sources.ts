@@ -2,6 +2,7 @@
 import express from 'express';
 import { readFileSync } from 'node:fs';
 import { openDatabase, type Database } from '../../node/src/store/index.js';
+import { packagePath } from '../../node/src/core/paths.js';
 import { EmbeddedBackend, FhirService, FhirAuthoriser, ProfileValidator, SqlFhirRepository, fhirMigrations, fhirRouter, demoDataBySource, type DemoSource, type FhirRepository } from '../../node/src/fhir/index.js';
 import type { FhirResource } from '../../node/src/fhir/types.js';
 import { SourceServer } from './source-server.js';
@@ -33,7 +34,7 @@ export interface SourcesFile {
   organizations: AddressBookEntry[];
 }
 
-export function loadSourcesFile(file: string | URL = new URL('./config/sources.json', import.meta.url)): SourcesFile {
+export function loadSourcesFile(file: string | URL = packagePath('simulators', 'lsp', 'config', 'sources.json')): SourcesFile {
   return JSON.parse(readFileSync(file, 'utf8')) as SourcesFile;
 }
 

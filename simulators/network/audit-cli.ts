@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { NodeError } from '../../node/src/core/errors.js';
+import { CliError, DEFAULT_NODE, EXIT, checkBsn, fetchOrUnreachable } from './exit.js';
 import { openDatabase, type Database } from '../../node/src/store/index.js';
 import { SqlKeyStore } from '../../node/src/crypto/index.js';
 import {
@@ -37,20 +38,18 @@ interface SourceOpts {
 
 const usage = (msg: string) => new NodeError('invalid_input', msg);
 
+/** One source of records; none given is the local node, like every other command. */
 function oneSource(o: SourceOpts, allowed: Array<keyof SourceOpts>): keyof SourceOpts {
   const given = allowed.filter((k) => o[k] !== undefined);
-  if (given.length !== 1) throw usage(`give exactly one of ${allowed.map((k) => `--${k}`).join(', ')}`);
-  return given[0]!;
+  if (given.length > 1) throw usage(`give one of ${allowed.map((k) => `--${k}`).join(', ')}, not ${given.map((k) => `--${k}`).join(' and ')}`);
+  if (!given.length) o.node = DEFAULT_NODE;
+  return given[0] ?? 'node';
 }
 
+/** A node out of reach is exit 3, a refusal (any non-2xx answer) exit 1. */
 async function http(url: string, init?: RequestInit): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, headers: { 'x-user-id': `cli:${userInfo().username}`, ...(init?.headers ?? {}) } });
-  } catch (e) {
-    throw usage(`cannot reach ${url}: ${(e as Error).message}`);
-  }
-  if (!res.ok) throw usage(`${url} answered ${res.status}: ${await res.text()}`);
+  const res = await fetchOrUnreachable('node', url, { ...init, headers: { 'x-user-id': `cli:${userInfo().username}`, ...(init?.headers ?? {}) } });
+  if (!res.ok) throw new CliError(`${url.split('?')[0]} answered ${res.status}: ${await res.text()}`, EXIT.failed);
   return res;
 }
 
@@ -197,7 +196,7 @@ export function formatOverview(bsn: string, entries: OverviewEntry[]): string {
 }
 
 export async function auditOverview(bsn: string, o: SourceOpts & { from?: string; to?: string; json?: boolean }, io: Io = stdio): Promise<number> {
-  if (!/^\d{9}$/.test(bsn)) throw usage('bsn must be 9 digits');
+  checkBsn(bsn, 'bsn');
   const src = oneSource(o, ['node', 'db']);
   let entries: OverviewEntry[];
   if (src === 'node') {
@@ -227,7 +226,7 @@ export async function auditOverview(bsn: string, o: SourceOpts & { from?: string
   return 0;
 }
 
-/** Adds `audit verify|export|overview`; exit code 0 holds, 1 broken, 2 usage (NodeError invalid_input). */
+/** Adds `audit verify|export|overview`; exit code 0 holds, 1 broken or refused, 2 usage, 3 node unreachable. */
 export function addAuditCommands(program: Command): void {
   const audit = program.command('audit').description('NEN 7513 access log: verify the chain, export, patient overview');
   const setExit = (code: number) => {
@@ -236,7 +235,7 @@ export function addAuditCommands(program: Command): void {
   audit
     .command('verify')
     .description('check the hash chain and signed checkpoints; names the first broken record (exit 0 holds, 1 broken, 2 usage)')
-    .option('--node <url>', "a node's internal base URL, e.g. http://127.0.0.1:8081")
+    .option('--node <url>', `a node's internal base URL (default ${DEFAULT_NODE} when no --db/--file)`)
     .option('--db <file>', "a node's SQLite file, e.g. .data/vvt/node.db")
     .option('--file <ndjson>', 'a complete NDJSON export')
     .option('--key <jwk.json>', 'the published checkpoint key to trust (default: the one in the export / database)')
@@ -244,7 +243,7 @@ export function addAuditCommands(program: Command): void {
   audit
     .command('export')
     .description('export records as NDJSON (verifiable) or as a FHIR Bundle of AuditEvents')
-    .option('--node <url>', "a node's internal base URL")
+    .option('--node <url>', `a node's internal base URL (default ${DEFAULT_NODE} when no --db)`)
     .option('--db <file>', "a node's SQLite file")
     .option('--format <format>', 'ndjson or fhir', 'ndjson')
     .option('--out <file>', 'write to a file instead of stdout')
@@ -259,7 +258,7 @@ export function addAuditCommands(program: Command): void {
     .command('overview')
     .description('chronological overview of who accessed the data of one patient')
     .argument('<bsn>', 'the patient BSN')
-    .option('--node <url>', "a node's internal base URL")
+    .option('--node <url>', `a node's internal base URL (default ${DEFAULT_NODE} when no --db)`)
     .option('--db <file>', "a node's SQLite file")
     .option('--from <time>')
     .option('--to <time>')

@@ -3,23 +3,17 @@
 import { readBody } from '../../node/src/core/http.js';
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { PACKAGE_VERSION, packagePath } from '../../node/src/core/paths.js';
 import { addAuditCommands } from './audit-cli.js';
 import { initPki, parseOrganisationArg, type OrganisationInput, type PkiKeyType } from '../../node/src/pki/index.js';
 import { credentialCommands } from './credential-cli.js';
 import { addConformanceCommand } from '../conformance/cli.js';
 import { LSP_URA } from '../lsp/identity.js';
+import { networkConfigHelp } from './config.js';
+import { addDataCommands } from './data-cli.js';
+import { CliError, EXIT, checkBsn, usageError } from './exit.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
-
-/** An error that ends the CLI with a chosen exit code and one line on stderr. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
+export { CliError, EXIT } from './exit.js';
 
 interface Io {
   out: (s: string) => void;
@@ -30,22 +24,35 @@ const stdio: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => proc
 export function buildCli(io: Io = stdio): Command {
   const program = new Command('nuts-lsp-lab')
     .description('Reference Nuts node and mock LSP for MP9 medication exchange')
-    .version('0.1.0')
+    .version(PACKAGE_VERSION)
     .showHelpAfterError()
     .exitOverride()
     .addHelpText('after', '\nExit codes: 0 ok, 1 check failed or refused, 2 usage error, 3 unreachable.');
 
   program
     .command('up')
-    .description('start the local network (same as npm start)')
-    .option('--reset', 'remove the state under .data first')
-    .option('--datadir <dir>', 'state directory', '.data')
-    .action(async (opts: { reset?: boolean; datadir: string }) => {
+    .description('start the local network (same as npm start): reference node, mock LSP with its sources, dashboard')
+    .option('-c, --config <file>', 'YAML configuration file (see examples/network.yaml)')
+    .option('--reset', 'remove the state under the data directory first')
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .addHelpText('after', () => `\n${networkConfigHelp()}`)
+    .action(async (opts: { config?: string; reset?: boolean }, cmd: Command) => {
       const { startNetwork, summary } = await import('./network.js');
-      const net = await startNetwork({ reset: opts.reset, datadir: opts.datadir });
+      const { loadNetworkConfig } = await import('./config.js');
+      const config = loadNetworkConfig({ file: opts.config, env: process.env, argv: cmd.args });
+      let net;
+      try {
+        net = await startNetwork({ config, reset: opts.reset, log: io.out });
+      } catch (e) {
+        if ((e as Error).name === 'PortInUseError') throw new CliError((e as Error).message, EXIT.usage);
+        throw e;
+      }
       io.out(summary(net));
       await waitForSignal();
+      io.out('stopping…');
       await net.stop();
+      io.out('stopped.');
     });
 
   // `node` and `lsp`: one node each, configured exactly alike (file < NLL_* environment < --key=value flags)
@@ -141,7 +148,7 @@ export function buildCli(io: Io = stdio): Command {
     .option('--force', 'regenerate everything, CA included')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dir: string; org: OrganisationInput[]; keyType: string; force?: boolean; json?: boolean }) => {
-      if (opts.keyType !== 'RSA' && opts.keyType !== 'P-256') throw new Error(`--key-type must be RSA or P-256, got '${opts.keyType}'`);
+      if (opts.keyType !== 'RSA' && opts.keyType !== 'P-256') throw usageError(`--key-type must be RSA or P-256, got '${opts.keyType}'`);
       const r = await initPki({ dir: opts.dir, organisations: opts.org, keyType: opts.keyType as PkiKeyType, force: opts.force });
       if (opts.json) return void io.out(JSON.stringify(r, null, 2));
       const mark = (created: boolean) => (created ? 'created' : 'kept   ');
@@ -152,6 +159,7 @@ export function buildCli(io: Io = stdio): Command {
     });
 
   credentialCommands(program);
+  addDataCommands(program, io);
   addConformanceCommand(program, io);
 
   program
@@ -278,7 +286,7 @@ interface ToedienlijstOptions {
 }
 
 async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
-  if (!/^\d{9}$/.test(opts.bsn)) throw new CliError(`--bsn must be 9 digits, got '${opts.bsn}'`, EXIT.usage);
+  checkBsn(opts.bsn);
   if (opts.date && !/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new CliError(`--date must be YYYY-MM-DD, got '${opts.date}'`, EXIT.usage);
   const { EcdClient, NdjsonAccessLog } = await import('../ecd/client.js');
   const { buildAdministrationList, renderAdministrationListText } = await import('../ecd/toedienlijst.js');
@@ -376,7 +384,8 @@ export async function runCli(argv: string[], io: Io = stdio): Promise<number> {
       return e.exitCode;
     }
     io.err(`nuts-lsp-lab: ${(e as Error).message}`);
-    return (e as Error).name === 'NodeError' ? EXIT.usage : EXIT.failed;
+    // invalid configuration or arguments (NodeError invalid_input), a port in use: the caller changes a flag
+    return (e as Error).name === 'NodeError' || (e as Error).name === 'PortInUseError' ? EXIT.usage : EXIT.failed;
   }
 }
 
@@ -388,7 +397,7 @@ if (import.meta.url === `file://${process.argv[1]}` || process.env.NLL_CLI_MAIN 
 /** The Dutch label of a role code from credentials/roles.json, or the code itself when it is not in the catalogue. */
 function roleLabel(code: string): string {
   try {
-    const roles = JSON.parse(readFileSync(new URL('../../credentials/roles.json', import.meta.url), 'utf8')) as { roles: Array<{ code: string; nl: string }> };
+    const roles = JSON.parse(readFileSync(packagePath('credentials', 'roles.json'), 'utf8')) as { roles: Array<{ code: string; nl: string }> };
     return roles.roles.find((r) => r.code === code)?.nl ?? code;
   } catch {
     return code;

@@ -1,22 +1,14 @@
 // `nuts-lsp-lab credential issue|verify|list`: the node's internal VCR API over HTTP, for people and scripts.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { readBody } from '../../node/src/core/http.js';
+import { CliError, DEFAULT_NODE, EXIT, fetchOrUnreachable, usageError } from './exit.js';
 
-const DEFAULT_NODE = 'http://127.0.0.1:8081';
-
-/** Thrown for a failed call; the CLI prints it and exits 1. */
-class CliError extends Error {}
-
+/** A node out of reach is exit 3; a refusal (non-2xx) exit 1. */
 async function call(node: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(node.replace(/\/+$/, '') + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch (e) {
-    throw new CliError(`node ${node} is unreachable: ${(e as Error).cause ? String((e as Error).cause) : (e as Error).message}`);
-  }
-  const text = await res.text();
-  const json = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!res.ok) throw new CliError(`${method} ${path} → HTTP ${res.status}: ${(json as { detail?: string } | undefined)?.detail ?? text}`);
+  const res = await fetchOrUnreachable('node', node.replace(/\/+$/, '') + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const { text, json } = await readBody(res);
+  if (!res.ok) throw new CliError(`${method} ${path} → HTTP ${res.status}: ${(json as { detail?: string } | undefined)?.detail ?? text}`, EXIT.failed);
   return json;
 }
 
@@ -28,11 +20,21 @@ async function didOf(node: string, subjectOrDid: string): Promise<string> {
   return dids[0];
 }
 
+/** A file that cannot be read or is not a credential is a usage error (exit 2), before any call to the node. */
 function readCredential(source: string): string | Record<string, unknown> {
-  const text = (source === '-' ? readFileSync(0, 'utf8') : readFileSync(source, 'utf8')).trim();
-  if (text.startsWith('{')) return JSON.parse(text) as Record<string, unknown>;
-  // a JSON string (as the issue API returns a JWT) or a bare JWT
-  return text.startsWith('"') ? (JSON.parse(text) as string) : text;
+  let text: string;
+  try {
+    text = (source === '-' ? readFileSync(0, 'utf8') : readFileSync(source, 'utf8')).trim();
+  } catch (e) {
+    throw usageError(`cannot read credential file ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    if (text.startsWith('{')) return JSON.parse(text) as Record<string, unknown>;
+    // a JSON string (as the issue API returns a JWT) or a bare JWT
+    return text.startsWith('"') ? (JSON.parse(text) as string) : text;
+  } catch (e) {
+    throw usageError(`${source} is not a credential (JSON or JWT): ${(e as Error).message}`);
+  }
 }
 
 function summarise(vc: string | Record<string, unknown>): { id?: string; types: string[]; issuer: string; subject?: string; expires?: string } {
@@ -48,9 +50,9 @@ function run(fn: () => Promise<number>): () => Promise<void> {
     try {
       process.exitCode = await fn();
     } catch (e) {
-      if (!(e instanceof CliError) && !(e instanceof SyntaxError) && (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      process.stderr.write(`nuts-lsp-lab: ${(e as Error).message}\n`);
-      process.exitCode = 1;
+      if (!(e instanceof CliError)) throw e;
+      process.stderr.write(`nuts-lsp-lab: ${e.message}\n`);
+      process.exitCode = e.exitCode;
     }
   };
 }
@@ -76,10 +78,10 @@ export function credentialCommands(program: Command): void {
         try {
           claims = JSON.parse(opts.claims) as Record<string, unknown>;
         } catch (e) {
-          throw new CliError(`--claims is not JSON: ${(e as Error).message}`);
+          throw usageError(`--claims is not JSON: ${(e as Error).message}`);
         }
         const days = Number(opts.days);
-        if (!Number.isFinite(days) || days <= 0) throw new CliError(`--days must be a positive number, got '${opts.days}'`);
+        if (!Number.isFinite(days) || days <= 0) throw usageError(`--days must be a positive number, got '${opts.days}'`);
         const issuer = await didOf(opts.node, opts.issuer);
         const vc = (await call(opts.node, 'POST', '/internal/vcr/v2/issuer/vc', {
           type: opts.type,

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { loadServiceDefinitions } from '../../node/src/discovery/definitions.js';
 import type { NodeConfig } from '../../node/src/core/config.js';
 import { nodeDataDir } from '../../node/src/core/config.js';
+import { packagePath } from '../../node/src/core/paths.js';
 
 /** The definitions shipped with the lab. */
-export const SHIPPED_DEFINITIONS = path.resolve(import.meta.dirname, '..', '..', 'credentials', 'discovery');
+export const SHIPPED_DEFINITIONS = packagePath('credentials', 'discovery');
 
 /**
  * Writes the definitions of `from` to `to` with endpoint `<serverUrl>/discovery/<id>` (only for `ids` when given; the

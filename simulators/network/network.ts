@@ -15,23 +15,22 @@ import { wireDashboard, type RunningDashboard } from './dashboard-wiring.js';
 import { LspApi, NodeApi } from './node-api.js';
 import { pointDefinitionsAt, SHIPPED_DEFINITIONS } from './discovery-definitions.js';
 import { wirePortal, type RunningPortal } from './portal/index.js';
+import { PortInUseError } from '../../node/src/main.js';
+import { dataDirsOf, loadNetworkConfig, logFileOf, NetworkConfigSchema, publicUrlOf, type NetworkConfig, type NetworkConfigInput } from './config.js';
 
 export { DISCOVERY_SERVICE };
 
-export interface NetworkPorts {
-  vvt: { public: number; internal: number };
-  lsp: { public: number; internal: number };
-  dashboard: number;
-  /** the simulated TVS (DigiD / Machtigen / eIDAS) and the client portal; 0 or absent in a caller's ports: a free port */
-  tvs?: number;
-  portal?: number;
-}
+/** the simulated TVS (DigiD / Machtigen / eIDAS) and the client portal: 0 is a free port */
+export type NetworkPorts = Omit<NetworkConfig['ports'], 'tvs' | 'portal'> & Partial<Pick<NetworkConfig['ports'], 'tvs' | 'portal'>>;
 
-export const DEFAULT_PORTS: NetworkPorts = { vvt: { public: 8080, internal: 8081 }, lsp: { public: 9080, internal: 9081 }, dashboard: 8000, tvs: 8400, portal: 8001 };
+export const DEFAULT_PORTS: NetworkPorts = NetworkConfigSchema.parse({}).ports;
 
 export interface NetworkOptions {
+  /** the network configuration (`loadNetworkConfig` reads file, environment and flags); the fields below override it */
+  config?: NetworkConfigInput;
   datadir?: string;
   reset?: boolean;
+  /** environment the nodes read their own NLL_* keys from (database, …); default process.env */
   env?: Record<string, string | undefined>;
   ports?: NetworkPorts;
   /** ':memory:' stores (tests); default SQLite files under datadir */
@@ -44,8 +43,22 @@ export interface NetworkOptions {
   portal?: boolean;
   /** timeout of the LSP's calls to its sources (default 2 s) */
   sourceTimeoutMs?: number;
+  /** progress lines (default stdout) */
   log?: (line: string) => void;
-  logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  logLevel?: NetworkConfig['log']['level'];
+}
+
+/** A port of the network in use: names the network key (flag, environment variable) that moves it. */
+function portInUse(e: unknown, config: NetworkConfig): unknown {
+  if (!(e instanceof PortInUseError)) return e;
+  const keys: Array<[string, number]> = [
+    ['ports.vvt.public', config.ports.vvt.public],
+    ['ports.vvt.internal', config.ports.vvt.internal],
+    ['ports.lsp.public', config.ports.lsp.public],
+    ['ports.lsp.internal', config.ports.lsp.internal],
+  ];
+  const key = keys.find(([, p]) => p === e.port)?.[0];
+  return key ? new PortInUseError(e.address, e.port, key) : e;
 }
 
 export interface Network {
@@ -55,14 +68,28 @@ export interface Network {
   dashboard?: RunningDashboard;
   portal?: RunningPortal;
   ports: NetworkPorts;
+  config: NetworkConfig;
   stop(): Promise<void>;
 }
 
 export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> {
   const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
-  const datadir = path.resolve(opts.datadir ?? '.data');
-  const ports = opts.ports ?? DEFAULT_PORTS;
+  const config = loadNetworkConfig({
+    env: {},
+    overrides: {
+      ...opts.config,
+      ...(opts.datadir ? { datadir: opts.datadir } : {}),
+      // a caller's ports without the TVS and portal ones: those on free ports
+      ...(opts.ports ? { ports: { tvs: 0, portal: 0, ...opts.ports } } : {}),
+      ...(opts.logLevel ? { log: { ...opts.config?.log, level: opts.logLevel } } : {}),
+      ...(opts.dashboard !== undefined ? { dashboard: opts.dashboard } : {}),
+      ...(opts.portal !== undefined ? { portal: opts.portal } : {}),
+    },
+  });
+  const datadir = path.resolve(config.datadir);
+  const ports = config.ports;
   const env = opts.env ?? process.env;
+  const logFile = logFileOf(config);
   if (opts.reset) {
     rmSync(datadir, { recursive: true, force: true });
     log(`• reset: removed ${datadir}`);
@@ -74,8 +101,8 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   const vvtOrg = vvtOrganisation();
   const pki = await initPki({ dir: path.join(datadir, 'pki'), organisations: [{ name: vvtOrg.name, city: 'Utrecht', ura: vvtOrg.ura, agb: '03030303' }] });
 
-  const lspUrl = `http://localhost:${ports.lsp.public}`;
-  const vvtUrl = `http://localhost:${ports.vvt.public}`;
+  const lspUrl = publicUrlOf(config, 'lsp');
+  const vvtUrl = publicUrlOf(config, 'vvt');
   const discoveryDir = path.join(datadir, 'network', 'discovery');
   pointDefinitionsAt({ from: SHIPPED_DEFINITIONS, to: discoveryDir, serverUrl: lspUrl, ids: [DISCOVERY_SERVICE] });
 
@@ -86,10 +113,10 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
     url,
     datadir,
     vdr: { httpHosts: labHosts },
-    http: { public: { address: '127.0.0.1', port: p.public }, internal: { address: '127.0.0.1', port: p.internal } },
+    http: { public: { address: config.address.public, port: p.public }, internal: { address: config.address.internal, port: p.internal } },
     discovery: { directory: discoveryDir, refreshIntervalSeconds: 10 },
     vcr: { x509: { trustedRoots: [pki.root.file] } },
-    log: { level: opts.logLevel ?? 'warn' },
+    log: { level: config.log.level, ...(logFile === '-' ? {} : { file: path.resolve(logFile) }) },
     ...(opts.inMemory ? { database: { sqlite: ':memory:' } } : {}),
     // on one PostgreSQL database (DATABASE_URL) each node keeps its tables in its own schema, unless one is set
     ...(!opts.inMemory && (env.DATABASE_URL || env.NLL_DATABASE_URL) && !env.NLL_DATABASE_SCHEMA ? { database: { schema: name } } : {}),
@@ -98,13 +125,19 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   step(`mock LSP node on ${lspUrl} with its source systems…`);
   // the same LSP defaults as `nuts-lsp-lab lsp`: organisation, discovery server, trusted URA issuers only
   const lspConfig = loadConfig({ env, defaults: LSP_CONFIG_DEFAULTS, overrides: base('lsp', lspUrl, ports.lsp) });
-  const lsp = createLspNode(lspConfig, { sourceTimeoutMs: opts.sourceTimeoutMs });
-  await lsp.node.start();
+  const lsp = createLspNode(lspConfig, { sourceTimeoutMs: opts.sourceTimeoutMs, data: dataDirsOf(config) });
+  await lsp.node.start().catch(async (e: unknown) => {
+    await lsp.node.stop().catch(() => {}); // what did start (the source systems) must not hold the process
+    throw portInUse(e, config);
+  });
   log(`  ✓ lsp    public ${lsp.node.url}  internal ${lsp.node.internalUrl}  sources: ${lsp.sources.map((s) => s.config.name).join(', ')}`);
 
   step(`reference node of ${vvtOrg.name} on ${vvtUrl}…`);
   const vvt = createNode(loadConfig({ env, overrides: { ...base('vvt', vvtUrl, ports.vvt), organization: { ura: vvtOrg.ura, name: vvtOrg.name } } }));
-  await vvt.start();
+  await vvt.start().catch(async (e: unknown) => {
+    await lsp.node.stop();
+    throw portInUse(e, config);
+  });
   log(`  ✓ vvt    public ${vvt.url}  internal ${vvt.internalUrl}  store ${vvt.store.db.location}`);
 
   step('subjects, credentials, discovery registrations, consent…');
@@ -112,6 +145,12 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   const nodeApi = new NodeApi(vvt.internalUrl, 'vvt');
   const lspApi = new LspApi(lsp.node.internalUrl, 'lsp');
   const seeded = await seedNetwork({ node: nodeApi, lsp: lspApi, vvtOrg, serviceId: DISCOVERY_SERVICE, log });
+  // the clients are whoever the data folders brought (the demo's unless configured otherwise)
+  const names = new Map<string, string>();
+  for (const s of await lsp.data.list()) for (const p of s.patients) if (p.name && !names.has(p.bsn)) names.set(p.bsn, p.name);
+  const birthDates = new Map(seeded.clients.map((c) => [c.bsn, c.birthDate]));
+  seeded.clients = lsp.data.patients().map((bsn) => ({ bsn, name: names.get(bsn) ?? bsn, ...(birthDates.get(bsn) ? { birthDate: birthDates.get(bsn) } : {}) }));
+  log(`  ✓ data: ${config.data.join(', ')} and earlier imports: ${seeded.clients.length} clients`);
 
   // LSPxNuts pilot: the care provider (subject vvt) and its ECD vendor (subject ecd-vendor) on the VVT node
   if (!(await vvt.vcr.wallet.search('vvt', { type: 'HealthcareProviderCredential' })).length) {
@@ -130,17 +169,25 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   }
 
   let dashboard: RunningDashboard | undefined;
-  if (opts.dashboard !== false) {
-    step(`dashboard on http://localhost:${ports.dashboard}…`);
-    dashboard = await wireDashboard({ node: nodeApi, lsp: lspApi, seeded, serviceId: DISCOVERY_SERVICE, port: ports.dashboard });
+  if (config.dashboard) {
+    step(`dashboard on port ${ports.dashboard}…`);
+    try {
+      dashboard = await wireDashboard({ node: nodeApi, lsp: lspApi, seeded, serviceId: DISCOVERY_SERVICE, port: ports.dashboard, host: config.address.public });
+    } catch (e) {
+      await vvt.stop();
+      await lsp.node.stop();
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(config.address.public, ports.dashboard, 'ports.dashboard');
+      throw e;
+    }
     log(`  ✓ dashboard ${dashboard.url}`);
   }
   let portal: RunningPortal | undefined;
-  if (opts.portal !== false) {
+  if (config.portal) {
     step('simulated TVS (DigiD, DigiD Machtigen, eIDAS) and the client portal…');
-    portal = await wirePortal({ node: nodeApi, lsp: lspApi, seeded, ports: { tvs: ports.tvs ?? 0, portal: ports.portal ?? 0 } });
+    portal = await wirePortal({ node: nodeApi, lsp: lspApi, seeded, ports: { tvs: ports.tvs, portal: ports.portal } });
     log(`  ✓ client portal ${portal.url}  (TVS ${portal.tvsUrl})`);
   }
+  log(`• logs: ${logFile === '-' ? 'stderr' : path.resolve(logFile)} (level ${config.log.level})`);
   log(`• ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return {
     vvt,
@@ -149,6 +196,7 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
     dashboard,
     portal,
     ports,
+    config,
     async stop() {
       await portal?.close();
       await dashboard?.close();
@@ -184,7 +232,7 @@ export function summary(net: Network): string {
     '',
     'Try (copy-paste in a shell):',
     ...curlCommands(net).map((c) => `  ${c}`),
-    `  npx nuts-lsp-lab ecd toedienlijst --bsn ${client.bsn} --role ${worker.roleCode} --name "${worker.name}"`,
+    `  npx nuts-lsp-lab ecd toedienlijst --node ${v.internalUrl} --bsn ${client.bsn} --role ${worker.roleCode} --name "${worker.name}"`,
     '',
     'Ctrl-C stops the network.',
   ].join('\n');

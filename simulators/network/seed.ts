@@ -3,6 +3,7 @@
 // seeds `npm start`'s in-process network and separate processes or containers (`nuts-lsp-lab seed`).
 import { readFileSync } from 'node:fs';
 import { readDemoFile } from '../../node/src/fhir/demo.js';
+import { packagePath } from '../../node/src/core/paths.js';
 import { parseCredential } from '../../node/src/vcr/credential.js';
 import { DISCOVERY_SERVICE, LSP_SUBJECT } from '../lsp/main.js';
 import type { LspApi, NodeApi } from './node-api.js';
@@ -33,7 +34,7 @@ export interface Seeded {
 export const VVT_SUBJECT = 'vvt';
 const LSP_CITY = 'Amersfoort';
 
-const ROLES = (JSON.parse(readFileSync(new URL('../../credentials/roles.json', import.meta.url), 'utf8')) as { roles: Array<{ code: string; nl: string; big: boolean }> }).roles;
+const ROLES = (JSON.parse(readFileSync(packagePath('credentials', 'roles.json'), 'utf8')) as { roles: Array<{ code: string; nl: string; big: boolean }> }).roles;
 const worker = (id: string, name: string, roleCode: string): CareWorkerSeed => {
   const role = ROLES.find((r) => r.code === roleCode);
   if (!role) throw new Error(`seeded care worker ${id} has role ${roleCode}, which is not in credentials/roles.json`);

@@ -1,4 +1,5 @@
 // The real `nuts-lsp-lab audit …` binary: exit code 0 when the chain holds, 1 when broken (naming the record), 2 on usage errors.
+// (Unreachable nodes, refusals and the local-node default: test/cli/exit-codes.test.ts.)
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,9 +49,9 @@ describe('nuts-lsp-lab audit', () => {
     expect(broken.stdout).toContain(`BROKEN at seq 3 (record ${id}): hash_mismatch`);
     expect(broken.code).toBe(1);
 
-    const usage = await run(['audit', 'verify']);
+    const usage = await run(['audit', 'verify', '--db', db, '--file', 'export.ndjson']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('exactly one of --node, --db, --file');
+    expect(usage.stderr).toContain('give one of --node, --db, --file, not --db and --file');
     const unknown = await run(['audit', 'verify', '--bogus']);
     expect(unknown.code).toBe(2);
   });

@@ -45,7 +45,7 @@ describe('nuts-lsp-lab pki init + credential issue|verify|list', () => {
     expect(pkiOut.organisations).toEqual([expect.objectContaining({ id: 'zorg-oost', ura: '90000380', did: expect.stringMatching(/^did:x509:0:sha256:.*::san:otherName:2\.16\.528\.1\.1007\.99\.2110-1-990000380-S-90000380-00\.000-11223344::subject:O:Zorg%20Oost:L:Utrecht$/) })]);
   });
 
-  it('issues, verifies (exit 0 / 1) and lists', async () => {
+  it('issues, verifies (exit 0 / 1; bad --claims is a usage error, 2) and lists', async () => {
     const n = ['--node', node.internalUrl];
     const [ura, x509, badClaims] = await Promise.all([
       cli(['credential', 'issue', ...n, '--issuer', 'acme', '--type', 'NutsUraCredential', '--subject', did, '--claims', '{"organization":{"ura":"90000380","name":"Zorg Oost","city":"Utrecht"}}', '--json']),
@@ -57,7 +57,7 @@ describe('nuts-lsp-lab pki init + credential issue|verify|list', () => {
     expect(issued).toMatchObject({ issuer: did, subject: did, types: ['NutsUraCredential'] });
     expect(x509.code, x509.stderr).toBe(0);
     expect(decodeJwt(x509.stdout.trim()).iss).toBe(pkiOut.organisations[0]!.did);
-    expect(badClaims).toMatchObject({ code: 1, stderr: expect.stringMatching(/--claims is not JSON/) });
+    expect(badClaims).toMatchObject({ code: 2, stderr: expect.stringMatching(/--claims is not JSON/) });
 
     const file = path.join(dir, 'ura.jwt');
     writeFileSync(file, issued.credential);

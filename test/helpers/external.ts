@@ -1,20 +1,21 @@
-// Locates upstream material (../shared/external from the repository root, or /work/shared/external from a worktree).
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Locates upstream material under ../shared/external (see shared.ts for the skip-or-fail rule when it is absent).
+import { readFileSync } from 'node:fs';
+import { sharedMissing, sharedPath } from './shared.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export const EXTERNAL_DIR = [path.resolve(repoRoot, '..', 'shared', 'external'), '/work/shared/external'].find((d) => existsSync(d)) ?? path.resolve(repoRoot, '..', 'shared', 'external');
+export const EXTERNAL_DIR = sharedPath('external');
 
 export function externalPath(...parts: string[]): string {
-  return path.join(EXTERNAL_DIR, ...parts);
+  return sharedPath('external', ...parts);
+}
+
+/** True (and one line printed) when ../shared/external/<parts> is absent; tests needing it skip on it. */
+export function externalMissing(...parts: string[]): boolean {
+  return sharedMissing('external', ...parts);
 }
 
 export function readExternalJson<T = any>(...parts: string[]): T { // eslint-disable-line @typescript-eslint/no-explicit-any
   return JSON.parse(readFileSync(externalPath(...parts), 'utf8')) as T;
 }
-
 
 /**
  * An upstream nuts-node definition (or policy mapping) with self-attestation allowed explicitly, as the lab requires

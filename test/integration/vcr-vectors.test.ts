@@ -4,14 +4,18 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabNode } from '../../node/src/main.js';
 import { verifyLdProofWithKey } from '../../node/src/vcr/index.js';
-import { externalPath, readExternalJson } from '../helpers/external.js';
+import { externalMissing, externalPath, readExternalJson } from '../helpers/external.js';
 import { startTestNode } from '../helpers/node.js';
 
 let node: LabNode;
 const SELFSIGNED = ['nuts-node', 'auth', 'services', 'selfsigned', 'test'];
 const inValidity = new Date('2023-04-21T12:00:00Z');
 
+// every vector is upstream material: without ../shared/external/nuts-node the whole file skips
+const missing = externalMissing('nuts-node');
+
 beforeAll(async () => {
+  if (missing) return;
   node = await startTestNode('vectors');
   node.vdr.resolver.addStatic(readExternalJson(...SELFSIGNED, 'diddocument.json'));
   // vcr/test/public.json is the key of vcr/assets/test_assets/vc.json; its DID document is not in the repository, so we state it
@@ -22,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => node?.stop());
 
-describe('jsonld testsuite fixtures (key: jsonld/testsuite/private_key.pem)', () => {
+describe.skipIf(missing)('jsonld testsuite fixtures (key: jsonld/testsuite/private_key.pem)', () => {
   const key = () => createPublicKey(readFileSync(externalPath('nuts-node', 'jsonld', 'testsuite', 'private_key.pem'), 'utf8'));
   for (const f of ['orgcred_001.ldjson', 'authcred_001.ldjson']) {
     it(`${f} verifies`, async () => {
@@ -37,7 +41,7 @@ describe('jsonld testsuite fixtures (key: jsonld/testsuite/private_key.pem)', ()
   }
 });
 
-describe('vcr/assets/test_assets/vc.json (key: vcr/test/public.json)', () => {
+describe.skipIf(missing)('vcr/assets/test_assets/vc.json (key: vcr/test/public.json)', () => {
   it('verifies', async () => {
     const r = await node.vcr.verifier.verifyCredential(readExternalJson('nuts-node', 'vcr', 'assets', 'test_assets', 'vc.json'));
     expect(r).toMatchObject({ valid: true });
@@ -56,7 +60,7 @@ describe('vcr/assets/test_assets/vc.json (key: vcr/test/public.json)', () => {
   });
 });
 
-describe('auth/services/selfsigned vectors (DID document: diddocument.json)', () => {
+describe.skipIf(missing)('auth/services/selfsigned vectors (DID document: diddocument.json)', () => {
   it('vc.json verifies inside its validity and is expired after proof.expires', async () => {
     const vc = readExternalJson(...SELFSIGNED, 'vc.json');
     expect(await node.vcr.verifier.verifyCredential(vc, { validAt: inValidity })).toMatchObject({ valid: true });

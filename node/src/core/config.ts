@@ -5,10 +5,12 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { NodeError } from './errors.js';
 import { looksLikeNutsYaml, mapNutsYaml } from './nuts-yaml.js';
+import { packagePath } from './paths.js';
 
-const port = z.coerce.number().int().min(0).max(65535);
-const stringList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
-const bool = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+export const port = z.coerce.number().int().min(0).max(65535);
+export const stringList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
+export const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+export const bool = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 
 export const ConfigSchema = z
   .strictObject({
@@ -88,11 +90,11 @@ export const ConfigSchema = z
         authorizationEndpoint: z.strictObject({ enabled: bool.default(false) }).prefault({}),
       })
       .prefault({}),
-    policy: z.strictObject({ directory: z.string().default('credentials/policies') }).prefault({}),
+    policy: z.strictObject({ directory: z.string().default(packagePath('credentials', 'policies')) }).prefault({}),
     discovery: z
       .strictObject({
         /** directory of discovery service definitions (*.json) */
-        directory: z.string().default('credentials/discovery'),
+        directory: z.string().default(packagePath('credentials', 'discovery')),
         /** service ids this node acts as discovery server for */
         serverIds: stringList.default([]),
         /** how often the client fetches registrations and refreshes its own */
@@ -149,7 +151,8 @@ export const ConfigSchema = z
       .prefault({}),
     /** test PKI directory (pki.json) certificates are bound from; default <datadir>/pki */
     pki: z.strictObject({ dir: z.string().optional() }).prefault({}),
-    log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
+    /** request logs (method, path, status, duration, request id) are written at info; `file` appends JSON lines there instead of stderr */
+    log: z.strictObject({ level: LogLevel.default('info'), file: z.string().optional() }).prefault({}),
   })
 ;
 
@@ -158,8 +161,11 @@ export type NodeConfigInput = z.input<typeof ConfigSchema>;
 
 export const ENV_PREFIX = 'NLL_';
 
-/** Every configurable key as a dotted path, derived from the defaults plus the optional keys. */
-function configKeys(): string[] {
+/** Keys without a default (absent unless set), listed so that file, environment and flags can set them. */
+const OPTIONAL_NODE_KEYS = ['organization.ura', 'organization.name', 'url', 'database.url', 'database.schema', 'database.sqlite', 'vdr.staticDir', 'fhir.upstream', 'pki.dir', 'log.file'];
+
+/** Every configurable key of a schema as a dotted path, derived from its defaults plus the optional keys. */
+export function configKeys(schema: z.ZodType = ConfigSchema, optionalKeys: string[] = OPTIONAL_NODE_KEYS): string[] {
   const keys: string[] = [];
   const walk = (obj: Record<string, unknown>, prefix: string) => {
     for (const [k, v] of Object.entries(obj)) {
@@ -168,8 +174,8 @@ function configKeys(): string[] {
       else keys.push(p);
     }
   };
-  walk(ConfigSchema.parse({}) as unknown as Record<string, unknown>, '');
-  return [...keys, 'organization.ura', 'organization.name', 'url', 'database.url', 'database.schema', 'database.sqlite', 'vdr.staticDir', 'fhir.upstream', 'pki.dir'];
+  walk(schema.parse({}) as Record<string, unknown>, '');
+  return [...keys, ...optionalKeys.filter((k) => !keys.includes(k))];
 }
 
 /** `http.public.port` -> `NLL_HTTP_PUBLIC_PORT`; `vdr.cacheTtlSeconds` -> `NLL_VDR_CACHE_TTL_SECONDS` */
@@ -198,16 +204,16 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   return out;
 }
 
-export interface LoadConfigOptions {
+export interface LoadConfigOptions<Input = NodeConfigInput> {
   /** YAML file; a missing explicit file is an error */
   file?: string;
   env?: Record<string, string | undefined>;
   /** command-line flags as `--key=value` / `--key value` with dotted keys, e.g. `--http.public.port=9090` */
   argv?: string[];
   /** defaults of a role (e.g. the mock LSP), under the file, environment and flags */
-  defaults?: NodeConfigInput;
+  defaults?: Input;
   /** programmatic overrides, applied last (used by simulators and tests) */
-  overrides?: NodeConfigInput;
+  overrides?: Input;
   /** where warnings go (a nuts-node nuts.yaml with keys that mean nothing here); default stderr */
   onWarning?: (message: string) => void;
 }
@@ -230,8 +236,16 @@ export function parseFlags(argv: string[]): Record<string, string> {
   return out;
 }
 
-/** Loads and validates the configuration; the error message names the bad key and where it came from. */
+/** Loads and validates the node configuration; the error message names the bad key and where it came from. */
 export function loadConfig(opts: LoadConfigOptions = {}): NodeConfig {
+  return loadLayeredConfig(ConfigSchema, opts);
+}
+
+/**
+ * The one configuration mechanism (node, mock LSP, the whole network): defaults < YAML file < NLL_* environment <
+ * --key=value flags < programmatic overrides, validated by `schema`; the error names the key and where it came from.
+ */
+export function loadLayeredConfig<S extends z.ZodType>(schema: S, opts: LoadConfigOptions<z.input<S>> = {}, optionalKeys: string[] = OPTIONAL_NODE_KEYS): z.output<S> {
   const sources = new Map<string, string>();
   let raw: Record<string, unknown> = {};
   if (opts.defaults) markSources(opts.defaults as Record<string, unknown>, '', 'defaults', sources);
@@ -251,7 +265,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): NodeConfig {
     if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new NodeError('invalid_input', `configuration file ${opts.file} must hold a mapping`);
     raw = parsed as Record<string, unknown>;
     // a nuts-node v6 nuts.yaml: mapped key by key; what means nothing here is a warning, not a failure
-    if (looksLikeNutsYaml(raw)) {
+    if ((schema as z.ZodType) === ConfigSchema && looksLikeNutsYaml(raw)) {
       const mapped = mapNutsYaml(raw, opts.file);
       const warn = opts.onWarning ?? ((m: string) => process.stderr.write(`nuts-lsp-lab: ${m}\n`));
       for (const w of mapped.warnings) warn(`${path.basename(opts.file)}: ${w}`);
@@ -261,7 +275,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): NodeConfig {
   }
   if (opts.defaults) raw = deepMerge(structuredClone(opts.defaults) as Record<string, unknown>, raw);
   const env = opts.env ?? {};
-  const known = configKeys();
+  const known = configKeys(schema, optionalKeys);
   for (const key of known) {
     const name = envNameFor(key);
     const value = env[name];
@@ -271,7 +285,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): NodeConfig {
     }
   }
   // DATABASE_URL is the conventional name; NLL_DATABASE_URL wins when both are set.
-  if (env.DATABASE_URL && !env[envNameFor('database.url')]) {
+  if (known.includes('database.url') && env.DATABASE_URL && !env[envNameFor('database.url')]) {
     setPath(raw, 'database.url', env.DATABASE_URL);
     sources.set('database.url', 'environment DATABASE_URL');
   }
@@ -281,7 +295,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): NodeConfig {
     sources.set(key, `flag --${key}`);
   }
   if (opts.overrides) raw = deepMerge(raw, opts.overrides as Record<string, unknown>);
-  const result = ConfigSchema.safeParse(raw);
+  const result = schema.safeParse(raw);
   if (!result.success) {
     const msgs = result.error.issues.map((issue) => {
       if (issue.code === 'unrecognized_keys') {

@@ -80,11 +80,13 @@ export function createApp(logger: Logger, kind: 'public' | 'internal' = 'public'
   if (kind === 'internal') app.use(refuseCrossSite, internalUser);
   app.use((req, res, next) => {
     // a listener and a clock read per request only when the line would be written
-    if (!logger.isLevelEnabled('debug')) return next();
+    if (!logger.isLevelEnabled('info')) return next();
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.debug({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'http');
+      // the full path with the mount prefix, never the query string (it carries BSNs and other patient identifiers)
+      const path = req.originalUrl.split('?')[0];
+      logger.info({ api: kind, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10, requestId: res.getHeader('x-request-id') }, 'http');
     });
     next();
   });

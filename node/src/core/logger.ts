@@ -4,7 +4,8 @@ import { currentContext } from './context.js';
 
 export type { Logger };
 
-export function createLogger(opts: { name: string; level: string; destination?: NodeJS.WritableStream }): Logger {
+/** `file` appends JSON lines to that file (directories created); without it (or with '-') lines go to stderr. */
+export function createLogger(opts: { name: string; level: string; destination?: NodeJS.WritableStream; file?: string }): Logger {
   return pino(
     {
       name: opts.name,
@@ -17,6 +18,6 @@ export function createLogger(opts: { name: string; level: string; destination?: 
         return ctx ? { requestId: ctx.requestId, traceId: ctx.traceId } : {};
       },
     },
-    (opts.destination as pino.DestinationStream | undefined) ?? pino.destination(2),
+    (opts.destination as pino.DestinationStream | undefined) ?? (opts.file && opts.file !== '-' ? pino.destination({ dest: opts.file, mkdir: true, sync: true }) : pino.destination(2)),
   );
 }

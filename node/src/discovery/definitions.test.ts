@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { readExternalJson } from '../../../test/helpers/external.js';
+import { externalMissing, readExternalJson } from '../../../test/helpers/external.js';
 import { loadServiceDefinitions, parseServiceDefinition } from './definitions.js';
 
 describe('service definitions', () => {
-  it('parses the upstream nuts-node definitions', () => {
+  it.skipIf(externalMissing('nuts-node'))('parses the upstream nuts-node definitions', () => {
     const eo = parseServiceDefinition(readExternalJson('nuts-node', 'discovery', 'test', 'valid', 'eoverdracht.json'), 'eoverdracht.json');
     expect(eo).toMatchObject({ id: 'urn:nuts.nl:usecase:eOverdrachtDev2023', presentation_max_validity: 36000 });
     const e2e = parseServiceDefinition(readExternalJson('nuts-node', 'e2e-tests', 'oauth-flow', 'rfc021', 'shared', 'discovery', 'definition.json'), 'definition.json');

@@ -1,8 +1,7 @@
 // Authorisation of /fhir: token verification port, scope, role × building block × interaction matrix, patient scope, consent.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { patientOf } from './repository.js';
+import { packagePath } from '../core/paths.js';
 import type { ParsedSearch } from './search.js';
 import { blockOf, blocksOfType, BLOCK_BY_CATEGORY, BSN_SYSTEM, MEDICATION_TYPES, SNOMED, type BuildingBlock, type FhirResource } from './types.js';
 
@@ -77,7 +76,7 @@ export interface AuthorisationMatrix {
   groups: MatrixGroup[];
 }
 
-export function loadMatrix(file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'credentials', 'fhir-authorisation.json')): AuthorisationMatrix {
+export function loadMatrix(file = packagePath('credentials', 'fhir-authorisation.json')): AuthorisationMatrix {
   return JSON.parse(readFileSync(file, 'utf8')) as AuthorisationMatrix;
 }
 

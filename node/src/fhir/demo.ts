@@ -1,8 +1,7 @@
-// Demo data: materialises fhir-profiles/data/vvt-clients.json (days relative to today) into MP9 resources, split per source system.
+// Demo data: materialises data/demo/vvt-clients.json (days relative to today) into MP9 resources, split per source system.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { buildingBlock, dayAt, medication, organization, patient, practitioner, practitionerRole, type BlockSpec, type DosageSpec } from './mp9build.js';
-import { PROFILES_DIR } from './profiles.js';
+import { packagePath } from '../core/paths.js';
 import type { FhirRepository } from './repository.js';
 import type { FhirResource } from './types.js';
 
@@ -30,7 +29,7 @@ interface DemoFile {
 
 const ADMIN_TIMES = ['08:00:00', '12:30:00', '17:00:00', '21:30:00'];
 
-export function readDemoFile(file = path.join(PROFILES_DIR, 'data', 'vvt-clients.json')): DemoFile {
+export function readDemoFile(file = packagePath('data', 'demo', 'vvt-clients.json')): DemoFile {
   return JSON.parse(readFileSync(file, 'utf8')) as DemoFile;
 }
 

@@ -2,8 +2,7 @@
 // `_name` siblings for their id/extensions, Element.id and Extension.url as attributes, XHTML `div` kept verbatim.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../core/paths.js';
 
 export const FHIR_NS = 'http://hl7.org/fhir';
 const XHTML_NS = 'http://www.w3.org/1999/xhtml';
@@ -27,7 +26,8 @@ export interface ModelType {
 let model: Record<string, ModelType> | undefined;
 /** The R4 element model (node/src/fhir/model/r4-types.json, see generate.mjs there). */
 export function r4Model(): Record<string, ModelType> {
-  model ??= JSON.parse(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'model', 'r4-types.json'), 'utf8'));
+  // from the package root: the JSON is not compiled into dist/
+  model ??= JSON.parse(readFileSync(packagePath('node', 'src', 'fhir', 'model', 'r4-types.json'), 'utf8'));
   return model!;
 }
 

@@ -2,8 +2,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { codings, NICTIZ_SD, type BuildingBlock, type FhirResource, type OperationOutcomeIssue } from './types.js';
+import { packagePath } from '../core/paths.js';
 
 export interface ProfileRule {
   id: string;
@@ -32,7 +32,7 @@ export interface RuleSet {
   profiles: ProfileRule[];
 }
 
-export const PROFILES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fhir-profiles');
+export const PROFILES_DIR = packagePath('fhir-profiles');
 
 export function loadRuleSet(file = path.join(PROFILES_DIR, 'rules', 'mp9-3.0.json')): RuleSet {
   return JSON.parse(readFileSync(file, 'utf8')) as RuleSet;

@@ -2,12 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { PEX } from '@sphereon/pex';
 import { SignJWT, generateKeyPair } from 'jose';
-import { allowSelfAttestation, readExternalJson } from '../../../test/helpers/external.js';
+import { allowSelfAttestation, externalMissing, readExternalJson } from '../../../test/helpers/external.js';
 import { buildSubmission, explain, matchDefinition, validateSubmission, validateDefinition, type PresentationDefinition } from './index.js';
 
-const mapping = readExternalJson<Record<string, { organization: PresentationDefinition }>>('nuts-node', 'e2e-tests', 'oauth-flow', 'rfc021', 'node-A', 'presentationexchangemapping.json');
+// the judge: nuts-node's own e2e definition; every suite on it skips without ../shared/external/nuts-node
+const missing = externalMissing('nuts-node');
 // the employee credential is self-attested: the lab needs the definition to say so (subject_is_issuer)
-const pd = validateDefinition(allowSelfAttestation(mapping.test!.organization, ['NutsEmployeeCredential']));
+const pd = missing
+  ? (undefined as unknown as PresentationDefinition)
+  : validateDefinition(allowSelfAttestation(readExternalJson<Record<string, { organization: PresentationDefinition }>>('nuts-node', 'e2e-tests', 'oauth-flow', 'rfc021', 'node-A', 'presentationexchangemapping.json').test!.organization, ['NutsEmployeeCredential']));
 const holder = 'did:web:example.com:iam:b';
 
 const orgLd = {
@@ -39,7 +42,7 @@ async function orgJwt(name = 'Caresoft B.V.'): Promise<string> {
     .sign(privateKey);
 }
 
-describe('matchDefinition', () => {
+describe.skipIf(missing)('matchDefinition', () => {
   it('fulfils the rfc021 e2e definition with an org credential and a self-attested employee credential', () => {
     const r = matchDefinition(pd, [orgLd, employee]);
     expect(r.ok).toBe(true);
@@ -116,7 +119,7 @@ describe('matchDefinition', () => {
   });
 });
 
-describe('validateSubmission', () => {
+describe.skipIf(missing)('validateSubmission', () => {
   it('accepts the submission the holder built and extracts the field values', () => {
     const m = matchDefinition(pd, [orgLd, employee]);
     const { submission, credentials } = buildSubmission(pd, m.chosen, 'sub-1');

@@ -12,9 +12,17 @@ import { assertValidBsn } from '../bsn.js';
 import { MemberRegistrationSchema, type OrganisationRegistry } from '../organisations.js';
 import { readerFromRequest, type AuditRecorder } from '../../../node/src/audit/index.js';
 import type { Request } from 'express';
+import type { LspData } from '../data.js';
+import { patientsIn, type DataBatch } from '../data-folder.js';
+import { LSP_URA } from '../identity.js';
+import type { FhirResource } from '../../../node/src/fhir/types.js';
+
+/** the purpose named in the records of the data API: loading and reading the lab's test data */
+const DATA_PROTOCOL = 'urn:nuts-lsp-lab:test-data-management';
 
 const ConsentKey = z.object({ bsn: z.string(), holderCategory: z.string(), dataCategory: z.string(), consulterCategory: z.string() });
 const ConsentBody = ConsentKey.extend({ choice: z.enum(['ja', 'nee']) });
+const DataImport = z.object({ source: z.string().min(1), consent: z.enum(['ja', 'nee', 'none']).default('ja'), resources: z.array(z.looseObject({ resourceType: z.string(), id: z.string() })).min(1) });
 const SourcePatch = z.object({ available: z.boolean().optional(), latencyMs: z.number().int().min(0).max(60_000).optional() });
 
 export interface LspApiDeps {
@@ -26,6 +34,7 @@ export interface LspApiDeps {
   organisations: OrganisationRegistry;
   /** the LSP's NEN 7513 log: every consent change is recorded with who made it (the client, a representative, an operator) */
   audit: AuditRecorder;
+  data: LspData;
 }
 
 const sourceView = (s: SimulatedSource) => ({
@@ -34,6 +43,8 @@ const sourceView = (s: SimulatedSource) => ({
   ura: s.config.ura,
   organizationType: s.config.organizationType,
   appId: s.config.appId,
+  /** which part of the MP9 picture it holds (gp, hospital, pharmacy, vvt): where imported building blocks go by default */
+  demoData: s.config.demoData,
   fhirBase: s.fhirBase,
   available: s.state.available,
   latencyMs: s.state.latencyMs,
@@ -102,6 +113,54 @@ export function lspInternalRouter(d: LspApiDeps): Router {
   // organisations holding a URA credential of the LSP: registering one (re)issues it into the organisation's wallet
   r.get('/v1/organisations', async (_req, res) => void res.json(await d.organisations.list()));
   r.post('/v1/organisations', async (req, res) => void res.json(await d.organisations.register(parseBody(MemberRegistrationSchema, req.body))));
+
+  // own data for the source systems: import (kept for the next start), list, export. Each patient whose data is
+  // written or read gets its record (a refused import too), by the LSP's operator unless X-User-* names a person.
+  const dataActor = (req: Request) => {
+    const { actor, client } = readerFromRequest(req);
+    return {
+      actor: {
+        ...actor,
+        role: actor.role ?? { code: 'system', system: 'urn:nuts-lsp-lab:actor' },
+        organisation: actor.organisation ?? { ura: LSP_URA, name: 'LSP (mock)' },
+        ...(actor.kind === 'process' ? { responsible: { id: 'lsp:operator', name: 'operator of the mock LSP' } } : {}),
+      },
+      client,
+      authorisation: { protocol: DATA_PROTOCOL },
+    };
+  };
+  const recordData = (req: Request, bsns: string[], rec: { event: 'fhir.transaction' | 'fhir.search' | 'consent.update'; action: 'E' | 'U' | 'D'; type: string; description: string; outcome?: { code: '4'; description: string } }) =>
+    Promise.all(bsns.map((bsn) => d.audit.record({ event: rec.event, action: rec.action, ...dataActor(req), patient: { bsn }, object: { type: rec.type, description: rec.description }, ...(rec.outcome ? { outcome: rec.outcome } : {}) })));
+
+  r.post('/v1/data', async (req, res) => {
+    const b = parseBody(DataImport, req.body);
+    const batch: DataBatch = { source: b.source, consent: b.consent, resources: b.resources as DataBatch['resources'], origin: [] };
+    const bsns = patientsIn(batch.resources).map((p) => p.bsn);
+    const what = `import of ${batch.resources.length} resources into source ${batch.source}`;
+    try {
+      d.data.check(batch);
+    } catch (e) {
+      await recordData(req, bsns, { event: 'fhir.transaction', action: 'E', type: 'Bundle', description: what, outcome: { code: '4', description: (e as Error).message.slice(0, 2000) } });
+      throw e;
+    }
+    // checked, then recorded, then written
+    await recordData(req, bsns, { event: 'fhir.transaction', action: 'E', type: 'Bundle', description: what });
+    await recordData(req, bsns, { event: 'consent.update', action: b.consent === 'none' ? 'D' : 'U', type: 'Consent', description: b.consent === 'none' ? 'consent choice removed by a data import (no choice means no)' : `consent '${b.consent}' for medication data recorded by a data import` });
+    res.json(await d.data.import(batch, { persist: true }));
+  });
+  r.get('/v1/data', async (req, res) => {
+    const list = await d.data.list();
+    await recordData(req, [...new Set(list.flatMap((s) => s.patients.map((p) => p.bsn)))], { event: 'fhir.search', action: 'E', type: 'Patient', description: 'list of the patients the source systems hold (data list)' });
+    res.json(list);
+  });
+  r.get('/v1/data/export', async (req, res) => {
+    const bsn = typeof req.query.bsn === 'string' ? req.query.bsn : undefined;
+    if (bsn) assertValidBsn(bsn);
+    const bundles = await d.data.export({ source: typeof req.query.source === 'string' ? req.query.source : undefined, bsn });
+    const exported = Object.values(bundles).flatMap((b) => patientsIn(((b.entry ?? []) as Array<{ resource: FhirResource }>).map((e) => e.resource)).map((p) => p.bsn));
+    await recordData(req, [...new Set(exported)], { event: 'fhir.search', action: 'E', type: 'Bundle', description: `data export${req.query.source ? ` of source ${String(req.query.source)}` : ''}` });
+    res.json(bundles);
+  });
 
   r.get('/v1/registrations', async (req, res) => {
     const bsn = typeof req.query.bsn === 'string' ? req.query.bsn : undefined;

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { transform } from 'esbuild';
+import { packagePath } from '../../../node/src/core/paths.js';
 import type { DashboardOptions, FlowResult, FlowStepEvent } from './types.js';
 import { crossSiteRefusal } from '../../../node/src/core/http.js';
 
-const HERE = import.meta.dirname;
-const UI_DIR = path.join(HERE, 'ui');
-const PUBLIC_DIR = path.join(HERE, 'public');
+// Browser modules: compiled .js next to this file in a build (dist/), else the TypeScript sources (a clone, run through tsx).
+const UI_DIR = path.join(import.meta.dirname, 'ui');
+const PUBLIC_DIR = packagePath('simulators', 'network', 'dashboard', 'public');
 
 export interface Dashboard {
   app: express.Express;
@@ -54,14 +54,20 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     const name = (req.params as unknown as string[])[0]!;
     let code = moduleCache.get(name);
     if (code === undefined) {
-      let source: string;
-      try {
-        source = await readFile(path.join(UI_DIR, `${name}.ts`), 'utf8');
-      } catch {
-        res.status(404).type('text').send('not found');
-        return;
+      const built = await readFile(path.join(UI_DIR, `${name}.js`), 'utf8').catch(() => undefined);
+      if (built !== undefined) code = built;
+      else {
+        let source: string;
+        try {
+          source = await readFile(path.join(UI_DIR, `${name}.ts`), 'utf8');
+        } catch {
+          res.status(404).type('text').send('not found');
+          return;
+        }
+        // esbuild comes with tsx (a devDependency): only a clone transpiles, an installed build serves the .js above
+        const { transform } = await import('esbuild');
+        code = (await transform(source, { loader: 'ts', format: 'esm', target: 'es2022', sourcefile: `${name}.ts` })).code;
       }
-      code = (await transform(source, { loader: 'ts', format: 'esm', target: 'es2022', sourcefile: `${name}.ts` })).code;
       moduleCache.set(name, code);
     }
     res.type('text/javascript').send(code);
