@@ -35,7 +35,7 @@ function roundRobin(port: number, targets: () => number[]) {
     up.on('error', () => res.writeHead(502).end());
     req.pipe(up);
   });
-  return { hits, listen: () => new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r())), close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { hits, url: `http://127.0.0.1:${port}`, listen: () => new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r())), close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nll-pg-replicas-'));
@@ -61,7 +61,7 @@ beforeAll(async () => {
   lspUrl = `http://localhost:${proxyPublic}`;
   const discoveryDir = path.join(dir, 'discovery');
   pointDefinitionsAt({ from: SHIPPED_DEFINITIONS, to: discoveryDir, serverUrl: lspUrl, ids: [DISCOVERY_SERVICE] });
-  pub = roundRobin(proxyPublic, () => replicas.map((r) => Number(new URL(r.node.url).port)));
+  pub = roundRobin(proxyPublic, () => replicas.map((r) => r.node.http.publicPort!));
   int = roundRobin(proxyInternal, () => replicas.map((r) => Number(new URL(r.node.internalUrl).port)));
   await Promise.all([pub.listen(), int.listen()]);
   // one after the other: the first runs the migrations, the second finds the schema current
@@ -84,8 +84,9 @@ beforeAll(async () => {
     await lsp.node.start();
     replicas.push(lsp);
   }
-  vvt = await startTestNode('vvt', { organization: vvtOrganisation(), discovery: { directory: discoveryDir } });
-  const seeded = await seedNetwork({ node: new NodeApi(vvt.internalUrl, 'vvt'), lsp: new LspApi(`http://127.0.0.1:${proxyInternal}`, 'lsp'), serviceId: DISCOVERY_SERVICE });
+  const org = vvtOrganisation();
+  vvt = await startTestNode('vvt', { organization: { ura: org.ura, name: org.name }, discovery: { directory: discoveryDir } });
+  const seeded = await seedNetwork({ node: new NodeApi(vvt.internalUrl, 'vvt'), lsp: new LspApi(`http://127.0.0.1:${proxyInternal}`, 'lsp'), serviceId: DISCOVERY_SERVICE, vvtOrg: org });
   bsn = seeded.clients[0]!.bsn;
   ecd = new EcdClient({ nodeUrl: vvt.internalUrl, subject: 'vvt', serviceId: DISCOVERY_SERVICE });
 }, 60_000);
@@ -138,20 +139,34 @@ it('the audit log stays one chain that verifies through either replica, with eve
 });
 
 it('discovery and status lists read the same through either replica', async () => {
-  const lists = await Promise.all(replicas.map(async (r) => (await fetch(`${r.node.internalUrl}/internal/discovery/v1/${DISCOVERY_SERVICE}`)).json()));
-  expect(lists[0]).toEqual(lists[1]);
-  expect((lists[0] as unknown[]).length).toBeGreaterThanOrEqual(2);
+  // the discovery server's list (what every client polls) and the LSP's own client view, from each replica
+  const served = await Promise.all(replicas.map(async (r) => (await fetch(`http://127.0.0.1:${r.node.http.publicPort}/discovery/${DISCOVERY_SERVICE}`)).json()));
+  expect(served[0]).toEqual(served[1]);
+  expect(Object.keys((served[0] as { entries: object }).entries).length).toBeGreaterThanOrEqual(2);
+  const searched = await Promise.all(replicas.map(async (r) => (await fetch(`${r.node.internalUrl}/internal/discovery/v1/${DISCOVERY_SERVICE}`)).json()));
+  expect(searched[0]).toEqual(searched[1]);
   // the status list of the URA credentials the LSP issued: the same list, whichever replica serves it
   const [vc] = await vvt.vcr.wallet.search('vvt', { type: 'NutsUraCredential' });
   const status = JSON.parse(Buffer.from(String(vc).split('.')[1]!, 'base64url').toString()).vc.credentialStatus;
   const listUrl = new URL((Array.isArray(status) ? status[0] : status).statusListCredential as string);
-  const encoded = await Promise.all(
-    replicas.map(async (r) => {
-      const res = await fetch(`${r.node.url}${listUrl.pathname}`);
-      expect(res.status).toBe(200);
-      const jwt = await res.text();
-      return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).vc.credentialSubject.encodedList as string;
-    }),
-  );
-  expect(encoded[0]).toBe(encoded[1]);
+  const encodedLists = () =>
+    Promise.all(
+      replicas.map(async (r) => {
+        const res = await fetch(`http://127.0.0.1:${r.node.http.publicPort}${listUrl.pathname}`);
+        expect(res.status).toBe(200);
+        // JSON-LD or JWT, as the status list was issued
+        const text = (await res.text()).trim();
+        const list = text.startsWith('{') ? JSON.parse(text) : JSON.parse(Buffer.from(text.split('.')[1]!, 'base64url').toString()).vc;
+        return list.credentialSubject.encodedList as string;
+      }),
+    );
+  const before = await encodedLists();
+  expect(before[0]).toBe(before[1]);
+  // a revocation through one replica shows in the list both serve (no per-process copy of the list)
+  const id = JSON.parse(Buffer.from(String(vc).split('.')[1]!, 'base64url').toString()).vc.id ?? JSON.parse(Buffer.from(String(vc).split('.')[1]!, 'base64url').toString()).jti;
+  const revoke = await fetch(`${int.url}/internal/vcr/v2/issuer/vc/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  expect(revoke.status, await revoke.text()).toBeLessThan(300);
+  const after = await encodedLists();
+  expect(after[0]).toBe(after[1]);
+  expect(after[0]).not.toBe(before[0]);
 });
