@@ -1,5 +1,8 @@
 // Bench load generator: node:http keep-alive clients in a child process, bounded in time, with latency percentiles.
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 
 // node:http with keep-alive rather than fetch: undici's fetch costs the load generator several times what the request
 // costs to send. A child process rather than a worker thread, so the server process's CPU (process.cpuUsage) counts
@@ -66,13 +69,15 @@ export interface LoadResult {
  * Sends the requests from `concurrency` keep-alive connections for `durMs`. With `once`, each request is sent at most
  * once (single-use proofs): the run ends early when they run out. Throws when any answer is not `expectStatus`.
  */
-export async function load(opts: { base: string; requests: LoadRequest[]; once?: boolean; concurrency: number; durMs: number; expectStatus?: number }): Promise<LoadResult> {
+export async function load(opts: { base: string; requests: LoadRequest[]; once?: boolean; concurrency: number; durMs: number; expectStatus?: number; label?: string }): Promise<LoadResult> {
+  const profiler = await startProfile();
   const child = spawn(process.execPath, ['-e', GENERATOR], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   child.stdin.end(JSON.stringify({ base: opts.base, requests: { list: opts.requests.map((r) => ({ method: 'GET', ...r })), once: opts.once ?? false }, concurrency: opts.concurrency, durMs: opts.durMs, expectStatus: opts.expectStatus ?? 200 }));
   const code = await exited;
+  await profiler?.stop(opts.label ?? 'load');
   if (code !== 0) throw new Error(`load generator exited with ${code}`);
   const r = JSON.parse(out) as LoadResult;
   if (r.failed) throw new Error(`${r.failed} of ${r.done + r.failed} requests to ${opts.base}${opts.requests[0]?.path ?? ''} failed: ${r.error}`);
@@ -91,3 +96,24 @@ export async function loop(durMs: number, fn: () => Promise<unknown>): Promise<n
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * With BENCH_CPU_PROF=<dir>, a CPU profile of this (server) process during each load window only, without the set-up
+ * around it: <dir>/<label>-<n>.cpuprofile, for Chrome DevTools or `--cpu-prof`-style analysis.
+ */
+async function startProfile(): Promise<{ stop(label: string): Promise<void> } | undefined> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(label) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, `${label}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    },
+  };
+}

@@ -24,7 +24,7 @@ export const fhirInternal: BenchCase = {
       if (matches !== 6) throw new Error(`MA search returned ${matches} matches, expected 6`);
       const auditBefore = (await node.audit.verify()).records;
       const runs = [];
-      for (let i = 0; i < ctx.rounds; i++) runs.push(await load({ base: node.internalUrl, requests: [{ path, headers: { accept: 'application/fhir+json' } }], concurrency: ctx.concurrency, durMs: ctx.durMs }));
+      for (let i = 0; i < ctx.rounds; i++) runs.push(await load({ base: node.internalUrl, requests: [{ path, headers: { accept: 'application/fhir+json' } }], concurrency: ctx.concurrency, durMs: ctx.durMs, label: 'a-fhir-internal' }));
       const v = await node.audit.verify();
       const searches = runs.reduce((n, r) => n + r.done, 0);
       // every search left its record: no speed bought by skipping the audit

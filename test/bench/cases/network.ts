@@ -41,7 +41,7 @@ export const lspSearch: BenchCase = {
       for (let r = 0; r < ctx.rounds; r++) {
         const requests = await proofs(perRound);
         const before = process.cpuUsage();
-        const res = await load({ base: u.origin, requests, once: true, concurrency: ctx.concurrency, durMs: ctx.durMs });
+        const res = await load({ base: u.origin, requests, once: true, concurrency: ctx.concurrency, durMs: ctx.durMs, label: 'c-lsp-search' });
         const used = process.cpuUsage(before);
         zero.push(res);
         cpu.push((used.user + used.system) / 1000 / res.done);

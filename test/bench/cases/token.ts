@@ -52,7 +52,7 @@ export const tokenEndpoint: BenchCase = {
       for (let r = 0; r < ctx.rounds; r++) {
         jose.push(await loop(ctx.durMs, () => jwtVerify(sample, publicKey, { currentDate: new Date(T) })));
         const requests = (await Promise.all(Array.from({ length: perRound }, sign))).map((vp) => ({ method: 'POST', path: '/oauth2/lsp/token', headers: form, body: body(vp) }));
-        token.push((await load({ base: a.url, requests, once: true, concurrency: CONCURRENCY, durMs: ctx.durMs })).rate);
+        token.push((await load({ base: a.url, requests, once: true, concurrency: CONCURRENCY, durMs: ctx.durMs, label: 'd-token' })).rate);
       }
       const limit = median(jose) / SIGNATURES_PER_REQUEST;
       const ours = median(token);
