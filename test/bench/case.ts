@@ -12,7 +12,7 @@ export interface BenchContext {
   rounds: number;
   /** connections of the HTTP load (50 in the goals) */
   concurrency: number;
-  /** the express hello baseline of this run, measured once */
+  /** one round of the express hello baseline (req/s), to interleave with a case's own rounds */
   hello(): Promise<number>;
 }
 
