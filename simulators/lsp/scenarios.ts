@@ -112,7 +112,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'revoked-organisation',
     title: "The VVT organisation's URA credential is revoked",
-    expect: "A new token request from the VVT organisation is refused with invalid_grant (credential revoked), or, once the VVT node's copy of the LSP's status list is older than its max-age (5 s), the VVT node no longer offers it (412, "skipped from the wallet: NutsUraCredential … (revoked)"); no data can be fetched.",
+    expect: "A new token request from the VVT organisation is refused with invalid_grant (credential revoked), or, once the VVT node's copy of the LSP's status list is older than its max-age (5 s), the VVT node no longer offers it (412, \"skipped from the wallet: NutsUraCredential … (revoked)\"); no data can be fetched.",
     async apply(ctx) {
       if (!ctx.hooks?.revokeOrganisation) throw invalidInput('revoked-organisation needs the network (the LSP revokes the URA credential it issued); not available in a stand-alone LSP');
       return [await ctx.hooks.revokeOrganisation()];
