@@ -71,7 +71,7 @@ export class RevocationService {
   // bounded in count and in decoded bytes: issuers (remote parties) choose list URLs and sizes
   private readonly remote = new BoundedCache<string, CachedList>({ maxEntries: 5_000, maxBytes: 32 * 1024 * 1024 });
   private readonly inflight = new Map<string, Promise<CachedList>>();
-  private readonly hosted = new Map<string, { vc: WireCredential; until: number }>();
+  private readonly hosted = new Map<string, { vc: WireCredential; until: number; revoked: string }>();
   readonly stats = { fetches: 0, hits: 0 };
 
   constructor(private readonly deps: RevocationDeps) {}
@@ -97,12 +97,16 @@ export class RevocationService {
     if (!Number.isInteger(page) || page < 1) throw invalidInput(`invalid status list page '${page}'`);
     const key = `${type}|${issuer}|${page}`;
     const now = this.deps.clock();
+    // the revocations are read from the store on every request, only the signed list is cached: a replica on the same
+    // database (or another engine instance) may have revoked since, and invalidate() reaches this process only
+    const revokedIndexes = await this.deps.store.revokedIndexes(issuer, type, page);
+    const revoked = [...revokedIndexes].sort((a, b) => a - b).join(',');
     const cached = this.hosted.get(key);
-    if (cached && cached.until > now) return cached.vc;
+    if (cached && cached.until > now && cached.revoked === revoked) return cached.vc;
     const issued = await this.deps.store.searchIssued({ issuer });
     if (!issued.some((r) => r.status?.type === type && r.status.page === page)) throw notFound(`no ${type} page ${page} for ${issuer}`);
     const url = this.listUrl(type, issuer, page);
-    const encodedList = encodeBitstring(await this.deps.store.revokedIndexes(issuer, type, page), type);
+    const encodedList = encodeBitstring(revokedIndexes, type);
     const issuedAt = new Date(Math.floor(now / 1000) * 1000);
     const expires = new Date(issuedAt.getTime() + LIST_VALIDITY_MS);
     const unsigned: Record<string, unknown> =
@@ -126,7 +130,7 @@ export class RevocationService {
             credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList },
           };
     const vc = await this.deps.signList(type, unsigned);
-    this.hosted.set(key, { vc, until: now + LIST_VALIDITY_MS / 2 });
+    this.hosted.set(key, { vc, until: now + LIST_VALIDITY_MS / 2, revoked });
     return vc;
   }
 

@@ -1,0 +1,68 @@
+// Bench case e: durable chained audit appends vs plain inserts of the same rows into the same SQLite file.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { fhirSearchInput, startAuditEngine } from '../../helpers/audit-engine.js';
+import { median } from '../load.js';
+import type { BenchCase } from '../case.js';
+
+export const auditAppend: BenchCase = {
+  id: 'e',
+  title: 'chained audit append vs plain insert',
+  async run(ctx) {
+    const count = ctx.dry ? 50 : ctx.quick ? 500 : 2000;
+    const dir = mkdtempSync(path.join(tmpdir(), 'audit-bench-'));
+    try {
+      const h = await startAuditEngine(path.join(dir, 'node.db'), { checkpointEveryRecords: 100 });
+      const db = h.store.db.db;
+      await sql`CREATE TABLE plain_records AS SELECT * FROM audit_records WHERE 0`.execute(db);
+      const input = (i: number) => fhirSearchInput(String(100000000 + (i % 1000)));
+      const sample = await h.audit.recorder.record(input(0));
+      const body = JSON.stringify(sample);
+      let plainSeq = 0;
+      // baseline: one autocommitted INSERT per row of the same shape, no hashing, no chain head read, no checkpoints
+      const plainRound = async () => {
+        const t = performance.now();
+        for (let i = 0; i < count; i++) {
+          plainSeq++;
+          await db
+            .insertInto('plain_records')
+            .values({ seq: plainSeq, id: `p-${plainSeq}`, event: 'fhir.search', started_at: Date.now(), patient_bsn: sample.patient!.bsn, user_id: '900012345', organisation_ura: '90000123', trace_id: null, request_id: null, prev_hash: sample.prevHash, hash: sample.hash, body })
+            .execute();
+        }
+        return count / ((performance.now() - t) / 1000);
+      };
+      const chainedRound = async () => {
+        const t = performance.now();
+        for (let i = 0; i < count; i++) await h.audit.recorder.record(input(i));
+        return count / ((performance.now() - t) / 1000);
+      };
+      const concurrentRound = async () => {
+        const t = performance.now();
+        await Promise.all(Array.from({ length: count }, (_, i) => h.audit.recorder.record(input(i))));
+        return count / ((performance.now() - t) / 1000);
+      };
+      // interleaved rounds, median of each, so JIT warm-up and disk cache favour neither side
+      const rounds = { plain: [] as number[], chained: [] as number[], concurrent: [] as number[] };
+      await plainRound();
+      await chainedRound();
+      for (let r = 0; r < ctx.rounds; r++) {
+        rounds.plain.push(await plainRound());
+        rounds.chained.push(await chainedRound());
+        rounds.concurrent.push(await concurrentRound());
+      }
+      const v = await h.audit.verify();
+      await h.stop();
+      if (!v.ok) throw new Error('audit chain broken after the run');
+      const plain = median(rounds.plain);
+      const base = { name: 'plain INSERT', value: plain };
+      return [
+        { case: 'e', figure: 'chained audit append, sequential', value: median(rounds.chained), unit: 'ops/s', baseline: base, ratio: median(rounds.chained) / plain, goal: '≥ 0.5×', pass: median(rounds.chained) / plain >= 0.5 },
+        { case: 'e', figure: 'chained audit append, concurrent', value: median(rounds.concurrent), unit: 'ops/s', baseline: base, ratio: median(rounds.concurrent) / plain, goal: '≥ 0.5×', pass: median(rounds.concurrent) / plain >= 0.5 },
+      ];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
