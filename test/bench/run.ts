@@ -15,6 +15,20 @@ import { vcVerify } from './cases/vc-verify.js';
 const CASES: BenchCase[] = [fhirInternal, lspSearch, tokenEndpoint, auditAppend, vcVerify, coldStart];
 
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(
+    [
+      'usage: npm run bench -- [--quick] [--dry] [--only=a,c,d,e,f,g] [--no-write]',
+      '  every case with its baseline measured in the same run; prints a table and writes test/bench/results/<date>.{json,md}',
+      '  --quick     shorter rounds (under a minute)',
+      '  --dry       CI smoke: every case runs once, briefly; goals are reported, never enforced',
+      '  --only=     case ids: ' + CASES.map((c) => c.id).join(','),
+      '  --no-write  print only',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
 const dry = args.includes('--dry');
 const quick = dry || args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');

@@ -36,7 +36,9 @@ export const vcVerify: BenchCase = {
         verifier.cacheSignatures = true;
       }
       const refetches = verifierNode.vcr.revocation.stats.fetches - fetchesBefore;
-      if (refetches) throw new Error(`the cached status list was fetched ${refetches} times during the run`);
+      // the list is re-read once its max-age (5 s by default) has passed, never per verification
+      const allowed = Math.ceil((2 * ctx.rounds * ctx.durMs) / 5000) + 1;
+      if (refetches > allowed) throw new Error(`the cached status list was fetched ${refetches} times during the run (at most ${allowed} expected)`);
       const j = median(jose);
       const o = median(ours);
       return [{ case: 'f', figure: 'verifyCredential, signature cache off', value: o, unit: 'ops/s', baseline: { name: 'jose jwtVerify', value: j }, ratio: o / j, goal: '≥ 0.8×', pass: o / j >= 0.8 }];
