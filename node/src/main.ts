@@ -15,7 +15,7 @@ import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
 import { VcrEngine } from './vcr/index.js';
 import { FhirEngine, fhirRouter, type FhirEngineOptions, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
-import { AuditEngine, auditRouter, fhirAuditHook, type AuditActor } from './audit/index.js';
+import { AuditEngine, auditRouter, CHECKPOINT_KEY_FILE, fhirAuditHook, IN_MEMORY_KEY, type AuditActor } from './audit/index.js';
 import { currentContext } from './core/context.js';
 import { PolicyEngine } from './policy/index.js';
 import { AUTH_PROTOCOL, AuthEngine, authInternalRouter, oauth2Router, openid4vpInternalRouter, openid4vpPublicRouter, openidConfigurationRouter, wellKnownRouter } from './auth/index.js';
@@ -205,7 +205,15 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     },
   });
 
-  const audit = new AuditEngine(store, crypto, vdr, { clock, nodeName: config.name, config: config.audit, baseUrl, keyType: config.crypto.keyType });
+  // the checkpoint key lives next to the database, never in it; an in-memory node keeps it in memory
+  const auditKeyFile = config.audit.keyFile ?? (config.database.sqlite === ':memory:' && !config.database.url ? IN_MEMORY_KEY : path.join(nodeDataDir(config), CHECKPOINT_KEY_FILE));
+  // witnesses are peers the operator configures (their internal ports), so their host is trusted by that
+  // configuration alone; the audit engine calls only configured witnesses, still within byte and time limits
+  const witnessFetch = ((input: string | URL | Request, init?: RequestInit) => {
+    const host = new URL(input instanceof Request ? input.url : input).host;
+    return new OutgoingHttp({ trustedHosts: [host], fetch: deps.fetch, logger }).fetcher({ purpose: 'audit witness', timeoutMs: config.audit.witnessTimeoutMs, maxBytes: 16 * 1024 * 1024 })(input, init);
+  }) as typeof fetch;
+  const audit = new AuditEngine(store, crypto, vdr, { clock, nodeName: config.name, config: { ...config.audit, keyFile: auditKeyFile }, baseUrl, keyType: config.crypto.keyType, fetch: witnessFetch, logger });
   const vcr = new VcrEngine(store, crypto, vdr, {
     clock,
     fetch: outgoing.fetcher({ purpose: 'status list', timeoutMs: config.vdr.fetchTimeoutMs, ...clientLimits }),

@@ -1,6 +1,7 @@
 // `nuts-lsp-lab audit verify|export|overview`: works against a node's internal URL, a SQLite file, or an NDJSON export.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { NodeError } from '../../node/src/core/errors.js';
 import { CliError, DEFAULT_NODE, EXIT, checkBsn, fetchOrUnreachable } from './exit.js';
@@ -9,8 +10,14 @@ import { SqlKeyStore } from '../../node/src/crypto/index.js';
 import {
   AuditRecorder,
   SqlAuditStore,
+  CHECKPOINT_KEY_FILE,
   checkpointKidOf,
+  fetchWitnessLog,
+  isCompleteFilter,
   filterFromQuery,
+  parseNdjsonExport,
+  readPublicKeyFile,
+  witnessEvidence,
   iterateRecords,
   ndjsonExportLines,
   overviewEntries,
@@ -22,6 +29,7 @@ import {
   type CheckpointKey,
   type OverviewEntry,
   type VerifyResult,
+  type WitnessEvidence,
 } from '../../node/src/audit/index.js';
 
 export interface Io {
@@ -80,7 +88,13 @@ async function openDbLog(file: string): Promise<{ db: Database; store: SqlAuditS
   return { db, store, recordRead };
 }
 
-async function keyFromDb(db: Database, store: SqlAuditStore): Promise<CheckpointKey | undefined> {
+/**
+ * The key a node's database was signed with: the key file next to it (where the node keeps it, outside the database),
+ * else a key from before the key moved out of the database.
+ */
+async function keyFromDb(file: string, db: Database, store: SqlAuditStore): Promise<CheckpointKey | undefined> {
+  const fromFile = readPublicKeyFile(path.join(path.dirname(file), CHECKPOINT_KEY_FILE));
+  if (fromFile) return fromFile;
   const cps = await store.checkpoints();
   const kid = cps.length ? checkpointKidOf(cps[0]!) : undefined;
   if (!kid) return undefined;
@@ -88,9 +102,28 @@ async function keyFromDb(db: Database, store: SqlAuditStore): Promise<Checkpoint
   return k && { kid: k.kid, alg: k.alg, publicJwk: k.publicJwk };
 }
 
+/** What each witness holds of `node`'s log, checked against the key the log is verified with. */
+async function witnessesOf(urls: string[], node: string | undefined, key: CheckpointKey | undefined, io: Io): Promise<{ evidence: WitnessEvidence[]; broken?: VerifyResult }> {
+  const evidence: WitnessEvidence[] = [];
+  if (!urls.length) return { evidence };
+  if (!node) throw usage('the log names no node, so no witness can be asked about it');
+  for (const url of urls) {
+    const w = await fetchWitnessLog(url, node, { headers: { 'x-user-id': `cli:${userInfo().username}` } });
+    if (!w.log) {
+      io.err(`warning: ${w.error}\n`);
+      continue;
+    }
+    const e = await witnessEvidence(w.log, key, w.witnessKey);
+    if (e.problem) return { evidence, broken: { ok: false, records: 0, checkpoints: 0, firstBroken: { seq: 0, reason: 'witness_key', message: e.problem } } };
+    evidence.push(e.evidence!);
+  }
+  return { evidence };
+}
+
 function report(result: VerifyResult & { complete?: boolean }, io: Io): number {
   if (result.ok) {
-    io.out(`audit chain holds: ${result.records} records, ${result.checkpoints} signed checkpoints${result.lastCheckpointSeq ? `, signed through seq ${result.lastCheckpointSeq}` : ''}\n`);
+    const witnessed = (result.witnessed ?? []).map((w) => `; witness ${w.witness} agrees${w.throughSeq ? ` through seq ${w.throughSeq}` : ' (no head yet)'}`).join('');
+    io.out(`audit chain holds: ${result.records} records, ${result.checkpoints} signed checkpoints${result.lastCheckpointSeq ? `, signed through seq ${result.lastCheckpointSeq}` : ''}${witnessed}\n`);
     return 0;
   }
   const b = result.firstBroken!;
@@ -98,7 +131,7 @@ function report(result: VerifyResult & { complete?: boolean }, io: Io): number {
   return 1;
 }
 
-export async function auditVerify(o: SourceOpts & { key?: string }, io: Io = stdio): Promise<number> {
+export async function auditVerify(o: SourceOpts & { key?: string; witness?: string[] }, io: Io = stdio): Promise<number> {
   const src = oneSource(o, ['node', 'db', 'file']);
   let key: CheckpointKey | undefined;
   if (o.key) {
@@ -115,20 +148,29 @@ export async function auditVerify(o: SourceOpts & { key?: string }, io: Io = std
     } catch (e) {
       throw usage(`cannot read ${o.file}: ${(e as Error).message}`);
     }
-    const result = await verifyNdjsonExport(text, key);
-    if (!result.complete) throw usage(`${o.file} is a filtered export: only a complete export can be verified`);
-    return report(result, io);
+    const parsed = parseNdjsonExport(text);
+    if (!parsed.complete) throw usage(`${o.file} is a filtered export: only a complete export can be verified`);
+    key ??= parsed.key;
+    const w = await witnessesOf(o.witness ?? [], parsed.node, key, io);
+    return report(w.broken ?? (await verifyChain(parsed.rows, parsed.checkpoints, key, parsed.node, w.evidence)), io);
   }
   if (src === 'node') {
-    // verify here, not on the node: fetch the complete export and the key it publishes
+    // verify here, not on the node: fetch the complete export, the key it publishes and what its witnesses hold
     const base = o.node!.replace(/\/+$/, '');
     key ??= (await (await http(`${base}/internal/audit/v1/key`)).json()) as CheckpointKey;
     const text = await (await http(`${base}/internal/audit/v1/export?format=ndjson`)).text();
-    return report(await verifyNdjsonExport(text, key), io);
+    const parsed = parseNdjsonExport(text);
+    // without --witness, the witnesses the node names (a node that hides them is caught by asking one explicitly)
+    const urls = o.witness ?? ((await (await http(`${base}/internal/audit/v1/witnesses`)).json()) as { witnesses: Array<{ url: string }> }).witnesses.map((w) => w.url);
+    const w = await witnessesOf(urls, parsed.node, key, io);
+    return report(w.broken ?? (await verifyChain(parsed.rows, parsed.checkpoints, key, parsed.node, w.evidence)), io);
   }
   const { db, store, recordRead } = await openDbLog(o.db!);
   try {
-    const result = await verifyChain(store.rows(), await store.checkpoints(), key ?? (await keyFromDb(db, store)));
+    key ??= await keyFromDb(o.db!, db, store);
+    const node = (await store.query({}, { limit: 1 }))[0]?.node;
+    const w = await witnessesOf(o.witness ?? [], node, key, io);
+    const result = w.broken ?? (await verifyChain(store.rows(), await store.checkpoints(), key, undefined, w.evidence));
     const code = report(result, io);
     await recordRead('chain verification (CLI)');
     return code;
@@ -164,7 +206,8 @@ export async function auditExport(o: SourceOpts & { format: string; out?: string
       else {
         const node = (await store.query({}, { limit: 1 }))[0]?.node;
         text = '';
-        for await (const line of ndjsonExportLines({ node, exportedAt: Date.now(), filter, key: await keyFromDb(db, store) }, await store.checkpoints(), iterateRecords(store, filter))) text += line;
+        const records = isCompleteFilter(filter) ? store.rows() : iterateRecords(store, filter);
+        for await (const line of ndjsonExportLines({ node, exportedAt: Date.now(), filter, key: await keyFromDb(o.db!, db, store) }, await store.checkpoints(), records)) text += line;
       }
       await recordRead(`export as ${o.format} (CLI)`, filter);
     } finally {
@@ -238,7 +281,8 @@ export function addAuditCommands(program: Command): void {
     .option('--node <url>', `a node's internal base URL (default ${DEFAULT_NODE} when no --db/--file)`)
     .option('--db <file>', "a node's SQLite file, e.g. .data/vvt/node.db")
     .option('--file <ndjson>', 'a complete NDJSON export')
-    .option('--key <jwk.json>', 'the published checkpoint key to trust (default: the one in the export / database)')
+    .option('--key <jwk.json>', 'the published checkpoint key to trust (default: the one in the export / the key file next to the database)')
+    .option('--witness <url...>', "internal base URL of a witness of this log (default for --node: the witnesses the node names)")
     .action(async (opts) => setExit(await auditVerify(opts)));
   audit
     .command('export')

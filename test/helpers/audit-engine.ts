@@ -1,8 +1,16 @@
 // Test helper: the real store, crypto and audit engines on one SQLite database, without HTTP.
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { EngineSet } from '../../node/src/core/engine.js';
 import { StoreEngine, type DatabaseOptions } from '../../node/src/store/index.js';
 import { CryptoEngine } from '../../node/src/crypto/index.js';
-import { AuditEngine, type AuditConfig, type AuditInput } from '../../node/src/audit/index.js';
+import { AuditEngine, CHECKPOINT_KEY_FILE, IN_MEMORY_KEY, type AuditConfig, type AuditInput } from '../../node/src/audit/index.js';
+
+/** Where the checkpoint key lives, as a node keeps it: next to a SQLite file; per schema for instances sharing one. */
+function keyFileFor(db: string | DatabaseOptions): string {
+  if (typeof db === 'string') return db === ':memory:' ? IN_MEMORY_KEY : path.join(path.dirname(db), CHECKPOINT_KEY_FILE);
+  return path.join(tmpdir(), `nll-audit-key-${db.schema ?? 'public'}.json`);
+}
 
 export interface EngineHarness {
   audit: AuditEngine;
@@ -20,7 +28,7 @@ export async function startAuditEngine(db: string | DatabaseOptions = ':memory:'
     clock: () => clock.now,
     nodeName,
     baseUrl: () => 'http://localhost:9999',
-    config: { checkpointEverySeconds: 0, retentionCheckSeconds: 0, checkpointEveryRecords: 5, ...config },
+    config: { checkpointEverySeconds: 0, retentionCheckSeconds: 0, checkpointEveryRecords: 5, keyFile: keyFileFor(db), ...config },
   });
   const set = new EngineSet([store, crypto, audit]);
   await set.configure();

@@ -42,7 +42,16 @@ export type BreakReason =
   | 'unparseable'
   | 'checkpoint_signature'
   | 'checkpoint_mismatch'
-  | 'unanchored_start';
+  | 'unanchored_start'
+  | 'witness_key'
+  | 'witness_mismatch'
+  | 'witness_truncated';
+
+/** The heads a witness countersigned for this log (already checked against the witness's and the node's keys). */
+export interface WitnessEvidence {
+  witness: string;
+  heads: Array<{ seq: number; hash: string; receivedAt: number }>;
+}
 
 export interface VerifyResult {
   ok: boolean;
@@ -52,6 +61,8 @@ export interface VerifyResult {
   firstBroken?: { seq: number; id?: string; reason: BreakReason; message: string };
   /** last sequence number covered by a valid signed checkpoint */
   lastCheckpointSeq?: number;
+  /** per witness consulted: the last head it countersigned that the log still matches */
+  witnessed?: Array<{ witness: string; heads: number; throughSeq?: number }>;
 }
 
 /** A record as read back from storage or an export line, with the row-level fields it was stored under. */
@@ -70,8 +81,16 @@ export interface StoredRow {
  * row's), and a rewritten stretch whose hashes were recomputed (a signed checkpoint no longer matches). The first
  * record after a retention purge must chain onto a signed checkpoint.
  */
-export async function verifyChain(rows: Iterable<StoredRow> | AsyncIterable<StoredRow>, checkpoints: StoredCheckpoint[], key: CheckpointKey | undefined, node?: string): Promise<VerifyResult> {
+export async function verifyChain(rows: Iterable<StoredRow> | AsyncIterable<StoredRow>, checkpoints: StoredCheckpoint[], key: CheckpointKey | undefined, node?: string, witnesses: WitnessEvidence[] = []): Promise<VerifyResult> {
   const result: VerifyResult = { ok: true, records: 0, checkpoints: 0 };
+  if (witnesses.length) result.witnessed = witnesses.map((w) => ({ witness: w.witness, heads: w.heads.length }));
+  // seq -> what each witness holds there: the log must still have exactly that head
+  const witnessedAt = new Map<number, Array<{ witness: string; hash: string; receivedAt: number }>>();
+  for (const w of witnesses) for (const h of w.heads) witnessedAt.set(h.seq, [...(witnessedAt.get(h.seq) ?? []), { witness: w.witness, hash: h.hash, receivedAt: h.receivedAt }]);
+  const witnessFail = (seq: number, found: string | undefined, id?: string) => {
+    const w = witnessedAt.get(seq)!.find((x) => x.hash !== found)!;
+    return fail(seq, 'witness_mismatch', `witness ${w.witness} countersigned the head at seq ${seq} on ${new Date(w.receivedAt).toISOString()}, but the log ${found ? 'has another record there' : 'no longer has it'}: records up to seq ${seq} were rewritten or removed`, id);
+  };
   const fail = (seq: number, reason: BreakReason, message: string, id?: string): VerifyResult => {
     result.ok = false;
     result.firstBroken = { seq, id, reason, message };
@@ -127,6 +146,8 @@ export async function verifyChain(rows: Iterable<StoredRow> | AsyncIterable<Stor
     } else {
       // the log starts later: only allowed when a retention purge left a signed checkpoint at seq - 1
       const anchor = valid.get(r.seq - 1);
+      // heads witnessed before the purge are checked against the checkpoints that stayed
+      for (const seq of witnessedAt.keys()) if (seq < r.seq && witnessedAt.get(seq)!.some((w) => w.hash !== valid.get(seq)?.hash)) return witnessFail(seq, valid.get(seq)?.hash);
       if (!anchor) return fail(r.seq, 'unanchored_start', `the log starts at seq ${r.seq} (${r.id}) without a signed checkpoint at seq ${r.seq - 1}: earlier records were removed`, r.id);
       if (anchor.hash !== r.prevHash) return fail(r.seq, 'prev_hash_mismatch', `record seq ${r.seq} (${r.id}) does not chain onto the checkpoint at seq ${r.seq - 1}`, r.id);
     }
@@ -135,6 +156,7 @@ export async function verifyChain(rows: Iterable<StoredRow> | AsyncIterable<Stor
       if (cp.hash !== r.hash) return fail(r.seq, 'checkpoint_mismatch', `record seq ${r.seq} (${r.id}) differs from the signed checkpoint at seq ${r.seq}: records between seq ${(result.lastCheckpointSeq ?? 0) + 1} and ${r.seq} were rewritten`, r.id);
       result.lastCheckpointSeq = r.seq;
     }
+    if (witnessedAt.get(r.seq)?.some((w) => w.hash !== r.hash)) return witnessFail(r.seq, r.hash, r.id);
     prev = { seq: r.seq, hash: r.hash };
     result.records++;
   }
@@ -142,6 +164,14 @@ export async function verifyChain(rows: Iterable<StoredRow> | AsyncIterable<Stor
   const lastCp = sorted[sorted.length - 1];
   if (prev && lastCp && lastCp.seq > prev.seq) {
     return fail(prev.seq + 1, 'sequence_gap', `a signed checkpoint covers seq ${lastCp.seq} but the log ends at seq ${prev.seq}: records at the end were removed`);
+  }
+  // a head a witness holds beyond the end of the log: the log was cut (with the checkpoints that covered the cut)
+  for (const w of witnesses) {
+    const last = w.heads.reduce<WitnessEvidence['heads'][number] | undefined>((a, h) => (!a || h.seq > a.seq ? h : a), undefined);
+    if (last && last.seq > (prev?.seq ?? 0)) {
+      return fail((prev?.seq ?? 0) + 1, 'witness_truncated', `witness ${w.witness} countersigned the head at seq ${last.seq} on ${new Date(last.receivedAt).toISOString()}, but the log ends at seq ${prev?.seq ?? 0}: records at the end were removed`);
+    }
+    result.witnessed!.find((x) => x.witness === w.witness)!.throughSeq = last?.seq;
   }
   return result;
 }

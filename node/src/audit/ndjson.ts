@@ -4,15 +4,26 @@ import type { AuditFilter, AuditRecord } from './record.js';
 
 export const NDJSON_HEADER_KIND = 'nuts-lsp-lab/audit-export';
 
+/** True when `filter` selects nothing out: only such an export is the whole log and can be verified. */
+export const isCompleteFilter = (filter: AuditFilter) => Object.values(filter).every((v) => v === undefined);
+
 /**
  * The export format: a header line (node, key, whether it is complete), the checkpoints, then the records. Only an
- * unfiltered export can be verified on its own.
+ * unfiltered export can be verified on its own. A record line also carries the row's indexed columns when given, so a
+ * remote verifier sees a column edited to hide a record from queries, as the node's own verify does.
  */
-export async function* ndjsonExportLines(head: { node?: string; exportedAt: number; filter: AuditFilter; key?: CheckpointKey }, checkpoints: StoredCheckpoint[], records: AsyncIterable<AuditRecord>): AsyncIterable<string> {
-  const complete = Object.values(head.filter).every((v) => v === undefined);
+export async function* ndjsonExportLines(head: { node?: string; exportedAt: number; filter: AuditFilter; key?: CheckpointKey }, checkpoints: StoredCheckpoint[], records: AsyncIterable<AuditRecord | StoredRow>): AsyncIterable<string> {
+  const complete = isCompleteFilter(head.filter);
   yield JSON.stringify({ kind: NDJSON_HEADER_KIND, node: head.node, exportedAt: new Date(head.exportedAt).toISOString(), complete, filter: head.filter, key: head.key }) + '\n';
   for (const cp of checkpoints) yield JSON.stringify({ kind: 'checkpoint', ...cp }) + '\n';
-  for await (const r of records) yield JSON.stringify({ kind: 'record', record: r }) + '\n';
+  for await (const r of records) {
+    const line = isStoredRow(r) ? { kind: 'record', ...(r.record ? { record: r.record } : { seq: r.seq, error: r.error }), ...(r.columns ? { columns: r.columns } : {}) } : { kind: 'record', record: r };
+    yield JSON.stringify(line) + '\n';
+  }
+}
+
+function isStoredRow(r: AuditRecord | StoredRow): r is StoredRow {
+  return !('hash' in r && 'prevHash' in r);
 }
 
 export interface ParsedExport {
@@ -44,10 +55,11 @@ export function parseNdjsonExport(text: string): ParsedExport {
     } else if (obj.kind === 'checkpoint') {
       out.checkpoints.push({ seq: obj.seq as number, hash: obj.hash as string, createdAt: obj.createdAt as number, jws: obj.jws as string });
     } else if (obj.kind === 'record') {
-      const record = obj.record as AuditRecord;
+      const record = obj.record as AuditRecord | undefined;
       // the position in the file is the order the log claims; the record's own seq is checked against it
       const seq = typeof record?.seq === 'number' ? record.seq : lastSeq + 1;
-      out.rows.push({ seq, record });
+      const columns = obj.columns && typeof obj.columns === 'object' ? (obj.columns as StoredRow['columns']) : undefined;
+      out.rows.push(record && typeof record === 'object' ? { seq, record, columns } : { seq, error: typeof obj.error === 'string' ? obj.error : `line ${i + 1} holds no record` });
       lastSeq = seq;
     }
   });

@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { fixedQuery, type DatabaseRef, type Migrations } from '../store/index.js';
 import type { StoredCheckpoint, StoredRow } from './chain.js';
 import type { AuditFilter, AuditRecord } from './record.js';
+import type { ChainLink } from './witness.js';
 
 export interface ChainHead {
   seq: number;
@@ -23,9 +24,11 @@ export interface AuditStore {
   checkpoints(): Promise<StoredCheckpoint[]>;
   /** removes records with seq <= `seq`; checkpoints stay */
   deleteThrough(seq: number): Promise<number>;
+  /** the chain links (seq, prevHash, hash) of records afterSeq < seq <= throughSeq, for a witness */
+  links(afterSeq: number, throughSeq: number): Promise<ChainLink[]>;
 }
 
-interface AuditTables {
+export interface AuditTables {
   audit_records: {
     seq: number;
     id: string;
@@ -41,6 +44,9 @@ interface AuditTables {
     body: string;
   };
   audit_checkpoints: { seq: number; hash: string; created_at: number; jws: string };
+  /** witness side: the checkpoint heads of other nodes this node countersigned, and the key pinned per node */
+  audit_witness_heads: { node: string; seq: number; hash: string; jws: string; countersignature: string; received_at: number };
+  audit_witness_keys: { node: string; key: string; pinned_at: number };
 }
 
 export const auditMigrations: Migrations = {
@@ -70,6 +76,26 @@ export const auditMigrations: Migrations = {
         .addColumn('hash', 'varchar(64)', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('jws', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  audit_002_witness: {
+    async up(db) {
+      await db.schema
+        .createTable('audit_witness_heads')
+        .addColumn('node', 'varchar(128)', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('jws', 'text', (c) => c.notNull())
+        .addColumn('countersignature', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('audit_witness_heads_pk', ['node', 'seq'])
+        .execute();
+      await db.schema
+        .createTable('audit_witness_keys')
+        .addColumn('node', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('pinned_at', 'bigint', (c) => c.notNull())
         .execute();
     },
   },
@@ -176,6 +202,11 @@ export class SqlAuditStore implements AuditStore {
   async checkpoints(): Promise<StoredCheckpoint[]> {
     const rows = await this.db.selectFrom('audit_checkpoints').selectAll().orderBy('seq').execute();
     return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash, createdAt: Number(r.created_at), jws: r.jws }));
+  }
+
+  async links(afterSeq: number, throughSeq: number): Promise<ChainLink[]> {
+    const rows = await this.db.selectFrom('audit_records').select(['seq', 'prev_hash', 'hash']).where('seq', '>', afterSeq).where('seq', '<=', throughSeq).orderBy('seq').execute();
+    return rows.map((r) => ({ seq: Number(r.seq), prevHash: r.prev_hash, hash: r.hash }));
   }
 
   async deleteThrough(seq: number): Promise<number> {

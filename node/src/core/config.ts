@@ -110,6 +110,11 @@ export const ConfigSchema = z
         checkpointEveryRecords: z.coerce.number().int().min(1).default(100),
         checkpointEverySeconds: z.coerce.number().int().min(0).default(60),
         retentionCheckSeconds: z.coerce.number().int().min(0).default(86400),
+        /** checkpoint signing key file, kept outside the database; default <datadir>/<name>/audit-checkpoint-key.json (':memory:' with an in-memory database) */
+        keyFile: z.string().optional(),
+        /** internal base URLs of the peers that countersign this node's checkpoints (each node also witnesses others) */
+        witnesses: stringList.default([]),
+        witnessTimeoutMs: z.coerce.number().int().min(1).default(3000),
       })
       .prefault({}),
     /**
@@ -162,7 +167,7 @@ export type NodeConfigInput = z.input<typeof ConfigSchema>;
 export const ENV_PREFIX = 'NLL_';
 
 /** Keys without a default (absent unless set), listed so that file, environment and flags can set them. */
-const OPTIONAL_NODE_KEYS = ['organization.ura', 'organization.name', 'url', 'database.url', 'database.schema', 'database.sqlite', 'vdr.staticDir', 'fhir.upstream', 'pki.dir', 'log.file'];
+const OPTIONAL_NODE_KEYS = ['organization.ura', 'organization.name', 'url', 'database.url', 'database.schema', 'database.sqlite', 'vdr.staticDir', 'fhir.upstream', 'pki.dir', 'log.file', 'audit.keyFile'];
 
 /** Every configurable key of a schema as a dotted path, derived from its defaults plus the optional keys. */
 export function configKeys(schema: z.ZodType = ConfigSchema, optionalKeys: string[] = OPTIONAL_NODE_KEYS): string[] {

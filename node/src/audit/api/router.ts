@@ -175,5 +175,21 @@ export function auditRouter(engine: AuditEngine): Router {
   r.get('/v1/key', (_req, res) => {
     res.json(engine.publicKey());
   });
+  // which peers countersign this node's checkpoints, and how far each has witnessed
+  r.get('/v1/witnesses', (_req, res) => {
+    res.json({ node: engine.witness.name, witnesses: engine.witnessClient.status() });
+  });
+
+  // this node as witness of another node's log (Certificate-Transparency style countersigning of checkpoint heads)
+  r.post('/v1/witness/heads', async (req, res) => {
+    const { created, head } = await engine.witness.accept(req.body);
+    res.status(created ? 201 : 200).json(head);
+  });
+  r.get('/v1/witness/logs/:node', async (req, res) => {
+    const node = req.params.node as string;
+    const log = await engine.witness.log(node);
+    if (!log) throw new NodeError('not_found', `this node witnesses no log of node ${node}`);
+    res.json(log);
+  });
   return r;
 }
