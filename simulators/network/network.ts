@@ -139,6 +139,9 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
     throw portInUse(e, config);
   });
   log(`  ✓ vvt    public ${vvt.url}  internal ${vvt.internalUrl}  store ${vvt.store.db.location}`);
+  // each node's checkpoints are countersigned by the other (audit verify then catches a cut or re-signed log)
+  vvt.audit.addWitness(lsp.node.internalUrl);
+  lsp.node.audit.addWitness(vvt.internalUrl);
 
   step('subjects, credentials, discovery registrations, consent…');
   // over the internal APIs, exactly as `nuts-lsp-lab seed` and the dashboard do against separate processes

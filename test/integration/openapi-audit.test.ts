@@ -11,6 +11,6 @@ beforeAll(async () => {
 afterAll(() => node?.stop());
 
 it('serves every operation of node/api/audit-v1.yaml', async () => {
-  expect(operations('node/api/audit-v1.yaml').length).toBe(12);
+  expect(operations('node/api/audit-v1.yaml').length).toBe(15);
   expect(await unservedOperations(node, 'node/api/audit-v1.yaml', (p) => (p === 'bsn' ? '999911120' : '00000000-0000-0000-0000-000000000000'))).toEqual([]);
 });
