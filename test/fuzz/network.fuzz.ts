@@ -4,6 +4,7 @@
 // every answered data request must have its audit record.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import fc from 'fast-check';
 import { sql } from 'kysely';
@@ -154,9 +155,7 @@ function bodyArb(n: Network, target: Target): fc.Arbitrary<string | undefined> {
     fc.constantFrom('{', '{"a":', '[]', 'null', '""', 'grant_type=authorization_code&code=x', 'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=a.b.c', '<xml/>', '\u0000\u0001'),
     fc.string({ maxLength: 200 }),
   );
-  // fetch sends no body with GET
-  if (target.method === 'GET') return fc.constant(undefined);
-  if (target.method === 'DELETE') return fc.option(raw, { nil: undefined, freq: 8 });
+  if (target.method === 'GET' || target.method === 'DELETE') return fc.option(raw, { nil: undefined, freq: 8 });
   return fc.oneof({ weight: 4, arbitrary: shaped }, { weight: 3, arbitrary: raw }, { weight: 1, arbitrary: fc.constant(undefined) });
 }
 
@@ -233,15 +232,22 @@ interface Violation {
   answer: string;
 }
 
-async function send(s: Sent): Promise<{ status: number; ct: string; text: string; requestId?: string } | { error: string }> {
-  try {
-    const res = await fetch(s.url, { method: s.method, headers: s.headers, body: s.body, redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    const text = await res.text();
-    return { status: res.status, ct: res.headers.get('content-type') ?? '', text, requestId: res.headers.get('x-request-id') ?? undefined };
-  } catch (e) {
-    const err = e as Error & { cause?: Error };
-    return { error: `${err.name}: ${err.message}${err.cause ? ` (${err.cause.message})` : ''}` };
-  }
+/**
+ * One request on its own connection (node:http, no agent): a keep-alive socket the server closes while the client
+ * reuses it would otherwise show up as a transport error that says nothing about the request.
+ */
+function send(s: Sent): Promise<{ status: number; ct: string; text: string; requestId?: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const req = httpRequest(s.url, { method: s.method, headers: { ...s.headers, ...(s.body !== undefined ? { 'content-length': Buffer.byteLength(s.body) } : {}) }, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, ct: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8'), requestId: res.headers['x-request-id'] as string | undefined }));
+      res.on('error', (e) => resolve({ error: `response: ${e.message}` }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    req.on('error', (e) => resolve({ error: `${e.name}: ${e.message}` }));
+    req.end(s.body);
+  });
 }
 
 const describeReq = (s: Sent) => `${s.method} ${s.url.replace(/^http:\/\/[^/]+/, `<${s.target.port}>`).slice(0, 300)}${s.headers['content-type'] ? ` [${s.headers['content-type']}]` : ''}${s.headers.authorization ? ` [auth ${s.headers.authorization.slice(0, 12)}…]` : ''}${s.body !== undefined ? ` body=${s.body.slice(0, 200)}` : ''}`;
@@ -270,18 +276,27 @@ afterAll(async () => {
 
 it(`${RUNS} generated requests on the four ports: in time, no 5xx, the family's dialect, nothing stored when refused, every data request audited`, async () => {
   const all = targets();
-  const requests = fc.sample(requestArb(net, all), { numRuns: RUNS, seed: SEED });
+  // a few more than RUNS: the odd generated URL node:http will not send does not count
+  const requests = fc.sample(requestArb(net, all), { numRuns: Math.ceil(RUNS * 1.05), seed: SEED });
   const violations: Violation[] = [];
   const byStatus = new Map<number, number>();
   const covered = new Set<string>();
   let dataRequests = 0;
   let refusedWrites = 0;
+  let unsendable = 0;
 
+  let sent = 0;
   for (const s of requests) {
+    if (sent >= RUNS) break;
     const node = nodeOf(s.target.port);
     const mutating = s.method !== 'GET';
     const before = mutating ? await fingerprint(node) : undefined;
-    const r = await send(s);
+    const r = await send(s).catch((e: Error) => ({ error: `client: ${e.message}` }));
+    if ('error' in r && r.error.startsWith('client:')) {
+      unsendable++; // node:http refuses to put it on the wire: nothing reached a node
+      continue;
+    }
+    sent++;
     if ('error' in r) {
       violations.push({ kind: /timeout|abort/i.test(r.error) ? 'hang' : 'transport', request: describeReq(s), answer: r.error });
       continue;
@@ -310,8 +325,8 @@ it(`${RUNS} generated requests on the four ports: in time, no 5xx, the family's 
 
   const counts = Object.fromEntries([...byStatus].sort((a, b) => a[0] - b[0]));
   const kinds = violations.reduce<Record<string, number>>((m, v) => ((m[v.kind] = (m[v.kind] ?? 0) + 1), m), {});
-  process.stdout.write(`fuzz: ${requests.length} requests (seed ${SEED}), ${covered.size} of ${all.length} targets reached, ${dataRequests} data requests, ${refusedWrites} refused writes; statuses ${JSON.stringify(counts)}; violations ${JSON.stringify(kinds)}\n`);
-  expect(requests.length).toBeGreaterThanOrEqual(RUNS);
+  process.stdout.write(`fuzz: ${sent} requests sent (seed ${SEED}; ${unsendable} generated but not sendable), ${covered.size} of ${all.length} targets reached, ${dataRequests} data requests, ${refusedWrites} refused writes; statuses ${JSON.stringify(counts)}; violations ${JSON.stringify(kinds)}\n`);
+  expect(sent).toBe(RUNS);
   // the failures, a few of each kind, as request + answer
   const sample = Object.keys(kinds).flatMap((k) => violations.filter((v) => v.kind === k).slice(0, Number(process.env.FUZZ_SHOW ?? 8)));
   if (process.env.FUZZ_REPORT) (await import('node:fs')).writeFileSync(process.env.FUZZ_REPORT, JSON.stringify(violations, null, 1));
