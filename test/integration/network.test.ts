@@ -162,6 +162,18 @@ describe('one-command local network', () => {
     }
   });
 
+  it("has the VVT node and the LSP witness each other's audit checkpoints", async () => {
+    for (const [node, peer] of [[net.vvt, 'lsp'], [net.lsp.node, 'vvt']] as const) {
+      const cp = (await (await fetch(`${node.internalUrl}/internal/audit/v1/checkpoints`, { method: 'POST' })).json()) as { seq?: number };
+      await node.audit.witnessClient.sync();
+      const res = await fetch(`${node.internalUrl}/internal/audit/v1/verify`);
+      const result = (await res.json()) as { ok: boolean; witnessed?: Array<{ witness: string; throughSeq?: number }> };
+      expect(result.ok).toBe(true);
+      expect(result.witnessed?.[0]?.witness).toBe(peer);
+      expect(result.witnessed?.[0]?.throughSeq).toBeGreaterThanOrEqual(cp.seq ?? 1);
+    }
+  });
+
   it('restarts idempotently on the same data directory', async () => {
     // the same ports: they are part of the did:web identifiers kept in the data directory
     const ports = await networkPorts();

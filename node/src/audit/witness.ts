@@ -52,8 +52,8 @@ export interface CountersignaturePayload {
 
 const HEX64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex');
 const SEQ = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-/** a node sends one checkpoint period at a time (checkpointEveryRecords plus a group commit); generous headroom */
-export const MAX_LINKS = 20_000;
+/** a node sends one checkpoint period at a time (checkpointEveryRecords ≤ 5000, plus a group commit) */
+export const MAX_LINKS = 6_000;
 
 const JwkSchema = z.object({ kty: z.enum(['EC', 'OKP']), crv: z.string().max(16), x: z.string().max(128), y: z.string().max(128).optional() }).strict();
 export const WitnessRequestSchema = z

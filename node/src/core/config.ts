@@ -107,7 +107,8 @@ export const ConfigSchema = z
       .strictObject({
         /** NEN 7513 retention: at least 5 years from writing */
         retentionDays: z.coerce.number().int().min(1).default(1826),
-        checkpointEveryRecords: z.coerce.number().int().min(1).default(100),
+        // at most 5000: the chain links of one period must fit a witness request (1 MB body limit)
+        checkpointEveryRecords: z.coerce.number().int().min(1).max(5000).default(100),
         checkpointEverySeconds: z.coerce.number().int().min(0).default(60),
         retentionCheckSeconds: z.coerce.number().int().min(0).default(86400),
         /** checkpoint signing key file, kept outside the database; default <datadir>/<name>/audit-checkpoint-key.json (':memory:' with an in-memory database) */
