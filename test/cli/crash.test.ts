@@ -11,6 +11,8 @@ import { parseNdjsonExport } from '../../node/src/audit/index.js';
 import { networkPorts } from '../helpers/ports.js';
 import { CARE_WORKERS } from '../../simulators/network/seed.js';
 import { readDemoFile } from '../../node/src/fhir/demo.js';
+import type { PresentationDefinition } from '../../node/src/pe/index.js';
+import { SCOPE, employee, honestSubmission, selfMade, tokenRequest, vpJwt, type Signer } from '../security/attacker.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'nll-crash-'));
@@ -92,6 +94,21 @@ it('after SIGKILL under load and a restart: every 2xx is recorded, chains and wi
   const first = await dpopCall();
   expect(first.status, await first.text()).toBe(200);
 
+  // a presentation (signed by the VVT node's key over its internal API) whose nonce is spent before the crash
+  const kid = dpopToken.dpop_kid as string;
+  const vvtSigner: Signer = {
+    did: kid.split('#')[0]!,
+    kid,
+    sign: async (claims) => (await fetch(`${vvtInternal}/internal/crypto/v1/sign_jwt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kid, claims }) })).text(),
+  };
+  const lspAs = `${lspPublic}/oauth2/lsp`;
+  const pd = (await json(await fetch(`${lspAs}/presentation_definition?scope=${SCOPE}`))) as unknown as PresentationDefinition;
+  const wallet = (await (await fetch(`${vvtInternal}/internal/vcr/v2/holder/vvt/vc`)).json()) as unknown[];
+  const { submission, credentials } = honestSubmission(pd, [...wallet, selfMade(vvtSigner.did, 'NutsEmployeeCredential', employee('30.000'))]);
+  const vp = await vpJwt(vvtSigner, credentials, { aud: lspAs });
+  const presented = await tokenRequest(lspAs, vp, submission, `http://localhost:${ports.vvt.public}/oauth2/vvt`);
+  expect(presented.status, JSON.stringify(presented.json)).toBe(200);
+
   // both heads signed and witnessed before the load (the LSP signs more on its own every 100 records under load)
   for (const node of [vvtInternal, lspInternal]) {
     await fetch(`${node}/internal/audit/v1/checkpoints`, { method: 'POST' });
@@ -139,5 +156,11 @@ it('after SIGKILL under load and a restart: every 2xx is recorded, chains and wi
   const replay = await dpopCall();
   expect(replay.status).toBe(401);
   expect(await replay.text()).toMatch(/jti|replay|already used/i);
+  // a presentation from before the crash gets no token either. Its nonce is kept for the presentation's whole
+  // validity (5 s + skew), shorter than a restart, so after one it is its expiry that refuses it; the nonce lives in
+  // the same SQL session store as the DPoP jti above, which outlived the crash
+  const again = await tokenRequest(lspAs, vp, submission, `http://localhost:${ports.vvt.public}/oauth2/vvt`);
+  expect(again.status).toBe(400);
+  expect(again.json.error).toMatch(/^invalid_(request|grant)$/);
   await kill(c);
 }, 180_000);
