@@ -1,12 +1,13 @@
 // Attack: rewrite the access log (change whose data was read), recompute every hash and re-sign the checkpoints. The
 // signing key no longer lives in the database; an attacker who also took the key file re-signs a log that holds on its
 // own, but not against the witness, which countersigned the original head. A new key is refused by the witness.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalize, recordHash, type AuditRecord } from '../../node/src/audit/index.js';
 import { startWitnessedPair, sql, type WitnessedPair } from '../helpers/witnessed-pair.js';
+import { auditVerify } from '../../simulators/network/audit-cli.js';
 
 let pair: WitnessedPair;
 let head: number;
@@ -67,5 +68,13 @@ describe('attack: rewrite the whole log and re-sign its checkpoints', () => {
     });
     expect(res.status).toBe(409);
     expect((await res.json()).detail).toContain('different key than the one pinned at first contact');
+
+    // verifying the log with the new key (as a re-keyed node would publish it) is refused against the witness too
+    const keyFile = path.join(pair.dir, 'new-key.json');
+    writeFileSync(keyFile, JSON.stringify(key));
+    let out = '';
+    const code = await auditVerify({ node: pair.vvt.internalUrl, key: keyFile, witness: [pair.lsp.internalUrl] }, { out: (t) => (out += t), err: (t) => (out += t) });
+    expect(code).toBe(1);
+    expect(out).toContain('witness_key: witness lsp pinned another checkpoint key for node vvt');
   });
 });
