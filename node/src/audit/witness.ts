@@ -176,10 +176,12 @@ export class Witness {
     return { created: true, head: { ...head, node, witness: this.name } };
   }
 
-  async log(node: string): Promise<WitnessedLog | undefined> {
+  /** What this witness holds of `node`'s log: every head, or only the newest (what a node asks after a restart). */
+  async log(node: string, latestOnly = false): Promise<WitnessedLog | undefined> {
     const key = await this.store.pinned(node);
     if (!key) return undefined;
-    return { witness: this.name, node, key, heads: await this.store.heads(node) };
+    const heads = latestOnly ? [await this.store.latest(node)].filter((h): h is WitnessedHead => h !== undefined) : await this.store.heads(node);
+    return { witness: this.name, node, key, heads };
   }
 }
 
@@ -256,7 +258,7 @@ export class WitnessClient {
     try {
       if (st.through === undefined) {
         // what does the witness hold of this log? (after a restart, or at first contact)
-        const r = await this.call(`${url}/internal/audit/v1/witness/logs/${encodeURIComponent(this.opts.node)}`);
+        const r = await this.call(`${url}/internal/audit/v1/witness/logs/${encodeURIComponent(this.opts.node)}?latest=true`);
         if (r.status === 404) st.through = 0;
         else if (r.status === 200) st.through = ((r.json as WitnessedLog).heads.at(-1)?.seq ?? 0);
         else throw new Error(`${r.status} ${r.text.slice(0, 300)}`);

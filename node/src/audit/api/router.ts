@@ -187,7 +187,9 @@ export function auditRouter(engine: AuditEngine): Router {
   });
   r.get('/v1/witness/logs/:node', async (req, res) => {
     const node = req.params.node as string;
-    const log = await engine.witness.log(node);
+    const latest = str((req.query as Record<string, unknown>).latest, 'latest');
+    if (latest !== undefined && latest !== 'true' && latest !== 'false') throw invalidInput('latest must be true or false');
+    const log = await engine.witness.log(node, latest === 'true');
     if (!log) throw new NodeError('not_found', `this node witnesses no log of node ${node}`);
     res.json(log);
   });
