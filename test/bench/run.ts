@@ -59,7 +59,9 @@ try {
       rows.push(...(await c.run(ctx)));
       process.stderr.write(` ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
     } catch (e) {
-      errors.push(`${c.id}. ${c.title}: ${(e as Error).stack ?? e}`);
+      // the message only: results are committed, and a stack names this machine's paths
+      errors.push(`${c.id}. ${c.title}: ${(e as Error).message ?? e}`);
+      process.stderr.write(`${(e as Error).stack ?? e}\n`);
       process.stderr.write(` FAILED: ${(e as Error).message}\n`);
     }
   }
