@@ -13,7 +13,7 @@ import { errorHandler, unknownRoute } from './core/errors.js';
 import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
-import { VcrEngine } from './vcr/index.js';
+import { DEZI_MAX_RESPONSE_BYTES, VcrEngine } from './vcr/index.js';
 import { FhirEngine, fhirRouter, type FhirEngineOptions, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
 import { AuditEngine, auditRouter, fhirAuditHook, type AuditActor } from './audit/index.js';
 import { currentContext } from './core/context.js';
@@ -214,6 +214,8 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     logger,
     statusListCacheMs: config.vcr.statusList.cacheMaxSeconds * 1000,
     statusListMaxAgeSeconds: config.vcr.statusList.maxAgeSeconds,
+    // Dezi key sets and verklaring statuses go through the same outgoing policy: https, or a host listed in vdr.httpHosts
+    dezi: { allowedJku: config.vcr.dezi.allowedjku, fetch: outgoing.fetcher({ purpose: 'Dezi key set or verklaring status', timeoutMs: config.vdr.fetchTimeoutMs, maxBytes: DEZI_MAX_RESPONSE_BYTES }) },
   });
   const pki = new PkiEngine(store, vdr, vcr, { clock, trustedRoots: config.vcr.x509.trustedRoots, pkiDir: config.pki.dir ?? defaultPkiDir(config.datadir) });
   const policy = new PolicyEngine(config.policy.directory);
