@@ -3,6 +3,10 @@ import { readBody } from '../../node/src/core/http.js';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { formatTraceparent, newSpanId } from '../../node/src/core/context.js';
 import { LSP_URA } from '../lsp/identity.js';
+import { DeziLoginError, deziLogin, type DeziLoginResult } from '../dezi/login.js';
+
+/** The scope whose policy requires the care worker's Dezi verklaring (credentials/policies/medicatieoverdracht-dezi.json). */
+export const DEZI_SCOPE = 'medicatieoverdracht-dezi';
 
 /** The MP9 3.0 (R4) building blocks the administration list needs. */
 export type BuildingBlock = 'MA' | 'TA' | 'WDS' | 'MTD';
@@ -63,6 +67,16 @@ export interface CareWorker {
   roleCode?: string;
   /** the ECD's own user id */
   identifier: string;
+  /** log the care worker in with Dezi first: the token then carries the verklaring instead of a self-declared role */
+  dezi?: DeziLoginRequest;
+}
+
+/** Who logs in at which Dezi, with which of their roles (one verklaring per role). */
+export interface DeziLoginRequest {
+  deziUrl: string;
+  /** the care worker's handle (or Dezi number) at Dezi */
+  careWorker: string;
+  roleCode?: string;
 }
 
 export interface EcdClientOptions {
@@ -79,6 +93,8 @@ export interface EcdClientOptions {
    * Never a name: names are free text anyone can register, a URA credential only a trusted issuer hands out.
    */
   lspUra?: string;
+  /** OAuth scope asked for when the care worker logged in with Dezi (the policy that requires the Dezi credential) */
+  deziScope?: string;
   tokenType?: 'DPoP' | 'Bearer';
   /** per-call timeout */
   timeoutMs?: number;
@@ -123,8 +139,8 @@ export class NdjsonAccessLog implements EcdAccessLog {
 }
 
 /** Where a step happens, in the order a flow display draws them. */
-export type StepActor = 'ecd' | 'node' | 'lsp-as' | 'lsp-fhir' | 'sources' | 'audit';
-export type StepName = 'discovery' | 'token' | 'dpop' | `fhir:${BuildingBlock}`;
+export type StepActor = 'ecd' | 'dezi' | 'node' | 'lsp-as' | 'lsp-fhir' | 'sources' | 'audit';
+export type StepName = 'dezi-login' | 'discovery' | 'token' | 'dpop' | `fhir:${BuildingBlock}`;
 
 export interface ClientStep {
   name: StepName;
@@ -135,6 +151,7 @@ export interface ClientStep {
 }
 
 export type FailureCode =
+  | 'dezi_login_failed' // the Dezi login (PKCE code flow, userinfo) did not produce a verklaring
   | 'node_unreachable' // own node did not answer
   | 'lsp_not_found' // discovery found no registration with an authorization server and FHIR base URL
   | 'discovery_failed'
@@ -213,6 +230,7 @@ export class EcdClient {
       serviceId: 'medicatieoverdracht',
       scope: 'medicatieoverdracht',
       lspUra: LSP_URA,
+      deziScope: DEZI_SCOPE,
       tokenType: 'DPoP',
       timeoutMs: 10_000,
       ...options,
@@ -262,8 +280,12 @@ export class EcdClient {
       }
     };
     try {
+      const login = query.careWorker.dezi;
+      const dezi = login
+        ? await run('dezi-login', 'dezi', () => this.deziLogin(login), (d) => `${d.name}, Dezi ${d.deziNummer}, role ${d.roleCode}: verklaring ${d.verklaringId}`)
+        : undefined;
       const lsp = await run('discovery', 'node', () => this.discoverLsp(), (l) => `${l.organizationName ?? l.did} at ${l.fhirBaseURL}`);
-      const getToken = (fresh: boolean) => run('token', 'lsp-as', () => this.requestToken(lsp.authServerURL, query.careWorker, { fresh }), (t) => `${fresh ? 'new ' : ''}${t.token_type} token, expires in ${t.expires_in ?? '?'} s`);
+      const getToken = (fresh: boolean) => run('token', 'lsp-as', () => this.requestToken(lsp.authServerURL, query.careWorker, { fresh, verklaring: dezi?.verklaring }), (t) => `${fresh ? 'new ' : ''}${t.token_type} token${dezi ? ' on the Dezi verklaring' : ''}, expires in ${t.expires_in ?? '?'} s`);
       let token = await getToken(false);
       let renewed = false;
       const bundles: Partial<Record<BuildingBlock, fhir4.Bundle>> = {};
@@ -332,24 +354,37 @@ export class EcdClient {
     throw new StepError('lsp_not_found', `no registration on discovery service '${this.opts.serviceId}' with URA ${ura} has an authServerURL and fhirBaseURL (${body.length} registrations with that URA)`);
   }
 
-  /** `POST /internal/auth/v2/{subject}/request-service-access-token` with the care worker as self-attested credential. */
-  async requestToken(authorizationServer: string, worker: CareWorker, opts: { fresh?: boolean } = {}): Promise<{ access_token: string; token_type: string; expires_in?: number; dpop_kid?: string }> {
+  /** The care worker's Dezi login, headless (PKCE; the login page driven over HTTP). */
+  async deziLogin(login: DeziLoginRequest): Promise<DeziLoginResult> {
+    try {
+      return await deziLogin({ ...login, fetch: this.fetchFn, timeoutMs: this.opts.timeoutMs });
+    } catch (e) {
+      throw new StepError('dezi_login_failed', `Dezi login failed${e instanceof DeziLoginError ? ` at ${e.step}` : ''}: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * `POST /internal/auth/v2/{subject}/request-service-access-token`: with a Dezi verklaring as `id_token` (nuts-node
+   * project-gf), or else with the care worker as a self-attested NutsEmployeeCredential.
+   */
+  async requestToken(authorizationServer: string, worker: CareWorker, opts: { fresh?: boolean; verklaring?: string } = {}): Promise<{ access_token: string; token_type: string; expires_in?: number; dpop_kid?: string }> {
     const url = `${this.opts.nodeUrl}/internal/auth/v2/${encodeURIComponent(this.opts.subject)}/request-service-access-token`;
-    const res = await this.call('node', url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(opts.fresh ? { 'cache-control': 'no-cache' } : {}) },
-      body: JSON.stringify({
-        authorization_server: authorizationServer,
-        scope: this.opts.scope,
-        credentials: [
+    const who = opts.verklaring
+      ? { scope: this.opts.deziScope, id_token: opts.verklaring }
+      : {
+          scope: this.opts.scope,
+          credentials: [
           {
             '@context': ['https://www.w3.org/2018/credentials/v1', 'https://nuts.nl/credentials/v1'],
             type: ['VerifiableCredential', 'NutsEmployeeCredential'],
             credentialSubject: { name: worker.name, roleName: worker.roleName, ...(worker.roleCode ? { roleCode: worker.roleCode } : {}), identifier: worker.identifier },
           },
         ],
-        token_type: this.opts.tokenType,
-      }),
+        };
+    const res = await this.call('node', url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(opts.fresh ? { 'cache-control': 'no-cache' } : {}) },
+      body: JSON.stringify({ authorization_server: authorizationServer, ...who, token_type: this.opts.tokenType }),
     });
     const body = (await readJson(res)) as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
     if (!res.ok) {

@@ -6,6 +6,7 @@ import type { AuditRecordView, AuditView, CredentialInfo, FlowResult, FlowStepEv
 // Kept here (not imported as values from ../types.js) so the browser loads only ui/ modules.
 const ACTORS = [
   ['ecd', 'ECD'],
+  ['dezi', 'Dezi'],
   ['node', 'Own node'],
   ['lsp-as', 'LSP auth server'],
   ['lsp-fhir', 'LSP FHIR'],
@@ -84,7 +85,7 @@ async function loadNetwork(): Promise<void> {
   const net = await api<NetworkView>('/api/network');
   replace(
     byId('care-worker'),
-    net.careWorkers.map((w) => h('option', { value: w.id }, `${w.name} — ${w.roleName} (${w.big ? 'BIG registered' : 'no BIG registration'}), ${w.organisation}`)),
+    net.careWorkers.map((w) => h('option', { value: w.id }, `${w.dezi ? 'Log in with Dezi: ' : ''}${w.name} — ${w.roleName} (${w.big ? 'BIG registered' : 'no BIG registration'}), ${w.organisation}`)),
   );
   const clients = net.clients.map((c) => h('option', { value: c.bsn }, `${c.name} — BSN ${c.bsn}`));
   replace(byId('client'), clients);
