@@ -214,14 +214,17 @@ export function buildCli(io: Io = stdio): Command {
     .command('toedienlijst')
     .description("today's administration list (toedienlijst) of a client: token via the own node, LSP from discovery, MP9 MA/TA/WDS/MTD searches")
     .requiredOption('--bsn <bsn>', "the client's BSN (9 digits)")
-    .requiredOption('--role <code>', "the care worker's role code, e.g. 30.000 (nurse) or VVT.001")
+    .option('--role <code>', "the care worker's role code, e.g. 30.000 (nurse) or VVT.001 (self-declared; not with --dezi)")
+    .option('--dezi <care worker>', 'log the care worker in with Dezi first (PKCE, login page driven headlessly): handle or Dezi number, e.g. chris; the token then carries the verklaring')
+    .option('--dezi-role <code>', "which of the care worker's Dezi roles to log in with (one verklaring per role; default the first)")
+    .option('--dezi-url <url>', 'the Dezi authority (the simulated Dezi of npm start)', 'http://127.0.0.1:8090')
     .option('--name <name>', "the care worker's name", 'ECD user')
     .option('--identifier <id>', "the care worker's user id in the ECD", 'ecd-cli')
     .option('--node <url>', "the own node's internal API", 'http://127.0.0.1:8081')
     .option('--subject <subject>', "the care organisation's subject at the node", 'vvt')
     .option('--service <id>', 'discovery service that lists the LSP', 'mp9-medicatieoverdracht')
     .option('--lsp-ura <ura>', 'URA of the LSP: discovery lists it by its trusted URA credential, never by name', LSP_URA)
-    .option('--scope <scope>', 'OAuth scope to ask for', 'medicatieoverdracht')
+    .option('--scope <scope>', 'OAuth scope to ask for (default medicatieoverdracht, or medicatieoverdracht-dezi with --dezi)')
     .addOption(new Option('--token-type <type>', 'token type to ask for').choices(['DPoP', 'Bearer']).default('DPoP'))
     .option('--date <yyyy-mm-dd>', 'the day of the list (default today)')
     .option('--tz <zone>', 'time zone of the list', 'Europe/Amsterdam')
@@ -269,14 +272,17 @@ async function seedFromCli(opts: SeedCliOptions, log: (s: string) => void) {
 
 interface ToedienlijstOptions {
   bsn: string;
-  role: string;
+  role?: string;
+  dezi?: string;
+  deziRole?: string;
+  deziUrl: string;
   name: string;
   identifier: string;
   node: string;
   subject: string;
   service: string;
   lspUra: string;
-  scope: string;
+  scope?: string;
   tokenType: 'DPoP' | 'Bearer';
   date?: string;
   tz: string;
@@ -288,7 +294,9 @@ interface ToedienlijstOptions {
 async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
   checkBsn(opts.bsn);
   if (opts.date && !/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new CliError(`--date must be YYYY-MM-DD, got '${opts.date}'`, EXIT.usage);
-  const { EcdClient, NdjsonAccessLog } = await import('../ecd/client.js');
+  if (!opts.role && !opts.dezi) throw new CliError("error: required option '--role <code>' not specified (or log in with Dezi: --dezi <care worker>)", EXIT.usage);
+  if (opts.role && opts.dezi) throw new CliError('--role and --dezi exclude each other: with Dezi the role is the one in the verklaring (choose it with --dezi-role)', EXIT.usage);
+  const { EcdClient, NdjsonAccessLog, DEZI_SCOPE } = await import('../ecd/client.js');
   const { buildAdministrationList, renderAdministrationListText } = await import('../ecd/toedienlijst.js');
   const { stepTitle } = await import('./flow.js');
   const client = new EcdClient({
@@ -296,7 +304,8 @@ async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
     subject: opts.subject,
     serviceId: opts.service,
     lspUra: opts.lspUra,
-    scope: opts.scope,
+    scope: opts.scope ?? 'medicatieoverdracht',
+    deziScope: opts.scope ?? DEZI_SCOPE,
     tokenType: opts.tokenType,
     ownLog: new NdjsonAccessLog(opts.accessLog ?? '.data/ecd/access-log.ndjson'),
     onStep: (s) => {
@@ -304,11 +313,14 @@ async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
       io.err(`${s.status === 'ok' ? '✓' : '✗'} ${stepTitle(s)}${s.durationMs !== undefined ? ` (${s.durationMs} ms)` : ''}${s.detail ? ` — ${s.detail}` : ''}`);
     },
   });
-  const r = await client.fetchMedicationData({ careWorker: { name: opts.name, roleName: roleLabel(opts.role), roleCode: opts.role, identifier: opts.identifier }, bsn: opts.bsn });
+  const careWorker = opts.dezi
+    ? { name: opts.name, roleName: opts.deziRole ? roleLabel(opts.deziRole) : 'Dezi', identifier: opts.dezi, dezi: { deziUrl: opts.deziUrl, careWorker: opts.dezi, ...(opts.deziRole ? { roleCode: opts.deziRole } : {}) } }
+    : { name: opts.name, roleName: roleLabel(opts.role!), roleCode: opts.role, identifier: opts.identifier };
+  const r = await client.fetchMedicationData({ careWorker, bsn: opts.bsn });
   if (!r.ok) {
-    const unreachable = r.code === 'node_unreachable' || r.code === 'lsp_unreachable';
+    const unreachable = r.code === 'node_unreachable' || r.code === 'lsp_unreachable' || (r.code === 'dezi_login_failed' && /unreachable/.test(r.reason));
     // no list at all: the state says why, so a caller of --json never mistakes it for an empty (complete) list
-    const state = unreachable ? 'unreachable' : ['token_refused', 'fhir_refused', 'wallet_incomplete', 'audit_refused'].includes(r.code) ? 'refused' : 'error';
+    const state = unreachable ? 'unreachable' : ['token_refused', 'fhir_refused', 'wallet_incomplete', 'audit_refused', 'dezi_login_failed'].includes(r.code) ? 'refused' : 'error';
     if (opts.json) io.out(JSON.stringify({ ok: false, state, step: r.step, code: r.code, reason: r.reason, status: r.status }, null, 2));
     throw new CliError(`${r.step} failed: ${r.reason}`, unreachable ? EXIT.unreachable : EXIT.failed);
   }
