@@ -21,7 +21,9 @@ const stepEls = new Map<string, HTMLLIElement>();
 const stepStatus = new Map<string, FlowStepEvent>();
 
 function renderLanes(): void {
-  const lanes = ACTORS.map(([actor, label]) => {
+  // the Dezi lane appears when the care worker logs in with Dezi; a self-declared role has no such step
+  const withDezi = [...stepStatus.values()].some((s) => s.actor === 'dezi');
+  const lanes = ACTORS.filter(([actor]) => actor !== 'dezi' || withDezi).map(([actor, label]) => {
     const steps = [...stepStatus.values()].filter((s) => s.actor === actor);
     const status = steps.length ? steps.reduce((a, s) => (RANK[s.status] > RANK[a] ? s.status : a), 'skipped' as StepStatus) : undefined;
     const cls = status && !(status === 'skipped' && steps.every((s) => s.status === 'skipped')) ? status : status === 'skipped' ? 'skipped' : '';
