@@ -326,7 +326,8 @@ export function checkDeziBinding(credentials: WireCredential[], holder: string |
   }
   const s = asArray(dezi[0]!.credentialSubject as DeziSubject | DeziSubject[] | undefined)[0];
   const abonnee = s?.identifier;
-  if (!abonnee || !uras.includes(abonnee)) {
+  // every organisation URA in the presentation must be the verklaring's: a second, matching credential does not excuse another
+  if (!abonnee || uras.some((u) => u !== abonnee)) {
     return { ok: false, code: 'dezi_organisation', reason: `the Dezi verklaring is for organisation URA ${String(abonnee)} (abonnee_nummer), but the presenting organisation is URA ${uras.join(', ')}` };
   }
   return { ok: true };
