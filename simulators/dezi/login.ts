@@ -24,6 +24,9 @@ export interface DeziLoginResult {
   userinfo: string;
   deziNummer: string;
   roleCode: string;
+  /** rol_naam of the verklaring */
+  roleName: string;
+  /** initials, prefix and surname as Dezi declares them */
   name: string;
 }
 
@@ -101,5 +104,5 @@ export async function deziLogin(o: DeziLoginOptions): Promise<DeziLoginResult> {
   const [, payload] = claims.verklaring.split('.');
   const v = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<string, string | null>;
   const name = [v.voorletters, v.voorvoegsel, v.achternaam].filter(Boolean).join(' ');
-  return { verklaring: claims.verklaring, verklaringId: String(claims.verklaring_id ?? v.verklaring_id), userinfo, deziNummer: String(v.dezi_nummer), roleCode: String(v.rol_code), name };
+  return { verklaring: claims.verklaring, verklaringId: String(claims.verklaring_id ?? v.verklaring_id), userinfo, deziNummer: String(v.dezi_nummer), roleCode: String(v.rol_code), roleName: String(v.rol_naam ?? v.rol_code), name };
 }

@@ -6,7 +6,9 @@ import { LSP_URA } from '../lsp/identity.js';
 import { DeziLoginError, deziLogin, type DeziLoginResult } from '../dezi/login.js';
 
 /** The scope whose policy requires the care worker's Dezi verklaring (credentials/policies/medicatieoverdracht-dezi.json). */
-export const DEZI_SCOPE = 'medicatieoverdracht-dezi';
+export const DEZI_SCOPE = 'medicatieoverdracht';
+/** The same exchange for labs without Dezi: the care worker's role self-declared in a NutsEmployeeCredential (credentials/policies/medicatieoverdracht.json). */
+export const EMPLOYEE_SCOPE = 'medicatieoverdracht-employee';
 
 /** The MP9 3.0 (R4) building blocks the administration list needs. */
 export type BuildingBlock = 'MA' | 'TA' | 'WDS' | 'MTD';
@@ -86,7 +88,7 @@ export interface EcdClientOptions {
   subject: string;
   /** discovery service that lists who serves MP9 (the LSP) */
   serviceId?: string;
-  /** OAuth scope asked for */
+  /** OAuth scope asked for with a self-declared care worker (default medicatieoverdracht-employee) */
   scope?: string;
   /**
    * URA of the LSP (default the mock LSP's): the ECD takes the registration whose organisation credential carries it.
@@ -228,7 +230,7 @@ export class EcdClient {
     if (!options.nodeUrl || !options.subject) throw new TypeError('EcdClient needs nodeUrl and subject');
     this.opts = {
       serviceId: 'medicatieoverdracht',
-      scope: 'medicatieoverdracht',
+      scope: EMPLOYEE_SCOPE,
       lspUra: LSP_URA,
       deziScope: DEZI_SCOPE,
       tokenType: 'DPoP',
@@ -284,6 +286,8 @@ export class EcdClient {
       const dezi = login
         ? await run('dezi-login', 'dezi', () => this.deziLogin(login), (d) => `${d.name}, Dezi ${d.deziNummer}, role ${d.roleCode}: verklaring ${d.verklaringId}`)
         : undefined;
+      // with Dezi, the ECD's own records name the care worker as Dezi declared them (Dezi number, verified role)
+      const worker: CareWorker = dezi ? { ...query.careWorker, name: dezi.name, identifier: dezi.deziNummer, roleCode: dezi.roleCode, roleName: dezi.roleName } : query.careWorker;
       const lsp = await run('discovery', 'node', () => this.discoverLsp(), (l) => `${l.organizationName ?? l.did} at ${l.fhirBaseURL}`);
       const getToken = (fresh: boolean) => run('token', 'lsp-as', () => this.requestToken(lsp.authServerURL, query.careWorker, { fresh, verklaring: dezi?.verklaring }), (t) => `${fresh ? 'new ' : ''}${t.token_type} token${dezi ? ' on the Dezi verklaring' : ''}, expires in ${t.expires_in ?? '?'} s`);
       let token = await getToken(false);
@@ -299,7 +303,7 @@ export class EcdClient {
             'lsp-fhir',
             async () => {
               const ids = { requestId: randomUUID(), traceparent: formatTraceparent({ traceId: trace.traceId, spanId: newSpanId(), traceFlags: '01' }) };
-              await this.recordOutgoing({ lsp, path, token, worker: query.careWorker, bsn: query.bsn, ids });
+              await this.recordOutgoing({ lsp, path, token, worker, bsn: query.bsn, ids });
               return this.search(lsp.fhirBaseURL, path, token, trace, ids);
             },
             (b) => bundleSummary(b),
@@ -446,7 +450,7 @@ export class EcdClient {
         },
         patient: { bsn: o.bsn },
         object: { type: resourceType, ...(query ? { query } : {}) },
-        authorisation: { protocol: 'nuts-rfc021', scope: this.opts.scope, token: o.token.access_token },
+        authorisation: { protocol: 'nuts-rfc021', scope: o.worker.dezi ? this.opts.deziScope : this.opts.scope, token: o.token.access_token },
         source: { system: 'nuts-lsp-lab ECD simulator' },
         peer: { url: o.lsp.fhirBaseURL, ...(o.lsp.organizationName ? { name: o.lsp.organizationName } : {}) },
         requestId: o.ids.requestId,

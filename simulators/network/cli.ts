@@ -224,7 +224,7 @@ export function buildCli(io: Io = stdio): Command {
     .option('--subject <subject>', "the care organisation's subject at the node", 'vvt')
     .option('--service <id>', 'discovery service that lists the LSP', 'mp9-medicatieoverdracht')
     .option('--lsp-ura <ura>', 'URA of the LSP: discovery lists it by its trusted URA credential, never by name', LSP_URA)
-    .option('--scope <scope>', 'OAuth scope to ask for (default medicatieoverdracht, or medicatieoverdracht-dezi with --dezi)')
+    .option('--scope <scope>', 'OAuth scope to ask for (default medicatieoverdracht-employee for a self-declared --role, medicatieoverdracht with --dezi)')
     .addOption(new Option('--token-type <type>', 'token type to ask for').choices(['DPoP', 'Bearer']).default('DPoP'))
     .option('--date <yyyy-mm-dd>', 'the day of the list (default today)')
     .option('--tz <zone>', 'time zone of the list', 'Europe/Amsterdam')
@@ -296,7 +296,7 @@ async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
   if (opts.date && !/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new CliError(`--date must be YYYY-MM-DD, got '${opts.date}'`, EXIT.usage);
   if (!opts.role && !opts.dezi) throw new CliError("error: required option '--role <code>' not specified (or log in with Dezi: --dezi <care worker>)", EXIT.usage);
   if (opts.role && opts.dezi) throw new CliError('--role and --dezi exclude each other: with Dezi the role is the one in the verklaring (choose it with --dezi-role)', EXIT.usage);
-  const { EcdClient, NdjsonAccessLog, DEZI_SCOPE } = await import('../ecd/client.js');
+  const { EcdClient, NdjsonAccessLog, DEZI_SCOPE, EMPLOYEE_SCOPE } = await import('../ecd/client.js');
   const { buildAdministrationList, renderAdministrationListText } = await import('../ecd/toedienlijst.js');
   const { stepTitle } = await import('./flow.js');
   const client = new EcdClient({
@@ -304,7 +304,7 @@ async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
     subject: opts.subject,
     serviceId: opts.service,
     lspUra: opts.lspUra,
-    scope: opts.scope ?? 'medicatieoverdracht',
+    scope: opts.scope ?? EMPLOYEE_SCOPE,
     deziScope: opts.scope ?? DEZI_SCOPE,
     tokenType: opts.tokenType,
     ownLog: new NdjsonAccessLog(opts.accessLog ?? '.data/ecd/access-log.ndjson'),

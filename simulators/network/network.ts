@@ -265,7 +265,7 @@ export function curlCommands(net: Network): string[] {
     type: ['VerifiableCredential', 'NutsEmployeeCredential'],
     credentialSubject: { name: worker.name, roleName: worker.roleName, roleCode: worker.roleCode, identifier: worker.id },
   };
-  const body = JSON.stringify({ authorization_server: `${l.url}/oauth2/lsp`, scope: 'medicatieoverdracht', token_type: 'Bearer', credentials: [employee] });
+  const body = JSON.stringify({ authorization_server: `${l.url}/oauth2/lsp`, scope: 'medicatieoverdracht-employee', token_type: 'Bearer', credentials: [employee] });
   return [
     `TOKEN=$(curl -s -X POST ${v.internalUrl}/internal/auth/v2/vvt/request-service-access-token -H 'content-type: application/json' -d '${body}' | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).access_token')`,
     `curl -s -H "Authorization: Bearer $TOKEN" "${l.url}/fhir/MedicationDispense?patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${client.bsn}&category=http://snomed.info/sct|422037009"`,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { SignJWT, calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNetwork, type Network } from '../../simulators/network/network.js';
-import { DEZI_SCOPE, EcdClient, mp9SearchPath } from '../../simulators/ecd/client.js';
+import { DEZI_SCOPE, EMPLOYEE_SCOPE, EcdClient, mp9SearchPath } from '../../simulators/ecd/client.js';
 import { deziLogin } from '../../simulators/dezi/login.js';
 import { deziUserCredential, type WireCredential } from '../../node/src/vcr/index.js';
 import { buildSubmission, matchDefinition } from '../../node/src/pe/index.js';
@@ -178,7 +178,7 @@ describe('refusals with the OAuth error a supplier sees', () => {
 
   it('a DeziUserCredential presented alone: invalid_request, also under the self-declared scope', async () => {
     const { verklaring } = await login('chris');
-    for (const scope of [DEZI_SCOPE, 'medicatieoverdracht']) {
+    for (const scope of [DEZI_SCOPE, EMPLOYEE_SCOPE]) {
       const r = await tokenWith([dezi(verklaring)], scope);
       expect(r.status, scope).toBe(400);
       expect(r.body.error, scope).toBe('invalid_request');
