@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SignJWT, calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNetwork, type Network } from '../../simulators/network/network.js';
+import { startNetwork, summary, type Network } from '../../simulators/network/network.js';
 import { DEZI_SCOPE, EMPLOYEE_SCOPE, EcdClient, mp9SearchPath } from '../../simulators/ecd/client.js';
 import { deziLogin } from '../../simulators/dezi/login.js';
 import { deziUserCredential, type WireCredential } from '../../node/src/vcr/index.js';
@@ -65,6 +65,13 @@ async function introspect(token: string): Promise<Record<string, unknown>> {
 const search = (token: string, block: 'MA' | 'TA' | 'WDS' | 'MTD' = 'MA') => fetch(`${net.lsp.node.url}/fhir/${mp9SearchPath(block, CLIENT)}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' } });
 
 describe('Dezi login → token → LSP data, over HTTP', () => {
+  it('npm start prints the simulated Dezi, its care workers and the --dezi command', () => {
+    const text = summary(net);
+    expect(text).toContain(`simulated Dezi  ${net.dezi.url}`);
+    expect(text).toMatch(/pieter +Pieter de Boer +30\.000 +Dezi 900010006  Dezi registration ended/);
+    expect(text).toMatch(new RegExp(`ecd toedienlijst --node \\S+ --bsn \\d{9} --dezi chris --dezi-url ${net.dezi.url}`));
+  });
+
   it('the ECD logs Chris in with Dezi and gets the administration list data with the verified role', async () => {
     const ecd = new EcdClient({ nodeUrl: net.vvt.internalUrl, subject: 'vvt', serviceId: 'mp9-medicatieoverdracht', organizationName: 'LSP*' });
     const r = await ecd.fetchMedicationData({ careWorker: { name: 'Chris Jansen', roleName: 'Verpleegkundige', identifier: 'chris', dezi: { deziUrl: net.dezi.url, careWorker: 'chris' } }, bsn: CLIENT });
