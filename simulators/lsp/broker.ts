@@ -173,7 +173,7 @@ export class BrokerBackend implements FhirBackend {
     const holderCategory = this.opts.mitz.categoryOfOrganizationType(source.config.organizationType);
     if (!holderCategory || !consulter.category) return { short: 'no consent can be established (organisation unknown to Mitz)', long: `no consent can be established for ${consulter.label} (category unknown to Mitz); data withheld` };
     const d = await this.opts.mitz.decide({ bsn, holderCategory, dataCategory: MEDICATION_DATA_CATEGORY, consulterCategory: consulter.category });
-    return d.decision === 'Permit' ? undefined : { short: 'no consent (Mitz)', long: `no consent (Mitz ${d.decision}): ${d.reason}` };
+    return d.decision === 'Permit' ? undefined : { short: 'no consent (Mitz)', long: `no consent (Mitz ${d.decision}) for ${consulter.label}: ${d.reason}` };
   }
 
   private async fetchSource(source: SimulatedSource, q: ParsedSearch): Promise<FhirResource> {

@@ -107,6 +107,19 @@ describe('Dezi login → token → LSP data, over HTTP', () => {
     expect(last.actor).toMatchObject({ userId: '900010001', userName: 'C. Jansen', role: { code: '30.000' }, responsible: { id: '900010001', role: { code: '30.000' } }, organisation: { ura: net.seeded.vvtOrg.ura } });
   });
 
+  it("Mitz's consulter is the Dezi care worker at the verklaring's organisation", async () => {
+    const t = await requestToken((await login('chris')).verklaring);
+    await net.lsp.scenarios.apply('no-consent');
+    try {
+      const bundle = (await (await search(t.body.access_token, 'TA')).json()) as { entry: Array<{ resource: { resourceType: string; issue?: Array<{ diagnostics?: string }> } }> };
+      const notes = bundle.entry.filter((e) => e.resource.resourceType === 'OperationOutcome').map((e) => e.resource.issue![0]!.diagnostics);
+      expect(notes.length).toBeGreaterThan(0);
+      for (const n of notes) expect(n).toMatch(new RegExp(`no consent \\(Mitz Deny\\) for care worker Dezi 900010001 \\(role 30\\.000\\) at ${net.seeded.vvtOrg.name}`));
+    } finally {
+      await net.lsp.scenarios.apply('normal');
+    }
+  });
+
   it('Dezi issues one verklaring per role: Noor logs in as verzorgende IG or as nurse', async () => {
     const asVig = await login('noor', 'VVT.003');
     const asNurse = await login('noor', '30.000');
