@@ -104,6 +104,21 @@ export function buildCli(io: Io = stdio): Command {
   });
 
   program
+    .command('dezi')
+    .description('run the simulated Dezi alone (care-worker login, verklaringen); give the LSP its key set with NLL_VCR_DEZI_ALLOWEDJKU')
+    .option('--port <port>', 'port to listen on', parseIntOption, 8090)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--url <url>', 'public base URL (issuer, jku), when it is reached under another name than host:port')
+    .action(async (opts: { port: number; host: string; url?: string }) => {
+      const { DeziSimulator } = await import('../dezi/server.js');
+      const dezi = new DeziSimulator({ ...(opts.url ? { baseUrl: opts.url } : {}) });
+      await dezi.listen(opts.port, opts.host);
+      io.out(`simulated Dezi listening: ${dezi.url}  key set ${dezi.jwksUri}\n  LSP: NLL_VCR_DEZI_ALLOWEDJKU=${dezi.jwksUri} nuts-lsp-lab lsp`);
+      await waitForSignal();
+      await dezi.close();
+    });
+
+  program
     .command('seed')
     .description('seed running nodes over their internal APIs, as npm start does (idempotent): subjects, URA and care-worker credentials, discovery registrations')
     .option('--node <url>', "the reference node's internal API", 'http://127.0.0.1:8081')
