@@ -73,7 +73,7 @@ describe('Dezi login → token → LSP data, over HTTP', () => {
   });
 
   it('the ECD logs Chris in with Dezi and gets the administration list data with the verified role', async () => {
-    const ecd = new EcdClient({ nodeUrl: net.vvt.internalUrl, subject: 'vvt', serviceId: 'mp9-medicatieoverdracht', organizationName: 'LSP*' });
+    const ecd = new EcdClient({ nodeUrl: net.vvt.internalUrl, subject: 'vvt', serviceId: 'mp9-medicatieoverdracht' });
     const r = await ecd.fetchMedicationData({ careWorker: { name: 'Chris Jansen', roleName: 'Verpleegkundige', identifier: 'chris', dezi: { deziUrl: net.dezi.url, careWorker: 'chris' } }, bsn: CLIENT });
     if (!r.ok) throw new Error(`${r.step}: ${r.reason}`);
     expect(r.steps.map((s) => s.name).slice(0, 3)).toEqual(['dezi-login', 'discovery', 'token']);

@@ -34,9 +34,13 @@ describe('loadPolicies', () => {
     ]);
   });
 
+  const p0 = () => loadPolicies(shipped);
+
   it('the Dezi scope takes no self-declared employee credential, the employee scope no Dezi credential in its place', () => {
-    const ura = { type: ['VerifiableCredential', 'NutsUraCredential'], credentialSubject: { id: 'did:x', organization: { ura: '12345678', name: 'Zorg', city: 'Utrecht' } } };
-    const emp = { type: ['VerifiableCredential', 'NutsEmployeeCredential'], credentialSubject: { id: 'did:x', name: 'J', roleName: 'Nurse', roleCode: '30.000', identifier: '1' } };
+    const proof = { type: 'JsonWebSignature2020', jws: 'x..y', verificationMethod: 'did:y#k', proofPurpose: 'assertionMethod' };
+    const ura = { type: ['VerifiableCredential', 'NutsUraCredential'], issuer: 'did:y', credentialSubject: { id: 'did:x', organization: { ura: '12345678', name: 'Zorg', city: 'Utrecht' } }, proof };
+    const emp = { type: ['VerifiableCredential', 'NutsEmployeeCredential'], issuer: 'did:x', credentialSubject: { id: 'did:x', name: 'J', roleName: 'Nurse', roleCode: '30.000', identifier: '1' } };
+    expect(matchDefinition(p0().definition('medicatieoverdracht-employee'), [ura, emp]).ok).toBe(true);
     const dezi = {
       '@context': ['https://www.w3.org/2018/credentials/v1'],
       type: ['VerifiableCredential', 'DeziUserCredential'],
@@ -44,7 +48,7 @@ describe('loadPolicies', () => {
       credentialSubject: { id: 'did:x', identifier: '12345678', name: 'Zorg', employee: { identifier: '900010001', initials: 'C.', surnamePrefix: '', surname: 'Jansen', role: '30.000' } },
       proof: { type: 'DeziIDJWT07', jwt: 'a.b.c' },
     };
-    const p = loadPolicies(shipped);
+    const p = p0();
     expect(matchDefinition(p.definition('medicatieoverdracht'), [ura, emp]).ok).toBe(false);
     const withDezi = matchDefinition(p.definition('medicatieoverdracht'), [ura, dezi]);
     expect(withDezi.ok).toBe(true);
