@@ -89,19 +89,21 @@ export function buildCli(io: Io = stdio): Command {
   nodeCommand(
     'lsp',
     'run the mock LSP node (sources, Mitz consent, scenarios); configured like `node`, with LSP defaults: name lsp, ports 9080/9081, URA 90000999, discovery server for mp9-medicatieoverdracht, trusted URA issuers only',
-  ).action(async (opts: { config?: string }, cmd: Command) => {
-    const { createLspNode, LSP_CONFIG_DEFAULTS } = await import('../lsp/main.js');
-    const { loadConfig, publicBaseUrl } = await import('../../node/src/core/config.js');
-    const { pointNodeAt } = await import('./discovery-definitions.js');
-    const config = loadConfig({ file: opts.config, env: process.env, argv: cmd.args, defaults: LSP_CONFIG_DEFAULTS });
-    // the LSP is the discovery server of its services: their definitions point at its own public URL
-    const ids = pointNodeAt(config, publicBaseUrl(config), config.discovery.serverIds);
-    const lsp = createLspNode(config);
-    await lsp.node.start();
-    io.out(`lsp '${config.name}' listening: public ${lsp.node.url}  internal ${lsp.node.internalUrl}  discovery server for ${ids.join(', ')}  sources: ${lsp.sources.map((x) => x.config.name).join(', ')}`);
-    await waitForSignal();
-    await lsp.node.stop();
-  });
+  )
+    .option('--dezi-url <url>', 'the simulated Dezi (nuts-lsp-lab dezi), for scenario revoked-dezi-declaration; its key set is allowed separately (vcr.dezi.allowedjku)')
+    .action(async (opts: { config?: string; deziUrl?: string }, cmd: Command) => {
+      const { createLspNode, LSP_CONFIG_DEFAULTS } = await import('../lsp/main.js');
+      const { loadConfig, publicBaseUrl } = await import('../../node/src/core/config.js');
+      const { pointNodeAt } = await import('./discovery-definitions.js');
+      const config = loadConfig({ file: opts.config, env: process.env, argv: cmd.args, defaults: LSP_CONFIG_DEFAULTS });
+      // the LSP is the discovery server of its services: their definitions point at its own public URL
+      const ids = pointNodeAt(config, publicBaseUrl(config), config.discovery.serverIds);
+      const lsp = createLspNode(config, { ...(opts.deziUrl ? { deziUrl: opts.deziUrl } : {}) });
+      await lsp.node.start();
+      io.out(`lsp '${config.name}' listening: public ${lsp.node.url}  internal ${lsp.node.internalUrl}  discovery server for ${ids.join(', ')}  sources: ${lsp.sources.map((x) => x.config.name).join(', ')}`);
+      await waitForSignal();
+      await lsp.node.stop();
+    });
 
   program
     .command('dezi')
