@@ -132,8 +132,13 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
 
   step(`mock LSP node on ${lspUrl} with its source systems…`);
   // the same LSP defaults as `nuts-lsp-lab lsp`: organisation, discovery server, trusted URA issuers only; the
-  // simulated Dezi's key set is allowed by configuration, exactly as a production node lists Dezi's own jku
-  const lspConfig = loadConfig({ env, defaults: LSP_CONFIG_DEFAULTS, overrides: { ...base('lsp', lspUrl, ports.lsp), vcr: { x509: { trustedRoots: [pki.root.file] }, dezi: { allowedjku: [dezi.jwksUri] } } } });
+  // simulated Dezi's key set is allowed by configuration, exactly as a production node lists Dezi's own jku; its host
+  // (plain http on loopback) is listed like the lab's other hosts, so the outgoing policy is not loosened for it
+  const lspConfig = loadConfig({
+    env,
+    defaults: LSP_CONFIG_DEFAULTS,
+    overrides: { ...base('lsp', lspUrl, ports.lsp), vdr: { httpHosts: [...labHosts, new URL(dezi.url).host] }, vcr: { x509: { trustedRoots: [pki.root.file] }, dezi: { allowedjku: [dezi.jwksUri] } } },
+  });
   const lsp = createLspNode(lspConfig, { sourceTimeoutMs: opts.sourceTimeoutMs, data: dataDirsOf(config), deziUrl: dezi.url });
   await lsp.node.start().catch(async (e: unknown) => {
     await lsp.node.stop().catch(() => {}); // what did start (the source systems) must not hold the process
