@@ -51,7 +51,7 @@ export function fhirAccessToAuditInputs(ev: FhirAccessEvent, opts: FhirHookOptio
     const dezi = str(c.dezi_nummer);
     const userId = dezi ?? str(c.employee_identifier) ?? str(c.sub) ?? str(c.client_id);
     const roleCode = str(c.employee_role_code);
-    const role = roleCode ? { code: roleCode, system: opts.roleSystem ?? 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode', ...(str(c.employee_role) ? { display: str(c.employee_role) } : {}) } : undefined;
+    const role = roleCode ? { code: roleCode, system: opts.roleSystem ?? 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' } : undefined;
     const name = str(c.employee_name) ?? (str(c.employee_surname) ? [c.employee_initials, c.employee_surname_prefix, c.employee_surname].map(str).filter(Boolean).join(' ') : undefined);
     const ura = str(c.organization_ura);
     actor = userId
