@@ -13,8 +13,8 @@ import { errorHandler, unknownRoute } from './core/errors.js';
 import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
-import { VcrEngine } from './vcr/index.js';
-import { FhirEngine, fhirRouter, type FhirEngineOptions, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
+import { DEZI_MAX_RESPONSE_BYTES, VcrEngine } from './vcr/index.js';
+import { FhirAuthoriser, FhirEngine, fhirRouter, type FhirEngineOptions, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
 import { AuditEngine, auditRouter, CHECKPOINT_KEY_FILE, fhirAuditHook, IN_MEMORY_KEY, type AuditActor } from './audit/index.js';
 import { currentContext } from './core/context.js';
 import { PolicyEngine } from './policy/index.js';
@@ -222,9 +222,13 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     logger,
     statusListCacheMs: config.vcr.statusList.cacheMaxSeconds * 1000,
     statusListMaxAgeSeconds: config.vcr.statusList.maxAgeSeconds,
+    // Dezi key sets and verklaring statuses go through the same outgoing policy: https, or a host listed in vdr.httpHosts
+    dezi: { allowedJku: config.vcr.dezi.allowedjku, fetch: outgoing.fetcher({ purpose: 'Dezi key set or verklaring status', timeoutMs: config.vdr.fetchTimeoutMs, maxBytes: DEZI_MAX_RESPONSE_BYTES }) },
   });
   const pki = new PkiEngine(store, vdr, vcr, { clock, trustedRoots: config.vcr.x509.trustedRoots, pkiDir: config.pki.dir ?? defaultPkiDir(config.datadir) });
   const policy = new PolicyEngine(config.policy.directory);
+  // the same role matrix /fhir applies: a verified Dezi role it grants nothing gets no token at all
+  const deziMatrix = new FhirAuthoriser();
   const auth = new AuthEngine(store, crypto, vdr, policy, () => vcr, {
     baseUrl,
     clock,
@@ -238,6 +242,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     sessionPurgeIntervalMs: config.auth.sessionPurgeIntervalSeconds * 1000,
     audit: audit.recorder,
     authorizationEndpoint: config.auth.authorizationEndpoint.enabled,
+    deziRoleMayUse: (scope, role) => deziMatrix.roleMayUseScope(scope, role),
   });
   const discovery = new DiscoveryEngine(store, crypto, vdr, () => vcr, {
     directory: config.discovery.directory,

@@ -40,7 +40,7 @@ export function addConformanceCommand(program: Command, io: Io): void {
     .option('--node <url>', "fhir: obtain the token the RFC021 way through this node's internal API")
     .option('--subject <subject>', 'fhir: the requesting subject on --node')
     .option('--authorization-server <url>', 'fhir: the authorization server guarding --target (…/oauth2/<subject>)')
-    .option('--scope <scope>', 'OAuth scope (token request; node: the presentation_definition checked)', 'medicatieoverdracht')
+    .option('--scope <scope>', 'OAuth scope (token request; node: the presentation_definition checked)', 'medicatieoverdracht-employee')
     .option('--role <code>', 'fhir: role code of the care worker in the token request', '01.015')
     .option('--bsn <bsn>', 'fhir: the patient to query (default with --load-qa-data: 999901084)')
     .option('--load-qa-data', 'fhir: PUT the MP9 QA set first (patient 999901084) and check the filter counts')

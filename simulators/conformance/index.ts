@@ -51,7 +51,7 @@ export async function runConformance(o: ConformanceOptions): Promise<Conformance
       const authorization = o.authorization ?? (o.token ? await requestServiceAccessToken(call, o.token) : undefined);
       report = await runFhirProfile({ target: o.target, http: call, authorization, bsn: o.bsn, load: o.load, expectAuth: o.expectAuth ?? false, today: o.today ?? new Date(), onCase: o.onCase });
     } else {
-      report = await runNodeProfile({ target: o.target, internal: o.internal, http: call, scope: o.scope ?? 'medicatieoverdracht', onCase: o.onCase });
+      report = await runNodeProfile({ target: o.target, internal: o.internal, http: call, scope: o.scope ?? 'medicatieoverdracht-employee', onCase: o.onCase });
     }
     return { reports: [report], exitCode: failedCases([report]).length ? CONFORMANCE_EXIT.failed : CONFORMANCE_EXIT.passed };
   } catch (e) {

@@ -149,7 +149,7 @@ describe('EcdClient', () => {
     expect(seen[0]!.query).toEqual({ 'credentialSubject.organization.ura': '90000999' });
     expect(seen[1]!.body).toEqual({
       authorization_server: `${lspUrl}/oauth2/lsp`,
-      scope: 'medicatieoverdracht',
+      scope: 'medicatieoverdracht-employee',
       credentials: [
         {
           '@context': ['https://www.w3.org/2018/credentials/v1', 'https://nuts.nl/credentials/v1'],
@@ -197,7 +197,7 @@ describe('EcdClient', () => {
         actor: { userId: 'ecd-user-17', userName: 'Anna de Vries', role: { code: '30.000', system: 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' }, organisation: { ura: '90000303', name: 'Thuiszorg De Zonnebloem' } },
         patient: { bsn },
         object: { type: call.path.slice('/fhir/'.length), query: call.rawQuery },
-        authorisation: { scope: 'medicatieoverdracht', token: 'tok-123' },
+        authorisation: { scope: 'medicatieoverdracht-employee', token: 'tok-123' },
         peer: { url: `${lspUrl}/fhir`, name: 'Landelijk Schakelpunt (mock)' },
         requestId: call.headers['x-request-id'],
         traceparent: call.headers.traceparent,

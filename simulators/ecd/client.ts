@@ -3,6 +3,12 @@ import { readBody } from '../../node/src/core/http.js';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { formatTraceparent, newSpanId } from '../../node/src/core/context.js';
 import { LSP_URA } from '../lsp/identity.js';
+import { DeziLoginError, deziLogin, type DeziLoginResult } from '../dezi/login.js';
+
+/** The scope whose policy requires the care worker's Dezi verklaring (credentials/policies/medicatieoverdracht-dezi.json). */
+export const DEZI_SCOPE = 'medicatieoverdracht';
+/** The same exchange for labs without Dezi: the care worker's role self-declared in a NutsEmployeeCredential (credentials/policies/medicatieoverdracht.json). */
+export const EMPLOYEE_SCOPE = 'medicatieoverdracht-employee';
 
 /** The MP9 3.0 (R4) building blocks the administration list needs. */
 export type BuildingBlock = 'MA' | 'TA' | 'WDS' | 'MTD';
@@ -63,6 +69,16 @@ export interface CareWorker {
   roleCode?: string;
   /** the ECD's own user id */
   identifier: string;
+  /** log the care worker in with Dezi first: the token then carries the verklaring instead of a self-declared role */
+  dezi?: DeziLoginRequest;
+}
+
+/** Who logs in at which Dezi, with which of their roles (one verklaring per role). */
+export interface DeziLoginRequest {
+  deziUrl: string;
+  /** the care worker's handle (or Dezi number) at Dezi */
+  careWorker: string;
+  roleCode?: string;
 }
 
 export interface EcdClientOptions {
@@ -72,13 +88,15 @@ export interface EcdClientOptions {
   subject: string;
   /** discovery service that lists who serves MP9 (the LSP) */
   serviceId?: string;
-  /** OAuth scope asked for */
+  /** OAuth scope asked for with a self-declared care worker (default medicatieoverdracht-employee) */
   scope?: string;
   /**
    * URA of the LSP (default the mock LSP's): the ECD takes the registration whose organisation credential carries it.
    * Never a name: names are free text anyone can register, a URA credential only a trusted issuer hands out.
    */
   lspUra?: string;
+  /** OAuth scope asked for when the care worker logged in with Dezi (the policy that requires the Dezi credential) */
+  deziScope?: string;
   tokenType?: 'DPoP' | 'Bearer';
   /** per-call timeout */
   timeoutMs?: number;
@@ -123,8 +141,8 @@ export class NdjsonAccessLog implements EcdAccessLog {
 }
 
 /** Where a step happens, in the order a flow display draws them. */
-export type StepActor = 'ecd' | 'node' | 'lsp-as' | 'lsp-fhir' | 'sources' | 'audit';
-export type StepName = 'discovery' | 'token' | 'dpop' | `fhir:${BuildingBlock}`;
+export type StepActor = 'ecd' | 'dezi' | 'node' | 'lsp-as' | 'lsp-fhir' | 'sources' | 'audit';
+export type StepName = 'dezi-login' | 'discovery' | 'token' | 'dpop' | `fhir:${BuildingBlock}`;
 
 export interface ClientStep {
   name: StepName;
@@ -135,6 +153,7 @@ export interface ClientStep {
 }
 
 export type FailureCode =
+  | 'dezi_login_failed' // the Dezi login (PKCE code flow, userinfo) did not produce a verklaring
   | 'node_unreachable' // own node did not answer
   | 'lsp_not_found' // discovery found no registration with an authorization server and FHIR base URL
   | 'discovery_failed'
@@ -211,8 +230,9 @@ export class EcdClient {
     if (!options.nodeUrl || !options.subject) throw new TypeError('EcdClient needs nodeUrl and subject');
     this.opts = {
       serviceId: 'medicatieoverdracht',
-      scope: 'medicatieoverdracht',
+      scope: EMPLOYEE_SCOPE,
       lspUra: LSP_URA,
+      deziScope: DEZI_SCOPE,
       tokenType: 'DPoP',
       timeoutMs: 10_000,
       ...options,
@@ -262,8 +282,14 @@ export class EcdClient {
       }
     };
     try {
+      const login = query.careWorker.dezi;
+      const dezi = login
+        ? await run('dezi-login', 'dezi', () => this.deziLogin(login), (d) => `${d.name}, Dezi ${d.deziNummer}, role ${d.roleCode}: verklaring ${d.verklaringId}`)
+        : undefined;
+      // with Dezi, the ECD's own records name the care worker as Dezi declared them (Dezi number, verified role)
+      const worker: CareWorker = dezi ? { ...query.careWorker, name: dezi.name, identifier: dezi.deziNummer, roleCode: dezi.roleCode, roleName: dezi.roleName } : query.careWorker;
       const lsp = await run('discovery', 'node', () => this.discoverLsp(), (l) => `${l.organizationName ?? l.did} at ${l.fhirBaseURL}`);
-      const getToken = (fresh: boolean) => run('token', 'lsp-as', () => this.requestToken(lsp.authServerURL, query.careWorker, { fresh }), (t) => `${fresh ? 'new ' : ''}${t.token_type} token, expires in ${t.expires_in ?? '?'} s`);
+      const getToken = (fresh: boolean) => run('token', 'lsp-as', () => this.requestToken(lsp.authServerURL, query.careWorker, { fresh, verklaring: dezi?.verklaring }), (t) => `${fresh ? 'new ' : ''}${t.token_type} token${dezi ? ' on the Dezi verklaring' : ''}, expires in ${t.expires_in ?? '?'} s`);
       let token = await getToken(false);
       let renewed = false;
       const bundles: Partial<Record<BuildingBlock, fhir4.Bundle>> = {};
@@ -277,7 +303,7 @@ export class EcdClient {
             'lsp-fhir',
             async () => {
               const ids = { requestId: randomUUID(), traceparent: formatTraceparent({ traceId: trace.traceId, spanId: newSpanId(), traceFlags: '01' }) };
-              await this.recordOutgoing({ lsp, path, token, worker: query.careWorker, bsn: query.bsn, ids });
+              await this.recordOutgoing({ lsp, path, token, worker, bsn: query.bsn, ids });
               return this.search(lsp.fhirBaseURL, path, token, trace, ids);
             },
             (b) => bundleSummary(b),
@@ -332,24 +358,37 @@ export class EcdClient {
     throw new StepError('lsp_not_found', `no registration on discovery service '${this.opts.serviceId}' with URA ${ura} has an authServerURL and fhirBaseURL (${body.length} registrations with that URA)`);
   }
 
-  /** `POST /internal/auth/v2/{subject}/request-service-access-token` with the care worker as self-attested credential. */
-  async requestToken(authorizationServer: string, worker: CareWorker, opts: { fresh?: boolean } = {}): Promise<{ access_token: string; token_type: string; expires_in?: number; dpop_kid?: string }> {
+  /** The care worker's Dezi login, headless (PKCE; the login page driven over HTTP). */
+  async deziLogin(login: DeziLoginRequest): Promise<DeziLoginResult> {
+    try {
+      return await deziLogin({ ...login, fetch: this.fetchFn, timeoutMs: this.opts.timeoutMs });
+    } catch (e) {
+      throw new StepError('dezi_login_failed', `Dezi login failed${e instanceof DeziLoginError ? ` at ${e.step}` : ''}: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * `POST /internal/auth/v2/{subject}/request-service-access-token`: with a Dezi verklaring as `id_token` (nuts-node
+   * project-gf), or else with the care worker as a self-attested NutsEmployeeCredential.
+   */
+  async requestToken(authorizationServer: string, worker: CareWorker, opts: { fresh?: boolean; verklaring?: string } = {}): Promise<{ access_token: string; token_type: string; expires_in?: number; dpop_kid?: string }> {
     const url = `${this.opts.nodeUrl}/internal/auth/v2/${encodeURIComponent(this.opts.subject)}/request-service-access-token`;
-    const res = await this.call('node', url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(opts.fresh ? { 'cache-control': 'no-cache' } : {}) },
-      body: JSON.stringify({
-        authorization_server: authorizationServer,
-        scope: this.opts.scope,
-        credentials: [
+    const who = opts.verklaring
+      ? { scope: this.opts.deziScope, id_token: opts.verklaring }
+      : {
+          scope: this.opts.scope,
+          credentials: [
           {
             '@context': ['https://www.w3.org/2018/credentials/v1', 'https://nuts.nl/credentials/v1'],
             type: ['VerifiableCredential', 'NutsEmployeeCredential'],
             credentialSubject: { name: worker.name, roleName: worker.roleName, ...(worker.roleCode ? { roleCode: worker.roleCode } : {}), identifier: worker.identifier },
           },
         ],
-        token_type: this.opts.tokenType,
-      }),
+        };
+    const res = await this.call('node', url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(opts.fresh ? { 'cache-control': 'no-cache' } : {}) },
+      body: JSON.stringify({ authorization_server: authorizationServer, ...who, token_type: this.opts.tokenType }),
     });
     const body = (await readJson(res)) as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
     if (!res.ok) {
@@ -411,7 +450,7 @@ export class EcdClient {
         },
         patient: { bsn: o.bsn },
         object: { type: resourceType, ...(query ? { query } : {}) },
-        authorisation: { protocol: 'nuts-rfc021', scope: this.opts.scope, token: o.token.access_token },
+        authorisation: { protocol: 'nuts-rfc021', scope: o.worker.dezi ? this.opts.deziScope : this.opts.scope, token: o.token.access_token },
         source: { system: 'nuts-lsp-lab ECD simulator' },
         peer: { url: o.lsp.fhirBaseURL, ...(o.lsp.organizationName ? { name: o.lsp.organizationName } : {}) },
         requestId: o.ids.requestId,

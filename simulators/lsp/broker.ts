@@ -156,12 +156,16 @@ export class BrokerBackend implements FhirBackend {
   private consulterCategory(): { category?: string; label: string } {
     // from the access token on /fhir; a trusted internal caller may name its organisation (X-Organisation-Ura)
     const actor = currentContext()?.actor as { token?: Record<string, unknown>; ura?: string } | undefined;
-    const claimed = actor?.token?.organization_ura ?? actor?.ura;
+    // a Dezi login makes the consulter the verified care worker at the verklaring's organisation (abonnee_nummer,
+    // bound to the token's organisation at issuance), as the knooppunt's Mitz mapping does
+    const dezi = consulterFromDezi(actor?.token);
+    const claimed = dezi?.ura ?? actor?.token?.organization_ura ?? actor?.ura;
     const ura = typeof claimed === 'string' && claimed ? claimed : undefined;
+    const who = dezi ? `${dezi.person} at ` : '';
     if (!ura) return { label: 'an unidentified organisation' };
     const org = this.opts.addressBook().find((o) => o.ura === ura);
-    if (!org) return { label: `organisation URA ${ura} (not in the LSP address book)` };
-    return { category: this.opts.mitz.categoryOfOrganizationType(org.organizationType), label: `${org.name} (${org.organizationType})` };
+    if (!org) return { label: `${who}organisation URA ${ura} (not in the LSP address book)` };
+    return { category: this.opts.mitz.categoryOfOrganizationType(org.organizationType), label: `${who}${org.name} (${org.organizationType})` };
   }
 
   /** undefined when consent permits; else why the source's data is withheld (short for the care worker, long for the log). */
@@ -169,7 +173,7 @@ export class BrokerBackend implements FhirBackend {
     const holderCategory = this.opts.mitz.categoryOfOrganizationType(source.config.organizationType);
     if (!holderCategory || !consulter.category) return { short: 'no consent can be established (organisation unknown to Mitz)', long: `no consent can be established for ${consulter.label} (category unknown to Mitz); data withheld` };
     const d = await this.opts.mitz.decide({ bsn, holderCategory, dataCategory: MEDICATION_DATA_CATEGORY, consulterCategory: consulter.category });
-    return d.decision === 'Permit' ? undefined : { short: 'no consent (Mitz)', long: `no consent (Mitz ${d.decision}): ${d.reason}` };
+    return d.decision === 'Permit' ? undefined : { short: 'no consent (Mitz)', long: `no consent (Mitz ${d.decision}) for ${consulter.label}: ${d.reason}` };
   }
 
   private async fetchSource(source: SimulatedSource, q: ParsedSearch): Promise<FhirResource> {
@@ -248,4 +252,13 @@ export function outcome(code: OutcomeReason | typeof ANSWERED, severity: 'error'
       },
     ],
   };
+}
+
+/** The Mitz consulter a Dezi-backed token names: the care worker (Dezi number, verified role) and the verklaring's organisation. */
+export function consulterFromDezi(token: Record<string, unknown> | undefined): { ura: string; person: string } | undefined {
+  const dezi = token?.dezi_nummer;
+  const ura = token?.dezi_organization_ura;
+  if (typeof dezi !== 'string' || typeof ura !== 'string') return undefined;
+  const role = typeof token?.employee_role_code === 'string' ? token.employee_role_code : '?';
+  return { ura, person: `care worker Dezi ${dezi} (role ${role})` };
 }

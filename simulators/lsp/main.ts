@@ -16,6 +16,7 @@ import { LSP_URA } from './identity.js';
 export { LSP_URA };
 import { DEMO_DATA_DIR, LspData, dataMigrations } from './data.js';
 import { readData } from './data-folder.js';
+import { REVOKED_SCENARIO_WORKER, deziControl } from '../dezi/control.js';
 
 /** The LSP's own subject: it issues the lab's URA credentials and registers on discovery with it. */
 export const LSP_SUBJECT = 'lsp';
@@ -49,6 +50,8 @@ export interface LspOptions {
   onFanOut?: (answers: SourceAnswer[]) => void;
   /** data folders loaded into the sources at start (default: the demo clients, data/demo) */
   data?: string[];
+  /** the simulated Dezi (its base URL), for the revoked-dezi-declaration scenario */
+  deziUrl?: string;
 }
 
 export interface LspNode {
@@ -107,7 +110,11 @@ export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNod
     index,
     patients: () => data.patients(),
     restoreConsent: () => data.restoreConsent(),
-    hooks: { revokeOrganisation: () => organisations.revokeAll(), restoreOrganisation: () => organisations.restoreAll() },
+    hooks: {
+      revokeOrganisation: () => organisations.revokeAll(),
+      restoreOrganisation: () => organisations.restoreAll(),
+      ...(opts.deziUrl ? deziHooks(opts.deziUrl) : {}),
+    },
   };
   const scenarios = new ScenarioControl(scenarioContext);
 
@@ -141,4 +148,9 @@ export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNod
     stop: () => organisations.setListening(false),
   });
   return { node, sources, mitz, index, scenarios, scenarioContext, organisations, data };
+}
+
+function deziHooks(url: string): Pick<NonNullable<ScenarioContext['hooks']>, 'revokeDeziDeclaration' | 'restoreDeziDeclarations'> {
+  const dezi = deziControl(url);
+  return { revokeDeziDeclaration: () => dezi.revoke(REVOKED_SCENARIO_WORKER), restoreDeziDeclarations: () => dezi.restore() };
 }

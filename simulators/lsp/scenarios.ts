@@ -18,6 +18,9 @@ export interface ScenarioContext {
   hooks?: {
     revokeOrganisation?: () => Promise<string>;
     restoreOrganisation?: () => Promise<string>;
+    /** the simulated Dezi revokes the verklaringen of one care worker, and lifts every revocation */
+    revokeDeziDeclaration?: () => Promise<string>;
+    restoreDeziDeclarations?: () => Promise<string>;
   };
 }
 
@@ -54,6 +57,7 @@ async function normal(ctx: ScenarioContext): Promise<string[]> {
     done.push(`consent 'ja' (all care providers may share medication data) for ${ctx.patients().length} patients`);
   }
   if (ctx.hooks?.restoreOrganisation) done.push(await ctx.hooks.restoreOrganisation());
+  if (ctx.hooks?.restoreDeziDeclarations) done.push(await ctx.hooks.restoreDeziDeclarations());
   return done;
 }
 
@@ -121,6 +125,15 @@ export const SCENARIOS: readonly Scenario[] = [
     async apply(ctx) {
       if (!ctx.hooks?.revokeOrganisation) throw invalidInput('revoked-organisation needs the network (the LSP revokes the URA credential it issued); not available in a stand-alone LSP');
       return [await ctx.hooks.revokeOrganisation()];
+    },
+  },
+  {
+    name: 'revoked-dezi-declaration',
+    title: "Dezi revoked the care worker's verklaring (declaration)",
+    expect: "Chris Jansen's Dezi verklaringen are revoked at Dezi: a token request on one is refused with invalid_grant (revoked), and a token granted on one before stops working (401 on /fhir); other care workers are unaffected.",
+    async apply(ctx) {
+      if (!ctx.hooks?.revokeDeziDeclaration) throw invalidInput('revoked-dezi-declaration needs the simulated Dezi (the network starts it); not available in a stand-alone LSP');
+      return [await ctx.hooks.revokeDeziDeclaration()];
     },
   },
 ];

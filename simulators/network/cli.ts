@@ -89,19 +89,36 @@ export function buildCli(io: Io = stdio): Command {
   nodeCommand(
     'lsp',
     'run the mock LSP node (sources, Mitz consent, scenarios); configured like `node`, with LSP defaults: name lsp, ports 9080/9081, URA 90000999, discovery server for mp9-medicatieoverdracht, trusted URA issuers only',
-  ).action(async (opts: { config?: string }, cmd: Command) => {
-    const { createLspNode, LSP_CONFIG_DEFAULTS } = await import('../lsp/main.js');
-    const { loadConfig, publicBaseUrl } = await import('../../node/src/core/config.js');
-    const { pointNodeAt } = await import('./discovery-definitions.js');
-    const config = loadConfig({ file: opts.config, env: process.env, argv: cmd.args, defaults: LSP_CONFIG_DEFAULTS });
-    // the LSP is the discovery server of its services: their definitions point at its own public URL
-    const ids = pointNodeAt(config, publicBaseUrl(config), config.discovery.serverIds);
-    const lsp = createLspNode(config);
-    await lsp.node.start();
-    io.out(`lsp '${config.name}' listening: public ${lsp.node.url}  internal ${lsp.node.internalUrl}  discovery server for ${ids.join(', ')}  sources: ${lsp.sources.map((x) => x.config.name).join(', ')}`);
-    await waitForSignal();
-    await lsp.node.stop();
-  });
+  )
+    .option('--dezi-url <url>', 'the simulated Dezi (nuts-lsp-lab dezi), for scenario revoked-dezi-declaration; its key set is allowed separately (vcr.dezi.allowedjku)')
+    .action(async (opts: { config?: string; deziUrl?: string }, cmd: Command) => {
+      const { createLspNode, LSP_CONFIG_DEFAULTS } = await import('../lsp/main.js');
+      const { loadConfig, publicBaseUrl } = await import('../../node/src/core/config.js');
+      const { pointNodeAt } = await import('./discovery-definitions.js');
+      const config = loadConfig({ file: opts.config, env: process.env, argv: cmd.args, defaults: LSP_CONFIG_DEFAULTS });
+      // the LSP is the discovery server of its services: their definitions point at its own public URL
+      const ids = pointNodeAt(config, publicBaseUrl(config), config.discovery.serverIds);
+      const lsp = createLspNode(config, { ...(opts.deziUrl ? { deziUrl: opts.deziUrl } : {}) });
+      await lsp.node.start();
+      io.out(`lsp '${config.name}' listening: public ${lsp.node.url}  internal ${lsp.node.internalUrl}  discovery server for ${ids.join(', ')}  sources: ${lsp.sources.map((x) => x.config.name).join(', ')}`);
+      await waitForSignal();
+      await lsp.node.stop();
+    });
+
+  program
+    .command('dezi')
+    .description('run the simulated Dezi alone (care-worker login, verklaringen); give the LSP its key set with NLL_VCR_DEZI_ALLOWEDJKU')
+    .option('--port <port>', 'port to listen on', parseIntOption, 8090)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--url <url>', 'public base URL (issuer, jku), when it is reached under another name than host:port')
+    .action(async (opts: { port: number; host: string; url?: string }) => {
+      const { DeziSimulator } = await import('../dezi/server.js');
+      const dezi = new DeziSimulator({ ...(opts.url ? { baseUrl: opts.url } : {}) });
+      await dezi.listen(opts.port, opts.host);
+      io.out(`simulated Dezi listening: ${dezi.url}  key set ${dezi.jwksUri}\n  LSP: NLL_VCR_DEZI_ALLOWEDJKU=${dezi.jwksUri} nuts-lsp-lab lsp`);
+      await waitForSignal();
+      await dezi.close();
+    });
 
   program
     .command('seed')
@@ -214,14 +231,17 @@ export function buildCli(io: Io = stdio): Command {
     .command('toedienlijst')
     .description("today's administration list (toedienlijst) of a client: token via the own node, LSP from discovery, MP9 MA/TA/WDS/MTD searches")
     .requiredOption('--bsn <bsn>', "the client's BSN (9 digits)")
-    .requiredOption('--role <code>', "the care worker's role code, e.g. 30.000 (nurse) or VVT.001")
+    .option('--role <code>', "the care worker's role code, e.g. 30.000 (nurse) or VVT.001 (self-declared; not with --dezi)")
+    .option('--dezi <care worker>', 'log the care worker in with Dezi first (PKCE, login page driven headlessly): handle or Dezi number, e.g. chris; the token then carries the verklaring')
+    .option('--dezi-role <code>', "which of the care worker's Dezi roles to log in with (one verklaring per role; default the first)")
+    .option('--dezi-url <url>', 'the Dezi authority (the simulated Dezi of npm start)', 'http://127.0.0.1:8090')
     .option('--name <name>', "the care worker's name", 'ECD user')
     .option('--identifier <id>', "the care worker's user id in the ECD", 'ecd-cli')
     .option('--node <url>', "the own node's internal API", 'http://127.0.0.1:8081')
     .option('--subject <subject>', "the care organisation's subject at the node", 'vvt')
     .option('--service <id>', 'discovery service that lists the LSP', 'mp9-medicatieoverdracht')
     .option('--lsp-ura <ura>', 'URA of the LSP: discovery lists it by its trusted URA credential, never by name', LSP_URA)
-    .option('--scope <scope>', 'OAuth scope to ask for', 'medicatieoverdracht')
+    .option('--scope <scope>', 'OAuth scope to ask for (default medicatieoverdracht-employee for a self-declared --role, medicatieoverdracht with --dezi)')
     .addOption(new Option('--token-type <type>', 'token type to ask for').choices(['DPoP', 'Bearer']).default('DPoP'))
     .option('--date <yyyy-mm-dd>', 'the day of the list (default today)')
     .option('--tz <zone>', 'time zone of the list', 'Europe/Amsterdam')
@@ -269,14 +289,17 @@ async function seedFromCli(opts: SeedCliOptions, log: (s: string) => void) {
 
 interface ToedienlijstOptions {
   bsn: string;
-  role: string;
+  role?: string;
+  dezi?: string;
+  deziRole?: string;
+  deziUrl: string;
   name: string;
   identifier: string;
   node: string;
   subject: string;
   service: string;
   lspUra: string;
-  scope: string;
+  scope?: string;
   tokenType: 'DPoP' | 'Bearer';
   date?: string;
   tz: string;
@@ -288,7 +311,9 @@ interface ToedienlijstOptions {
 async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
   checkBsn(opts.bsn);
   if (opts.date && !/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new CliError(`--date must be YYYY-MM-DD, got '${opts.date}'`, EXIT.usage);
-  const { EcdClient, NdjsonAccessLog } = await import('../ecd/client.js');
+  if (!opts.role && !opts.dezi) throw new CliError("error: required option '--role <code>' not specified (or log in with Dezi: --dezi <care worker>)", EXIT.usage);
+  if (opts.role && opts.dezi) throw new CliError('--role and --dezi exclude each other: with Dezi the role is the one in the verklaring (choose it with --dezi-role)', EXIT.usage);
+  const { EcdClient, NdjsonAccessLog, DEZI_SCOPE, EMPLOYEE_SCOPE } = await import('../ecd/client.js');
   const { buildAdministrationList, renderAdministrationListText } = await import('../ecd/toedienlijst.js');
   const { stepTitle } = await import('./flow.js');
   const client = new EcdClient({
@@ -296,7 +321,8 @@ async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
     subject: opts.subject,
     serviceId: opts.service,
     lspUra: opts.lspUra,
-    scope: opts.scope,
+    scope: opts.scope ?? EMPLOYEE_SCOPE,
+    deziScope: opts.scope ?? DEZI_SCOPE,
     tokenType: opts.tokenType,
     ownLog: new NdjsonAccessLog(opts.accessLog ?? '.data/ecd/access-log.ndjson'),
     onStep: (s) => {
@@ -304,11 +330,14 @@ async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
       io.err(`${s.status === 'ok' ? '✓' : '✗'} ${stepTitle(s)}${s.durationMs !== undefined ? ` (${s.durationMs} ms)` : ''}${s.detail ? ` — ${s.detail}` : ''}`);
     },
   });
-  const r = await client.fetchMedicationData({ careWorker: { name: opts.name, roleName: roleLabel(opts.role), roleCode: opts.role, identifier: opts.identifier }, bsn: opts.bsn });
+  const careWorker = opts.dezi
+    ? { name: opts.name, roleName: opts.deziRole ? roleLabel(opts.deziRole) : 'Dezi', identifier: opts.dezi, dezi: { deziUrl: opts.deziUrl, careWorker: opts.dezi, ...(opts.deziRole ? { roleCode: opts.deziRole } : {}) } }
+    : { name: opts.name, roleName: roleLabel(opts.role!), roleCode: opts.role, identifier: opts.identifier };
+  const r = await client.fetchMedicationData({ careWorker, bsn: opts.bsn });
   if (!r.ok) {
-    const unreachable = r.code === 'node_unreachable' || r.code === 'lsp_unreachable';
+    const unreachable = r.code === 'node_unreachable' || r.code === 'lsp_unreachable' || (r.code === 'dezi_login_failed' && /unreachable/.test(r.reason));
     // no list at all: the state says why, so a caller of --json never mistakes it for an empty (complete) list
-    const state = unreachable ? 'unreachable' : ['token_refused', 'fhir_refused', 'wallet_incomplete', 'audit_refused'].includes(r.code) ? 'refused' : 'error';
+    const state = unreachable ? 'unreachable' : ['token_refused', 'fhir_refused', 'wallet_incomplete', 'audit_refused', 'dezi_login_failed'].includes(r.code) ? 'refused' : 'error';
     if (opts.json) io.out(JSON.stringify({ ok: false, state, step: r.step, code: r.code, reason: r.reason, status: r.status }, null, 2));
     throw new CliError(`${r.step} failed: ${r.reason}`, unreachable ? EXIT.unreachable : EXIT.failed);
   }

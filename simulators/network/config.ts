@@ -14,7 +14,7 @@ export const NetworkConfigSchema = z.strictObject({
   host: z.string().regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/, 'a host name or IP address, without scheme or port').default('localhost'),
   /** listen addresses: `public` for the nodes' public APIs and the dashboard, `internal` for the internal APIs */
   address: z.strictObject({ public: z.string().default('127.0.0.1'), internal: z.string().default('127.0.0.1') }).prefault({}),
-  ports: z.strictObject({ vvt: nodePorts(8080, 8081), lsp: nodePorts(9080, 9081), dashboard: port.default(8000), tvs: port.default(8400), portal: port.default(8001) }).prefault({}),
+  ports: z.strictObject({ vvt: nodePorts(8080, 8081), lsp: nodePorts(9080, 9081), dashboard: port.default(8000), tvs: port.default(8400), portal: port.default(8001), dezi: port.default(8090) }).prefault({}),
   /** public base URLs when they differ from http://<host>:<port> (a reverse proxy, TLS in front) */
   urls: z.strictObject({ vvt: z.url().optional(), lsp: z.url().optional() }).prefault({}),
   /** request logs (method, path, status, duration, request id) of both nodes; `file` relative to the working directory, '-' is stderr */
@@ -63,6 +63,7 @@ const HELP: Record<string, string> = {
   'ports.dashboard': 'dashboard',
   'ports.tvs': 'simulated TVS (DigiD, DigiD Machtigen, eIDAS); 0 = a free port',
   'ports.portal': 'client portal; 0 = a free port',
+  'ports.dezi': 'simulated Dezi (care-worker login, verklaringen); 0 = a free port',
   'urls.vvt': "reference node's public base URL, when not http://<host>:<port>",
   'urls.lsp': "mock LSP's public base URL, when not http://<host>:<port>",
   'log.level': 'trace, debug, info (request logs), warn, error, fatal or silent',

@@ -8,6 +8,23 @@ import type { AuditRecordView, CredentialInfo, NodeInfo, OrganisationInfo, Patie
 import { LSP_SUBJECT } from '../lsp/main.js';
 import { NodeApiError, type LspApi, type NodeApi } from './node-api.js';
 import { VVT_SUBJECT, type Seeded } from './seed.js';
+import type { DeziCareWorker } from '../dezi/care-workers.js';
+import type { CareWorker } from '../ecd/client.js';
+
+/** Dashboard choice ids of Dezi logins: one per (care worker, role), as Dezi issues one verklaring per role. */
+const deziChoiceId = (workerId: string, roleCode: string) => `dezi:${workerId}:${roleCode}`;
+
+/** The care worker behind a dashboard choice: a seeded employee (self-declared role) or a Dezi login. */
+function careWorkerOf(id: string, seeded: Seeded, dezi?: { url: string; workers: DeziCareWorker[] }): CareWorker | undefined {
+  if (id.startsWith('dezi:') && dezi) {
+    const [, workerId, roleCode] = id.split(':');
+    const w = dezi.workers.find((x) => x.id === workerId);
+    const role = w?.roles.find((r) => r.code === roleCode);
+    return w && role && { name: w.name, roleName: role.name, roleCode: role.code, identifier: w.deziNummer, dezi: { deziUrl: dezi.url, careWorker: w.id, roleCode: role.code } };
+  }
+  const c = seeded.careWorkers.find((w) => w.id === id);
+  return c && { name: c.name, roleName: c.roleName, roleCode: c.roleCode, identifier: c.id };
+}
 
 export interface RunningDashboard {
   url: string;
@@ -114,7 +131,7 @@ async function overviewOf(api: NodeApi, node: string, bsn: string, want: number)
   return { total, entries };
 }
 
-export async function wireDashboard(o: { node: NodeApi; lsp: LspApi; seeded: Seeded; serviceId: string; port: number; host?: string }): Promise<RunningDashboard> {
+export async function wireDashboard(o: { node: NodeApi; lsp: LspApi; seeded: Seeded; serviceId: string; port: number; host?: string; dezi?: { url: string; workers: DeziCareWorker[] } }): Promise<RunningDashboard> {
   const { node, lsp, seeded } = o;
   // node names for audit texts, read once
   const [nodeName, lspDiag] = await Promise.all([node.diagnostics().then((d) => d.name), lsp.diagnostics()]);
@@ -134,16 +151,16 @@ export async function wireDashboard(o: { node: NodeApi; lsp: LspApi; seeded: See
           nodeInfo(lsp, `mock LSP with ${sources?.length ?? '?'} source systems`, (d) => [organisation(lsp, judge, LSP_SUBJECT, d.organization.name ?? 'LSP', d.organization.ura)]),
         ]),
         sources,
-        careWorkers: seeded.careWorkers.map((c) => ({ id: c.id, name: c.name, roleCode: c.roleCode, roleName: c.roleName, big: c.big, organisation: seeded.vvtOrg.name })),
+        careWorkers: [
+          ...seeded.careWorkers.map((c) => ({ id: c.id, name: c.name, roleCode: c.roleCode, roleName: c.roleName, big: c.big, organisation: seeded.vvtOrg.name })),
+          ...(o.dezi?.workers ?? []).flatMap((w) => w.roles.map((r) => ({ id: deziChoiceId(w.id, r.code), name: w.name, roleCode: r.code, roleName: r.name, big: r.big, organisation: w.organisation.name, dezi: true }))),
+        ],
         clients: seeded.clients,
       };
     },
     runFlow: createEcdRunFlow({
       ecd: { nodeUrl: node.baseUrl, subject: VVT_SUBJECT, serviceId: o.serviceId, ...(lspDiag.organization.ura ? { lspUra: lspDiag.organization.ura } : {}), tokenType: 'DPoP' },
-      careWorker: (id) => {
-        const c = seeded.careWorkers.find((w) => w.id === id);
-        return c && { name: c.name, roleName: c.roleName, roleCode: c.roleCode, identifier: c.id };
-      },
+      careWorker: (id) => careWorkerOf(id, seeded, o.dezi),
       audit: async ({ traceId }) => {
         const [mine, theirs, chainA, chainB] = await Promise.all([
           node.audit<{ records: RecordLike[] }>(`/records?traceId=${traceId}`),

@@ -11,6 +11,7 @@ const BLOCK_TITLES: Record<string, string> = {
 };
 
 export function stepTitle(step: ClientStep): string {
+  if (step.name === 'dezi-login') return 'Log in with Dezi: PKCE code flow, verklaring of the chosen role';
   if (step.name === 'discovery') return 'Discovery: find who serves MP9 (the LSP)';
   if (step.name === 'token') return 'Access token: own node asks the LSP authorization server';
   if (step.name === 'dpop') return 'DPoP proof from own node';

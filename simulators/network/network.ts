@@ -7,6 +7,7 @@ import { loadConfig, type NodeConfigInput } from '../../node/src/core/config.js'
 import { createLspNode, DISCOVERY_SERVICE, LSP_CONFIG_DEFAULTS, type LspNode } from '../lsp/main.js';
 import { initPki } from '../../node/src/pki/index.js';
 import { issuePilotCredentials } from '../lsp/pilot-seed.js';
+import { DeziSimulator } from '../dezi/server.js';
 
 /** the ECD vendor's subject (service provider) in the LSPxNuts pilot */
 export const PILOT_VENDOR_SUBJECT = 'ecd-vendor';
@@ -20,8 +21,8 @@ import { dataDirsOf, loadNetworkConfig, logFileOf, NetworkConfigSchema, publicUr
 
 export { DISCOVERY_SERVICE };
 
-/** the simulated TVS (DigiD / Machtigen / eIDAS) and the client portal: 0 is a free port */
-export type NetworkPorts = Omit<NetworkConfig['ports'], 'tvs' | 'portal'> & Partial<Pick<NetworkConfig['ports'], 'tvs' | 'portal'>>;
+/** the simulated TVS (DigiD / Machtigen / eIDAS), the client portal and the simulated Dezi: 0 is a free port */
+export type NetworkPorts = Omit<NetworkConfig['ports'], 'tvs' | 'portal' | 'dezi'> & Partial<Pick<NetworkConfig['ports'], 'tvs' | 'portal' | 'dezi'>>;
 
 export const DEFAULT_PORTS: NetworkPorts = NetworkConfigSchema.parse({}).ports;
 
@@ -64,6 +65,8 @@ function portInUse(e: unknown, config: NetworkConfig): unknown {
 export interface Network {
   vvt: LabNode;
   lsp: LspNode;
+  /** the simulated Dezi: care-worker login and verklaringen */
+  dezi: DeziSimulator;
   seeded: Seeded;
   dashboard?: RunningDashboard;
   portal?: RunningPortal;
@@ -80,7 +83,7 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
       ...opts.config,
       ...(opts.datadir ? { datadir: opts.datadir } : {}),
       // a caller's ports without the TVS and portal ones: those on free ports
-      ...(opts.ports ? { ports: { tvs: 0, portal: 0, ...opts.ports } } : {}),
+      ...(opts.ports ? { ports: { tvs: 0, portal: 0, dezi: 0, ...opts.ports } } : {}),
       ...(opts.logLevel ? { log: { ...opts.config?.log, level: opts.logLevel } } : {}),
       ...(opts.dashboard !== undefined ? { dashboard: opts.dashboard } : {}),
       ...(opts.portal !== undefined ? { portal: opts.portal } : {}),
@@ -122,12 +125,24 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
     ...(!opts.inMemory && (env.DATABASE_URL || env.NLL_DATABASE_URL) && !env.NLL_DATABASE_SCHEMA ? { database: { schema: name } } : {}),
   });
 
+  step('simulated Dezi (care-worker login, verklaringen)…');
+  const dezi = new DeziSimulator();
+  await dezi.listen(ports.dezi ?? 0);
+  log(`  ✓ dezi   ${dezi.url}  key set ${dezi.jwksUri}`);
+
   step(`mock LSP node on ${lspUrl} with its source systems…`);
-  // the same LSP defaults as `nuts-lsp-lab lsp`: organisation, discovery server, trusted URA issuers only
-  const lspConfig = loadConfig({ env, defaults: LSP_CONFIG_DEFAULTS, overrides: base('lsp', lspUrl, ports.lsp) });
-  const lsp = createLspNode(lspConfig, { sourceTimeoutMs: opts.sourceTimeoutMs, data: dataDirsOf(config) });
+  // the same LSP defaults as `nuts-lsp-lab lsp`: organisation, discovery server, trusted URA issuers only; the
+  // simulated Dezi's key set is allowed by configuration, exactly as a production node lists Dezi's own jku; its host
+  // (plain http on loopback) is listed like the lab's other hosts, so the outgoing policy is not loosened for it
+  const lspConfig = loadConfig({
+    env,
+    defaults: LSP_CONFIG_DEFAULTS,
+    overrides: { ...base('lsp', lspUrl, ports.lsp), vdr: { httpHosts: [...labHosts, new URL(dezi.url).host] }, vcr: { x509: { trustedRoots: [pki.root.file] }, dezi: { allowedjku: [dezi.jwksUri] } } },
+  });
+  const lsp = createLspNode(lspConfig, { sourceTimeoutMs: opts.sourceTimeoutMs, data: dataDirsOf(config), deziUrl: dezi.url });
   await lsp.node.start().catch(async (e: unknown) => {
     await lsp.node.stop().catch(() => {}); // what did start (the source systems) must not hold the process
+    await dezi.close();
     throw portInUse(e, config);
   });
   log(`  ✓ lsp    public ${lsp.node.url}  internal ${lsp.node.internalUrl}  sources: ${lsp.sources.map((s) => s.config.name).join(', ')}`);
@@ -175,10 +190,11 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   if (config.dashboard) {
     step(`dashboard on port ${ports.dashboard}…`);
     try {
-      dashboard = await wireDashboard({ node: nodeApi, lsp: lspApi, seeded, serviceId: DISCOVERY_SERVICE, port: ports.dashboard, host: config.address.public });
+      dashboard = await wireDashboard({ node: nodeApi, lsp: lspApi, seeded, serviceId: DISCOVERY_SERVICE, port: ports.dashboard, host: config.address.public, dezi: { url: dezi.url, workers: dezi.workers } });
     } catch (e) {
       await vvt.stop();
       await lsp.node.stop();
+      await dezi.close();
       if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(config.address.public, ports.dashboard, 'ports.dashboard');
       throw e;
     }
@@ -195,6 +211,7 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   return {
     vvt,
     lsp,
+    dezi,
     seeded,
     dashboard,
     portal,
@@ -205,6 +222,7 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
       await dashboard?.close();
       await vvt.stop();
       await lsp.node.stop();
+      await dezi.close();
     },
   };
 }
@@ -225,17 +243,21 @@ export function summary(net: Network): string {
     `  mock LSP        public ${l.url}   internal ${l.internalUrl}`,
     `                  DID ${s.lspDid}`,
     `                  sources: ${net.lsp.sources.map((x) => `${x.config.name} (${x.fhirBase})`).join('; ')}`,
+    `  simulated Dezi  ${net.dezi.url}   (key set ${net.dezi.jwksUri}, allowed by the LSP's vcr.dezi.allowedjku)`,
     ...(net.dashboard ? [`  dashboard       ${net.dashboard.url}`] : []),
     ...(net.portal ? [`  client portal   ${net.portal.url}   (log in through the simulated TVS at ${net.portal.tvsUrl})`] : []),
     '',
-    '  care workers (subject "vvt"):',
+    '  care workers (subject "vvt", self-declared role, scope medicatieoverdracht-employee):',
     ...s.careWorkers.map((c) => `    ${c.id.padEnd(6)} ${c.name.padEnd(18)} ${c.roleCode.padEnd(8)} ${c.roleName}${c.big ? ' (BIG)' : ' (no BIG registration)'}`),
+    '  care workers at Dezi (scope medicatieoverdracht: log in with --dezi <id>):',
+    ...net.dezi.workers.map((w) => `    ${w.id.padEnd(6)} ${w.name.padEnd(18)} ${w.roles.map((r) => r.code).join(', ').padEnd(16)} Dezi ${w.deziNummer}${w.note ? `  ${w.note}` : ''}`),
     '  clients (BSN):',
     ...s.clients.map((c) => `    ${c.bsn}  ${c.name}`),
     '',
     'Try (copy-paste in a shell):',
     ...curlCommands(net).map((c) => `  ${c}`),
     `  npx nuts-lsp-lab ecd toedienlijst --node ${v.internalUrl} --bsn ${client.bsn} --role ${worker.roleCode} --name "${worker.name}"`,
+    `  npx nuts-lsp-lab ecd toedienlijst --node ${v.internalUrl} --bsn ${client.bsn} --dezi ${net.dezi.workers[0]!.id}${net.dezi.url === 'http://127.0.0.1:8090' ? '' : ` --dezi-url ${net.dezi.url}`}`,
     '',
     'Ctrl-C stops the network.',
   ].join('\n');
@@ -255,7 +277,7 @@ export function curlCommands(net: Network): string[] {
     type: ['VerifiableCredential', 'NutsEmployeeCredential'],
     credentialSubject: { name: worker.name, roleName: worker.roleName, roleCode: worker.roleCode, identifier: worker.id },
   };
-  const body = JSON.stringify({ authorization_server: `${l.url}/oauth2/lsp`, scope: 'medicatieoverdracht', token_type: 'Bearer', credentials: [employee] });
+  const body = JSON.stringify({ authorization_server: `${l.url}/oauth2/lsp`, scope: 'medicatieoverdracht-employee', token_type: 'Bearer', credentials: [employee] });
   return [
     `TOKEN=$(curl -s -X POST ${v.internalUrl}/internal/auth/v2/vvt/request-service-access-token -H 'content-type: application/json' -d '${body}' | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).access_token')`,
     `curl -s -H "Authorization: Bearer $TOKEN" "${l.url}/fhir/MedicationDispense?patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${client.bsn}&category=http://snomed.info/sct|422037009"`,

@@ -122,6 +122,20 @@ describe('nuts-lsp-lab ecd toedienlijst (the CLI as a supplier runs it)', () => 
     });
   });
 
+  it('--dezi logs the care worker in at the simulated Dezi and fetches the list on the verklaring; an expired one exits 1', async () => {
+    const client = net.seeded.clients[2]!;
+    const ok = await cli(['ecd', 'toedienlijst', '--bsn', client.bsn, '--dezi', 'chris', '--dezi-url', net.dezi.url, '--name', 'Chris Jansen', '--node', net.vvt.internalUrl]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/^✓ Log in with Dezi: .* — C\. Jansen, Dezi 900010001, role 30\.000: verklaring [0-9a-f-]{36}$/m);
+    expect(ok.stderr).toMatch(/✓ Access token: .* on the Dezi verklaring/);
+    expect(ok.stdout).toContain(client.name);
+    const expired = await cli(['ecd', 'toedienlijst', '--bsn', client.bsn, '--dezi', 'pieter', '--dezi-url', net.dezi.url, '--node', net.vvt.internalUrl, '-q']);
+    expect(expired.code).toBe(1);
+    expect(expired.stderr).toMatch(/invalid_grant: .*expired/);
+    const both = await cli(['ecd', 'toedienlijst', '--bsn', client.bsn, '--dezi', 'chris', '--role', '30.000']);
+    expect(both.code).toBe(2);
+  });
+
   it('exits 1 with the reason when the role is refused, 2 on bad usage', async () => {
     const refused = await cli(['ecd', 'toedienlijst', '--bsn', net.seeded.clients[0]!.bsn, '--role', 'VVT.005', '--node', net.vvt.internalUrl, '-q']);
     expect(refused.code).toBe(1);

@@ -45,7 +45,7 @@ describe('conformance against the lab', () => {
         node: net.vvt.internalUrl,
         subject: 'vvt',
         authorizationServer: `${net.vvt.url}/oauth2/vvt`,
-        scope: 'medicatieoverdracht',
+        scope: 'medicatieoverdracht-employee',
         employee: { name: 'Conformance suite', roleName: 'Huisarts', roleCode: '01.015', identifier: 'conformance' },
       },
       load: { url: `${net.vvt.internalUrl}/internal/fhir`, resources: qaSet(new Date()).resources },

@@ -13,6 +13,6 @@ export async function freePort(): Promise<number> {
 }
 
 export async function networkPorts() {
-  const [a, b, c, d, e] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-  return { vvt: { public: a, internal: b }, lsp: { public: c, internal: d }, dashboard: e };
+  const [a, b, c, d, e, f] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  return { vvt: { public: a, internal: b }, lsp: { public: c, internal: d }, dashboard: e, dezi: f };
 }

@@ -97,7 +97,7 @@ describe('one MP9 search from the VVT ECD to the mock LSP', () => {
       actor,
       patient: { bsn: BSN },
       object: { type: 'MedicationDispense', query: expect.stringContaining(`bsn%7C${BSN}`) },
-      authorisation: { scope: 'medicatieoverdracht', protocol: 'nuts-rfc021', tokenHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      authorisation: { scope: 'medicatieoverdracht-employee', protocol: 'nuts-rfc021', tokenHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
       source: { system: 'nuts-lsp-lab ECD simulator', node: 'vvt' },
       client: { address: expect.stringMatching(/127\.0\.0\.1/) },
       peer: { url: `${lsp.node.url}/fhir`, name: LSP_NAME },
@@ -109,7 +109,7 @@ describe('one MP9 search from the VVT ECD to the mock LSP', () => {
       actor: { ...actor, responsible: { id: worker.identifier, name: worker.name }, clientId: `${vvt.url}/oauth2/vvt` },
       patient: { bsn: BSN },
       object: { type: 'MedicationDispense', query: out.object!.query },
-      authorisation: { scope: 'medicatieoverdracht', protocol: 'nuts-rfc021', tokenHash: out.authorisation!.tokenHash },
+      authorisation: { scope: 'medicatieoverdracht-employee', protocol: 'nuts-rfc021', tokenHash: out.authorisation!.tokenHash },
       consent: { profile: MITZ_CONSENT_PROFILE },
       breakTheGlass: false,
       source: { system: 'nuts-lsp-lab', node: 'lsp', url: lsp.node.url },
@@ -125,7 +125,7 @@ describe('one MP9 search from the VVT ECD to the mock LSP', () => {
     expect(granted).toHaveLength(1);
     expect(granted[0]).toMatchObject({
       actor: { userId: worker.identifier, role: { code: '30.000' }, organisation: { ura: VVT_URA, name: VVT_NAME }, responsible: { id: worker.identifier } },
-      authorisation: { scope: 'medicatieoverdracht', tokenHash: srv!.authorisation!.tokenHash },
+      authorisation: { scope: 'medicatieoverdracht-employee', tokenHash: srv!.authorisation!.tokenHash },
       peer: { ura: VVT_URA, url: `${vvt.url}/oauth2/vvt` },
       outcome: { code: '0' },
     });
@@ -145,7 +145,7 @@ describe('one MP9 search from the VVT ECD to the mock LSP', () => {
       role: { code: '30.000' },
       responsible: { id: worker.identifier, name: worker.name },
       data: { type: 'MedicationDispense' },
-      authorisation: { scope: 'medicatieoverdracht' },
+      authorisation: { scope: 'medicatieoverdracht-employee' },
       consentProfile: MITZ_CONSENT_PROFILE,
       outcome: 'success',
       traceId: result.trace.traceId,

@@ -14,7 +14,7 @@ let didOther: string;
 let orgJwt: string;
 let revokedJwt: string;
 let foreignJwt: string;
-const SCOPE = 'medicatieoverdracht';
+const SCOPE = 'medicatieoverdracht-employee';
 const employeeInput = { '@context': ['https://www.w3.org/2018/credentials/v1', 'https://nuts.nl/credentials/v1'], type: ['VerifiableCredential', 'NutsEmployeeCredential'], credentialSubject: { name: 'Jane Doe', roleName: 'Nurse', identifier: '654321' } };
 
 const issuer = (n: LabNode) => `${n.url}/oauth2/vendorA`;
@@ -149,7 +149,7 @@ describe('token endpoint rejections', () => {
 
   it('unknown scope', async () => {
     const r = await post(await tokenRequest({ scope: 'unknown' }));
-    expect(r.json).toEqual({ error: 'invalid_scope', error_description: "unsupported scope 'unknown' (known: medicatiegegevens, medicatieoverdracht)" });
+    expect(r.json).toEqual({ error: 'invalid_scope', error_description: "unsupported scope 'unknown' (known: medicatiegegevens, medicatieoverdracht, medicatieoverdracht-employee)" });
   });
 
   it('unsupported grant type and missing parameters', async () => {
@@ -257,7 +257,7 @@ describe('client (request-service-access-token) errors', () => {
   it('400 naming the OAuth error the authorization server returned', async () => {
     const r = await req({ scope: 'unknown' });
     expect(r.status).toBe(400);
-    expect(r.json.detail).toBe("authorization server presentation definition returned invalid_scope: unsupported scope 'unknown' (known: medicatiegegevens, medicatieoverdracht)");
+    expect(r.json.detail).toBe("authorization server presentation definition returned invalid_scope: unsupported scope 'unknown' (known: medicatiegegevens, medicatieoverdracht, medicatieoverdracht-employee)");
   });
 
   it('412 when the wallet cannot fulfil the definition, naming descriptor and field', async () => {

@@ -38,7 +38,7 @@ function protectedRoute(node: () => LabNode): Router {
 }
 
 async function requestToken(body: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  return internal(b, 'POST', '/internal/auth/v2/vendorB/request-service-access-token', { authorization_server: `${a.url}/oauth2/vendorA`, scope: 'medicatieoverdracht', credentials: [employee], ...body }, headers);
+  return internal(b, 'POST', '/internal/auth/v2/vendorB/request-service-access-token', { authorization_server: `${a.url}/oauth2/vendorA`, scope: 'medicatieoverdracht-employee', credentials: [employee], ...body }, headers);
 }
 
 async function dpopFor(token: string, url: string, method = 'GET') {
@@ -126,7 +126,7 @@ describe('rfc021 between two nodes', () => {
   it('serves AS metadata and the presentation definition', async () => {
     const md = await (await fetch(`${a.url}/.well-known/oauth-authorization-server/oauth2/vendorA`)).json();
     expect(md).toMatchObject({ issuer: `${a.url}/oauth2/vendorA`, token_endpoint: `${a.url}/oauth2/vendorA/token`, grant_types_supported: ['vp_token-bearer'] });
-    const pd = await fetch(`${a.url}/oauth2/vendorA/presentation_definition?scope=medicatieoverdracht`);
+    const pd = await fetch(`${a.url}/oauth2/vendorA/presentation_definition?scope=medicatieoverdracht-employee`);
     expect(pd.status).toBe(200);
     expect((await pd.json()).id).toBe('pd_medicatieoverdracht_care_organization_with_employee');
     const bad = await fetch(`${a.url}/oauth2/vendorA/presentation_definition?scope=unknown`);
@@ -138,7 +138,7 @@ describe('rfc021 between two nodes', () => {
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const r = await requestToken({}, { traceparent: `00-${traceId}-b7ad6b7169203331-01`, 'x-request-id': 'token-req-1' });
     expect(r.status, r.text).toBe(200);
-    expect(r.json).toMatchObject({ token_type: 'DPoP', scope: 'medicatieoverdracht', expires_in: TOKEN_SECONDS });
+    expect(r.json).toMatchObject({ token_type: 'DPoP', scope: 'medicatieoverdracht-employee', expires_in: TOKEN_SECONDS });
     expect(r.json.dpop_kid).toMatch(/^did:web:.*:iam:vendorB#/);
     token = r.json.access_token;
     // cached until near expiry
@@ -151,7 +151,7 @@ describe('rfc021 between two nodes', () => {
       node: 'a',
       action: 'E',
       actor: { userId: '654321', kind: 'person', userName: 'Jane Doe', role: { code: 'Verpleegkundige' }, organisation: { ura: '87654321', name: 'Caresoft B.V.' }, clientId: `${b.url}/oauth2/vendorB` },
-      authorisation: { protocol: 'nuts-rfc021', scope: 'medicatieoverdracht', tokenHash: hashToken(token) },
+      authorisation: { protocol: 'nuts-rfc021', scope: 'medicatieoverdracht-employee', tokenHash: hashToken(token) },
       peer: { url: `${b.url}/oauth2/vendorB`, ura: '87654321' },
       client: { address: expect.stringMatching(/127\.0\.0\.1/) },
       outcome: { code: '0', httpStatus: 200 },
@@ -184,7 +184,7 @@ describe('rfc021 between two nodes', () => {
       active: true,
       iss: `${a.url}/oauth2/vendorA`,
       client_id: `${b.url}/oauth2/vendorB`,
-      scope: 'medicatieoverdracht',
+      scope: 'medicatieoverdracht-employee',
       organization_ura: '87654321',
       organization_name: 'Caresoft B.V.',
       organization_city: 'Caretown',
@@ -200,7 +200,7 @@ describe('rfc021 between two nodes', () => {
     expect(ext.json.presentation_definitions.organization.id).toBe('pd_medicatieoverdracht_care_organization_with_employee');
     const intro = await auditRecords(a, { event: 'oauth.introspect' });
     expect(intro).toHaveLength(2);
-    for (const rec of intro) expect(rec).toMatchObject({ authorisation: { tokenHash: hashToken(token), scope: 'medicatieoverdracht' }, peer: { ura: '87654321' }, object: { description: `active token of ${b.url}/oauth2/vendorB` }, outcome: { code: '0' } });
+    for (const rec of intro) expect(rec).toMatchObject({ authorisation: { tokenHash: hashToken(token), scope: 'medicatieoverdracht-employee' }, peer: { ura: '87654321' }, object: { description: `active token of ${b.url}/oauth2/vendorB` }, outcome: { code: '0' } });
     const unknown = await internal(a, 'POST', '/internal/auth/v2/accesstoken/introspect', 'token=nope', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(unknown.json).toEqual({ active: false });
     expect((await auditRecords(a, { event: 'oauth.introspect' })).at(-1)).toMatchObject({ authorisation: { tokenHash: hashToken('nope') }, object: { description: 'token not active: unknown or expired token' } });

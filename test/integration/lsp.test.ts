@@ -182,7 +182,11 @@ describe('mock LSP broker', () => {
 
   it('lists scenarios and applies one over the internal API; unknown names are 404', async () => {
     const list = await internal(lsp.node, 'GET', '/internal/lsp/v1/scenarios');
-    expect(list.json.map((s: { name: string }) => s.name)).toEqual(['normal', 'no-consent', 'pharmacy-no-consent', 'pharmacy-down', 'slow-gp', 'unregistered-patient', 'revoked-organisation']);
+    expect(list.json.map((s: { name: string }) => s.name)).toEqual(['normal', 'no-consent', 'pharmacy-no-consent', 'pharmacy-down', 'slow-gp', 'unregistered-patient', 'revoked-organisation', 'revoked-dezi-declaration']);
+    // a stand-alone LSP has no simulated Dezi to revoke at: a clear 400, not a silent no-op
+    const dezi = await internal(lsp.node, 'POST', '/internal/lsp/v1/scenarios/revoked-dezi-declaration');
+    expect(dezi.status).toBe(400);
+    expect(dezi.json.detail).toMatch(/needs the simulated Dezi/);
     const applied = await internal(lsp.node, 'POST', '/internal/lsp/v1/scenarios/pharmacy-down');
     expect(applied.json.scenario).toBe('pharmacy-down');
     const sources = await internal(lsp.node, 'GET', '/internal/lsp/v1/sources');

@@ -34,7 +34,7 @@ async function publicHostName(): Promise<string> {
 describe('network configuration', () => {
   it('layers examples/network.yaml < NLL_* environment < flags, and says where a bad value came from', () => {
     const c = loadNetworkConfig({ file: example('network.yaml'), env: { NLL_PORTS_LSP_PUBLIC: '19080', NLL_LOG_LEVEL: 'warn' }, argv: ['--log.level=debug', '--host', 'lab.example'] });
-    expect(c.ports).toEqual({ vvt: { public: 8080, internal: 8081 }, lsp: { public: 19080, internal: 9081 }, dashboard: 8000, tvs: 8400, portal: 8001 });
+    expect(c.ports).toEqual({ vvt: { public: 8080, internal: 8081 }, lsp: { public: 19080, internal: 9081 }, dashboard: 8000, tvs: 8400, portal: 8001, dezi: 8090 });
     expect(c.address).toEqual({ public: '0.0.0.0', internal: '127.0.0.1' });
     expect(c.log).toEqual({ level: 'debug', file: '.data/lab/network.log' });
     expect(c.host).toBe('lab.example');

@@ -7,7 +7,7 @@ import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { LabNode } from '../../node/src/main.js';
 import { buildSubmission, matchDefinition, type PresentationDefinition, type PresentationSubmission } from '../../node/src/pe/index.js';
 
-export const SCOPE = 'medicatieoverdracht';
+export const SCOPE = 'medicatieoverdracht-employee';
 export const BSN_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/bsn';
 
 /** A key the attacker holds, and the DID it answers to. */

@@ -18,7 +18,7 @@ beforeAll(async () => {
   net = await startNetwork({ datadir: dir, ports: await networkPorts(), inMemory: true, dashboard: false, log: () => {}, logLevel: 'silent' });
   const w = net.seeded.careWorkers[0]!;
   const employee = { '@context': ['https://www.w3.org/2018/credentials/v1', 'https://nuts.nl/credentials/v1'], type: ['VerifiableCredential', 'NutsEmployeeCredential'], credentialSubject: { name: w.name, roleName: w.roleName, roleCode: w.roleCode, identifier: w.id } };
-  const t = await internal(net.vvt, 'POST', '/internal/auth/v2/vvt/request-service-access-token', { authorization_server: `${net.lsp.node.url}/oauth2/lsp`, scope: 'medicatieoverdracht', token_type: 'DPoP', credentials: [employee] });
+  const t = await internal(net.vvt, 'POST', '/internal/auth/v2/vvt/request-service-access-token', { authorization_server: `${net.lsp.node.url}/oauth2/lsp`, scope: 'medicatieoverdracht-employee', token_type: 'DPoP', credentials: [employee] });
   expect(t.status, t.text).toBe(200);
   token = t.json.access_token;
   kid = t.json.dpop_kid;

@@ -47,18 +47,22 @@ export function fhirAccessToAuditInputs(ev: FhirAccessEvent, opts: FhirHookOptio
   let authorisation: AuditInput['authorisation'];
   if (ev.actor.type === 'user') {
     const c = ev.actor.claims;
-    const userId = str(c.employee_identifier) ?? str(c.sub) ?? str(c.client_id);
-    const role = str(c.employee_role_code);
+    // a Dezi login names the care worker by Dezi number (same namespace as the UZI number) and a verified role
+    const dezi = str(c.dezi_nummer);
+    const userId = dezi ?? str(c.employee_identifier) ?? str(c.sub) ?? str(c.client_id);
+    const roleCode = str(c.employee_role_code);
+    const role = roleCode ? { code: roleCode, system: opts.roleSystem ?? 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' } : undefined;
+    const name = str(c.employee_name) ?? (str(c.employee_surname) ? [c.employee_initials, c.employee_surname_prefix, c.employee_surname].map(str).filter(Boolean).join(' ') : undefined);
     const ura = str(c.organization_ura);
     actor = userId
       ? {
           userId,
-          ...(str(c.employee_name) ? { userName: str(c.employee_name) } : {}),
-          ...(role ? { role: { code: role, system: opts.roleSystem ?? 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' } } : {}),
+          ...(name ? { userName: name } : {}),
+          ...(role ? { role } : {}),
           ...(ura && /^\d{1,12}$/.test(ura) ? { organisation: { ura, ...(str(c.organization_name) ? { name: str(c.organization_name) } : {}) } } : {}),
           ...(str(c.client_id) ? { clientId: str(c.client_id) } : {}),
-          // the care worker the requesting organisation names in the token is the responsible person (NEN 7513 7.3.6)
-          ...(str(c.employee_identifier) ? { responsible: { id: userId, ...(str(c.employee_name) ? { name: str(c.employee_name) } : {}) } } : {}),
+          // the care worker named in the token is the responsible person (NEN 7513 7.3.6); with Dezi, by Dezi number and verified role
+          ...(dezi || str(c.employee_identifier) ? { responsible: { id: userId, ...(name ? { name } : {}), ...(dezi && role ? { role } : {}) } } : {}),
         }
       : undefined;
     authorisation = {

@@ -14,6 +14,7 @@ import { JWT_BEARER, JWT_BEARER_CLIENT_ASSERTION_TYPE } from './jwtbearer.js';
 import type { VcrPort, WireCredential, WirePresentation } from './ports.js';
 import { MAX_PRESENTATION_VALIDITY_MS } from './presentation.js';
 import { VP_TOKEN_BEARER } from './server.js';
+import { deziUserCredential } from '../vcr/index.js';
 
 export const ServiceAccessTokenRequestSchema = z.object({
   authorization_server: z.string().url(),
@@ -24,6 +25,11 @@ export const ServiceAccessTokenRequestSchema = z.object({
   token_type: z.preprocess((v) => (typeof v === 'string' ? ({ bearer: 'Bearer', dpop: 'DPoP' } as Record<string, string>)[v.toLowerCase()] ?? v : v), z.enum(['Bearer', 'DPoP'])).optional(),
   /** nuts-node master (experimental): the service provider's subject; switches to the RFC 7523 jwt-bearer two-VP flow */
   service_provider_subject_id: z.string().min(1).optional(),
+  /**
+   * nuts-node project-gf: the care worker's Dezi login — the verklaring (Dezi 0.7) or the userinfo JWT carrying it. The
+   * node wraps it as a DeziUserCredential of this organisation and presents it with the organisation's credentials.
+   */
+  id_token: z.string().min(1).max(16_384).optional(),
 });
 export type ServiceAccessTokenRequest = z.infer<typeof ServiceAccessTokenRequestSchema>;
 
@@ -64,13 +70,14 @@ export class AuthClient {
     const sp = req.service_provider_subject_id;
     if (sp && req.token_type === 'DPoP') throw err(400, 'token_type DPoP is not available with service_provider_subject_id: the jwt-bearer grant issues Bearer tokens');
     const tokenType = sp ? 'Bearer' : req.token_type ?? this.o.defaultTokenType;
-    const cacheKey = createHash('sha256').update(JSON.stringify([subject, sp ?? null, req.authorization_server, req.scope, tokenType, req.credentials ?? [], req.credential_selection ?? {}])).digest('base64url');
+    const cacheKey = createHash('sha256').update(JSON.stringify([subject, sp ?? null, req.authorization_server, req.scope, tokenType, req.credentials ?? [], req.credential_selection ?? {}, req.id_token ?? null])).digest('base64url');
     const now = this.o.clock();
     const cached = this.cache.get(cacheKey);
     if (!opts.noCache && cached?.expires_at && cached.expires_at * 1000 - this.o.cacheMarginMs > now) {
       return { ...cached, expires_in: cached.expires_at - Math.floor(now / 1000) };
     }
     const selfAttested = (req.credentials ?? []).map((c, i) => completeSelfAttested(c, did!, i, now));
+    if (req.id_token) selfAttested.push(deziCredentialFor(req.id_token, did!));
     const metadata = await this.metadata(req.authorization_server, sp ? JWT_BEARER : VP_TOKEN_BEARER);
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...outgoingTraceHeaders() };
     let form: URLSearchParams;
@@ -233,6 +240,15 @@ export function completeSelfAttested(c: Record<string, unknown>, holder: string,
     issuanceDate: c.issuanceDate ?? new Date(now).toISOString(),
     credentialSubject: { ...(cs as object), id: holder },
   };
+}
+
+/** The DeziUserCredential a caller's id_token becomes (checked by the verifying side; here only its shape). */
+function deziCredentialFor(idToken: string, holder: string): WireCredential {
+  try {
+    return deziUserCredential(idToken, holder);
+  } catch (e) {
+    throw invalidInput(`id_token is not a Dezi verklaring: ${(e as Error).message}`);
+  }
 }
 
 /** nuts-node ChooseVPFormat: jwt_vp before ldp_vp, within what both the AS and the definition allow. */

@@ -28,6 +28,8 @@ export interface AuthOptions {
   audit?: AuditPort;
   /** the OpenID4VP user flow (authorization code grant, /authorize, /response, /callback, request-user-access-token) */
   authorizationEndpoint?: boolean;
+  /** the resource server's role matrix, asked whether a verified Dezi role may use a scope at all */
+  deziRoleMayUse?: (scope: string, role: string) => string | undefined;
 }
 
 export class AuthEngine implements Engine {
@@ -78,6 +80,7 @@ export class AuthEngine implements Engine {
       requireTrustedIssuers: o.requireTrustedIssuers,
       audit: o.audit,
       ...(oid4vp ? { codeGrant: (subject, req, facts) => oid4vp.verifier.redeemCode(subject, req, facts) } : {}),
+      deziRoleMayUse: o.deziRoleMayUse,
     });
     this.client = new AuthClient({
       subjects: vdr.subjects,

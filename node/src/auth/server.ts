@@ -11,6 +11,7 @@ import type { CredentialVerifierPort, WireCredential, WirePresentation } from '.
 import { NONCE_TTL_MS, checkSigner, checkValidity, credentialName, hasProof, parseAssertion, parsePresentation, verifyPresentationFully, type VpEnvelope } from './presentation.js';
 import type { SessionStore } from './sessions.js';
 import { JWT_BEARER, checkJwtBearerGrant, isJwtBearerProfile } from './jwtbearer.js';
+import { checkDeziBinding, deziCredentialsOf, deziRoleOf } from '../vcr/index.js';
 
 export { MAX_PRESENTATION_VALIDITY_MS, NONCE_TTL_MS } from './presentation.js';
 export const VP_TOKEN_BEARER = 'vp_token-bearer';
@@ -81,6 +82,11 @@ export interface AuthorizationServerOptions {
   audit?: AuditPort;
   /** the authorization_code grant of the OpenID4VP user flow; absent when auth.authorizationEndpoint is disabled */
   codeGrant?: CodeGrantHandler;
+  /**
+   * May the verified Dezi role use this scope? (the resource server's role matrix, wired in main.ts); the reason when
+   * not. Asked only when a DeziUserCredential is presented: a self-declared role is judged per request on /fhir.
+   */
+  deziRoleMayUse?: (scope: string, role: string) => string | undefined;
 }
 
 /** A token that passed every check, not yet usable: it is stored only after its audit record is committed. */
@@ -211,6 +217,12 @@ export class AuthorizationServer {
       }
     }
 
+    // a Dezi verklaring speaks for a care worker of one organisation: never alone, never for another organisation
+    for (const vp of vps) {
+      const b = checkDeziBinding(vp.credentials, vp.signer);
+      if (!b.ok) throw oauthError(b.code === 'dezi_organisation' ? 'invalid_grant' : 'invalid_request', b.reason);
+    }
+
     const profile = this.o.policies().profileFor(req.scope!);
     const pd = profile.definitions.organization!;
     const match = validateSubmission(pd, submission, vps.map((v) => ({ json: v.json, format: v.format })));
@@ -225,6 +237,7 @@ export class AuthorizationServer {
     // verified before the nonce and jti are spent: a forgery carrying someone else's nonce must not burn it
     const allowed = selfAttestable(match.chosen);
     for (const vp of vps) await this.verifyFully(vp, allowed);
+    this.checkDeziClaims(vps, profile.scope, match.values);
 
     // nonce and jti are spent only for a request that verified: a forged or untrusted one leaves no row behind
     for (const vp of vps) {
@@ -277,6 +290,22 @@ export class AuthorizationServer {
       presentations: [grant.organization.wire, grant.serviceProvider.wire],
       submissions: {},
     });
+  }
+
+  /**
+   * After verification: the organisation URA the definition matched is the verklaring's abonnee_nummer, and the
+   * verified Dezi role may use the scope (invalid_scope when the role matrix grants it nothing).
+   */
+  private checkDeziClaims(vps: VpEnvelope[], scope: string, claims: Record<string, unknown>): void {
+    const credentials = vps.flatMap((v) => v.credentials);
+    const [dezi] = deziCredentialsOf(credentials);
+    if (!dezi) return;
+    const abonnee = (dezi.credentialSubject as { identifier?: unknown } | undefined)?.identifier;
+    const ura = claims.organization_ura;
+    if (typeof ura === 'string' && ura !== abonnee) throw oauthError('invalid_grant', `the Dezi verklaring is for organisation URA ${String(abonnee)}, but the presentation's organisation credential names URA ${ura}`);
+    const role = deziRoleOf(credentials);
+    const refused = role ? this.o.deziRoleMayUse?.(scope, role) : 'the Dezi verklaring names no role';
+    if (refused) throw oauthError('invalid_scope', refused);
   }
 
   /** An opaque random access token, stored with what it grants. */

@@ -153,6 +153,8 @@ export const ConfigSchema = z
             cacheMaxSeconds: z.coerce.number().int().min(0).default(900),
           })
           .prefault({}),
+        /** Dezi: the jku URLs (key sets) a verklaring may be signed under, exactly as nuts-node's vcr.dezi.allowedjku; empty = no Dezi */
+        dezi: z.strictObject({ allowedjku: stringList.default([]) }).prefault({}),
       })
       .prefault({}),
     /** test PKI directory (pki.json) certificates are bound from; default <datadir>/pki */

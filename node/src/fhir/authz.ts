@@ -144,6 +144,16 @@ export class FhirAuthoriser {
     return { group };
   }
 
+  /** Why `role` may not use `scope` at all (no group, or a group granted no building block); undefined when it may. */
+  roleMayUseScope(scope: string, role: string): string | undefined {
+    const accepted = [this.matrix.scope, ...(this.matrix.equivalentScopes ?? [])];
+    if (!scope.split(' ').some((s) => accepted.includes(s))) return undefined; // the matrix governs only its own scopes
+    const group = this.roleGroup.get(role);
+    if (!group) return `role '${role}' has no entry in the authorisation matrix of scope '${scope}'`;
+    if (!Object.values(group.grants).some((blocks) => (blocks ?? []).some((b) => b !== 'context'))) return `role '${role}' (${group.name}) is granted no MP9 building block under scope '${scope}'`;
+    return undefined;
+  }
+
   /** Whether the token may perform `interaction` on each of `blocks`. */
   mayDo(token: ActiveToken, interaction: Interaction, blocks: BuildingBlock[]): Decision {
     const w = this.who(token);

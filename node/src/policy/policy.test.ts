@@ -1,4 +1,4 @@
-// Policy loading: the shipped medicatieoverdracht policy, the upstream e2e mapping, duplicate scopes and scope rules.
+// Policy loading: the shipped medicatieoverdracht policies (Dezi and self-declared), the upstream e2e mapping, duplicate scopes and scope rules.
 import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,16 +12,52 @@ const shipped = fileURLToPath(new URL('../../../credentials/policies', import.me
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'policy-'));
 
 describe('loadPolicies', () => {
-  it('loads the shipped medicatieoverdracht scope with the agreed field ids', () => {
-    const p = loadPolicies(shipped);
-    expect(p.scopes).toContain('medicatieoverdracht');
-    const pd = p.definition('medicatieoverdracht');
-    const ids = pd.input_descriptors.flatMap((d) => (d.constraints?.fields ?? []).map((f) => f.id)).filter(Boolean);
-    expect(ids).toEqual(['organization_ura', 'organization_name', 'organization_city', 'employee_identifier', 'employee_name', 'employee_role', 'employee_role_code']);
+  const fieldIds = (scope: string) => loadPolicies(shipped).definition(scope).input_descriptors.flatMap((d) => (d.constraints?.fields ?? []).map((f) => f.id)).filter(Boolean);
+
+  it('loads the shipped medicatieoverdracht scopes with the agreed field ids: Dezi-verified, and self-declared for labs without Dezi', () => {
+    expect(loadPolicies(shipped).scopes).toEqual(expect.arrayContaining(['medicatieoverdracht', 'medicatieoverdracht-employee']));
+    expect(fieldIds('medicatieoverdracht-employee')).toEqual(['organization_ura', 'organization_name', 'organization_city', 'employee_identifier', 'employee_name', 'employee_role', 'employee_role_code']);
+    expect(fieldIds('medicatieoverdracht')).toEqual([
+      'organization_ura',
+      'organization_name',
+      'organization_city',
+      'dezi_nummer',
+      'employee_identifier',
+      'employee_initials',
+      'employee_surname_prefix',
+      'employee_surname',
+      'employee_role_code',
+      'employee_role',
+      'employee_role_registry',
+      'dezi_organization_ura',
+      'dezi_organization_name',
+    ]);
+  });
+
+  const p0 = () => loadPolicies(shipped);
+
+  it('the Dezi scope takes no self-declared employee credential, the employee scope no Dezi credential in its place', () => {
+    const proof = { type: 'JsonWebSignature2020', jws: 'x..y', verificationMethod: 'did:y#k', proofPurpose: 'assertionMethod' };
+    const ura = { type: ['VerifiableCredential', 'NutsUraCredential'], issuer: 'did:y', credentialSubject: { id: 'did:x', organization: { ura: '12345678', name: 'Zorg', city: 'Utrecht' } }, proof };
+    const emp = { type: ['VerifiableCredential', 'NutsEmployeeCredential'], issuer: 'did:x', credentialSubject: { id: 'did:x', name: 'J', roleName: 'Nurse', roleCode: '30.000', identifier: '1' } };
+    expect(matchDefinition(p0().definition('medicatieoverdracht-employee'), [ura, emp]).ok).toBe(true);
+    const dezi = {
+      '@context': ['https://www.w3.org/2018/credentials/v1'],
+      type: ['VerifiableCredential', 'DeziUserCredential'],
+      issuer: 'https://auth.dezi.example',
+      credentialSubject: { id: 'did:x', identifier: '12345678', name: 'Zorg', employee: { identifier: '900010001', initials: 'C.', surnamePrefix: '', surname: 'Jansen', role: '30.000' } },
+      proof: { type: 'DeziIDJWT07', jwt: 'a.b.c' },
+    };
+    const p = p0();
+    expect(matchDefinition(p.definition('medicatieoverdracht'), [ura, emp]).ok).toBe(false);
+    const withDezi = matchDefinition(p.definition('medicatieoverdracht'), [ura, dezi]);
+    expect(withDezi.ok).toBe(true);
+    expect(withDezi.chosen[1]!.values).toMatchObject({ dezi_nummer: '900010001', employee_role_code: '30.000', dezi_organization_ura: '12345678' });
+    expect(matchDefinition(p.definition('medicatieoverdracht-employee'), [ura, dezi]).ok).toBe(false);
   });
 
   it('extracts the URA from a NutsUraCredential and from a UZI otherName', () => {
-    const pd = loadPolicies(shipped).definition('medicatieoverdracht');
+    const pd = loadPolicies(shipped).definition('medicatieoverdracht-employee');
     // the employee is self-attested (issuer = subject), the organisation credentials carry a proof
     const proof = { type: 'JsonWebSignature2020', jws: 'x..y', verificationMethod: 'did:y#k', proofPurpose: 'assertionMethod' };
     const emp = { type: ['VerifiableCredential', 'NutsEmployeeCredential'], issuer: 'did:x', credentialSubject: { id: 'did:x', name: 'J', roleName: 'Nurse', identifier: '1' } };
@@ -41,7 +77,7 @@ describe('loadPolicies', () => {
     const dir = tmp();
     copyFileSync(path.join(shipped, 'medicatieoverdracht.json'), path.join(dir, 'a.json'));
     copyFileSync(path.join(shipped, 'medicatieoverdracht.json'), path.join(dir, 'b.json'));
-    expect(() => loadPolicies(dir)).toThrow("duplicate scope 'medicatieoverdracht' in policy files a.json and b.json");
+    expect(() => loadPolicies(dir)).toThrow("duplicate scope 'medicatieoverdracht-employee' in policy files a.json and b.json");
   });
 
   it('names the file and scope of a broken definition', () => {
@@ -71,6 +107,6 @@ describe('node start', () => {
     const dir = tmp();
     copyFileSync(path.join(shipped, 'medicatieoverdracht.json'), path.join(dir, 'a.json'));
     copyFileSync(path.join(shipped, 'medicatieoverdracht.json'), path.join(dir, 'b.json'));
-    await expect(startTestNode('dup', { policy: { directory: dir } })).rejects.toThrow("duplicate scope 'medicatieoverdracht' in policy files a.json and b.json");
+    await expect(startTestNode('dup', { policy: { directory: dir } })).rejects.toThrow("duplicate scope 'medicatieoverdracht-employee' in policy files a.json and b.json");
   });
 });

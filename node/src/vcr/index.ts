@@ -9,3 +9,4 @@ export { canonicalize, verifyLdProofWithKey, knownContexts } from './jsonld.js';
 export { roleCatalogue, checkCredentialType, X509_TYPES, type Role } from './schema.js';
 export { SqlVcrStore, vcrMigrations, type VcrStore } from './store.js';
 export type * from './types.js';
+export { DEZI_CREDENTIAL_TYPE, DEZI_MAX_RESPONSE_BYTES, DEZI_PROOF_TYPE, DeziVerifier, checkDeziBinding, deziCredentialsOf, deziRoleOf, deziUserCredential, isDeziCredential, organisationUras, readVerklaring, verklaringOf, type DeziBinding, type DeziSubject, type Verklaring } from './dezi.js';

@@ -12,6 +12,7 @@ import { Issuer, type VcrAuditPort } from './issuer.js';
 import { RevocationService } from './revocation.js';
 import { SqlVcrStore, vcrMigrations, type VcrStore } from './store.js';
 import { Verifier } from './verifier.js';
+import { DeziVerifier } from './dezi.js';
 
 export interface VcrOptions {
   clock: () => number;
@@ -25,6 +26,8 @@ export interface VcrOptions {
   audit?: VcrAuditPort;
   /** where reasons of failed status-list fetches go (the remote caller only learns the list could not be fetched) */
   logger?: Pick<Logger, 'warn'>;
+  /** DeziUserCredentials: the verklaring key sets (jku URLs) accepted (nuts-node vcr.dezi.allowedjku) and how they and statuses are fetched */
+  dezi?: { allowedJku: readonly string[]; fetch?: typeof fetch };
 }
 
 export class TrustList {
@@ -71,7 +74,8 @@ export class VcrEngine implements Engine {
       },
       verifyList: (vc) => this.verifier.verifyCredential(vc, { checkRevocation: false }),
     });
-    this.verifier = new Verifier(vdr.resolver, this.revocation, this.trust, opts.clock);
+    const dezi = new DeziVerifier({ allowedJku: opts.dezi?.allowedJku ?? [], fetch: opts.dezi?.fetch ?? opts.fetch, clock: opts.clock });
+    this.verifier = new Verifier(vdr.resolver, this.revocation, this.trust, opts.clock, dezi);
     this.issuer = new Issuer(this.store, crypto.service, vdr.subjects, this.revocation, opts.clock, opts.audit);
     this.wallet = new Wallet(this.store, vdr.subjects, opts.clock, this.trust.noteIssuer, (vc) => this.verifier.verifyCredential(vc, { checkRevocation: true }));
     this.holder = new Holder(crypto.service, vdr.subjects, this.issuer, opts.clock);

@@ -76,7 +76,9 @@ export type VerificationCode =
   | 'nonce'
   | 'audience'
   | 'status_unavailable'
-  | 'x509';
+  | 'x509'
+  /** a DeziUserCredential without (or against) the presenting organisation's URA credential */
+  | 'binding';
 
 export interface VerifyCredentialOptions {
   validAt?: Date;

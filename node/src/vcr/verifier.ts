@@ -7,6 +7,7 @@ import { NodeError } from '../core/errors.js';
 import { CheckFailure, asArray, decodeJwtParts, fail, isJwt, parseCredential, parseDate } from './credential.js';
 import { UnknownContextError, ldSigningInput, verifyDetachedJws } from './jsonld.js';
 import { checkCredentialType } from './schema.js';
+import { checkDeziBinding, isDeziCredential, type DeziVerifier } from './dezi.js';
 import type {
   CredentialVerification,
   ParsedCredential,
@@ -47,6 +48,8 @@ export class Verifier {
     private readonly status: StatusChecker,
     private readonly trust: TrustChecker,
     private readonly clock: () => number,
+    /** DeziUserCredentials are verified against the Dezi key sets allowed in config; without it they are refused */
+    private readonly dezi?: DeziVerifier,
   ) {}
 
   /** Verifies a credential; never throws for a bad credential, the result says why. */
@@ -60,6 +63,11 @@ export class Verifier {
   }
 
   private async checkCredential(vc: WireCredential, opts: VerifyCredentialOptions): Promise<ParsedCredential> {
+    // a Dezi verklaring has its own proof, trust anchor (the jku allow-list) and status endpoint: one narrow branch
+    if (isDeziCredential(vc)) {
+      if (!this.dezi?.enabled) fail('untrusted_issuer', 'DeziUserCredentials are not accepted: this node allows no Dezi key set (vcr.dezi.allowedjku)');
+      return this.dezi!.verify(vc as Record<string, unknown>, opts);
+    }
     const c = parseCredential(vc);
     if (c.format === 'jwt_vc') await this.checkJwtCredentialProof(c, opts.validAt);
     else await this.checkLdProof(c.document, c.issuer, ['assertionMethod']);
@@ -199,6 +207,8 @@ export class Verifier {
         if (c.subjects.some((s) => s.id !== presentation!.signer)) fail('subject_not_holder', `subject is not the holder: credential ${i} is about ${String(c.subjects[0]!.id)}, presentation signed by ${presentation!.signer}`);
         presentation.credentials.push(c);
       }
+      const dezi = checkDeziBinding(presentation.credentials.map((c) => c.raw), presentation.signer);
+      if (!dezi.ok) fail('binding', dezi.reason);
       return { valid: true, message: 'presentation is valid', presentation };
     } catch (e) {
       return { ...toResult(e), ...(presentation ? { presentation } : {}) };

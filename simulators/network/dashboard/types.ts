@@ -4,10 +4,11 @@ import type { AdministrationList } from '../../ecd/toedienlijst.js';
 export type { AdministrationList };
 
 /** The lanes of the flow display, in order. */
-export const FLOW_ACTORS = ['ecd', 'node', 'lsp-as', 'lsp-fhir', 'sources', 'audit'] as const;
+export const FLOW_ACTORS = ['ecd', 'dezi', 'node', 'lsp-as', 'lsp-fhir', 'sources', 'audit'] as const;
 export type FlowActor = (typeof FLOW_ACTORS)[number];
 export const ACTOR_LABELS: Record<FlowActor, string> = {
   ecd: 'ECD',
+  dezi: 'Dezi',
   node: 'Own node',
   'lsp-as': 'LSP authorization server',
   'lsp-fhir': 'LSP FHIR',
@@ -95,6 +96,8 @@ export interface CareWorkerOption {
   roleName: string;
   big: boolean;
   organisation: string;
+  /** the care worker logs in with Dezi (the flow starts with the Dezi step and the token carries the verklaring) */
+  dezi?: boolean;
 }
 
 export interface ClientOption {

@@ -30,7 +30,7 @@ export const tokenEndpoint: BenchCase = {
       await internal(a, 'POST', '/internal/vcr/v2/verifier/trust', { issuer: did, credentialType: 'NutsUraCredential' });
       const org = (await internal(b, 'POST', '/internal/vcr/v2/issuer/vc', { type: 'NutsUraCredential', issuer: did, format: 'jwt_vc', withStatusList2021Revocation: true, credentialSubject: { id: did, organization: { ura: '12345678', name: 'Bench Zorg', city: 'Utrecht' } } })).json as string;
       const employee = completeSelfAttested({ '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiableCredential', 'NutsEmployeeCredential'], credentialSubject: { name: 'J. Bench', roleName: 'Verpleegkundige', identifier: '1' } }, did, 0, T);
-      const pd = a.policy.policies.definition('medicatieoverdracht');
+      const pd = a.policy.policies.definition('medicatieoverdracht-employee');
       const m = matchDefinition(pd, [org, employee]);
       if (!m.ok) throw new Error('bench credentials do not match the policy');
       const { submission, credentials } = buildSubmission(pd, m.chosen, 'bench');
@@ -38,7 +38,7 @@ export const tokenEndpoint: BenchCase = {
       const aud = `${a.url}/oauth2/lsp`;
       const now = Math.floor(T / 1000);
       const sign = () => b.crypto.service.signJwt({ iss: did, sub: did, jti: `${did}#${randomUUID()}`, nbf: now, iat: now, exp: now + 5, nonce: randomUUID(), aud, vp: { '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiablePresentation'], verifiableCredential: credentials } }, key.kid, { headerKid: key.kid });
-      const body = (vp: string) => new URLSearchParams({ grant_type: 'vp_token-bearer', assertion: vp, presentation_submission: JSON.stringify(submission), scope: 'medicatieoverdracht', client_id: `${b.url}/oauth2/vvt` }).toString();
+      const body = (vp: string) => new URLSearchParams({ grant_type: 'vp_token-bearer', assertion: vp, presentation_submission: JSON.stringify(submission), scope: 'medicatieoverdracht-employee', client_id: `${b.url}/oauth2/vvt` }).toString();
       const form = { 'content-type': 'application/x-www-form-urlencoded' };
       const warm = await fetch(`${aud}/token`, { method: 'POST', headers: form, body: body(await sign()) });
       if (!((await warm.json()) as { access_token?: string }).access_token) throw new Error('warm-up token request failed'); // caches: DID documents, status list

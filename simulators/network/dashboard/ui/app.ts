@@ -6,6 +6,7 @@ import type { AuditRecordView, AuditView, CredentialInfo, FlowResult, FlowStepEv
 // Kept here (not imported as values from ../types.js) so the browser loads only ui/ modules.
 const ACTORS = [
   ['ecd', 'ECD'],
+  ['dezi', 'Dezi'],
   ['node', 'Own node'],
   ['lsp-as', 'LSP auth server'],
   ['lsp-fhir', 'LSP FHIR'],
@@ -20,7 +21,9 @@ const stepEls = new Map<string, HTMLLIElement>();
 const stepStatus = new Map<string, FlowStepEvent>();
 
 function renderLanes(): void {
-  const lanes = ACTORS.map(([actor, label]) => {
+  // the Dezi lane appears when the care worker logs in with Dezi; a self-declared role has no such step
+  const withDezi = [...stepStatus.values()].some((s) => s.actor === 'dezi');
+  const lanes = ACTORS.filter(([actor]) => actor !== 'dezi' || withDezi).map(([actor, label]) => {
     const steps = [...stepStatus.values()].filter((s) => s.actor === actor);
     const status = steps.length ? steps.reduce((a, s) => (RANK[s.status] > RANK[a] ? s.status : a), 'skipped' as StepStatus) : undefined;
     const cls = status && !(status === 'skipped' && steps.every((s) => s.status === 'skipped')) ? status : status === 'skipped' ? 'skipped' : '';
@@ -84,7 +87,7 @@ async function loadNetwork(): Promise<void> {
   const net = await api<NetworkView>('/api/network');
   replace(
     byId('care-worker'),
-    net.careWorkers.map((w) => h('option', { value: w.id }, `${w.name} — ${w.roleName} (${w.big ? 'BIG registered' : 'no BIG registration'}), ${w.organisation}`)),
+    net.careWorkers.map((w) => h('option', { value: w.id }, `${w.dezi ? 'Log in with Dezi: ' : ''}${w.name} — ${w.roleName} (${w.big ? 'BIG registered' : 'no BIG registration'}), ${w.organisation}`)),
   );
   const clients = net.clients.map((c) => h('option', { value: c.bsn }, `${c.name} — BSN ${c.bsn}`));
   replace(byId('client'), clients);
