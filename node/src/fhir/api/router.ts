@@ -1,6 +1,6 @@
 // Express adapters for /fhir (public, token) and /internal/fhir (trusted systems): translate HTTP to FhirRequest and back, in JSON or XML.
 import express, { type Request, type Response, type Router } from 'express';
-import { BODY_LIMIT } from '../../core/http.js';
+import { BODY_LIMIT, internalUserFromHeaders } from '../../core/http.js';
 import { FhirFormatError } from '../fhirxml.js';
 import type { FhirService } from '../service.js';
 import { CONTENT_TYPE, formatOfMime, negotiate, NotAcceptable, parseBody, serialise, type FhirFormat } from './format.js';
@@ -56,6 +56,8 @@ export function fhirRouter(service: FhirService, surface: 'public' | 'internal',
           body,
           headers: { authorization: req.header('authorization'), dpop: req.header('dpop'), prefer: req.header('prefer') },
           url: `${baseUrl()}${req.originalUrl.split('?')[0]!.replace(/^\/internal\/fhir/, '/fhir')}`,
+          // who acts is a parameter of the pipeline, read here from the request and nowhere else
+          ...(surface === 'internal' ? { internalUser: internalUserFromHeaders((n) => req.header(n)) } : {}),
         },
         surface,
       );
