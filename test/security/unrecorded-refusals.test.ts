@@ -9,6 +9,7 @@ import { auditRecords } from '../helpers/audit.js';
 import { internal } from '../helpers/node.js';
 import { BSN_SYSTEM, publicFhir, startTestLsp } from '../helpers/lsp.js';
 import type { TestTokens } from '../helpers/fhir-tokens.js';
+import { oddRequests } from './odd-inputs.js';
 
 let lsp: LspNode;
 let tokens: TestTokens;
@@ -84,5 +85,41 @@ describe('refusals of odd input are 4xx and recorded', () => {
     expect(r.status, r.text.slice(0, 400)).toBe(status);
     expect(r.records.length).toBeGreaterThan(0);
     for (const rec of r.records) expect(rec.outcome).toMatchObject({ code: '4', httpStatus: status });
+  });
+});
+
+describe('a loop of odd requests on /fhir and /internal/fhir', () => {
+  it('never answers 5xx, always in FHIR (OperationOutcome or a resource), and leaves a record for every request the FHIR pipeline answered', { timeout: 120_000 }, async () => {
+    const valid = await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: '01.015', employee_identifier: 'odd-1' });
+    const failures: string[] = [];
+    const answered: Array<{ requestId: string; what: string }> = [];
+    const cases = (['public', 'internal'] as const).flatMap((surface) => oddRequests().filter((r) => surface === 'public' || r.auth === 'none').map((r) => ({ surface, r })));
+    const send = async ({ surface, r }: (typeof cases)[number]) => {
+      const requestId = randomUUID();
+      const base = surface === 'public' ? `${lsp.node.url}/fhir` : `${lsp.node.internalUrl}/internal/fhir`;
+      const headers: Record<string, string> = { 'x-request-id': requestId };
+      if (r.auth === 'valid') headers.authorization = `Bearer ${valid}`;
+      if (r.auth === 'garbage') headers.authorization = 'DPoP x.y.z';
+      if (r.contentType) headers['content-type'] = r.contentType;
+      const res = await fetch(`${base}/${r.path}`, { method: r.method, headers, body: r.body });
+      const text = await res.text();
+      const what = `${surface} ${r.method} /${r.path.slice(0, 120)} auth=${r.auth} body=${(r.body ?? '').slice(0, 60)} → ${res.status}`;
+      if (res.status >= 500) failures.push(`${what}: ${text.slice(0, 200)}`);
+      let json: { resourceType?: string } | undefined;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      if (!json?.resourceType && res.status !== 204) failures.push(`${what}: not FHIR: ${text.slice(0, 120)}`);
+      // the capability statement concerns no data; everything else is an access attempt
+      if (!(r.method === 'GET' && r.path === 'metadata')) answered.push({ requestId, what });
+    };
+    for (let i = 0; i < cases.length; i += 8) await Promise.all(cases.slice(i, i + 8).map(send));
+    const recorded = new Set<string>();
+    for (const rec of await auditRecords(lsp.node)) if (rec.requestId) recorded.add(rec.requestId);
+    for (const a of answered) if (!recorded.has(a.requestId)) failures.push(`${a.what}: no audit record`);
+    expect(failures).toEqual([]);
+    expect(cases.length).toBeGreaterThan(1000);
   });
 });

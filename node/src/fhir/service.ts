@@ -25,7 +25,8 @@ export interface FhirRequest {
   /** the absolute request URL (DPoP `htu`) */
   url: string;
   /** internal surface only: the person the organisation's own system says acts (X-User-* headers), read by the HTTP adapter */
-  internalUser?: InternalUser;
+  internalUser?: InternalUser;  /** the request cannot be served as sent (unreadable body 400/413, unsupported body type 415, unacceptable format 406): refused by the pipeline, so the attempt is recorded */
+  bodyProblem?: { status: number; message: string; expression?: string };
 }
 
 export interface FhirResponse {
@@ -129,6 +130,10 @@ export class FhirService {
     }
     const token = surface === 'public' ? await this.authenticate(req) : undefined;
     if (token) trail.caller = callerFromToken(token);
+    if (req.bodyProblem) {
+      const { status, message, expression } = req.bodyProblem;
+      throw new FhirError(status, status === 413 ? 'too-costly' : status === 415 || status === 406 ? 'not-supported' : 'structure', message, expression ? [expression] : undefined);
+    }
     const az = this.deps.authoriser;
     const backend = this.deps.backend;
     // default-deny on /fhir: a type not granted in fhir-authorisation.json is refused before anything is read
