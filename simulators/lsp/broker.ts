@@ -2,7 +2,7 @@
 // and merges the answers into one searchset with provenance and an outcome entry per source that did not answer fully.
 import { randomUUID } from 'node:crypto';
 import { currentContext, outgoingTraceHeaders } from '../../node/src/core/context.js';
-import { blocksOfSearch, FhirError, isPatientCriterion, type FhirBackend, type FhirCaller, type ParsedSearch } from '../../node/src/fhir/index.js';
+import { appliedPairs, blocksOfSearch, FhirError, isPatientCriterion, type FhirBackend, type FhirCaller, type ParsedSearch } from '../../node/src/fhir/index.js';
 import { SOURCE_NAME_EXTENSION, type FhirResource } from '../../node/src/fhir/types.js';
 import { formatAortaId } from './aorta.js';
 import { blockInfo, type BuildingBlockInfo } from './building-blocks.js';
@@ -211,12 +211,8 @@ export class BrokerBackend implements FhirBackend {
  * applied. Raw parameters are never forwarded, so a source cannot read a parameter the LSP dropped or read differently.
  */
 export function sourceQuery(q: ParsedSearch, bsn: string): string {
-  const enc = (k: string, v: string) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
-  const parts = [enc('patient.identifier', `${BSN_SYSTEM}|${bsn}`)];
-  for (const c of q.criteria) if (!isPatientCriterion(q.resourceType, c)) parts.push(enc(c.name, c.values.map((v) => v.replace(/,/g, '\\,')).join(',')));
-  for (const i of q.includes) parts.push(enc(i.iterate ? '_include:iterate' : '_include', [i.sourceType, i.param, ...(i.targetType ? [i.targetType] : [])].join(':')));
-  parts.push(enc('_count', String(q.count)));
-  return parts.join('&');
+  const pairs: Array<[string, string]> = [['patient.identifier', `${BSN_SYSTEM}|${bsn}`], ...appliedPairs(q, (c) => isPatientCriterion(q.resourceType, c))];
+  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 }
 
 function assertBsn(bsn: string): void {

@@ -171,6 +171,28 @@ describe('FHIR authorisation', () => {
     expect(q('category=x')).toMatchObject({ ok: false, reason: expect.stringContaining('names none') });
     expect(q('patient.family=Jansen')).toMatchObject({ ok: false });
     expect(q(`identifier=http://fhir.nl/fhir/NamingSystem/bsn|${QA_BSN}`, 'Patient')).toMatchObject({ ok: true, patient: { bsn: QA_BSN } });
+    // naming none is for the authoriser to refuse (403); naming several or something unusable is a bad request (400)
+    expect(q('category=x')).toMatchObject({ status: 403, rule: 'patient.exactly-one' });
+    expect(q('patient=a,b')).toMatchObject({ status: 400, rule: 'patient.exactly-one' });
+    expect(q(`${PAT}&patient=Patient/a`)).toMatchObject({ status: 400, rule: 'patient.exactly-one' });
+    expect(q(`${PAT}&${PAT}`)).toMatchObject({ ok: true, patient: { bsn: QA_BSN } });
+    expect(q('subject=Group/g')).toMatchObject({ status: 400, rule: 'patient.unusable' });
+    expect(q('subject:Group=g')).toMatchObject({ status: 400, rule: 'patient.unusable' });
+    expect(q('patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|12345678')).toMatchObject({ status: 400, reason: expect.stringContaining('9 digits') });
+    expect(q('patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|999901085')).toMatchObject({ status: 400, reason: expect.stringContaining('11-check') });
+    expect(q('patient=')).toMatchObject({ status: 400, rule: 'patient.unusable' });
+    // a patient parameter the server cannot apply is refused while parsing, even under lenient handling
+    expect(() => parseSearch('MedicationRequest', parseQueryString(`subject.identifier=x&${PAT}`))).toThrow(/naming the patient must be applied/);
+    expect(() => parseSearch('MedicationRequest', parseQueryString(`${PAT}&bsn=1`))).toThrow(/naming the patient must be applied/);
+    expect(() => parseSearch('MedicationRequest', parseQueryString(`${PAT}&subject:Group.identifier=x|y`))).toThrow(/naming the patient must be applied/);
+    expect(parseSearch('MedicationRequest', parseQueryString(`${PAT}&unknown=1`)).ignored).toEqual(['unknown']);
+  });
+
+  it('offers only the resource types fhir-authorisation.json grants (default-deny)', () => {
+    const az = new FhirAuthoriser();
+    for (const t of ['MedicationRequest', 'Patient', 'Medication', 'Organization']) expect(az.mayAccessType(t)).toEqual({ allowed: true });
+    for (const t of ['List', 'Consent', 'Bundle', 'constructor', '__proto__']) expect(az.mayAccessType(t)).toMatchObject({ allowed: false, rule: 'type.not-granted' });
+    expect(new FhirAuthoriser({ ...loadMatrix(), resourceTypes: undefined }).mayAccessType('MedicationRequest')).toMatchObject({ allowed: false });
   });
 });
 

@@ -5,7 +5,7 @@ export { fhirRouter } from './api/router.js';
 export { EmbeddedBackend, FhirError, type FhirBackend } from './backend.js';
 export { UpstreamBackend } from './upstream.js';
 export { SqlFhirRepository, fhirMigrations, patientOf, type FhirRepository } from './repository.js';
-export { parseSearch, runSearch, parseQueryString, searchsetBundle, SearchError, type ParsedSearch } from './search.js';
+export { parseSearch, runSearch, parseQueryString, appliedPairs, searchsetBundle, SearchError, type ParsedSearch } from './search.js';
 export { ProfileValidator, loadRuleSet, type RuleSet, type ProfileRule } from './profiles.js';
 export { FhirAuthoriser, rejectAllTokens, allowAllConsent, loadMatrix, blocksOfSearch, isPatientCriterion, type AccessTokenVerifier, type ActiveToken, type InactiveToken, type ConsentHook, type ConsentQuestion, type PatientScope, type NamedPatient, namedPatient, type Interaction, type Decision } from './authz.js';
 export { anonymousCaller, callerFromToken, internalCaller, withPatient, type AuthorisedPatient, type FhirCaller, type InternalUser } from './caller.js';

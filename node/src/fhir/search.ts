@@ -104,6 +104,20 @@ export function parseSearch(resourceType: string, pairs: Array<[string, string]>
   return parsed;
 }
 
+/**
+ * The query as this server parsed and applies it, for a backend that forwards it (upstream FHIR server, the LSP's
+ * sources): parameters dropped under lenient handling are not forwarded, so the other side cannot apply what this side
+ * did not authorise. `omit` leaves criteria out (a broker that names the patient itself).
+ */
+export function appliedPairs(q: ParsedSearch, omit: (c: Criterion) => boolean = () => false): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const c of q.criteria) if (!omit(c)) out.push([c.name, c.values.map((v) => v.replace(/,/g, '\\,')).join(',')]);
+  for (const i of q.includes) out.push([i.iterate ? '_include:iterate' : '_include', [i.sourceType, i.param, ...(i.targetType ? [i.targetType] : [])].join(':')]);
+  out.push(['_count', String(q.count)]);
+  if (q.offset) out.push(['_offset', String(q.offset)]);
+  return out;
+}
+
 /** A parameter meant to name a patient: its name mentions patient, subject or BSN, or its value carries a BSN. */
 function triesToNamePatient(name: string, value: string): boolean {
   return /patient|subject|bsn/i.test(name) || value.includes('fhir.nl/fhir/NamingSystem/bsn');
