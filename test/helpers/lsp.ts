@@ -4,7 +4,7 @@ import { createLspNode, type LspNode } from '../../simulators/lsp/main.js';
 import { testTokens, type TestTokens } from './fhir-tokens.js';
 import { testNodeConfig } from './node.js';
 
-export const BSN_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/bsn';
+export { BSN_SYSTEM } from '../../node/src/fhir/types.js';
 
 export async function startTestLsp(): Promise<{ lsp: LspNode; tokens: TestTokens }> {
   const tokens = await testTokens();
