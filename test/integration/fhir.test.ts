@@ -244,8 +244,8 @@ describe('FHIR resource server (embedded store)', () => {
     expect(history.status).toBe(404);
     const notBundle = await internal(node, 'POST', '/internal/fhir', { resourceType: 'Patient' }, { 'content-type': 'application/fhir+json' });
     expect(notBundle.status).toBe(400);
-    // every attempt is recorded with its status, unreadable bodies (malformed JSON, XML) included; none touches a resource
-    expect(since(mark).map((e) => `${e.interaction} ${e.resourceType ?? '-'} ${e.outcome.status}`)).toEqual(['search Foo 404', 'update Patient 400', 'update Patient 415', 'update Patient 400', 'read Patient 404', 'transaction - 400']);
+    // every attempt is recorded with its status, unreadable bodies (malformed JSON, bad XML, plain text) included; none touches a resource
+    expect(since(mark).map((e) => `${e.interaction} ${e.resourceType ?? '-'} ${e.outcome.status}`)).toEqual(['search Foo 404', 'update Patient 400', 'update Patient 400', 'update Patient 415', 'update Patient 400', 'read Patient 404', 'transaction - 400']);
   });
 
   it('serves a CapabilityStatement at /fhir/metadata without a token', async () => {

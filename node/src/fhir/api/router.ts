@@ -7,7 +7,6 @@ import { CONTENT_TYPE, formatOfMime, negotiate, NotAcceptable, parseBody, serial
 
 const FHIR_TYPES = ['application/fhir+json', 'application/json', 'application/json+fhir', 'application/fhir+xml', 'application/xml', 'application/xml+fhir', 'text/xml'];
 
-
 function send(res: Response, status: number, body: unknown, format: FhirFormat): void {
   res.status(status).setHeader('content-type', CONTENT_TYPE[format]);
   res.send(serialise(body, format));
