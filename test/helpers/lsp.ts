@@ -6,9 +6,11 @@ import { testNodeConfig } from './node.js';
 
 export { BSN_SYSTEM } from '../../node/src/fhir/types.js';
 
-export async function startTestLsp(): Promise<{ lsp: LspNode; tokens: TestTokens }> {
+/** `noRateLimit`: for suites that send many refused requests on purpose (the rate limit has its own tests). */
+export async function startTestLsp(opts: { noRateLimit?: boolean } = {}): Promise<{ lsp: LspNode; tokens: TestTokens }> {
   const tokens = await testTokens();
-  const lsp = createLspNode(testNodeConfig('lsp', { organization: { ura: '90000999', name: 'Mock LSP' } }), { sourceTimeoutMs: 2000, deps: { fhirTokenVerifier: tokens.verifier } });
+  const http = opts.noRateLimit ? { http: { public: { address: '127.0.0.1', port: 0 }, internal: { address: '127.0.0.1', port: 0 }, rateLimit: { requestsPerSecond: 0, burst: 0 } } } : {};
+  const lsp = createLspNode(testNodeConfig('lsp', { organization: { ura: '90000999', name: 'Mock LSP' }, ...http }), { sourceTimeoutMs: 2000, deps: { fhirTokenVerifier: tokens.verifier } });
   await lsp.node.start();
   return { lsp, tokens };
 }
