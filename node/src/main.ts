@@ -14,7 +14,7 @@ import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
 import { DEZI_MAX_RESPONSE_BYTES, VcrEngine } from './vcr/index.js';
-import { FhirAuthoriser, FhirEngine, fhirRouter, type FhirEngineOptions, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
+import { FhirAuthoriser, FhirEngine, fhirRouter, type FhirCaller, type FhirEngineOptions, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
 import { AuditEngine, auditRouter, CHECKPOINT_KEY_FILE, fhirAuditHook, IN_MEMORY_KEY, type AuditActor } from './audit/index.js';
 import { currentContext } from './core/context.js';
 import { PolicyEngine } from './policy/index.js';
@@ -154,9 +154,8 @@ export interface LabNode {
  * X-User-Role when the calling system passes them, else the node's operator, on behalf of the configured organisation.
  * Without organization.ura no patient data can be written or read internally, because no record could name it.
  */
-function internalActor(config: NodeConfig): AuditActor | undefined {
-  const ctx = currentContext();
-  const user = ctx?.actor?.type === 'user' ? ctx.actor : undefined;
+function internalActor(config: NodeConfig, caller: FhirCaller): AuditActor | undefined {
+  const user = caller.type === 'system' && caller.kind === 'person' && caller.id ? { id: caller.id, name: caller.name, role: caller.role } : undefined;
   const ura = config.organization.ura;
   return {
     userId: user?.id ?? `${config.name}:internal-api`,
@@ -254,7 +253,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     logger,
     requireTrustedIssuers: config.auth.requireTrustedIssuers,
   });
-  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, timeZone: config.fhir.timeZone, profileDirs: config.fhir.profileDirs, verifier: deps.fhirTokenVerifier ?? auth.tokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit ?? fhirAuditHook(audit.recorder, { internalActor: () => internalActor(config), authorisationProtocol: AUTH_PROTOCOL, consentProfile: deps.fhirConsentProfile }), backend: deps.fhirBackend, version: VERSION });
+  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, timeZone: config.fhir.timeZone, profileDirs: config.fhir.profileDirs, verifier: deps.fhirTokenVerifier ?? auth.tokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit ?? fhirAuditHook(audit.recorder, { internalActor: (ev) => internalActor(config, ev.caller), authorisationProtocol: AUTH_PROTOCOL, consentProfile: deps.fhirConsentProfile }), backend: deps.fhirBackend, version: VERSION, logger });
 
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');

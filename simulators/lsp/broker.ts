@@ -2,11 +2,11 @@
 // and merges the answers into one searchset with provenance and an outcome entry per source that did not answer fully.
 import { randomUUID } from 'node:crypto';
 import { currentContext, outgoingTraceHeaders } from '../../node/src/core/context.js';
-import { FhirError, type FhirBackend, type ParsedSearch } from '../../node/src/fhir/index.js';
+import { appliedPairs, blocksOfSearch, FhirError, isPatientCriterion, type FhirBackend, type FhirCaller, type ParsedSearch } from '../../node/src/fhir/index.js';
 import { SOURCE_NAME_EXTENSION, type FhirResource } from '../../node/src/fhir/types.js';
 import { formatAortaId } from './aorta.js';
-import { blocksForSearch, type BuildingBlockInfo } from './building-blocks.js';
-import { assertValidBsn, bsnFromToken } from './bsn.js';
+import { blockInfo, type BuildingBlockInfo } from './building-blocks.js';
+import { assertValidBsn, BSN_SYSTEM } from './bsn.js';
 import type { MitzConsent } from './mitz.js';
 import type { ReferenceIndex, Registration } from './reference-index.js';
 import type { AddressBookEntry, SimulatedSource } from './sources.js';
@@ -41,6 +41,8 @@ export interface BrokerOptions {
   mitz: MitzConsent;
   addressBook: () => AddressBookEntry[];
   baseUrl: () => string;
+  /** the per-start secret the simulated sources accept (and accept from nobody else) */
+  sourceSecret: string;
   timeoutMs?: () => number;
   /** the node's outgoing HTTP for the source systems (byte limit, no redirects); default the global fetch */
   fetch?: () => typeof fetch;
@@ -53,45 +55,51 @@ export class BrokerBackend implements FhirBackend {
 
   constructor(private readonly opts: BrokerOptions) {}
 
-  read(resourceType: string, id: string) {
-    if (LOCAL_TYPES.has(resourceType)) return this.opts.local.read(resourceType, id);
+  async read(resourceType: string, id: string, caller: FhirCaller) {
+    if (LOCAL_TYPES.has(resourceType)) return this.opts.local.read(resourceType, id, caller);
     // the LSP holds no medication data: a read names no source, so the caller searches by patient instead
     throw new FhirError(404, 'not-supported', `the LSP holds no ${resourceType} resources; search by patient (patient.identifier=${'http://fhir.nl/fhir/NamingSystem/bsn'}|<BSN>) to reach the sources`);
   }
 
-  create(resource: FhirResource) {
+  // async, so a refusal is a rejected promise like any other backend answer (a synchronous throw escaped best-effort callers)
+  async create(resource: FhirResource, caller: FhirCaller) {
     this.localOnly(resource.resourceType);
-    return this.opts.local.create(resource);
+    return this.opts.local.create(resource, caller);
   }
 
-  update(resource: FhirResource & { id: string }) {
+  async update(resource: FhirResource & { id: string }, caller: FhirCaller) {
     this.localOnly(resource.resourceType);
-    return this.opts.local.update(resource);
+    return this.opts.local.update(resource, caller);
   }
 
-  delete(resourceType: string, id: string) {
+  async delete(resourceType: string, id: string, caller: FhirCaller) {
     this.localOnly(resourceType);
-    return this.opts.local.delete(resourceType, id);
+    return this.opts.local.delete(resourceType, id, caller);
   }
 
-  bundle(bundle: FhirResource) {
-    for (const e of (bundle.entry ?? []) as Array<{ resource?: FhirResource; request?: { url?: string } }>) {
-      const type = e.resource?.resourceType ?? e.request?.url?.split(/[/?]/)[0];
+  async bundle(bundle: FhirResource, caller: FhirCaller) {
+    for (const e of (Array.isArray(bundle.entry) ? bundle.entry : []) as Array<{ resource?: FhirResource; request?: { url?: string } }>) {
+      const type = e?.resource?.resourceType ?? (typeof e?.request?.url === 'string' ? e.request.url.split(/[/?]/)[0] : undefined);
       if (type) this.localOnly(type);
     }
-    return this.opts.local.bundle(bundle);
+    return this.opts.local.bundle(bundle, caller);
   }
 
   private localOnly(type: string): void {
     if (!LOCAL_TYPES.has(type)) throw new FhirError(400, 'not-supported', `the LSP stores no ${type}: medication data stays in the source systems; register availability with an AortaDataReference List`);
   }
 
-  async search(q: ParsedSearch): Promise<FhirResource> {
-    if (LOCAL_TYPES.has(q.resourceType)) return this.opts.local.search(q);
-    const blocks = blocksForSearch(q.resourceType, q.pairs.find(([k]) => k === 'category')?.[1]);
-    const bsn = this.patientBsn(q);
+  /**
+   * Everything about whom and for whom comes from `caller`: the BSN is the one patient the pipeline authorised, the
+   * consulting organisation the caller's; the query itself only narrows what each source returns.
+   */
+  async search(q: ParsedSearch, caller: FhirCaller): Promise<FhirResource> {
+    if (LOCAL_TYPES.has(q.resourceType)) return this.opts.local.search(q, caller);
+    const blocks = blocksOfSearch(q).flatMap((b) => (b === 'context' ? [] : [blockInfo(b)]));
+    const bsn = caller.patient?.bsn;
+    if (!bsn) throw new FhirError(400, 'required', 'the LSP needs the patient’s BSN: search with patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|<BSN>', ['patient.identifier']);
     assertBsn(bsn);
-    const consulter = this.consulterCategory();
+    const consulter = this.consulterCategory(caller);
     const all = await this.opts.index.forBsn(bsn);
     const registrations = all.filter((r) => blocks.some((b) => b.block === r.block));
     const entries: FhirResource[] = [];
@@ -118,7 +126,7 @@ export class BrokerBackend implements FhirBackend {
         const decision = await this.consent(bsn, source, consulter, blocks);
         if (decision) return note('suppressed', decision.short, `${name}: ${decision.long}`);
         try {
-          const bundle = await this.fetchSource(source, q);
+          const bundle = await this.fetchSource(source, q, bsn);
           let matches = 0;
           for (const e of (bundle.entry ?? []) as Array<{ resource?: FhirResource; search?: { mode?: string } }>) {
             if (!e.resource) continue;
@@ -141,26 +149,12 @@ export class BrokerBackend implements FhirBackend {
     return this.searchset(q, entries, [...includes.values()], outcomes);
   }
 
-  /** The BSN the search names (the FHIR authoriser has already required exactly one patient on /fhir). */
-  private patientBsn(q: ParsedSearch): string {
-    for (const [k, v] of q.pairs) {
-      if (k === 'patient.identifier' || k === 'subject.identifier' || k === 'patient:Patient.identifier') {
-        const bsn = bsnFromToken(v);
-        if (bsn !== undefined) return bsn;
-      }
-    }
-    throw new FhirError(400, 'required', 'the LSP needs the patient’s BSN: search with patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|<BSN>', ['patient.identifier']);
-  }
-
-  /** Mitz category of the requesting organisation, from the access token's URA and the LSP's address book. */
-  private consulterCategory(): { category?: string; label: string } {
-    // from the access token on /fhir; a trusted internal caller may name its organisation (X-Organisation-Ura)
-    const actor = currentContext()?.actor as { token?: Record<string, unknown>; ura?: string } | undefined;
+  /** Mitz category of the requesting organisation, from the caller's URA (token, or the internal caller's X-Organisation-Ura) and the LSP's address book. */
+  private consulterCategory(caller: FhirCaller): { category?: string; label: string } {
     // a Dezi login makes the consulter the verified care worker at the verklaring's organisation (abonnee_nummer,
     // bound to the token's organisation at issuance), as the knooppunt's Mitz mapping does
-    const dezi = consulterFromDezi(actor?.token);
-    const claimed = dezi?.ura ?? actor?.token?.organization_ura ?? actor?.ura;
-    const ura = typeof claimed === 'string' && claimed ? claimed : undefined;
+    const dezi = consulterFromDezi(caller.token as Record<string, unknown> | undefined);
+    const ura = dezi?.ura ?? caller.organisation?.ura;
     const who = dezi ? `${dezi.person} at ` : '';
     if (!ura) return { label: 'an unidentified organisation' };
     const org = this.opts.addressBook().find((o) => o.ura === ura);
@@ -176,15 +170,14 @@ export class BrokerBackend implements FhirBackend {
     return d.decision === 'Permit' ? undefined : { short: 'no consent (Mitz)', long: `no consent (Mitz ${d.decision}) for ${consulter.label}: ${d.reason}` };
   }
 
-  private async fetchSource(source: SimulatedSource, q: ParsedSearch): Promise<FhirResource> {
+  private async fetchSource(source: SimulatedSource, q: ParsedSearch, bsn: string): Promise<FhirResource> {
     const ctx = currentContext();
-    const qs = q.pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-    const url = `${source.fhirBase}/${q.resourceType}?${qs}`;
+    const url = `${source.fhirBase}/${q.resourceType}?${sourceQuery(q, bsn)}`;
     const timeout = this.opts.timeoutMs?.() ?? DEFAULT_SOURCE_TIMEOUT_MS;
     let res: Response;
     try {
       res = await (this.opts.fetch?.() ?? fetch)(url, {
-        headers: { accept: 'application/fhir+json', ...outgoingTraceHeaders(), 'AORTA-ID': formatAortaId({ initialRequestID: ctx?.requestId ?? randomUUID(), requestID: randomUUID() }) },
+        headers: { accept: 'application/fhir+json', authorization: `Bearer ${this.opts.sourceSecret}`, ...outgoingTraceHeaders(), 'AORTA-ID': formatAortaId({ initialRequestID: ctx?.requestId ?? randomUUID(), requestID: randomUUID() }) },
         signal: AbortSignal.timeout(timeout),
       });
     } catch (e) {
@@ -215,6 +208,15 @@ export class BrokerBackend implements FhirBackend {
       ],
     };
   }
+}
+
+/**
+ * The query a source gets: the authorised patient by BSN, plus only the filters and includes the LSP itself parsed and
+ * applied. Raw parameters are never forwarded, so a source cannot read a parameter the LSP dropped or read differently.
+ */
+export function sourceQuery(q: ParsedSearch, bsn: string): string {
+  const pairs: Array<[string, string]> = [['patient.identifier', `${BSN_SYSTEM}|${bsn}`], ...appliedPairs(q, (c) => isPatientCriterion(q.resourceType, c))];
+  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 }
 
 function assertBsn(bsn: string): void {

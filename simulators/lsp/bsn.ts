@@ -1,21 +1,13 @@
-// BSN (burgerservicenummer) checks: 9 digits passing the 11-check (elfproef), as the LSP demands before use.
+// BSN (burgerservicenummer) checks as the LSP demands before use: the node's 11-check, thrown as a 400.
 import { invalidInput } from '../../node/src/core/errors.js';
+import { BSN_SYSTEM, bsnProblem, isValidBsn } from '../../node/src/fhir/types.js';
 
-export const BSN_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/bsn';
-
-/** True when `bsn` is 9 digits and 9·d1 + 8·d2 + … + 2·d8 − d9 is a multiple of 11 (and not all zeros). */
-export function isValidBsn(bsn: string): boolean {
-  if (!/^\d{9}$/.test(bsn) || bsn === '000000000') return false;
-  let sum = 0;
-  for (let i = 0; i < 8; i++) sum += (9 - i) * Number(bsn[i]);
-  sum -= Number(bsn[8]);
-  return sum % 11 === 0;
-}
+export { BSN_SYSTEM, isValidBsn };
 
 /** Throws a 400 (OperationOutcome on /fhir) naming the rule a bad BSN breaks. */
 export function assertValidBsn(bsn: string): void {
-  if (!/^\d{9}$/.test(bsn)) throw invalidInput(`invalid BSN '${bsn}': a BSN has exactly 9 digits`);
-  if (!isValidBsn(bsn)) throw invalidInput(`invalid BSN '${bsn}': fails the 11-check (elfproef)`);
+  const problem = bsnProblem(bsn);
+  if (problem) throw invalidInput(problem);
 }
 
 /** `http://fhir.nl/fhir/NamingSystem/bsn|999901084` → `999901084`; undefined for another system. */

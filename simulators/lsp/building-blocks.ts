@@ -44,14 +44,6 @@ export function blockInfo(block: BuildingBlock): BuildingBlockInfo {
   return BUILDING_BLOCKS.find((b) => b.block === block)!;
 }
 
-/** The building blocks a search asks for: by category when given, else every block of the resource type. */
-export function blocksForSearch(resourceType: string, categoryParam: string | undefined): BuildingBlockInfo[] {
-  const ofType = BUILDING_BLOCKS.filter((b) => b.resourceType === resourceType);
-  if (!categoryParam) return ofType;
-  const codes = categoryParam.split(',').map((t) => (t.includes('|') ? t.split('|') : [undefined, t])).filter(([sys]) => sys === undefined || sys === SNOMED).map(([, code]) => code);
-  return ofType.filter((b) => codes.includes(b.category));
-}
-
 export function blockOfResource(r: { resourceType: string; category?: Array<{ coding?: Array<{ system?: string; code?: string }> }> | { coding?: Array<{ system?: string; code?: string }> } }): BuildingBlockInfo | undefined {
   const cats = Array.isArray(r.category) ? r.category : r.category ? [r.category] : [];
   const codes = cats.flatMap((c) => c.coding ?? []).filter((c) => c.system === SNOMED).map((c) => c.code);

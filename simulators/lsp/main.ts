@@ -1,4 +1,5 @@
 // The mock LSP node: the node library wired with a broker backend, simulated sources, Mitz consent and scenarios.
+import { randomBytes } from 'node:crypto';
 import { createNode, type LabNode, type NodeDeps } from '../../node/src/main.js';
 import type { NodeConfig, NodeConfigInput } from '../../node/src/core/config.js';
 import type { Engine } from '../../node/src/core/engine.js';
@@ -68,7 +69,9 @@ export interface LspNode {
 export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNode {
   const file = opts.sources ?? loadSourcesFile();
   const clock = opts.deps?.clock ?? Date.now;
-  const sources = file.sources.map((c) => new SimulatedSource(c, clock));
+  // the sources answer only the broker: a secret made per start, known to the two of them through this wiring alone
+  const sourceSecret = randomBytes(32).toString('base64url');
+  const sources = file.sources.map((c) => new SimulatedSource(c, sourceSecret, clock));
   let mitz!: MitzConsent;
   let index!: ReferenceIndex;
   // the broker reaches its sources through the same outgoing policy as every other fetch; the sources (on loopback, on
@@ -92,6 +95,7 @@ export function createLspNode(config: NodeConfig, opts: LspOptions = {}): LspNod
         },
         addressBook: () => file.organizations,
         baseUrl: () => `${node.url}/fhir`,
+        sourceSecret,
         timeoutMs: () => opts.sourceTimeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS,
         fetch: fetchSources,
         onFanOut: opts.onFanOut,

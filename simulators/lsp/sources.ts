@@ -45,8 +45,10 @@ export class SimulatedSource {
   /** the latency configured for this source (scenarios change the live value and reset to this) */
   readonly defaultLatencyMs: number;
 
+  /** `brokerSecret`: the per-start secret the LSP broker presents; nobody else is answered */
   constructor(
     readonly config: SourceConfig,
+    private readonly brokerSecret: string,
     private readonly clock: () => number = Date.now,
   ) {
     this.defaultLatencyMs = config.latencyMs ?? 0;
@@ -66,11 +68,12 @@ export class SimulatedSource {
     this.repository = new SqlFhirRepository({ db: this.database }, this.clock);
     const validator = new ProfileValidator();
     let base = '';
+    // behind its secret the source trusts the broker like its own systems (the internal surface): the LSP has authorised and asked Mitz
     const service = new FhirService({ backend: new EmbeddedBackend(this.repository, validator, () => base), validator, authoriser: new FhirAuthoriser(), baseUrl: () => base, clock: this.clock });
     const app = express();
     app.disable('x-powered-by');
     app.use('/fhir', fhirRouter(service, 'internal', () => base.replace(/\/fhir$/, '')));
-    this.server = new SourceServer(app, { available: this.config.available ?? true, latencyMs: this.defaultLatencyMs });
+    this.server = new SourceServer(app, { secret: this.brokerSecret, available: this.config.available ?? true, latencyMs: this.defaultLatencyMs });
     await this.server.start();
     base = this.fhirBase;
     if (this.config.available === false) await this.server.setAvailable(false);

@@ -88,7 +88,7 @@ describe('FHIR resource server (embedded store)', () => {
     for (const r of data.resources) {
       const res = await internal(node, 'PUT', `/internal/fhir/${r.resourceType}/${r.id}`, r, { 'content-type': 'application/fhir+json' });
       expect(res.status, `${r.resourceType}/${r.id}: ${res.text}`).toBe(201);
-      expect(audit.at(-1)).toMatchObject({ interaction: 'update', surface: 'internal', resourceType: r.resourceType, id: r.id, outcome: { status: 201 }, actor: { type: 'system' } });
+      expect(audit.at(-1)).toMatchObject({ interaction: 'update', surface: 'internal', resourceType: r.resourceType, id: r.id, outcome: { status: 201 }, caller: { type: 'system' } });
     }
     expect(audit).toHaveLength(data.resources.length);
   });
@@ -108,7 +108,7 @@ describe('FHIR resource server (embedded store)', () => {
         const mark = audit.length;
         const res = await get(url.replace(/\|/g, '%7C'));
         expect(res.status, `${block} ${kind}: ${JSON.stringify(res.json)}`).toBe(200);
-        expect(since(mark)).toMatchObject([{ ...searchOf(type), patient: { bsn: [QA_BSN] }, actor: { type: 'system', id: 'internal-api' }, query: expect.stringContaining('patient.identifier=') }]);
+        expect(since(mark)).toMatchObject([{ ...searchOf(type), patient: { bsn: [QA_BSN] }, caller: { type: 'system', id: 'internal-api' }, query: expect.stringContaining('patient.identifier=') }]);
         expect([count(res.json, type, 'match'), count(res.json, 'Medication')], `${block} ${kind}`).toEqual([matches, meds]);
         expect(res.json.total).toBe(matches);
       }
@@ -244,16 +244,15 @@ describe('FHIR resource server (embedded store)', () => {
     expect(history.status).toBe(404);
     const notBundle = await internal(node, 'POST', '/internal/fhir', { resourceType: 'Patient' }, { 'content-type': 'application/fhir+json' });
     expect(notBundle.status).toBe(400);
-    // what reaches the FHIR pipeline is recorded with its status; unparseable bodies (malformed JSON, XML) are refused
-    // by the HTTP layer before any resource is touched
-    expect(since(mark).map((e) => `${e.interaction} ${e.resourceType ?? '-'} ${e.outcome.status}`)).toEqual(['search Foo 404', 'update Patient 400', 'read Patient 404', 'transaction - 400']);
+    // every attempt is recorded with its status, unreadable bodies (malformed JSON, bad XML, plain text) included; none touches a resource
+    expect(since(mark).map((e) => `${e.interaction} ${e.resourceType ?? '-'} ${e.outcome.status}`)).toEqual(['search Foo 404', 'update Patient 400', 'update Patient 400', 'update Patient 415', 'update Patient 400', 'read Patient 404', 'transaction - 400']);
   });
 
   it('serves a CapabilityStatement at /fhir/metadata without a token', async () => {
     const mark = audit.length;
     const res = await get(`${node.url}/fhir/metadata`);
     expect(res.status).toBe(200);
-    expect(since(mark)).toMatchObject([{ interaction: 'capabilities', surface: 'public', actor: { type: 'anonymous' }, outcome: { status: 200 } }]);
+    expect(since(mark)).toMatchObject([{ interaction: 'capabilities', surface: 'public', caller: { type: 'anonymous' }, outcome: { status: 200 } }]);
     const mr = res.json.rest[0].resource.find((r: any) => r.type === 'MedicationRequest'); // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(mr.searchParam.map((p: any) => p.name)).toEqual(expect.arrayContaining(['patient', 'category', 'period-of-use', 'pharmaceutical-treatment-identifier'])); // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(mr.supportedProfile).toContain('http://nictiz.nl/fhir/StructureDefinition/mp-MedicationAgreement');
@@ -272,8 +271,8 @@ describe('FHIR resource server (embedded store)', () => {
       expect(expired.status).toBe(401);
       expect(expired.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
       expect(since(mark)).toMatchObject([
-        { ...searchOf('MedicationRequest', 401, 'public'), actor: { type: 'anonymous' }, outcome: { summary: expect.stringContaining('access token is required') } },
-        { ...searchOf('MedicationRequest', 401, 'public'), actor: { type: 'anonymous' }, outcome: { summary: expect.stringContaining('access token refused') } },
+        { ...searchOf('MedicationRequest', 401, 'public'), caller: { type: 'anonymous' }, outcome: { summary: expect.stringContaining('access token is required') } },
+        { ...searchOf('MedicationRequest', 401, 'public'), caller: { type: 'anonymous' }, outcome: { summary: expect.stringContaining('access token refused') } },
       ]);
       expect(since(mark)[0]!.accessToken).toBeUndefined();
       expect(since(mark)[1]!.accessToken).toBeDefined();
@@ -286,7 +285,7 @@ describe('FHIR resource server (embedded store)', () => {
         const res = await pub(`${BASE[block]!.type}?${PAT}&${BASE[block]!.q}`, t);
         expect(res.status, `${block}: ${JSON.stringify(res.json)}`).toBe(200);
         expect(count(res.json, BASE[block]!.type, 'match')).toBe(6);
-        expect(since(mark)).toMatchObject([{ ...searchOf(BASE[block]!.type, 200, 'public'), patient: { bsn: [QA_BSN] }, actor: { type: 'user', claims: { employee_role_code: 'VVT.001', organization_ura: '90000303' } }, accessToken: t }]);
+        expect(since(mark)).toMatchObject([{ ...searchOf(BASE[block]!.type, 200, 'public'), patient: { bsn: [QA_BSN] }, caller: { type: 'user', token: { employee_role_code: 'VVT.001', organization_ura: '90000303' } }, accessToken: t }]);
       }
       const mark = audit.length;
       const vv = await pub(`MedicationRequest?${PAT}&${BASE.VV!.q}`, t);
@@ -312,11 +311,12 @@ describe('FHIR resource server (embedded store)', () => {
       expect(none.status).toBe(403);
       expect(none.json.issue[0].details.coding[0].code).toBe('patient.exactly-one');
       const two = await pub(`MedicationRequest?patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|${QA_BSN},http://fhir.nl/fhir/NamingSystem/bsn|${OTHER_BSN}`, t);
-      expect(two.status).toBe(403);
+      // naming two patients is a request that cannot be served at all (400), whoever asks
+      expect(two.status).toBe(400);
       expect(two.json.issue[0].details.coding[0].code).toBe('patient.exactly-one');
       const twoParams = await pub(`MedicationRequest?patient=${data.patientId}&patient=${data.otherPatientId}`, t);
-      expect(twoParams.status).toBe(403);
-      expect(since(mark).map((e) => [e.outcome.status, e.outcome.summary?.match(/rule '([^']+)'/)?.[1]])).toEqual([[403, 'patient.exactly-one'], [403, 'patient.exactly-one'], [403, 'patient.exactly-one']]);
+      expect(twoParams.status).toBe(400);
+      expect(since(mark).map((e) => [e.outcome.status, e.outcome.summary?.match(/rule '([^']+)'/)?.[1]])).toEqual([[403, 'patient.exactly-one'], [400, 'patient.exactly-one'], [400, 'patient.exactly-one']]);
       // an administration recorded with another patient as performer (e.g. a partner who is a client too)
       const mtd = structuredClone(data.resources.find((r) => r.id === 'MTD-QA6')!);
       mtd.id = 'MTD-by-other-patient';
@@ -342,8 +342,8 @@ describe('FHIR resource server (embedded store)', () => {
       const unknown = await pub(`MedicationRequest?${PAT}&${BASE.MA!.q}`, await tokens.token({ scope: 'medicatieoverdracht', employee_role_code: '99.999' }));
       expect(unknown.json.issue[0].details.coding[0].code).toBe('role.unknown');
       expect(since(mark)).toMatchObject([
-        { ...searchOf('MedicationRequest', 403, 'public'), actor: { claims: { scope: 'other' } }, outcome: { summary: expect.stringContaining("rule 'scope'") } },
-        { ...searchOf('MedicationRequest', 403, 'public'), actor: { claims: { employee_role_code: '99.999' } }, outcome: { summary: expect.stringContaining("rule 'role.unknown'") } },
+        { ...searchOf('MedicationRequest', 403, 'public'), caller: { token: { scope: 'other' } }, outcome: { summary: expect.stringContaining("rule 'scope'") } },
+        { ...searchOf('MedicationRequest', 403, 'public'), caller: { token: { employee_role_code: '99.999' } }, outcome: { summary: expect.stringContaining("rule 'role.unknown'") } },
       ]);
     });
 
@@ -360,7 +360,7 @@ describe('FHIR resource server (embedded store)', () => {
       delete vv.id;
       expect((await post(vv, 'MedicationRequest')).status).toBe(403);
       expect(since(mark)).toMatchObject([
-        { interaction: 'create', surface: 'public', resourceType: 'MedicationAdministration', outcome: { status: 201 }, patient: { bsn: [QA_BSN] }, actor: { claims: { employee_role_code: 'VVT.001' } } },
+        { interaction: 'create', surface: 'public', resourceType: 'MedicationAdministration', outcome: { status: 201 }, patient: { bsn: [QA_BSN] }, caller: { token: { employee_role_code: 'VVT.001' } } },
         { interaction: 'create', surface: 'public', resourceType: 'MedicationRequest', outcome: { status: 403 } },
       ]);
     });
@@ -372,9 +372,9 @@ describe('FHIR resource server (embedded store)', () => {
       expect(res.status).toBe(200);
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({ interaction: 'search', surface: 'public', resourceType: 'MedicationRequest', requestId: 'req-audit-1', outcome: { status: 200 }, patient: { bsn: [QA_BSN], id: [data.patientId] } });
-      expect(audit[0]!.actor).toMatchObject({ type: 'user', claims: { employee_identifier: 'uzi-123' } });
+      expect(audit[0]!.caller).toMatchObject({ type: 'user', token: { employee_identifier: 'uzi-123' } });
       await internal(node, 'GET', '/internal/fhir/Patient/' + data.patientId);
-      expect(audit[1]).toMatchObject({ interaction: 'read', surface: 'internal', actor: { type: 'system' } });
+      expect(audit[1]).toMatchObject({ interaction: 'read', surface: 'internal', caller: { type: 'system' } });
       failAudit = true;
       try {
         const withheld = await get(`${node.url}/fhir/MedicationRequest?${PAT}&${BASE.MA!.q}`, { authorization: `Bearer ${t}` });
@@ -420,7 +420,7 @@ describe('FHIR resource server (embedded store)', () => {
       expect(recs[2]).toMatchObject({ patient: { bsn: QA_BSN }, outcome: { httpStatus: 403, description: expect.stringContaining("rule 'matrix'") } });
       expect(recs[3]).toMatchObject({ object: { type: 'MedicationRequest', id: 'nope' }, outcome: { httpStatus: 404 } });
       // the upstream answered the proxy's own calls on its internal surface, each recorded there
-      expect(since(mark).every((e) => e.surface === 'internal' && e.actor.type === 'system')).toBe(true);
+      expect(since(mark).every((e) => e.surface === 'internal' && e.caller.type === 'system')).toBe(true);
       expect(since(mark).length).toBeGreaterThanOrEqual(3);
     });
   });

@@ -2,7 +2,7 @@
 // NEN 7513 record per patient, stored before the response leaves.
 import { currentContext } from '../core/context.js';
 import type { AuditEventCode, OutcomeCode } from './events.js';
-import type { AuditActor, AuditInput } from './record.js';
+import { AUDIT_LIMITS, type AuditActor, type AuditInput } from './record.js';
 import type { AuditRecorder } from './recorder.js';
 import type { FhirAuditEvent } from '../fhir/audit.js';
 
@@ -31,12 +31,24 @@ const EVENT_OF: Partial<Record<FhirAccessEvent['interaction'], AuditEventCode>> 
   batch: 'fhir.transaction',
 };
 
-const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+/**
+ * What a caller sent, made fit for a record field: control characters escaped (one record, one line), trimmed, and
+ * clipped to the field's limit with a marker, so an odd request is recorded instead of failing the record (and the answer).
+ */
+export function clipText(v: unknown, max: number = AUDIT_LIMITS.text): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  // eslint-disable-next-line no-control-regex
+  const escaped = v.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).trim();
+  if (!escaped) return undefined;
+  return escaped.length <= max ? escaped : `${escaped.slice(0, max - 1).trimEnd()}…`;
+}
+
+const str = (v: unknown) => clipText(v);
 
 function outcomeOf(o: FhirAccessEvent['outcome']): AuditInput['outcome'] {
   if (o.status < 400) return { code: '0', httpStatus: o.status };
   const code: OutcomeCode = o.status < 500 ? '4' : '8';
-  return { code, description: o.summary ?? `HTTP ${o.status}`, httpStatus: o.status };
+  return { code, description: clipText(o.summary, AUDIT_LIMITS.description) ?? `HTTP ${o.status}`, httpStatus: o.status };
 }
 
 /** The records one FHIR interaction causes: one per BSN (BALP: one AuditEvent per patient), or one without. */
@@ -45,32 +57,33 @@ export function fhirAccessToAuditInputs(ev: FhirAccessEvent, opts: FhirHookOptio
   if (!event) return []; // the capability statement concerns no patient data
   let actor: AuditActor | undefined;
   let authorisation: AuditInput['authorisation'];
-  if (ev.actor.type === 'user') {
-    const c = ev.actor.claims;
-    // a Dezi login names the care worker by Dezi number (same namespace as the UZI number) and a verified role
-    const dezi = str(c.dezi_nummer);
-    const userId = dezi ?? str(c.employee_identifier) ?? str(c.sub) ?? str(c.client_id);
-    const roleCode = str(c.employee_role_code);
-    const role = roleCode ? { code: roleCode, system: opts.roleSystem ?? 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' } : undefined;
-    const name = str(c.employee_name) ?? (str(c.employee_surname) ? [c.employee_initials, c.employee_surname_prefix, c.employee_surname].map(str).filter(Boolean).join(' ') : undefined);
-    const ura = str(c.organization_ura);
+  const caller = ev.caller;
+  if (caller.type === 'user') {
+    const userId = str(caller.id) ?? str(caller.clientId);
+    const role = clipText(caller.role, AUDIT_LIMITS.code);
+    const ura = caller.organisation?.ura;
+    const orgName = str(caller.organisation?.name);
+    const userName = str(caller.name);
     actor = userId
       ? {
           userId,
-          ...(name ? { userName: name } : {}),
-          ...(role ? { role } : {}),
-          ...(ura && /^\d{1,12}$/.test(ura) ? { organisation: { ura, ...(str(c.organization_name) ? { name: str(c.organization_name) } : {}) } } : {}),
-          ...(str(c.client_id) ? { clientId: str(c.client_id) } : {}),
+          ...(userName ? { userName } : {}),
+          ...(role ? { role: { code: role, system: opts.roleSystem ?? 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' } } : {}),
+          ...(ura && /^\d{1,12}$/.test(ura) ? { organisation: { ura, ...(orgName ? { name: orgName } : {}) } } : {}),
+          ...(str(caller.clientId) ? { clientId: str(caller.clientId) } : {}),
           // the care worker named in the token is the responsible person (NEN 7513 7.3.6); with Dezi, by Dezi number and verified role
-          ...(dezi || str(c.employee_identifier) ? { responsible: { id: userId, ...(name ? { name } : {}), ...(dezi && role ? { role } : {}) } } : {}),
+          ...(caller.deziNumber || str(caller.token?.employee_identifier)
+            ? { responsible: { id: userId, ...(userName ? { name: userName } : {}), ...(caller.roleSource === 'dezi' && role ? { role: { code: role, system: opts.roleSystem ?? 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' } } : {}) } }
+            : {}),
         }
       : undefined;
+    const scope = clipText(caller.token?.scope, AUDIT_LIMITS.scope);
     authorisation = {
-      ...(str(c.scope) ? { scope: str(c.scope) } : {}),
+      ...(scope ? { scope } : {}),
       ...(opts.authorisationProtocol ? { protocol: opts.authorisationProtocol } : {}),
-      ...(str(c.jti) ? { tokenId: str(c.jti) } : {}),
+      ...(str(caller.tokenId) ? { tokenId: str(caller.tokenId) } : {}),
     };
-  } else if (ev.actor.type === 'system') {
+  } else if (caller.type === 'system') {
     actor = opts.internalActor(ev);
     authorisation = opts.authorisationProtocol ? { protocol: opts.authorisationProtocol } : undefined;
   }
@@ -83,17 +96,18 @@ export function fhirAccessToAuditInputs(ev: FhirAccessEvent, opts: FhirHookOptio
     actor,
     authorisation,
     object: {
-      type: ev.resourceType ?? 'Bundle',
-      ...(ev.id ? { id: ev.id } : {}),
-      ...(ev.query !== undefined ? { query: ev.query } : {}),
-      ...(ids.length ? { description: `${ev.surface} /fhir; Patient ${ids.join(', ')}` } : { description: `${ev.surface} /fhir` }),
+      type: clipText(ev.resourceType, AUDIT_LIMITS.type) ?? 'Bundle',
+      ...(clipText(ev.id) ? { id: clipText(ev.id) } : {}),
+      ...(ev.query !== undefined ? { query: clipText(ev.query, AUDIT_LIMITS.query) ?? '' } : {}),
+      description: clipText(`${ev.surface} /fhir${ids.length ? `; Patient ${ids.join(', ')}` : ''}`, AUDIT_LIMITS.description),
     },
     ...(opts.consentProfile ? { consent: { profile: opts.consentProfile } } : {}),
     outcome: outcomeOf(ev.outcome),
     requestId: ev.requestId ?? ctx?.requestId,
     ...(ev.traceId ? { traceId: ev.traceId } : {}),
   };
-  const bsns = ev.patient?.bsn ?? [];
+  // only a 9-digit BSN names a patient in the record; the pipeline validates a BSN before use, this guards stored data
+  const bsns = (ev.patient?.bsn ?? []).filter((b) => /^\d{9}$/.test(b));
   return bsns.length ? bsns.map((bsn) => ({ ...base, patient: { bsn } })) : [base];
 }
 

@@ -2,8 +2,11 @@
 import { z } from 'zod';
 import { AUDIT_ACTIONS, AUDIT_EVENT_CODES, type AuditAction, type AuditEventCode, type OutcomeCode } from './events.js';
 
-const text = (max = 512) => z.string().trim().min(1).max(max);
-const CodingSchema = z.object({ code: text(128), system: text(256), display: text(256).optional() }).strict();
+/** Field limits of a record; writers that log what callers sent (the FHIR audit port) clip to these instead of failing. */
+export const AUDIT_LIMITS = { text: 512, type: 128, code: 128, system: 256, scope: 1024, query: 8192, description: 2048 } as const;
+
+const text = (max: number = AUDIT_LIMITS.text) => z.string().trim().min(1).max(max);
+const CodingSchema = z.object({ code: text(AUDIT_LIMITS.code), system: text(AUDIT_LIMITS.system), display: text(256).optional() }).strict();
 
 /** NEN 7513 §7.3: the user, the responsible natural person and the organisation they act for. */
 export const ActorSchema = z
@@ -49,14 +52,14 @@ export const AuditInputSchema = z
     patient: z.object({ bsn: z.string().regex(/^\d{9}$/, 'BSN must be 9 digits'), localId: text().optional() }).strict().optional(),
     /** 7.4 the object: resource type and id (version-specific when known) or the query */
     object: z
-      .object({ type: text(128), id: text().optional(), version: text(64).optional(), query: z.string().max(8192).optional(), description: z.string().max(2048).optional() })
+      .object({ type: text(AUDIT_LIMITS.type), id: text().optional(), version: text(64).optional(), query: z.string().max(AUDIT_LIMITS.query).optional(), description: z.string().max(AUDIT_LIMITS.description).optional() })
       .strict()
       .optional(),
     /** 7.4.6 autorisatieprotocol and the OAuth authorisation that granted the access */
     authorisation: z
       .object({
         protocol: text().optional(),
-        scope: text(1024).optional(),
+        scope: text(AUDIT_LIMITS.scope).optional(),
         /** v3-ActReason, e.g. TREAT, ETREAT (break-the-glass) */
         purposeOfUse: text(32).optional(),
         /** 7.4.7 behandelrelatieprotocol */
@@ -85,7 +88,7 @@ export const AuditInputSchema = z
     client: z.object({ address: text(256).optional(), system: text().optional() }).strict().optional(),
     /** the other party of an exchange: the server for outgoing requests, the requesting organisation's system otherwise */
     peer: z.object({ url: text(1024).optional(), ura: text(32).optional(), name: text().optional() }).strict().optional(),
-    outcome: z.object({ code: z.enum(['0', '4', '8', '12']), description: z.string().max(2048).optional(), httpStatus: z.number().int().min(100).max(599).optional() }).strict().optional(),
+    outcome: z.object({ code: z.enum(['0', '4', '8', '12']), description: z.string().max(AUDIT_LIMITS.description).optional(), httpStatus: z.number().int().min(100).max(599).optional() }).strict().optional(),
     requestId: text(128).optional(),
     traceId: z.string().regex(/^[0-9a-f]{32}$/, 'trace id must be 32 lower-case hex').optional(),
     traceparent: z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/).optional(),

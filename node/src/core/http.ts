@@ -19,10 +19,18 @@ export const requestContext: RequestHandler = (req, res, next) => {
 };
 
 /** On the internal port the organisation's own system may say which person acts (X-User-Id/-Name/-Role, X-Organisation-Ura). */
+export function internalUserFromHeaders(header: (name: string) => string | undefined): { id: string; name?: string; role?: string; ura?: string } | undefined {
+  const id = header('x-user-id');
+  if (!id || !/^[\w.:@-]{1,128}$/.test(id)) return undefined;
+  const ura = header('x-organisation-ura');
+  return { id, name: header('x-user-name')?.slice(0, 200) || undefined, role: header('x-user-role')?.slice(0, 64) || undefined, ura: ura && /^\d{1,12}$/.test(ura) ? ura : undefined };
+}
+
+/** Other internal APIs' records fall back to the person named in these headers (the FHIR pipeline takes them as a parameter instead). */
 export const internalUser: RequestHandler = (req, _res, next) => {
-  const id = req.header('x-user-id');
+  const user = internalUserFromHeaders((n) => req.header(n));
   const ctx = currentContext();
-  if (ctx && id && /^[\w.:@-]{1,128}$/.test(id)) ctx.actor = { type: 'user', id, name: req.header('x-user-name')?.slice(0, 200), role: req.header('x-user-role')?.slice(0, 64), ura: req.header('x-organisation-ura')?.slice(0, 12) };
+  if (ctx && user) ctx.actor = { type: 'user', ...user };
   next();
 };
 

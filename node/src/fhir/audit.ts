@@ -1,5 +1,6 @@
 // Audit port of the FHIR server: one record per interaction, awaited before the response leaves (NEN 7513; sink in the audit module).
 import type { Interaction } from './authz.js';
+import type { FhirCaller } from './caller.js';
 
 export interface FhirAuditEvent {
   interaction: Interaction;
@@ -12,8 +13,8 @@ export interface FhirAuditEvent {
   /** the query as received, for searches */
   query?: string;
   outcome: { status: number; summary?: string };
-  /** who asked: the organisation's own system, or the verified token claims of a remote care worker */
-  actor: { type: 'system'; id: string } | { type: 'user'; claims: Record<string, unknown> } | { type: 'anonymous' };
+  /** who asked (the organisation's own system, a care worker with a verified token, or nobody known), with the authorised patient */
+  caller: FhirCaller;
   requestId?: string;
   traceId?: string;
   /** the access token as presented (public surface); the sink must keep only its hash, so records join the token grant */

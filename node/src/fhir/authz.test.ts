@@ -120,7 +120,7 @@ describe('FHIR authorisation', () => {
       // exactly one audit event per decision, allowed or refused, naming the role, the outcome and whose data
       expect(audited.length).toBe(before + 1);
       const ev = audited.at(-1)!;
-      expect(ev).toMatchObject({ interaction, surface: 'public', outcome: { status: expected }, actor: { type: 'user', claims: role ? { employee_role_code: role } : {} } });
+      expect(ev).toMatchObject({ interaction, surface: 'public', outcome: { status: expected }, caller: { type: 'user', token: role ? { employee_role_code: role } : {} } });
       if (rule) expect(ev.outcome.summary).toContain(`rule '${rule}'`);
       if (target.startsWith('Medication/') || target.includes('does-not-exist')) expect(ev.patient?.bsn).toBeUndefined();
       else expect(ev.patient?.bsn).toContain(QA_BSN);
@@ -133,7 +133,7 @@ describe('FHIR authorisation', () => {
     const res = await call('01.015', 'search', 'MA', 'openid');
     expect(res.status).toBe(403);
     expect(res.body!.issue[0].details.coding[0].code).toBe('scope');
-    expect(audited.at(-1)).toMatchObject({ interaction: 'search', patient: { bsn: [QA_BSN] }, outcome: { status: 403, summary: expect.stringContaining("rule 'scope'") }, actor: { claims: { scope: 'openid' } } });
+    expect(audited.at(-1)).toMatchObject({ interaction: 'search', patient: { bsn: [QA_BSN] }, outcome: { status: 403, summary: expect.stringContaining("rule 'scope'") }, caller: { token: { scope: 'openid' } } });
   });
 
   it('refuses transaction Bundles on the public endpoint (rule interaction)', async () => {
@@ -144,10 +144,10 @@ describe('FHIR authorisation', () => {
     expect(audited.at(-1)).toMatchObject({ interaction: 'transaction', surface: 'public', outcome: { status: 403 }, accessToken: token });
   });
 
-  it('asks the consent hook with patient, blocks and token, and refuses with rule consent when it says no', async () => {
+  it('asks the consent hook with the caller (role, organisation, the one authorised patient) and blocks, and refuses with rule consent when it says no', async () => {
     const asked: unknown[] = [];
     consent = async (q) => {
-      asked.push({ patient: q.patient, blocks: q.blocks, role: q.token.employee_role_code });
+      asked.push({ patient: q.caller.patient, blocks: q.blocks, role: q.caller.role, ura: q.caller.organisation?.ura });
       return { permit: false, reason: 'no Mitz consent for VVT organisations' };
     };
     try {
@@ -155,7 +155,7 @@ describe('FHIR authorisation', () => {
       expect(res.status).toBe(403);
       expect(res.body!.issue[0].details.coding[0].code).toBe('consent');
       expect(res.body!.issue[0].diagnostics).toContain('no Mitz consent');
-      expect(asked).toEqual([{ patient: { bsn: QA_BSN }, blocks: ['TA'], role: 'VVT.001' }]);
+      expect(asked).toEqual([{ patient: { identifier: `http://fhir.nl/fhir/NamingSystem/bsn|${QA_BSN}`, bsn: QA_BSN }, blocks: ['TA'], role: 'VVT.001', ura: '90000303' }]);
       expect(audited.at(-1)).toMatchObject({ interaction: 'search', resourceType: 'MedicationDispense', patient: { bsn: [QA_BSN] }, outcome: { status: 403, summary: expect.stringContaining('no Mitz consent') } });
     } finally {
       consent = async () => ({ permit: true });
@@ -171,6 +171,28 @@ describe('FHIR authorisation', () => {
     expect(q('category=x')).toMatchObject({ ok: false, reason: expect.stringContaining('names none') });
     expect(q('patient.family=Jansen')).toMatchObject({ ok: false });
     expect(q(`identifier=http://fhir.nl/fhir/NamingSystem/bsn|${QA_BSN}`, 'Patient')).toMatchObject({ ok: true, patient: { bsn: QA_BSN } });
+    // naming none is for the authoriser to refuse (403); naming several or something unusable is a bad request (400)
+    expect(q('category=x')).toMatchObject({ status: 403, rule: 'patient.exactly-one' });
+    expect(q('patient=a,b')).toMatchObject({ status: 400, rule: 'patient.exactly-one' });
+    expect(q(`${PAT}&patient=Patient/a`)).toMatchObject({ status: 400, rule: 'patient.exactly-one' });
+    expect(q(`${PAT}&${PAT}`)).toMatchObject({ ok: true, patient: { bsn: QA_BSN } });
+    expect(q('subject=Group/g')).toMatchObject({ status: 400, rule: 'patient.unusable' });
+    expect(q('subject:Group=g')).toMatchObject({ status: 400, rule: 'patient.unusable' });
+    expect(q('patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|12345678')).toMatchObject({ status: 400, reason: expect.stringContaining('9 digits') });
+    expect(q('patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|999901085')).toMatchObject({ status: 400, reason: expect.stringContaining('11-check') });
+    expect(q('patient=')).toMatchObject({ status: 400, rule: 'patient.unusable' });
+    // a patient parameter the server cannot apply is refused while parsing, even under lenient handling
+    expect(() => parseSearch('MedicationRequest', parseQueryString(`subject.identifier=x&${PAT}`))).toThrow(/naming the patient must be applied/);
+    expect(() => parseSearch('MedicationRequest', parseQueryString(`${PAT}&bsn=1`))).toThrow(/naming the patient must be applied/);
+    expect(() => parseSearch('MedicationRequest', parseQueryString(`${PAT}&subject:Group.identifier=x|y`))).toThrow(/naming the patient must be applied/);
+    expect(parseSearch('MedicationRequest', parseQueryString(`${PAT}&unknown=1`)).ignored).toEqual(['unknown']);
+  });
+
+  it('offers only the resource types fhir-authorisation.json grants (default-deny)', () => {
+    const az = new FhirAuthoriser();
+    for (const t of ['MedicationRequest', 'Patient', 'Medication', 'Organization']) expect(az.mayAccessType(t)).toEqual({ allowed: true });
+    for (const t of ['List', 'Consent', 'Bundle', 'constructor', '__proto__']) expect(az.mayAccessType(t)).toMatchObject({ allowed: false, rule: 'type.not-granted' });
+    expect(new FhirAuthoriser({ ...loadMatrix(), resourceTypes: undefined }).mayAccessType('MedicationRequest')).toMatchObject({ allowed: false });
   });
 });
 

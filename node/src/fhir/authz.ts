@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { patientOf } from './repository.js';
 import { packagePath } from '../core/paths.js';
-import type { ParsedSearch } from './search.js';
-import { blockOf, blocksOfType, BLOCK_BY_CATEGORY, BSN_SYSTEM, MEDICATION_TYPES, SNOMED, type BuildingBlock, type FhirResource } from './types.js';
+import type { Criterion, ParsedSearch } from './search.js';
+import type { AuthorisedPatient, FhirCaller } from './caller.js';
+import { blockOf, blocksOfType, bsnProblem, parseReference, BLOCK_BY_CATEGORY, BSN_SYSTEM, ID_PATTERN, SNOMED, type BuildingBlock, type FhirResource } from './types.js';
 
 export type Interaction = 'read' | 'search' | 'create' | 'update' | 'delete' | 'transaction' | 'batch' | 'capabilities' | 'validate';
 
@@ -46,9 +47,9 @@ export const rejectAllTokens: AccessTokenVerifier = {
 
 export interface ConsentQuestion {
   interaction: Interaction;
-  patient: { id?: string; bsn?: string };
+  /** who asks, with the one patient the request is authorised for (`caller.patient`) */
+  caller: FhirCaller;
   blocks: BuildingBlock[];
-  token: ActiveToken;
 }
 
 /** Consent (Mitz-style) decision per request; the mock LSP implements a real one. */
@@ -69,8 +70,17 @@ export interface MatrixGroup {
   grants: Partial<Record<'read' | 'create' | 'update' | 'delete', BuildingBlock[]>>;
 }
 
+/**
+ * How a resource type is offered on /fhir: 'named-patient' = patient data, a search must name exactly one patient and
+ * answers only that patient's data; 'no-patient-data' = directory data (medication, organisations, care workers) that
+ * may not carry any patient's data. A type not listed is refused (default-deny).
+ */
+export type PatientScope = 'named-patient' | 'no-patient-data';
+
 export interface AuthorisationMatrix {
   scope: string;
+  /** the resource types offered on /fhir, each with its patient scope */
+  resourceTypes?: Record<string, { patientScope: PatientScope }>;
   /** other scopes that get the same matrix (e.g. the LSPxNuts pilot's jwt-bearer scope) */
   equivalentScopes?: string[];
   groups: MatrixGroup[];
@@ -81,7 +91,7 @@ export function loadMatrix(file = packagePath('credentials', 'fhir-authorisation
 }
 
 /** Names of the rules that can refuse; they appear in the 403 OperationOutcome. */
-export type AuthzRule = 'scope' | 'role.missing' | 'role.unknown' | 'matrix' | 'patient.exactly-one' | 'patient.other-patient' | 'patient.not-enrolled' | 'consent' | 'interaction';
+export type AuthzRule = 'type.not-granted' | 'patient.unusable' | 'scope' | 'role.missing' | 'role.unknown' | 'matrix' | 'patient.exactly-one' | 'patient.other-patient' | 'patient.not-enrolled' | 'consent' | 'interaction';
 
 export type Decision = { allowed: true } | { allowed: false; rule: AuthzRule; reason: string };
 
@@ -91,25 +101,53 @@ const deny = (rule: AuthzRule, reason: string): Decision => ({ allowed: false, r
 const grantFor = (i: Interaction): 'read' | 'create' | 'update' | 'delete' | undefined =>
   i === 'read' || i === 'search' ? 'read' : i === 'create' || i === 'update' || i === 'delete' ? i : undefined;
 
-/** The patient a search names: one reference or one identifier (BSN), or why it does not name exactly one. */
-export function namedPatient(q: ParsedSearch): { ok: true; patient: { reference?: string; identifier?: string; bsn?: string } } | { ok: false; reason: string } {
-  const values: Array<{ reference?: string; identifier?: string }> = [];
+/** Why a search does not name exactly one usable patient: 400 when what it names cannot be applied or names several, 403 (on /fhir) when it names none. */
+export type NamedPatient = { ok: true; patient: AuthorisedPatient } | { ok: false; status: 400 | 403; rule: 'patient.exactly-one' | 'patient.unusable'; reason: string };
+
+const clipped = (v: string) => (v.length > 80 ? `${v.slice(0, 80)}…` : v);
+
+/** Whether a criterion names the patient: `patient`/`subject` (and their chains), or `_id`/`identifier` of a Patient search. */
+export function isPatientCriterion(resourceType: string, c: Criterion): boolean {
+  return resourceType === 'Patient' ? c.code === '_id' || c.code === 'identifier' : c.code === 'patient' || c.code === 'subject';
+}
+
+/**
+ * The one patient a search names, by reference or identifier (BSN), on every parameter that names a patient together:
+ * the same patient named twice is one patient; two different ones, a non-Patient subject, an unusable chain or an
+ * invalid BSN are a 400, so no later stage can pick "the" patient differently from this decision.
+ */
+export function namedPatient(q: ParsedSearch): NamedPatient {
+  const unusable = (reason: string): NamedPatient => ({ ok: false, status: 400, rule: 'patient.unusable', reason });
+  const values: AuthorisedPatient[] = [];
   for (const c of q.criteria) {
-    const isPatientParam = q.resourceType === 'Patient' ? c.code === '_id' || c.code === 'identifier' : c.code === 'patient' || c.code === 'subject';
-    if (!isPatientParam || c.modifier === 'missing') continue;
-    if (q.resourceType !== 'Patient' && c.chain && c.chain.param !== 'identifier' && c.chain.param !== '_id') return { ok: false, reason: `the patient must be named by reference or identifier, not by '${c.name}'` };
+    if (!isPatientCriterion(q.resourceType, c) || c.modifier === 'missing') continue;
+    if (q.resourceType !== 'Patient' && c.chain && (c.chain.targetType !== 'Patient' || (c.chain.param !== 'identifier' && c.chain.param !== '_id'))) {
+      return unusable(`the patient must be named by Patient reference or identifier, not by '${clipped(c.name)}'`);
+    }
+    if (q.resourceType !== 'Patient' && !c.chain && c.modifier && c.modifier !== 'Patient') return unusable(`'${clipped(c.name)}' names a ${clipped(c.modifier)}, not a patient`);
     for (const v of c.values) {
-      if (q.resourceType === 'Patient') values.push(c.code === '_id' ? { reference: `Patient/${v}` } : { identifier: v });
-      else if (c.chain?.param === 'identifier') values.push({ identifier: v });
-      else values.push({ reference: c.chain?.param === '_id' || !v.includes('/') ? `Patient/${v.split('/').pop()}` : v });
+      if (!v) return unusable(`'${clipped(c.name)}' has an empty value`);
+      const byIdentifier = q.resourceType === 'Patient' ? c.code === 'identifier' : c.chain?.param === 'identifier';
+      if (byIdentifier) {
+        const bsn = v.startsWith(`${BSN_SYSTEM}|`) ? v.slice(BSN_SYSTEM.length + 1) : undefined;
+        if (bsn !== undefined) {
+          const problem = bsnProblem(bsn);
+          if (problem) return unusable(problem);
+        }
+        values.push({ identifier: v, ...(bsn !== undefined ? { bsn } : {}) });
+        continue;
+      }
+      const byId = q.resourceType === 'Patient' || c.chain?.param === '_id';
+      const ref = byId || !v.includes('/') ? (ID_PATTERN.test(v) ? { type: 'Patient', id: v } : undefined) : parseReference(v);
+      if (!ref) return unusable(`'${clipped(v)}' in '${clipped(c.name)}' is not a Patient reference or id`);
+      if (ref.type !== 'Patient') return unusable(`'${clipped(c.name)}' names ${ref.type}/${ref.id}, not a patient`);
+      values.push({ reference: `Patient/${ref.id}` });
     }
   }
   const distinct = new Set(values.map((v) => v.reference ?? `identifier:${v.identifier}`));
-  if (distinct.size === 0) return { ok: false, reason: `a ${q.resourceType} search must name exactly one patient (patient, subject or patient.identifier); it names none` };
-  if (distinct.size > 1) return { ok: false, reason: `a ${q.resourceType} search must name exactly one patient; it names ${distinct.size}: ${[...distinct].join(', ')}` };
-  const p = values[0]!;
-  const bsn = p.identifier?.startsWith(`${BSN_SYSTEM}|`) ? p.identifier.slice(BSN_SYSTEM.length + 1) : undefined;
-  return { ok: true, patient: { ...p, ...(bsn ? { bsn } : {}) } };
+  if (distinct.size === 0) return { ok: false, status: 403, rule: 'patient.exactly-one', reason: `a ${q.resourceType} search must name exactly one patient (patient, subject or patient.identifier); it names none` };
+  if (distinct.size > 1) return { ok: false, status: 400, rule: 'patient.exactly-one', reason: `a ${q.resourceType} search must name exactly one patient; it names ${distinct.size}: ${[...distinct].slice(0, 4).map(clipped).join(', ')}${distinct.size > 4 ? ', …' : ''}` };
+  return { ok: true, patient: values[0]! };
 }
 
 /** The building blocks a search can return, narrowed by its category parameter. */
@@ -166,29 +204,45 @@ export class FhirAuthoriser {
     return allow;
   }
 
-  /** Before running a search: scope, role, building blocks, and exactly one patient for patient data. */
-  beforeSearch(token: ActiveToken, q: ParsedSearch): Decision & { patient?: { reference?: string; identifier?: string; bsn?: string } } {
+  /** The patient scope of a type offered on /fhir, or undefined when the type is not granted (default-deny). */
+  patientScope(resourceType: string): PatientScope | undefined {
+    const grant = Object.hasOwn(this.matrix.resourceTypes ?? {}, resourceType) ? this.matrix.resourceTypes![resourceType] : undefined;
+    return grant?.patientScope === 'named-patient' || grant?.patientScope === 'no-patient-data' ? grant.patientScope : undefined;
+  }
+
+  /** Whether `resourceType` is offered on /fhir at all; checked before anything is read, for every interaction. */
+  mayAccessType(resourceType: string): Decision {
+    if (this.patientScope(resourceType)) return allow;
+    const shown = resourceType.length > 64 ? `${resourceType.slice(0, 64)}…` : resourceType;
+    return deny('type.not-granted', `${shown} is not offered on the public FHIR endpoint (not granted in fhir-authorisation.json)`);
+  }
+
+  /** Before running a search: type, scope, role, building blocks, and exactly one patient for patient data. */
+  beforeSearch(token: ActiveToken, q: ParsedSearch, named: NamedPatient = namedPatient(q)): Decision & { patient?: AuthorisedPatient } {
+    const t = this.mayAccessType(q.resourceType);
+    if (!t.allowed) return t;
     const blocks = blocksOfSearch(q);
     const d = this.mayDo(token, 'search', blocks.length ? blocks : blocksOfType(q.resourceType));
     if (!d.allowed) return d;
-    if (!(MEDICATION_TYPES as readonly string[]).includes(q.resourceType) && !['Patient', 'Condition', 'RelatedPerson'].includes(q.resourceType)) return allow;
-    const p = namedPatient(q);
-    if (!p.ok) return deny('patient.exactly-one', p.reason);
+    if (this.patientScope(q.resourceType) === 'no-patient-data') return allow;
+    if (!named.ok) return deny(named.rule, named.reason);
     // a token granted on a PatientEnrollmentCredential (LSPxNuts pilot, the inschrijftoken) is for that patient only
     const enrolled = token.patient_enrollment_bsn;
-    if (typeof enrolled === 'string' && p.patient.bsn !== enrolled) {
-      return deny('patient.not-enrolled', `the access token is for enrolled patient BSN ${enrolled}; this search names ${p.patient.bsn ? `BSN ${p.patient.bsn}` : `${p.patient.reference ?? p.patient.identifier} (name the patient by BSN)`}`);
+    if (typeof enrolled === 'string' && named.patient.bsn !== enrolled) {
+      return deny('patient.not-enrolled', `the access token is for enrolled patient BSN ${enrolled}; this search names ${named.patient.bsn ? `BSN ${named.patient.bsn}` : `${named.patient.reference ?? named.patient.identifier} (name the patient by BSN)`}`);
     }
-    return { allowed: true, patient: p.patient };
+    return { allowed: true, patient: named.patient };
   }
 
   /**
    * After running: every returned resource must be one the role may see and belong to the one patient the request is
    * about — an `_include` or chain that reaches another patient's data refuses the whole answer.
    */
-  checkResult(token: ActiveToken, interaction: Interaction, resources: FhirResource[], patientId?: string): Decision {
+  checkResult(token: ActiveToken, interaction: Interaction, resources: FhirResource[], patientId?: string, opts: { noPatientData?: boolean } = {}): Decision {
     const patients = new Set<string>();
     for (const r of resources) {
+      const t = this.mayAccessType(r.resourceType);
+      if (!t.allowed) return t;
       const block = blockOf(r);
       if (!block) return deny('matrix', `${r.resourceType}/${r.id} carries no MP9 category and cannot be authorised`);
       const d = this.mayDo(token, interaction === 'search' ? 'search' : 'read', [block]);
@@ -197,12 +251,15 @@ export class FhirAuthoriser {
       if (p) patients.add(p);
     }
     if (patientId !== undefined) patients.add(patientId);
+    if (opts.noPatientData && patients.size) return deny('patient.other-patient', `the answer would contain patient data (${[...patients].slice(0, 4).map((p) => `Patient/${p}`).join(', ')}) though the search names no patient`);
     if (patients.size > 1) return deny('patient.other-patient', `the answer would contain data of ${patients.size} patients (${[...patients].map((p) => `Patient/${p}`).join(', ')}); only the named patient's data may be returned`);
     return allow;
   }
 
   /** Before a write: the block of the resource written. */
   beforeWrite(token: ActiveToken, interaction: 'create' | 'update' | 'delete', resource: FhirResource): Decision {
+    const t = this.mayAccessType(resource.resourceType);
+    if (!t.allowed) return t;
     const block = blockOf(resource);
     if (!block) return deny('matrix', `${resource.resourceType} without an MP9 category cannot be authorised for ${interaction}`);
     return this.mayDo(token, interaction, [block]);

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { FhirRepository } from './repository.js';
 import { parseQueryString, parseSearch, runSearch, searchsetBundle, SearchError, type ParsedSearch } from './search.js';
 import type { ProfileValidator } from './profiles.js';
+import type { FhirCaller } from './caller.js';
+import { NodeError } from '../core/errors.js';
 import { ID_PATTERN, SUPPORTED_TYPES, type FhirResource, type OperationOutcomeIssue } from './types.js';
 
 /** An interaction that fails with a FHIR status and an OperationOutcome. */
@@ -21,22 +23,30 @@ export class FhirError extends Error {
   static from(e: unknown): FhirError | undefined {
     if (e instanceof FhirError) return e;
     if (e instanceof SearchError) return new FhirError(e.status, e.status === 404 ? 'not-supported' : 'invalid', e.message, [e.param]);
+    // the node's own refusals (e.g. an invalid BSN) keep their status and message; internal failures stay unexpected
+    if (e instanceof NodeError && e.status < 500) return new FhirError(e.status, ISSUE_CODE[e.status] ?? 'processing', e.message);
     return undefined;
   }
 }
 
+const ISSUE_CODE: Record<number, string> = { 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 409: 'conflict', 412: 'conflict', 413: 'too-costly', 415: 'not-supported', 422: 'processing', 429: 'throttled' };
+
+/**
+ * Where interactions run. Each call gets the typed caller, with the one patient the pipeline authorised
+ * (`caller.patient`): a backend that needs the patient (the LSP broker) takes it from there, never from raw parameters.
+ */
 export interface FhirBackend {
   readonly kind: 'embedded' | 'upstream' | 'broker';
-  read(resourceType: string, id: string): Promise<FhirResource | undefined>;
-  search(q: ParsedSearch): Promise<FhirResource>;
-  create(resource: FhirResource): Promise<FhirResource>;
-  update(resource: FhirResource & { id: string }): Promise<{ resource: FhirResource; created: boolean }>;
-  delete(resourceType: string, id: string): Promise<boolean>;
-  bundle(bundle: FhirResource): Promise<FhirResource>;
+  read(resourceType: string, id: string, caller: FhirCaller): Promise<FhirResource | undefined>;
+  search(q: ParsedSearch, caller: FhirCaller): Promise<FhirResource>;
+  create(resource: FhirResource, caller: FhirCaller): Promise<FhirResource>;
+  update(resource: FhirResource & { id: string }, caller: FhirCaller): Promise<{ resource: FhirResource; created: boolean }>;
+  delete(resourceType: string, id: string, caller: FhirCaller): Promise<boolean>;
+  bundle(bundle: FhirResource, caller: FhirCaller): Promise<FhirResource>;
 }
 
 export function checkType(resourceType: string): void {
-  if (!SUPPORTED_TYPES.includes(resourceType)) throw new FhirError(404, 'not-supported', `resource type ${resourceType} is not supported by this server`);
+  if (!SUPPORTED_TYPES.includes(resourceType)) throw new FhirError(404, 'not-supported', `resource type ${resourceType.length > 64 ? `${resourceType.slice(0, 64)}…` : resourceType} is not supported by this server`);
 }
 
 /** Checks a resource before it is written: shape, type and id agreement, and the MP9 profiles it claims. */

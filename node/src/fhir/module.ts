@@ -1,5 +1,6 @@
 // FHIR engine: embedded store (or upstream) + profile validator + authoriser behind one FhirService, wired by main.ts.
 import type { Engine, HealthStatus } from '../core/engine.js';
+import type { Logger } from '../core/logger.js';
 import type { StoreEngine } from '../store/index.js';
 import { EmbeddedBackend, type FhirBackend } from './backend.js';
 import { FhirAuthoriser, type AccessTokenVerifier, type ConsentHook } from './authz.js';
@@ -26,6 +27,8 @@ export interface FhirEngineOptions {
   timeZone?: string;
   /** folders of StructureDefinitions to validate against (loaded on first use) */
   profileDirs?: string[];
+  /** reports accesses that could not be recorded (error level, with the request id) */
+  logger?: Logger;
 }
 
 export class FhirEngine implements Engine {
@@ -55,6 +58,7 @@ export class FhirEngine implements Engine {
       consent: opts.consent,
       audit: opts.audit,
       software: { name: 'nuts-lsp-lab', version: opts.version },
+      logger: opts.logger,
     });
   }
 

@@ -1,6 +1,7 @@
 // FHIR operations the server offers: $validate (type/instance, `profile`), $latest-stops (MP9 3.0) and $purge (internal, test data).
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { FhirError, type FhirBackend } from './backend.js';
+import type { FhirCaller } from './caller.js';
 import { r4Model } from './fhirxml.js';
 import { parseQueryString, parseSearch, type ParsedSearch } from './search.js';
 import { SUPPORTED_TYPES, type FhirResource, type OperationOutcome } from './types.js';
@@ -106,24 +107,24 @@ export function validationOutcome(validator: ProfileValidator, resource: FhirRes
 const PURGED_TYPES = ['MedicationRequest', 'MedicationDispense', 'MedicationStatement', 'MedicationAdministration', 'Observation', 'Communication', 'Specimen', 'Condition', 'RelatedPerson', 'Consent'];
 
 /** Deletes a patient and everything that refers to them as subject/patient; returns what was deleted. */
-export async function purgePatient(backend: FhirBackend, id: string): Promise<FhirResource[]> {
+export async function purgePatient(backend: FhirBackend, id: string, caller: FhirCaller): Promise<FhirResource[]> {
   const gone: FhirResource[] = [];
   for (const type of PURGED_TYPES) {
     const param = type === 'Consent' ? undefined : type === 'RelatedPerson' ? 'patient' : 'subject';
     if (!param) continue;
     for (;;) {
-      const bundle = await backend.search(parseSearch(type, [[param, `Patient/${id}`], ['_count', '1000']]));
+      const bundle = await backend.search(parseSearch(type, [[param, `Patient/${id}`], ['_count', '1000']]), caller);
       const found = ((bundle.entry ?? []) as any[]).map((e) => e.resource).filter((r) => r?.resourceType === type);
       for (const r of found) {
-        await backend.delete(type, r.id);
+        await backend.delete(type, r.id, caller);
         gone.push(r);
       }
       if (found.length < 1000) break;
     }
   }
-  const patient = await backend.read('Patient', id);
+  const patient = await backend.read('Patient', id, caller);
   if (patient) {
-    await backend.delete('Patient', id);
+    await backend.delete('Patient', id, caller);
     gone.push(patient);
   }
   return gone;

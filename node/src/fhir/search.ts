@@ -78,8 +78,10 @@ function splitValues(v: string): string[] {
 export function parseSearch(resourceType: string, pairs: Array<[string, string]>, opts: { strict?: boolean } = {}): ParsedSearch {
   if (!SEARCH_PARAMS[resourceType]) throw new SearchError(`resource type ${resourceType} is not supported`, resourceType, 404);
   const parsed: ParsedSearch = { resourceType, criteria: [], includes: [], count: DEFAULT_COUNT, offset: 0, ignored: [], pairs };
-  const unknown = (name: string, why: string) => {
+  const unknown = (name: string, value: string, why: string) => {
     if (opts.strict) throw new SearchError(`${why} (Prefer: handling=strict)`, name);
+    // lenient handling may drop a filter, never the patient: a dropped patient parameter would widen whose data is searched
+    if (triesToNamePatient(name, value)) throw new SearchError(`${why}: a parameter naming the patient must be applied, so the search is refused`, name);
     parsed.ignored.push(name);
   };
   for (const [name, value] of pairs) {
@@ -96,10 +98,29 @@ export function parseSearch(resourceType: string, pairs: Array<[string, string]>
     }
     if (HARMLESS.has(name)) continue;
     const c = parseCriterion(resourceType, name, value);
-    if (typeof c === 'string') unknown(name, c);
+    if (typeof c === 'string') unknown(name, value, c);
     else parsed.criteria.push(c);
   }
   return parsed;
+}
+
+/**
+ * The query as this server parsed and applies it, for a backend that forwards it (upstream FHIR server, the LSP's
+ * sources): parameters dropped under lenient handling are not forwarded, so the other side cannot apply what this side
+ * did not authorise. `omit` leaves criteria out (a broker that names the patient itself).
+ */
+export function appliedPairs(q: ParsedSearch, omit: (c: Criterion) => boolean = () => false): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const c of q.criteria) if (!omit(c)) out.push([c.name, c.values.map((v) => v.replace(/,/g, '\\,')).join(',')]);
+  for (const i of q.includes) out.push([i.iterate ? '_include:iterate' : '_include', [i.sourceType, i.param, ...(i.targetType ? [i.targetType] : [])].join(':')]);
+  out.push(['_count', String(q.count)]);
+  if (q.offset) out.push(['_offset', String(q.offset)]);
+  return out;
+}
+
+/** A parameter meant to name a patient: its name mentions patient, subject or BSN, or its value carries a BSN. */
+function triesToNamePatient(name: string, value: string): boolean {
+  return /patient|subject|bsn/i.test(name) || value.includes('fhir.nl/fhir/NamingSystem/bsn');
 }
 
 function parseInclude(name: string, value: string, iterate: boolean): Include {

@@ -25,6 +25,22 @@ export interface OperationOutcome extends FhirResource {
 export const NICTIZ_SD = 'http://nictiz.nl/fhir/StructureDefinition/';
 export const SNOMED = 'http://snomed.info/sct';
 export const BSN_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/bsn';
+
+/** True when `bsn` is 9 digits and 9·d1 + 8·d2 + … + 2·d8 − d9 is a multiple of 11 (and not all zeros): the 11-check (elfproef). */
+export function isValidBsn(bsn: string): boolean {
+  if (!/^\d{9}$/.test(bsn) || bsn === '000000000') return false;
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += (9 - i) * Number(bsn[i]);
+  sum -= Number(bsn[8]);
+  return sum % 11 === 0;
+}
+
+/** Why `bsn` is not a BSN (for a 400), or undefined when it is one. */
+export function bsnProblem(bsn: string): string | undefined {
+  if (!/^\d{9}$/.test(bsn)) return `invalid BSN '${bsn.length > 40 ? `${bsn.slice(0, 40)}…` : bsn}': a BSN has exactly 9 digits`;
+  if (!isValidBsn(bsn)) return `invalid BSN '${bsn}': fails the 11-check (elfproef)`;
+  return undefined;
+}
 export const EXT_PERIOD_OF_USE = `${NICTIZ_SD}ext-TimeInterval.Period`;
 export const EXT_DURATION = `${NICTIZ_SD}ext-TimeInterval.Duration`;
 /** Lab convention: display name of the source system that holds a brokered resource or an outcome entry (resource or meta extension). */

@@ -3,7 +3,7 @@
 import { Client } from 'fhir-kit-client';
 import { outgoingTraceHeaders } from '../core/context.js';
 import { FhirError, type FhirBackend } from './backend.js';
-import type { ParsedSearch } from './search.js';
+import { appliedPairs, type ParsedSearch } from './search.js';
 import type { FhirResource } from './types.js';
 
 export class UpstreamBackend implements FhirBackend {
@@ -59,7 +59,7 @@ export class UpstreamBackend implements FhirBackend {
 
   async search(q: ParsedSearch) {
     const searchParams: Record<string, string[]> = {};
-    for (const [k, v] of q.pairs) (searchParams[k] ??= []).push(v);
+    for (const [k, v] of appliedPairs(q)) (searchParams[k] ??= []).push(v);
     return this.rebase(await this.call((options) => this.client.search({ resourceType: q.resourceType, searchParams, options }))) as FhirResource;
   }
 

@@ -1,13 +1,11 @@
 // Express adapters for /fhir (public, token) and /internal/fhir (trusted systems): translate HTTP to FhirRequest and back, in JSON or XML.
-import express, { type Request, type Response, type Router } from 'express';
-import { BODY_LIMIT } from '../../core/http.js';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { BODY_LIMIT, internalUserFromHeaders } from '../../core/http.js';
 import { FhirFormatError } from '../fhirxml.js';
 import type { FhirService } from '../service.js';
 import { CONTENT_TYPE, formatOfMime, negotiate, NotAcceptable, parseBody, serialise, type FhirFormat } from './format.js';
 
 const FHIR_TYPES = ['application/fhir+json', 'application/json', 'application/json+fhir', 'application/fhir+xml', 'application/xml', 'application/xml+fhir', 'text/xml'];
-
-const outcome = (code: string, diagnostics: string, expression?: string) => ({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics, ...(expression ? { expression: [expression] } : {}) }] });
 
 function send(res: Response, status: number, body: unknown, format: FhirFormat): void {
   res.status(status).setHeader('content-type', CONTENT_TYPE[format]);
@@ -16,7 +14,7 @@ function send(res: Response, status: number, body: unknown, format: FhirFormat):
 
 export function fhirRouter(service: FhirService, surface: 'public' | 'internal', baseUrl: () => string): Router {
   const r = express.Router();
-  r.use(express.text({ limit: BODY_LIMIT, type: [...FHIR_TYPES, 'application/x-www-form-urlencoded'] }));
+  r.use(keepBodyProblem(express.text({ limit: BODY_LIMIT, type: [...FHIR_TYPES, 'application/x-www-form-urlencoded'] })));
   r.use(async (req: Request, res, next) => {
     try {
       const qIndex = req.originalUrl.indexOf('?');
@@ -26,26 +24,26 @@ export function fhirRouter(service: FhirService, surface: 'public' | 'internal',
       const hasBody = ['POST', 'PUT'].includes(req.method) && req.headers['content-length'] !== '0' && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
       const isForm = /^application\/x-www-form-urlencoded/i.test(contentType ?? '');
       const bodyFormat = hasBody && !isForm ? formatOfMime(contentType) : undefined;
+      // what cannot be served (format, body) is still an access attempt: the pipeline refuses it and records it
+      let bodyProblem = (req as BodyProblemRequest).fhirBodyProblem;
       let format: FhirFormat;
       try {
         format = negotiate(formatParam, req.header('accept'), bodyFormat);
       } catch (e) {
         if (!(e instanceof NotAcceptable)) throw e;
-        send(res, 406, outcome('not-supported', e.message), 'json');
-        return;
+        format = 'json';
+        bodyProblem ??= { status: 406, message: e.message };
       }
-      if (hasBody && !bodyFormat && !(isForm && req.path.endsWith('/_search'))) {
-        send(res, 415, outcome('not-supported', `send the body as application/fhir+json or application/fhir+xml (got ${contentType ?? 'no content type'})`), format);
-        return;
+      if (!bodyProblem && hasBody && !bodyFormat && !(isForm && req.path.endsWith('/_search'))) {
+        bodyProblem = { status: 415, message: `send the body as application/fhir+json or application/fhir+xml (got ${String(contentType ?? 'no content type').slice(0, 100)})` };
       }
       let body: unknown;
-      if (bodyFormat && typeof req.body === 'string') {
+      if (!bodyProblem && bodyFormat && typeof req.body === 'string') {
         try {
           body = parseBody(req.body, bodyFormat);
         } catch (e) {
           if (!(e instanceof FhirFormatError)) throw e;
-          send(res, 400, outcome('structure', e.message, e.path || undefined), format);
-          return;
+          bodyProblem = { status: 400, message: e.message, ...(e.path ? { expression: e.path } : {}) };
         }
       } else if (isForm) body = typeof req.body === 'string' ? req.body : '';
       const out = await service.handle(
@@ -56,6 +54,9 @@ export function fhirRouter(service: FhirService, surface: 'public' | 'internal',
           body,
           headers: { authorization: req.header('authorization'), dpop: req.header('dpop'), prefer: req.header('prefer') },
           url: `${baseUrl()}${req.originalUrl.split('?')[0]!.replace(/^\/internal\/fhir/, '/fhir')}`,
+          // who acts is a parameter of the pipeline, read here from the request and nowhere else
+          ...(surface === 'internal' ? { internalUser: internalUserFromHeaders((n) => req.header(n)) } : {}),
+          ...(bodyProblem ? { bodyProblem } : {}),
         },
         surface,
       );
@@ -67,4 +68,22 @@ export function fhirRouter(service: FhirService, surface: 'public' | 'internal',
     }
   });
   return r;
+}
+
+type BodyProblemRequest = Request & { fhirBodyProblem?: { status: number; message: string; expression?: string } };
+
+/**
+ * A body that cannot be read (too large, wrong charset) is a refused access like any other: it goes to the
+ * pipeline, which answers it after authentication and records it, instead of ending in the generic error handler.
+ */
+function keepBodyProblem(parser: RequestHandler): RequestHandler {
+  return (req, res, next) =>
+    parser(req, res, (err?: unknown) => {
+      if (!err) return next();
+      const e = err as { status?: number; statusCode?: number; type?: string };
+      const status = e.status ?? e.statusCode ?? 400;
+      const message = status === 413 ? 'the body is larger than this server accepts' : 'the body cannot be read';
+      (req as BodyProblemRequest).fhirBodyProblem = { status: status >= 400 && status < 500 ? status : 400, message };
+      next();
+    });
 }
