@@ -74,7 +74,7 @@ it('after SIGKILL under load and a restart: every 2xx is recorded, chains and wi
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           authorization_server: `${lspPublic}/oauth2/lsp`,
-          scope: 'medicatieoverdracht',
+          scope: 'medicatieoverdracht-employee',
           token_type: tokenType,
           credentials: [{ '@context': ['https://www.w3.org/2018/credentials/v1', 'https://nuts.nl/credentials/v1'], type: ['VerifiableCredential', 'NutsEmployeeCredential'], credentialSubject: worker }],
         }),

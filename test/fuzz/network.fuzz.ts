@@ -49,7 +49,8 @@ const baseOf = (p: PortName): string => {
 };
 
 function dialectOf(p: string): Dialect {
-  if (p.startsWith('/oauth2')) return 'oauth';
+  // OpenID configuration errors are OAuth JSON, as nuts-node v6.2.10 declares them (default: application/json)
+  if (p.startsWith('/oauth2') || p.startsWith('/.well-known/openid-configuration/')) return 'oauth';
   if (p.startsWith('/fhir') || p.startsWith('/internal/fhir')) return 'fhir';
   return 'problem';
 }
@@ -260,7 +261,7 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       authorization_server: `${net.lsp.node.url}/oauth2/lsp`,
-      scope: 'medicatieoverdracht',
+      scope: 'medicatieoverdracht-employee',
       token_type: 'Bearer',
       credentials: [{ '@context': ['https://www.w3.org/2018/credentials/v1', 'https://nuts.nl/credentials/v1'], type: ['VerifiableCredential', 'NutsEmployeeCredential'], credentialSubject: { name: worker.name, roleName: worker.roleName, roleCode: worker.roleCode, identifier: worker.id } }],
     }),
