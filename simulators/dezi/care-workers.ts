@@ -1,6 +1,7 @@
 // The care workers the simulated Dezi knows: Dezi number, name parts, the organisation (abonnee) and one or more roles (one verklaring per role).
 import { readFileSync } from 'node:fs';
 import { readDemoFile } from '../../node/src/fhir/demo.js';
+import { packagePath } from '../../node/src/core/paths.js';
 
 /** Dezi's source of a role code: BIG-registered roles come from the BIG register (Dezi 0.7 example value). */
 export const ROL_CODE_BRON_BIG = 'http://www.dezi.nl/rol_code_bron/big';
@@ -31,7 +32,7 @@ export interface DeziCareWorker {
   note?: string;
 }
 
-const ROLES = (JSON.parse(readFileSync(new URL('../../credentials/roles.json', import.meta.url), 'utf8')) as { roles: Array<{ code: string; nl: string; big: boolean }> }).roles;
+const ROLES = (JSON.parse(readFileSync(packagePath('credentials', 'roles.json'), 'utf8')) as { roles: Array<{ code: string; nl: string; big: boolean }> }).roles;
 
 function role(code: string): DeziRole {
   const r = ROLES.find((x) => x.code === code);
