@@ -129,13 +129,23 @@ export function createPortal(o: PortalOptions) {
 
   const clientName = (bsn: string) => o.clients.find((c) => c.bsn === bsn)?.name;
 
-  app.get('/overview', async (req, res, next) => {
-    const s = requireLogin(req, res);
-    if (!s) return;
-    try {
-      const id = s.identity!;
-      const t = T[s.lang];
-      const headers = actorHeaders(id, clientName(id.clientBsn));
+  /** A page for a logged-in client: the session's identity (from the id_token), its texts and its NEN 7513 actor. */
+  const loggedIn =
+    (page: (req: Request, res: Response, c: { s: Session; id: PortalIdentity; t: (typeof T)[Lang]; headers: Record<string, string> }) => Promise<void>) =>
+    async (req: Request, res: Response, next: NextFunction) => {
+      const s = requireLogin(req, res);
+      if (!s) return;
+      try {
+        const id = s.identity!;
+        await page(req, res, { s, id, t: T[s.lang], headers: actorHeaders(id, clientName(id.clientBsn)) });
+      } catch (e) {
+        next(e);
+      }
+    };
+
+  app.get(
+    '/overview',
+    loggedIn(async (req, res, { s, id, t, headers }) => {
       // the BSN is the session's, from the id_token; nothing in the request can name another client
       const [perNode, integrity] = await Promise.all([
         Promise.all(o.nodes.map((n) => n.api.audit<{ records: AccessRecord[] }>(`/records?patient=${id.clientBsn}&limit=1000`, headers).then((r) => r.records))),
@@ -156,10 +166,8 @@ export function createPortal(o: PortalOptions) {
         .map((v) => `<li data-node="${esc(v.node)}" data-ok="${v.ok}">${v.ok ? '✓' : '✗'} ${esc(v.node)}: ${v.ok ? t.holds : t.broken} (${v.records} records, ${v.checkpoints} checkpoints${v.firstBroken ? `; ${esc(v.firstBroken.message)}` : ''})</li>`)
         .join('')}</ul>`;
       send(res, layout(s, t.overview, `${items}${pager}<h2>${t.integrity}</h2>${integ}`));
-    } catch (e) {
-      next(e);
-    }
-  });
+    }),
+  );
 
   /** The effective choice per holder category for medication data, and where it comes from. */
   const consentRows = (records: ConsentView[], lang: Lang) => {
@@ -187,13 +195,9 @@ export function createPortal(o: PortalOptions) {
     return `${category}: ${value} — ${lang === 'nl' ? 'door' : 'by'} ${by}`;
   };
 
-  app.get('/consent', async (req, res, next) => {
-    const s = requireLogin(req, res);
-    if (!s) return;
-    try {
-      const id = s.identity!;
-      const t = T[s.lang];
-      const headers = actorHeaders(id, clientName(id.clientBsn));
+  app.get(
+    '/consent',
+    loggedIn(async (req, res, { s, id, t, headers }) => {
       const [records, changes] = await Promise.all([
         o.lsp.consent(id.clientBsn),
         o.lsp.audit<{ records: AccessRecord[] }>(`/records?patient=${id.clientBsn}&event=consent.update&limit=50`, headers).then((r) => r.records),
@@ -208,10 +212,8 @@ export function createPortal(o: PortalOptions) {
         .map((c) => `<li>${esc(formatWhen(c.startedAt, s.lang))}: ${esc(describeChange(c, s.lang))}</li>`)
         .join('');
       send(res, layout(s, t.consent, `${saved}<p>${t.consentIntro}</p><table class="consent" data-testid="consent"><tbody>${rows}</tbody></table>${log ? `<h2>${t.changes}</h2><ul data-testid="consent-changes">${log}</ul>` : ''}`));
-    } catch (e) {
-      next(e);
-    }
-  });
+    }),
+  );
 
   app.post('/consent', async (req, res, next) => {
     const s = sessionOf(req, res, false);
