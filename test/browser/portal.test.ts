@@ -92,6 +92,13 @@ describe('client portal in a browser: DigiD via TVS, access overview, consent', 
   it('after a care worker searched, DigiD Substantieel shows who looked, in Dutch and English, with the log\'s integrity', async () => {
     const flow = await careWorkerSearch(MOTHER);
     expect(flow.ok).toBe(true);
+    // a signed checkpoint on each node, which the other node witnesses (sent right after the checkpoint)
+    for (const node of [net.vvt, net.lsp.node]) await fetch(`${node.internalUrl}/internal/audit/v1/checkpoints`, { method: 'POST' });
+    for (let i = 0; i < 50; i++) {
+      const v = await Promise.all([net.vvt, net.lsp.node].map(async (n) => ((await (await fetch(`${n.internalUrl}/internal/audit/v1/verify`)).json()) as { witnessesChecked?: number }).witnessesChecked));
+      if (v.every((x) => (x ?? 0) > 0)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const { ctx, page } = await session();
     await login(page, { bsn: MOTHER, means: 'digid', level: 'substantieel' });
     await page.waitForSelector('[data-testid=accesses]');
@@ -103,8 +110,9 @@ describe('client portal in a browser: DigiD via TVS, access overview, consent', 
     // the same access, logged at both nodes, is one line
     expect(await page.$$eval(`[data-trace="${trace}"]`, (els) => els.length)).toBe(1);
     expect(await page.textContent(`[data-trace="${trace}"]`)).toContain('LSP');
-    const integrity = await page.$$eval('[data-testid=integrity] li', (els) => els.map((e) => e.getAttribute('data-ok')));
-    expect(integrity).toEqual(['true', 'true']);
+    const integrity = await page.$$eval('[data-testid=integrity] li', (els) => els.map((e) => `${e.getAttribute('data-ok')}/${e.getAttribute('data-witnessed')}`));
+    // both chains verify, each against the copy the other node keeps as its witness
+    expect(integrity).toEqual(['true/true', 'true/true']);
     await page.screenshot({ path: path.join(ARTIFACTS, 'portal-overview-nl.png'), fullPage: true });
 
     await page.goto(`${net.portal!.url}/?lang=en`);

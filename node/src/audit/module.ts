@@ -193,7 +193,7 @@ export class AuditEngine implements Engine {
    * Chain, checkpoints, indexed columns, and what each configured witness holds of this log. A witness that cannot be
    * reached is reported in `witnessErrors` (the log is then only as good as its own checkpoints).
    */
-  async verify(): Promise<VerifyResult & { witnessErrors?: string[] }> {
+  async verify(): Promise<VerifyResult & { witnessErrors?: string[]; witnessesChecked: number }> {
     const evidence: WitnessEvidence[] = [];
     const errors: string[] = [];
     for (const url of this.witnessClient.witnesses) {
@@ -203,11 +203,12 @@ export class AuditEngine implements Engine {
         continue;
       }
       const e = await witnessEvidence(w.log, this.signer?.key, w.witnessKey);
-      if (e.problem) return { ok: false, records: 0, checkpoints: 0, firstBroken: { seq: 0, reason: 'witness_key', message: e.problem } };
+      if (e.problem) return { ok: false, records: 0, checkpoints: 0, firstBroken: { seq: 0, reason: 'witness_key', message: e.problem }, witnessesChecked: evidence.length };
       evidence.push(e.evidence!);
     }
     const result = await verifyChain(this.store.rows(), await this.store.checkpoints(), this.signer?.key, this.opts.nodeName, evidence);
-    return errors.length ? { ...result, witnessErrors: errors } : result;
+    // how many witnesses' copies the chain was held against (0 when none is configured or reachable)
+    return errors.length ? { ...result, witnessesChecked: evidence.length, witnessErrors: errors } : { ...result, witnessesChecked: evidence.length };
   }
 
   async overview(bsn: string, range: { from?: number; to?: number } = {}): Promise<OverviewEntry[]> {

@@ -149,7 +149,7 @@ export function createPortal(o: PortalOptions) {
       // the BSN is the session's, from the id_token; nothing in the request can name another client
       const [perNode, integrity] = await Promise.all([
         Promise.all(o.nodes.map((n) => n.api.audit<{ records: AccessRecord[] }>(`/records?patient=${id.clientBsn}&limit=1000`, headers).then((r) => r.records))),
-        Promise.all(o.nodes.map((n) => n.api.audit<{ ok: boolean; records: number; checkpoints: number; firstBroken?: { message: string } }>('/verify', headers).then((v) => ({ node: n.label, ...v })))),
+        Promise.all(o.nodes.map((n) => n.api.audit<{ ok: boolean; records: number; checkpoints: number; firstBroken?: { message: string }; witnessesChecked?: number; witnessErrors?: string[] }>('/verify', headers).then((v) => ({ node: n.label, ...v })))),
       ]);
       const lines = accessLines(perNode.flat(), { lang: s.lang, lspNode: o.lspNode, organisations: o.organisations });
       const pageNo = Math.max(1, Math.min(Number.parseInt(String(req.query.page ?? '1'), 10) || 1, Math.max(1, Math.ceil(lines.length / PAGE_SIZE))));
@@ -163,7 +163,7 @@ export function createPortal(o: PortalOptions) {
         ? `<p class="pager">${pageNo > 1 ? `<a href="/overview?page=${pageNo - 1}">← ${t.prev}</a>` : ''} ${pageNo * PAGE_SIZE < lines.length ? `<a href="/overview?page=${pageNo + 1}">${t.next} →</a>` : ''}</p>`
         : '';
       const integ = `<ul class="integrity" data-testid="integrity">${integrity
-        .map((v) => `<li data-node="${esc(v.node)}" data-ok="${v.ok}">${v.ok ? '✓' : '✗'} ${esc(v.node)}: ${v.ok ? t.holds : t.broken} (${v.records} records, ${v.checkpoints} checkpoints${v.firstBroken ? `; ${esc(v.firstBroken.message)}` : ''})</li>`)
+        .map((v) => `<li data-node="${esc(v.node)}" data-ok="${v.ok}" data-witnessed="${(v.witnessesChecked ?? 0) > 0}">${v.ok ? '✓' : '✗'} ${esc(v.node)}: ${v.ok ? t.holds : t.broken} (${v.records} records, ${v.checkpoints} checkpoints${v.witnessesChecked ? `, ${t.witnessed}` : ''}${v.firstBroken ? `; ${esc(v.firstBroken.message)}` : ''}${v.witnessErrors?.length ? `; ${esc(v.witnessErrors.join('; '))}` : ''})</li>`)
         .join('')}</ul>`;
       send(res, layout(s, t.overview, `${items}${pager}<h2>${t.integrity}</h2>${integ}`));
     }),
