@@ -318,7 +318,7 @@ export class DeziSimulator {
     const app = this.app();
     await this.signingKey();
     this.server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(port, host, () => resolve(s));
+      const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
       s.once('error', reject);
     });
     const actual = (this.server.address() as { port: number }).port;

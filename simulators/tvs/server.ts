@@ -340,7 +340,9 @@ export async function createTvs(opts: TvsOptions) {
     jwks,
     listen(port = 0, host = '127.0.0.1'): Promise<RunningTvs> {
       return new Promise((resolve, reject) => {
-        const server: Server = app.listen(port, host, () => {
+        // express 5 also calls back with the error (a busy port): reject then, never read a null address
+        const server: Server = app.listen(port, host, (err?: Error) => {
+          if (err) return reject(err);
           const addr = server.address() as AddressInfo;
           const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
           if (!issuer) issuer = url;

@@ -33,7 +33,7 @@ describe('client portal in a browser: DigiD via TVS, access overview, consent', 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(path.join(tmpdir(), 'nll-portal-'));
-    net = await startNetwork({ datadir: dir, ports: await networkPorts(), inMemory: true, log: () => {}, logLevel: 'silent' });
+    net = await startNetwork({ datadir: dir, ports: { ...(await networkPorts()), dashboard: 0 }, inMemory: true, log: () => {}, logLevel: 'silent' }); // dashboard on a port the OS picks at bind time (no race with the sources binding theirs)
     browser = await launchChromium();
   }, 90_000);
   afterAll(async () => {

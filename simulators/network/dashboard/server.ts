@@ -139,7 +139,9 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     broadcast,
     listen(port = 8000, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
-        const server: Server = app.listen(port, host, () => {
+        // express 5 also calls back with the error (a busy port): reject then, never read a null address
+        const server: Server = app.listen(port, host, (err?: Error) => {
+          if (err) return reject(err);
           const addr = server.address() as AddressInfo;
           resolve({
             url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`,

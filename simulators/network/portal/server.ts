@@ -261,7 +261,9 @@ export function createPortal(o: PortalOptions) {
     app,
     listen(port = 0, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
       return new Promise((resolve, reject) => {
-        const server: Server = app.listen(port, host, () => {
+        // express 5 also calls back with the error (a busy port): reject then, never read a null address
+        const server: Server = app.listen(port, host, (err?: Error) => {
+          if (err) return reject(err);
           const addr = server.address() as AddressInfo;
           resolve({ url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`, close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }) });
         });
