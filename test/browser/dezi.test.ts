@@ -1,13 +1,10 @@
 // Browser test of the dashboard's "log in with Dezi" step on the real network: the Dezi lane, the verklaring's role
 // deciding at the LSP, and the refusals a demo shows (expired, revoked); screenshots in test/artifacts/.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNetwork, type Network } from '../../simulators/network/network.js';
-import { launchChromium } from '../helpers/browser.js';
-import { networkPorts } from '../helpers/ports.js';
+import type { Network } from '../../simulators/network/network.js';
+import { startBrowserLab, type BrowserLab } from '../helpers/browser.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
 const CHRIS = 'dezi:chris:30.000'; // nurse (BIG), logs in with Dezi
@@ -15,28 +12,21 @@ const PIETER = 'dezi:pieter:30.000'; // Dezi registration ended
 const CLIENT = '999911004';
 
 describe('dashboard: log in with Dezi, in a browser', () => {
+  let lab: BrowserLab;
   let net: Network;
-  let dir: string;
-  let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    dir = mkdtempSync(path.join(tmpdir(), 'nll-browser-dezi-'));
-    net = await startNetwork({ datadir: dir, ports: { ...(await networkPorts()), dashboard: 0 }, inMemory: true, log: () => {}, logLevel: 'silent' }); // dashboard on a port the OS picks at bind time (no race with the sources binding theirs)
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    lab = await startBrowserLab('nll-browser-dezi-');
+    net = lab.net;
+    page = await lab.browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(net.dashboard!.url);
     await page.waitForSelector('#care-worker option', { state: 'attached' });
     await page.waitForSelector('#conn.live');
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await net?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => lab?.stop());
 
   async function run(careWorker: string): Promise<void> {
     await page.selectOption('#care-worker', careWorker);

@@ -1,15 +1,12 @@
 // The client's side in a browser, on the real network: DigiD login through the simulated TVS at each level, "who looked
 // at my data" showing a care worker's access made in this test, a consent change that the next care-worker search
 // feels at once, and a DigiD Machtigen session limited to the represented client. Screenshots in test/artifacts/.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNetwork, type Network } from '../../simulators/network/network.js';
+import type { Network } from '../../simulators/network/network.js';
 import type { FlowResult } from '../../simulators/network/dashboard/types.js';
-import { launchChromium } from '../helpers/browser.js';
-import { networkPorts } from '../helpers/ports.js';
+import { startBrowserLab, type BrowserLab } from '../helpers/browser.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '..', 'artifacts');
 const MOTHER = '999911004'; // Hendrika Jansen: DigiD up to substantieel; her son holds a Machtigen mandate for her
@@ -25,25 +22,18 @@ interface AuditRecordLike {
 }
 
 describe('client portal in a browser: DigiD via TVS, access overview, consent', () => {
+  let lab: BrowserLab;
   let net: Network;
-  let dir: string;
-  let browser: Browser;
   const errors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    dir = mkdtempSync(path.join(tmpdir(), 'nll-portal-'));
-    net = await startNetwork({ datadir: dir, ports: { ...(await networkPorts()), dashboard: 0 }, inMemory: true, log: () => {}, logLevel: 'silent' }); // dashboard on a port the OS picks at bind time (no race with the sources binding theirs)
-    browser = await launchChromium();
+    lab = await startBrowserLab('nll-portal-');
+    net = lab.net;
   }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await net?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => lab?.stop());
 
   async function session(): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const ctx = await lab.browser.newContext({ viewport: { width: 1100, height: 900 } });
     const page = await ctx.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     return { ctx, page };
