@@ -5,7 +5,7 @@ import type { DidResolver, SubjectService } from '../../vdr/index.js';
 import { oauthError } from '../errors.js';
 import type { CredentialVerifierPort, VcrPort } from '../ports.js';
 import type { SessionStore } from '../sessions.js';
-import { OpenId4VpClient } from './client.js';
+import { OpenId4VpClient, type ClientDeps } from './client.js';
 import { Jar } from './jar.js';
 import { Verifier } from './verifier.js';
 import { CredentialRequester } from './vci.js';
@@ -13,20 +13,11 @@ import { CredentialRequester } from './vci.js';
 export { OpenId4VpClient, SESSION_COOKIE, UserAccessTokenRequestSchema } from './client.js';
 export { Verifier, s256 } from './verifier.js';
 
-export interface OpenId4VpDeps {
-  sessions: SessionStore;
-  subjects: SubjectService;
-  crypto: CryptoService;
+/** The client side's dependencies (less what this module builds itself), plus what the verifier side needs. */
+export interface OpenId4VpDeps extends Omit<ClientDeps, 'jar' | 'issuance'> {
   resolver: DidResolver;
-  vcr: () => VcrPort;
   verifier: () => CredentialVerifierPort;
   policies: () => PolicyStore;
-  issuerUrl: (subject: string) => string;
-  metadata: (subject: string) => Promise<Record<string, unknown>>;
-  fetch: typeof fetch;
-  clock: () => number;
-  timeoutMs: number;
-  defaultTokenType: 'DPoP' | 'Bearer';
   requireTrustedIssuers?: boolean;
 }
 
