@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { patientOf } from './repository.js';
 import { packagePath } from '../core/paths.js';
 import type { Criterion, ParsedSearch } from './search.js';
-import type { AuthorisedPatient, FhirCaller } from './caller.js';
+import type { ActiveToken, AuthorisedPatient, FhirCaller } from './caller.js';
 import { blockOf, blocksOfType, bsnProblem, parseReference, BLOCK_BY_CATEGORY, BSN_SYSTEM, ID_PATTERN, SNOMED, type BuildingBlock, type FhirResource } from './types.js';
 
 export type Interaction = 'read' | 'search' | 'create' | 'update' | 'delete' | 'transaction' | 'batch' | 'capabilities' | 'validate';
@@ -13,18 +13,6 @@ export interface TokenRequest {
   dpop?: string;
   method: string;
   url: string;
-}
-
-export interface ActiveToken {
-  active: true;
-  scope: string;
-  client_id: string;
-  organization_ura?: string;
-  organization_name?: string;
-  employee_identifier?: string;
-  employee_name?: string;
-  employee_role_code?: string;
-  [claim: string]: unknown;
 }
 
 export interface InactiveToken {

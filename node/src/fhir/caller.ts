@@ -1,5 +1,17 @@
 // Who a FHIR interaction is for: the typed caller the pipeline hands to backends, the consent hook and the audit port.
-import type { ActiveToken } from './authz.js';
+
+/** An access token the node's AS issued and the /fhir token check accepted: its introspection claims. */
+export interface ActiveToken {
+  active: true;
+  scope: string;
+  client_id: string;
+  organization_ura?: string;
+  organization_name?: string;
+  employee_identifier?: string;
+  employee_name?: string;
+  employee_role_code?: string;
+  [claim: string]: unknown;
+}
 
 /**
  * The one patient a request is authorised for, decided by the pipeline from the parsed search (or the resource read or

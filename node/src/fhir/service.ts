@@ -3,8 +3,8 @@
 import { currentContext } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
 import { checkType, checkWritable, FhirError, type FhirBackend } from './backend.js';
-import { blocksOfSearch, bsnsOf, namedPatient, patientIds, allowAllConsent, rejectAllTokens, FhirAuthoriser, type AccessTokenVerifier, type ActiveToken, type AuthzRule, type ConsentHook, type Decision, type Interaction } from './authz.js';
-import { anonymousCaller, callerFromToken, internalCaller, withPatient, type AuthorisedPatient, type FhirCaller, type InternalUser } from './caller.js';
+import { blocksOfSearch, bsnsOf, namedPatient, patientIds, allowAllConsent, rejectAllTokens, FhirAuthoriser, type AccessTokenVerifier, type AuthzRule, type ConsentHook, type Decision, type Interaction } from './authz.js';
+import { anonymousCaller, callerFromToken, internalCaller, withPatient, type ActiveToken, type AuthorisedPatient, type FhirCaller, type InternalUser } from './caller.js';
 import { noAudit, type FhirAuditEvent, type FhirAuditHook } from './audit.js';
 import { capabilityStatement } from './capability.js';
 import { latestStopsBundle } from './latest-stops.js';
