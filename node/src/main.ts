@@ -20,7 +20,7 @@ import { currentContext } from './core/context.js';
 import { PolicyEngine } from './policy/index.js';
 import { AUTH_PROTOCOL, AuthEngine, authInternalRouter, oauth2Router, openid4vpInternalRouter, openid4vpPublicRouter, openidConfigurationRouter, wellKnownRouter } from './auth/index.js';
 import { DiscoveryEngine, discoveryClientRouter, discoveryServerRouter } from './discovery/index.js';
-import { PkiEngine, defaultPkiDir } from './pki/index.js';
+import { PkiEngine, TrustAnchors, X509DidMethod, defaultPkiDir } from './pki/index.js';
 import { OutgoingHttp } from './core/outgoing.js';
 
 export const VERSION = '0.1.0';
@@ -187,6 +187,8 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   const clientLimits = { maxBytes: config.http.client.maxResponseBytes };
   const store = new StoreEngine({ url: config.database.url, schema: config.database.schema, sqlite: config.database.url ? undefined : sqlitePathFor(config) });
   const crypto = new CryptoEngine(store, clock);
+  // did:x509 documents come from the chain presented with a credential: the PKI's method goes into the resolver, uncached
+  const x509Dids = new X509DidMethod(new TrustAnchors());
   const vdr = new VdrEngine(store, crypto, {
     baseUrl,
     clock,
@@ -201,6 +203,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
       cacheMaxEntries: config.vdr.cacheMaxEntries,
       cacheMaxBytes: config.vdr.cacheMaxBytes,
       staticDir: config.vdr.staticDir,
+      methods: { x509: { driver: x509Dids.driver, cache: false } },
     },
   });
 
@@ -213,6 +216,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     return new OutgoingHttp({ trustedHosts: [host], fetch: deps.fetch, logger }).fetcher({ purpose: 'audit witness', timeoutMs: config.audit.witnessTimeoutMs, maxBytes: 16 * 1024 * 1024 })(input, init);
   }) as typeof fetch;
   const audit = new AuditEngine(store, crypto, vdr, { clock, nodeName: config.name, config: { ...config.audit, keyFile: auditKeyFile }, baseUrl, keyType: config.crypto.keyType, fetch: witnessFetch, logger });
+  const pki = new PkiEngine(store, vdr, x509Dids, { clock, trustedRoots: config.vcr.x509.trustedRoots, pkiDir: config.pki.dir ?? defaultPkiDir(config.datadir) });
   const vcr = new VcrEngine(store, crypto, vdr, {
     clock,
     fetch: outgoing.fetcher({ purpose: 'status list', timeoutMs: config.vdr.fetchTimeoutMs, ...clientLimits }),
@@ -223,8 +227,8 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     statusListMaxAgeSeconds: config.vcr.statusList.maxAgeSeconds,
     // Dezi key sets and verklaring statuses go through the same outgoing policy: https, or a host listed in vdr.httpHosts
     dezi: { allowedJku: config.vcr.dezi.allowedjku, fetch: outgoing.fetcher({ purpose: 'Dezi key set or verklaring status', timeoutMs: config.vdr.fetchTimeoutMs, maxBytes: DEZI_MAX_RESPONSE_BYTES }) },
+    x509: pki.credentials,
   });
-  const pki = new PkiEngine(store, vdr, vcr, { clock, trustedRoots: config.vcr.x509.trustedRoots, pkiDir: config.pki.dir ?? defaultPkiDir(config.datadir) });
   const policy = new PolicyEngine(config.policy.directory);
   // the same role matrix /fhir applies: a verified Dezi role it grants nothing gets no token at all
   const deziMatrix = new FhirAuthoriser();

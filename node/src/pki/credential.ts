@@ -1,13 +1,13 @@
 // X509Credential / HealthcareProviderCredential: issuing with a UZI server certificate's key, and verifying against its did:x509.
 import './reflect.js';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { X509Certificate } from '@peculiar/x509';
 import { SignJWT, compactVerify } from 'jose';
 import { NodeError, invalidInput } from '../core/errors.js';
-import type { DidResolver, MethodDriver } from '../vdr/index.js';
+import type { DidResolver } from '../vdr/index.js';
 import { X509_TYPES, fail, type IssueRequest, type ParsedCredential, type X509IssuingPlan } from '../vcr/index.js';
-import { didX509For, resolveDidX509, type DidX509Options, type TrustAnchorSource, type X509Resolution } from './didx509.js';
+import { didX509For, resolveDidX509, type DidX509Options, type X509Resolution } from './didx509.js';
+import type { X509DidMethod } from './method.js';
 import { X509Failure } from './errors.js';
 import { certificatesFromPem } from './trust.js';
 import { parseUziOtherName } from './uzi.js';
@@ -107,40 +107,15 @@ function subjectProblem(types: string[], subject: Record<string, unknown>, res: 
   return undefined;
 }
 
-interface ChainContext {
-  x5c: unknown;
-  at: Date;
-  result?: X509Resolution;
-}
-
-/**
- * did:x509 through the node's DidResolver. The document depends on the chain presented with the credential, so the
- * driver takes it from the async context the verifier sets (`withChain`) and the resolver never caches it.
- */
+/** X509-issued credentials: the issuing plan and the verification of did:x509 issuers, both hooks the VCR engine is built with. */
 export class X509Credentials {
-  private readonly context = new AsyncLocalStorage<ChainContext>();
-
   constructor(
     private readonly resolver: DidResolver,
-    private readonly trust: TrustAnchorSource,
+    private readonly method: X509DidMethod,
     private readonly clock: () => number,
     /** certificate material bound to the issuer (subject id, did:web or did:x509), from the pki store */
     private readonly materialFor: (issuer: string) => Promise<CertificateMaterial>,
   ) {}
-
-  readonly driver: MethodDriver = async (did) => {
-    const ctx = this.context.getStore();
-    if (!ctx) throw new X509Failure('x509', `${did} can only be resolved with the certificate chain that comes with it (the x5c header of the JWT being verified)`);
-    if (ctx.result?.document.id !== did) ctx.result = await resolveDidX509(did, ctx.x5c, { trust: this.trust, at: ctx.at });
-    return { document: ctx.result.document, documentMetadata: {} };
-  };
-
-  /** Runs `fn` with `x5c` as the chain did:x509 DIDs resolve with; returns its value and the last resolution. */
-  async withChain<T>(x5c: unknown, at: Date, fn: () => Promise<T>): Promise<{ value: T; resolution?: X509Resolution }> {
-    const ctx: ChainContext = { x5c, at };
-    const value = await this.context.run(ctx, fn);
-    return { value, ...(ctx.result ? { resolution: ctx.result } : {}) };
-  }
 
   /** Issuing hook of the VCR issuer: the issuer's certificate, its did:x509, the completed subject and a signer. */
   readonly plan = async (req: IssueRequest, types: string[], subjects: Array<Record<string, unknown>>): Promise<X509IssuingPlan> => {
@@ -180,7 +155,7 @@ export class X509Credentials {
     const at = validAt ?? new Date(this.clock());
     let res: X509Resolution;
     try {
-      const out = await this.withChain(header.x5c, at, () => this.resolver.resolveKey(vm, 'assertionMethod', alg as string));
+      const out = await this.method.withChain(header.x5c, at, () => this.resolver.resolveKey(vm, 'assertionMethod', alg as string));
       res = out.resolution!;
       const thumb = header['x5t#S256'];
       if (thumb !== undefined && thumb !== createHash('sha256').update(new Uint8Array(res.leaf.rawData)).digest('base64url')) fail('x509', "x5t#S256 does not match the leaf certificate (x5c[0])");

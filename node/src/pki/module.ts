@@ -1,14 +1,14 @@
-// PKI engine: trusted did:x509 roots, the did:x509 method on the node's resolver, certificate bindings, and the X509 hooks of the VCR.
+// PKI engine: trusted did:x509 roots, certificate bindings, and the X509 credential hooks the VCR engine is built with.
 import type { Router } from 'express';
 import type { Engine, HealthStatus } from '../core/engine.js';
 import type { StoreEngine } from '../store/index.js';
-import type { VcrEngine } from '../vcr/index.js';
 import type { VdrEngine } from '../vdr/index.js';
 import { pkiInternalRouter } from './api/internal.js';
 import { X509Credentials } from './credential.js';
+import type { X509DidMethod } from './method.js';
 import { PkiService } from './service.js';
 import { SqlPkiStore, pkiMigrations } from './store.js';
-import { TrustAnchors } from './trust.js';
+import type { TrustAnchors } from './trust.js';
 
 export interface PkiOptions {
   clock: () => number;
@@ -18,19 +18,21 @@ export interface PkiOptions {
   pkiDir: string;
 }
 
+/**
+ * Built after the VDR engine (whose resolver already holds `didMethod`'s driver) and before the VCR engine, which is
+ * given `credentials` as its x509 issuing and verifying hooks: no engine changes another after construction.
+ */
 export class PkiEngine implements Engine {
   readonly name = 'pki';
-  readonly trust = new TrustAnchors();
+  readonly trust: TrustAnchors;
   readonly service: PkiService;
   readonly credentials: X509Credentials;
 
-  constructor(store: StoreEngine, vdr: VdrEngine, vcr: VcrEngine, private readonly opts: PkiOptions) {
+  constructor(store: StoreEngine, vdr: VdrEngine, didMethod: X509DidMethod, private readonly opts: PkiOptions) {
     store.register(pkiMigrations);
+    this.trust = didMethod.trust;
     this.service = new PkiService(new SqlPkiStore(store), vdr.subjects, opts.pkiDir, opts.clock);
-    this.credentials = new X509Credentials(vdr.resolver, this.trust, opts.clock, this.service.materialFor);
-    vdr.resolver.registerMethod('x509', this.credentials.driver, { cache: false });
-    vcr.issuer.x509Issuing = this.credentials.plan;
-    vcr.verifier.x509 = this.credentials.verify;
+    this.credentials = new X509Credentials(vdr.resolver, didMethod, opts.clock, this.service.materialFor);
   }
 
   configure(): void {

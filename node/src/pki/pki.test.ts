@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZORG, tempPki, x5cOf } from '../../../test/helpers/pki.js';
 import { DidResolver } from '../vdr/index.js';
-import { X509Credentials } from './credential.js';
+import { X509DidMethod } from './method.js';
 import { parseDidX509, resolveDidX509 } from './didx509.js';
 import { X509Failure } from './errors.js';
 import { initPki } from './generate.js';
@@ -133,11 +133,8 @@ describe('did:x509 resolution', () => {
   });
 
   it('through the DidResolver: only with a chain in context, never cached', async () => {
-    const resolver = new DidResolver();
-    const x = new X509Credentials(resolver, trust, Date.now, async () => {
-      throw new Error('not used');
-    });
-    resolver.registerMethod('x509', x.driver, { cache: false });
+    const x = new X509DidMethod(trust);
+    const resolver = new DidResolver({ methods: { x509: { driver: x.driver, cache: false } } });
     await expect(resolver.resolve(org().did)).rejects.toThrow(/only be resolved with the certificate chain/);
     const ok = await x.withChain(x5cOf(org()), new Date(), () => resolver.resolve(org().did));
     expect(ok.value.document.id).toBe(org().did);

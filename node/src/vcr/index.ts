@@ -1,5 +1,6 @@
 // Public face of the VCR capability (see README.md in this folder).
-export { VcrEngine, TrustList, type VcrOptions } from './module.js';
+export { VcrEngine, type VcrOptions } from './module.js';
+export { TrustList } from './trust.js';
 export { Issuer, IssueRequestSchema, type VcrAuditPort, type X509Issuing, type X509IssuingPlan } from './issuer.js';
 export { Verifier, type X509JwtVerifier } from './verifier.js';
 export { Holder, Wallet } from './holder.js';

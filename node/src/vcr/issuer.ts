@@ -74,8 +74,6 @@ function credentialAuditInput(event: 'vcr.issue' | 'vcr.revoke', r: Pick<IssuedR
 const isoSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 export class Issuer {
-  x509Issuing?: X509Issuing;
-
   constructor(
     private readonly store: VcrStore,
     private readonly crypto: CryptoService,
@@ -83,6 +81,8 @@ export class Issuer {
     private readonly revocation: RevocationService,
     private readonly clock: () => number,
     private readonly audit?: VcrAuditPort,
+    /** X509Credential / HealthcareProviderCredential issuing (the PKI's); without it those types are refused */
+    private readonly x509Issuing?: X509Issuing,
   ) {}
 
   /** Issues a credential (request body as nuts-node's IssueVCRequest). Bad input → 400 naming the problem. */

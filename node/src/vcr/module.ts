@@ -8,10 +8,11 @@ import type { VdrEngine } from '../vdr/index.js';
 import { vcrInternalRouter } from './api/internal.js';
 import { statusListRouter } from './api/public.js';
 import { Holder, Wallet } from './holder.js';
-import { Issuer, type VcrAuditPort } from './issuer.js';
+import { Issuer, type VcrAuditPort, type X509Issuing } from './issuer.js';
 import { RevocationService } from './revocation.js';
 import { SqlVcrStore, vcrMigrations, type VcrStore } from './store.js';
-import { Verifier } from './verifier.js';
+import { TrustList } from './trust.js';
+import { Verifier, type X509JwtVerifier } from './verifier.js';
 import { DeziVerifier } from './dezi.js';
 
 export interface VcrOptions {
@@ -28,16 +29,8 @@ export interface VcrOptions {
   logger?: Pick<Logger, 'warn'>;
   /** DeziUserCredentials: the verklaring key sets (jku URLs) accepted (nuts-node vcr.dezi.allowedjku) and how they and statuses are fetched */
   dezi?: { allowedJku: readonly string[]; fetch?: typeof fetch };
-}
-
-export class TrustList {
-  constructor(private readonly store: VcrStore) {}
-  trust = (type: string, issuer: string) => this.store.setTrust(type, issuer, true);
-  untrust = (type: string, issuer: string) => this.store.setTrust(type, issuer, false);
-  isTrusted = (type: string, issuer: string) => this.store.isTrusted(type, issuer);
-  noteIssuer = (type: string, issuer: string) => this.store.noteIssuer(type, issuer);
-  trusted = (type: string) => this.store.trustList(type, true);
-  untrusted = (type: string) => this.store.trustList(type, false);
+  /** X509Credential issuing and did:x509 verification (the PKI engine's `credentials`); without it both are refused */
+  x509?: { plan: X509Issuing; verify: X509JwtVerifier };
 }
 
 export class VcrEngine implements Engine {
@@ -75,8 +68,8 @@ export class VcrEngine implements Engine {
       verifyList: (vc) => this.verifier.verifyCredential(vc, { checkRevocation: false }),
     });
     const dezi = new DeziVerifier({ allowedJku: opts.dezi?.allowedJku ?? [], fetch: opts.dezi?.fetch ?? opts.fetch, clock: opts.clock });
-    this.verifier = new Verifier(vdr.resolver, this.revocation, this.trust, opts.clock, dezi);
-    this.issuer = new Issuer(this.store, crypto.service, vdr.subjects, this.revocation, opts.clock, opts.audit);
+    this.verifier = new Verifier(vdr.resolver, this.revocation, this.trust, opts.clock, dezi, opts.x509?.verify);
+    this.issuer = new Issuer(this.store, crypto.service, vdr.subjects, this.revocation, opts.clock, opts.audit, opts.x509?.plan);
     this.wallet = new Wallet(this.store, vdr.subjects, opts.clock, this.trust.noteIssuer, (vc) => this.verifier.verifyCredential(vc, { checkRevocation: true }));
     this.holder = new Holder(crypto.service, vdr.subjects, this.issuer, opts.clock);
   }

@@ -28,7 +28,7 @@ export interface TrustChecker {
   isTrusted(type: string, issuer: string): Promise<boolean>;
 }
 
-/** Verifies an X509Credential JWT (did:x509 issuer, x5c chain); registered by the x509 module. */
+/** Verifies an X509Credential JWT (did:x509 issuer, x5c chain); given by the PKI engine. */
 export type X509JwtVerifier = (jwt: string, header: Record<string, unknown>, credential: ParsedCredential, validAt?: Date) => Promise<void>;
 
 const baseDid = (u: string) => u.split('#')[0]!.split('?')[0]!;
@@ -39,7 +39,6 @@ const SIGNATURE_CACHE = { maxEntries: 10_000, maxBytes: 32 * 1024 * 1024 };
 
 export class Verifier {
   private readonly verifiedJwts = new BoundedCache<string, JoseKey>(SIGNATURE_CACHE);
-  x509?: X509JwtVerifier;
   /** remember verified JWT signatures (on by default; the benchmark turns it off to measure the cold path) */
   cacheSignatures = true;
 
@@ -50,6 +49,8 @@ export class Verifier {
     private readonly clock: () => number,
     /** DeziUserCredentials are verified against the Dezi key sets allowed in config; without it they are refused */
     private readonly dezi?: DeziVerifier,
+    /** did:x509-issued JWTs (the PKI's); without it they are refused as unresolvable */
+    private readonly x509?: X509JwtVerifier,
   ) {}
 
   /** Verifies a credential; never throws for a bad credential, the result says why. */

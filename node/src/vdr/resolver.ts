@@ -39,6 +39,8 @@ export interface ResolverOptions {
   staticDir?: string;
   /** resolution of DIDs this node hosts, consulted before anything else */
   local?: (did: string) => Promise<DIDResolution | undefined>;
+  /** further DID methods (e.g. did:x509 from the PKI); `cache: false` when a document depends on context */
+  methods?: Readonly<Record<string, { driver: MethodDriver; cache?: boolean }>>;
 }
 
 interface CacheEntry {
@@ -75,6 +77,7 @@ export class DidResolver {
     this.drivers.set('jwk', async (did) => ({ document: didJwkDocument(did), documentMetadata: {} }));
     this.drivers.set('key', async (did) => ({ document: didKeyDocument(did), documentMetadata: {} }));
     if (opts.staticDir) this.loadStaticDir(opts.staticDir);
+    for (const [method, m] of Object.entries(opts.methods ?? {})) this.registerMethod(method, m.driver, m);
   }
 
   /** Adds a DID method (e.g. did:x509) without touching the resolver; `cache: false` when a document depends on context. */

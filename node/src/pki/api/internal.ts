@@ -1,9 +1,11 @@
 // PKI v1 internal API: bind a UZI server certificate to a subject, inspect it, and list the trusted did:x509 roots.
 import express, { type Router } from 'express';
 import { jsonBody } from '../../core/http.js';
-import type { PkiEngine } from '../module.js';
+import type { PkiService } from '../service.js';
+import type { TrustAnchors } from '../trust.js';
 
-export function pkiInternalRouter(pki: PkiEngine): Router {
+/** What the API serves: the engine's bindings and trusted roots (typed by part, so this file does not import the engine). */
+export function pkiInternalRouter(pki: { service: PkiService; trust: TrustAnchors }): Router {
   const r = express.Router();
   r.use(jsonBody());
   r.post('/v1/subjects/:subjectID/certificate', async (req, res) => {

@@ -5,7 +5,11 @@ import { jsonBody } from '../../core/http.js';
 import { invalidInput, notFound } from '../../core/errors.js';
 import { parseCredential } from '../credential.js';
 import { parseBody } from '../../core/validation.js';
-import type { VcrEngine } from '../module.js';
+import type { Holder, Wallet } from '../holder.js';
+import type { Issuer } from '../issuer.js';
+import type { VcrStore } from '../store.js';
+import type { TrustList } from '../trust.js';
+import type { Verifier } from '../verifier.js';
 import type { WireCredential } from '../types.js';
 
 const Wire = z.union([z.string().min(1), z.record(z.string(), z.unknown())]);
@@ -70,7 +74,17 @@ function matches(doc: unknown, query: unknown): boolean {
   return Object.entries(query).every(([k, v]) => k === '@context' || matches((doc as Record<string, unknown>)[k], v));
 }
 
-export function vcrInternalRouter(vcr: VcrEngine): Router {
+/** The parts of the VCR engine this API serves (typed by part, so this file does not import the engine). */
+export interface VcrApiParts {
+  store: VcrStore;
+  trust: TrustList;
+  issuer: Issuer;
+  verifier: Verifier;
+  wallet: Wallet;
+  holder: Holder;
+}
+
+export function vcrInternalRouter(vcr: VcrApiParts): Router {
   const r = express.Router();
   r.use(jsonBody());
 
