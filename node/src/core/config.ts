@@ -277,7 +277,7 @@ export function loadLayeredConfig<S extends z.ZodType>(schema: S, opts: LoadConf
       const mapped = mapNutsYaml(raw, opts.file);
       const warn = opts.onWarning ?? ((m: string) => process.stderr.write(`nuts-lsp-lab: ${m}\n`));
       for (const w of mapped.warnings) warn(`${path.basename(opts.file)}: ${w}`);
-      raw = mapped.config as Record<string, unknown>;
+      raw = mapped.config;
     }
     markSources(raw, '', `file ${path.basename(opts.file)}`, sources);
   }

@@ -1,7 +1,6 @@
 // Reads a nuts-node v6 `nuts.yaml`: keys that mean something here are mapped onto this node's configuration, the
 // rest are named in warnings (never a failure), so an operator's existing file starts this node as it is.
 import path from 'node:path';
-import type { NodeConfigInput } from './config.js';
 
 /** Top-level keys only a nuts-node file has: their presence marks the file as one. */
 const NUTS_ONLY_KEYS = ['verbosity', 'strictmode', 'internalratelimiter', 'tls', 'tracing', 'crypto', 'storage', 'network', 'goldenhammer', 'didmethods', 'loggerformat', 'jsonld', 'pki', 'events', 'didman', 'httpclient'];
@@ -41,7 +40,8 @@ function flatten(obj: Record<string, unknown>, prefix = ''): string[] {
 }
 
 export interface MappedNutsYaml {
-  config: NodeConfigInput;
+  /** this node's configuration keys, still to be validated by the config schema (which is why this file does not import it) */
+  config: Record<string, unknown>;
   /** one line per key that has no meaning here (or only part of its meaning) */
   warnings: string[];
 }
@@ -103,7 +103,7 @@ export function mapNutsYaml(doc: Record<string, unknown>, file?: string): Mapped
     if (used.has(key) || [...used].some((u) => key.startsWith(`${u}.`))) continue;
     warnings.push(`nuts.yaml key '${key}' has no meaning in nuts-lsp-lab and is ignored`);
   }
-  return { config: config as NodeConfigInput, warnings };
+  return { config, warnings };
 }
 
 /**
