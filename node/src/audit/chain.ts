@@ -3,6 +3,13 @@ import { compactVerify, importJWK, type JWK } from 'jose';
 import { canonicalize, sha256Hex } from './canonical.js';
 import { GENESIS_HASH, type AuditRecord } from './record.js';
 
+/** One link of the hash chain without the record: enough to check the chain between two heads, no patient data. */
+export interface ChainLink {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
 /** SHA-256 over the RFC 8785 form of the record without its own `hash`. */
 export function recordHash(record: Omit<AuditRecord, 'hash'> & { hash?: string }): string {
   const { hash: _omit, ...body } = record;

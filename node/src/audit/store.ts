@@ -2,9 +2,8 @@
 // transaction (SQLite BEGIN IMMEDIATE, PostgreSQL advisory lock), checkpoints, filtered paging and retention.
 import { sql, type Kysely } from 'kysely';
 import { fixedQuery, type DatabaseRef, type Migrations } from '../store/index.js';
-import type { StoredCheckpoint, StoredRow } from './chain.js';
+import type { ChainLink, StoredCheckpoint, StoredRow } from './chain.js';
 import type { AuditFilter, AuditRecord } from './record.js';
-import type { ChainLink } from './witness.js';
 
 export interface ChainHead {
   seq: number;

@@ -7,16 +7,9 @@ import { z } from 'zod';
 import { NodeError, conflict } from '../core/errors.js';
 import { readBody } from '../core/http.js';
 import { canonicalize, sha256Hex } from './canonical.js';
-import type { CheckpointKey, CheckpointPayload, StoredCheckpoint, WitnessEvidence } from './chain.js';
+import type { ChainLink, CheckpointKey, CheckpointPayload, StoredCheckpoint, WitnessEvidence } from './chain.js';
 import type { CheckpointSigner } from './keyfile.js';
 import type { AuditTables } from './store.js';
-
-/** One link of the hash chain without the record: enough to check the chain between two heads, no patient data. */
-export interface ChainLink {
-  seq: number;
-  prevHash: string;
-  hash: string;
-}
 
 /** What a witness keeps of another node's log: the heads it countersigned. */
 export interface WitnessedHead {
