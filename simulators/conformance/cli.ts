@@ -1,12 +1,8 @@
 // `nuts-lsp-lab conformance`: the suite from the command line, with ✓/✗ per case, JUnit XML and the exit code CI acts on.
-import { isValidBsn } from '../lsp/bsn.js';
+import { isValidBsn } from '../../node/src/fhir/index.js';
 import { Option, type Command } from 'commander';
 import { addTestScriptCommand } from './testscript/cli.js';
-
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
+import type { Io } from '../shared/io.js';
 
 export interface ConformanceCliOptions {
   profile: 'fhir' | 'node';
@@ -94,11 +90,11 @@ async function buildOptions(o: ConformanceCliOptions) {
   if (!o.node && (o.subject || o.authorizationServer)) throw new UsageError('--subject and --authorization-server go with --node');
   if (o.loadQaData && !o.loadUrl) throw new UsageError('--load-qa-data needs --load-url <internal FHIR base that accepts PUT>');
   if (o.loadUrl && !o.loadQaData) throw new UsageError('--load-url goes with --load-qa-data');
-  let load: { url: string; resources: import('../../node/src/fhir/types.js').FhirResource[] } | undefined;
+  let load: { url: string; resources: import('../../node/src/fhir/index.js').FhirResource[] } | undefined;
   let bsn = o.bsn;
   const today = new Date();
   if (o.loadQaData) {
-    const { qaSet, QA_BSN } = await import('../../test/fixtures/mp9-qa-set.js');
+    const { qaSet, QA_BSN } = await import('../../node/src/fhir/index.js');
     if (bsn && bsn !== QA_BSN) throw new UsageError(`with --load-qa-data the patient is the QA patient ${QA_BSN}; leave out --bsn ${bsn}`);
     bsn = QA_BSN;
     load = { url: validUrl('--load-url', o.loadUrl)!, resources: qaSet(today).resources };

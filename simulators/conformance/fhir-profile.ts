@@ -3,7 +3,7 @@
 import { BUNDLE_RULES, type SearchRequest } from './bundle-rules.js';
 import { brief, trimSlash, type Http, type HttpAnswer } from './http.js';
 import { CaseRunner, fail, type SuiteReport } from './report.js';
-import type { FhirResource } from '../../node/src/fhir/types.js';
+import type { FhirResource } from '../../node/src/fhir/index.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 

@@ -1,5 +1,5 @@
 // The suite's HTTP client: one call shape for every check, body parsed when it is JSON, network failures as TargetUnreachable.
-import { readBody } from '../../node/src/core/http.js';
+import { readBody } from '../../node/src/core/index.js';
 import { TargetUnreachable } from './report.js';
 
 export interface HttpAnswer {

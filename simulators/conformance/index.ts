@@ -4,7 +4,7 @@ import { runFhirProfile } from './fhir-profile.js';
 import { runNodeProfile } from './node-profile.js';
 import { failedCases, TargetUnreachable, type CaseResult, type SuiteReport } from './report.js';
 import { requestServiceAccessToken, TokenError, type TokenRequest } from './token.js';
-import type { FhirResource } from '../../node/src/fhir/types.js';
+import type { FhirResource } from '../../node/src/fhir/index.js';
 
 export { toJUnit, xmlWellFormedness, caseLine, summaryLine, type CaseResult, type SuiteReport, type Outcome } from './report.js';
 export { BUNDLE_RULES } from './bundle-rules.js';

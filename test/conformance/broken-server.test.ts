@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabNode } from '../../node/src/main.js';
 import { parseXml, type XmlElement } from '../../node/src/fhir/xml.js';
 import { runConformance, toJUnit, xmlWellFormedness, caseLine, type ConformanceRun } from '../../simulators/conformance/index.js';
-import { qaSet, QA_BSN } from '../fixtures/mp9-qa-set.js';
+import { qaSet, QA_BSN } from '../../node/src/fhir/qa-set.js';
 import { startTestNode } from '../helpers/node.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNetwork, type Network } from '../../simulators/network/network.js';
 import { runConformance, caseLine, type CaseResult } from '../../simulators/conformance/index.js';
-import { qaSet, QA_BSN } from '../fixtures/mp9-qa-set.js';
+import { qaSet, QA_BSN } from '../../node/src/fhir/qa-set.js';
 import { networkPorts } from '../helpers/ports.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nll-conformance-'));

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { externalPath } from '../helpers/external.js';
 import { internal, startTestNode } from '../helpers/node.js';
-import { qaSet, QA_BSN } from '../fixtures/mp9-qa-set.js';
+import { qaSet, QA_BSN } from '../../node/src/fhir/qa-set.js';
 import { resourceToXml, xmlToResource } from '../../node/src/fhir/fhirxml.js';
 import type { LabNode } from '../../node/src/main.js';
 import type { FhirResource } from '../../node/src/fhir/types.js';

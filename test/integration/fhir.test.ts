@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { internal, startTestNode } from '../helpers/node.js';
 import { testTokens, type TestTokens } from '../helpers/fhir-tokens.js';
-import { MTD_HPK, QA_BSN, OTHER_BSN, qaSet } from '../fixtures/mp9-qa-set.js';
+import { MTD_HPK, QA_BSN, OTHER_BSN, qaSet } from '../../node/src/fhir/qa-set.js';
 import type { LabNode } from '../../node/src/main.js';
 import type { FhirAuditEvent } from '../../node/src/fhir/index.js';
 import { auditRecords } from '../helpers/audit.js';

@@ -6,3 +6,5 @@ export * from './engine.js';
 export * from './http.js';
 export * from './logger.js';
 export { parseBody } from './validation.js';
+export { PACKAGE_ROOT, PACKAGE_VERSION, packagePath } from './paths.js';
+export { OutgoingHttp, OutgoingError, type OutgoingOptions, type OutgoingLimits } from './outgoing.js';

@@ -1,7 +1,7 @@
 // Authorisation table: role × building block × interaction → allowed or refused with the rule named, through signed tokens.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testTokens, type TestTokens } from '../../../test/helpers/fhir-tokens.js';
-import { qaSet, QA_BSN } from '../../../test/fixtures/mp9-qa-set.js';
+import { qaSet, QA_BSN } from './qa-set.js';
 import { openDatabase, type Database } from '../store/index.js';
 import { EmbeddedBackend } from './backend.js';
 import { FhirAuthoriser, loadMatrix, namedPatient, type ConsentHook } from './authz.js';

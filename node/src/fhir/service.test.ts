@@ -1,7 +1,7 @@
 // The FHIR pipeline's contract with its ports: backends get the typed caller with the one authorised patient; audit failures are logged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testTokens, type TestTokens } from '../../../test/helpers/fhir-tokens.js';
-import { qaSet, QA_BSN, OTHER_BSN } from '../../../test/fixtures/mp9-qa-set.js';
+import { qaSet, QA_BSN, OTHER_BSN } from './qa-set.js';
 import { contextFromHeaders, runWithContext } from '../core/context.js';
 import { openDatabase, type Database } from '../store/index.js';
 import { EmbeddedBackend, type FhirBackend } from './backend.js';

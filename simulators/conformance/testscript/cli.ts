@@ -1,6 +1,6 @@
 // `nuts-lsp-lab conformance testscript <file|dir> --target <fhir base>`: runs FHIR TestScripts (e.g. Nictiz's) with progress, JUnit XML and exit codes.
 import type { Command } from 'commander';
-import type { Io } from '../cli.js';
+import type { Io } from '../../shared/io.js';
 
 export interface TestScriptCliOptions {
   target: string;
@@ -64,7 +64,7 @@ export async function testScriptMain(where: string, o: TestScriptCliOptions, io:
   if (!count) return usage(io, `no TestScript found in ${where}`);
   let validate: import('./run.js').ProfileCheck | 'target' = 'target';
   if (o.validate === 'local') {
-    const { ResourceValidator } = await import('../../../node/src/fhir/validator.js');
+    const { ResourceValidator } = await import('../../../node/src/fhir/index.js');
     const validator = new ResourceValidator();
     validate = async (resource, profile) => validator.validate(resource, profile).filter((i) => i.severity === 'error' || i.severity === 'fatal').map((i) => `${i.expression?.[0] ?? ''} ${i.diagnostics ?? i.code}`.trim());
   }

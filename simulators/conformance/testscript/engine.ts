@@ -2,9 +2,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { resourceToXml, xmlToResource } from '../../../node/src/fhir/fhirxml.js';
-import { evaluateFhirPath } from '../../../node/src/fhir/fhirpath.js';
-import type { FhirResource } from '../../../node/src/fhir/types.js';
+import { resourceToXml, xmlToResource, evaluateFhirPath, type FhirResource } from '../../../node/src/fhir/index.js';
 import { TargetUnreachable, type Outcome } from '../report.js';
 import { expand } from './variables.js';
 

@@ -1,5 +1,5 @@
 // TestScript variable expansion: `${name}` from the script's variables, Touchstone's ${CURRENTDATE} and Nictiz's ${DATE, T, D|M|Y, ±n}.
-import { serverTimeZone, zoneOffset } from '../../../node/src/fhir/dates.js';
+import { serverTimeZone, zoneOffset } from '../../../node/src/fhir/index.js';
 
 /** Today as yyyy-mm-dd on the calendar of the server zone (Europe/Amsterdam by default): what "T" means in the Nictiz data. */
 export function currentDate(now: number, tz = serverTimeZone()): string {

@@ -1,6 +1,6 @@
 // Bench case a: internal FHIR search (MP9 MedicationAgreements with includes, 6 matches) with its audit record vs express hello.
 import { internal, startTestNode } from '../../helpers/node.js';
-import { QA_BSN, qaSet } from '../../fixtures/mp9-qa-set.js';
+import { QA_BSN, qaSet } from '../../../node/src/fhir/qa-set.js';
 import { load, median } from '../load.js';
 import type { BenchCase, Row } from '../case.js';
 
