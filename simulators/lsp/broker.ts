@@ -1,9 +1,8 @@
 // The LSP broker: a search for one patient fans out to every source that registered data, checks consent per source,
 // and merges the answers into one searchset with provenance and an outcome entry per source that did not answer fully.
 import { randomUUID } from 'node:crypto';
-import { currentContext, outgoingTraceHeaders } from '../../node/src/core/context.js';
-import { appliedPairs, blocksOfSearch, FhirError, isPatientCriterion, type FhirBackend, type FhirCaller, type ParsedSearch } from '../../node/src/fhir/index.js';
-import { SOURCE_NAME_EXTENSION, type FhirResource } from '../../node/src/fhir/types.js';
+import { currentContext, outgoingTraceHeaders } from '../../node/src/core/index.js';
+import { appliedPairs, blocksOfSearch, FhirError, isPatientCriterion, type FhirBackend, type FhirCaller, type ParsedSearch, SOURCE_NAME_EXTENSION, type FhirResource } from '../../node/src/fhir/index.js';
 import { formatAortaId } from './aorta.js';
 import { blockInfo, type BuildingBlockInfo } from './building-blocks.js';
 import { assertValidBsn, BSN_SYSTEM } from './bsn.js';

@@ -1,6 +1,6 @@
 // BSN (burgerservicenummer) checks as the LSP demands before use: the node's 11-check, thrown as a 400.
-import { invalidInput } from '../../node/src/core/errors.js';
-import { BSN_SYSTEM, bsnProblem, isValidBsn } from '../../node/src/fhir/types.js';
+import { invalidInput } from '../../node/src/core/index.js';
+import { BSN_SYSTEM, bsnProblem, isValidBsn } from '../../node/src/fhir/index.js';
 
 export { BSN_SYSTEM, isValidBsn };
 

@@ -1,5 +1,5 @@
 // MP9 building blocks: their FHIR resource type, category code (R4) and AORTA data category, in one table.
-import { BLOCK_BY_CATEGORY, type BuildingBlock as FhirBlock } from '../../node/src/fhir/types.js';
+import { BLOCK_BY_CATEGORY, type BuildingBlock as FhirBlock } from '../../node/src/fhir/index.js';
 
 export type BuildingBlock = Exclude<FhirBlock, 'context'>;
 

@@ -3,11 +3,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { demoDataBySource, type DemoSource } from '../../node/src/fhir/demo.js';
-import { fhirXmlToJson } from '../../node/src/fhir/xml.js';
-import { blockOf, BSN_SYSTEM, ID_PATTERN, type BuildingBlock, type FhirResource } from '../../node/src/fhir/types.js';
+import { demoDataBySource, type DemoSource, fhirXmlToJson, blockOf, BSN_SYSTEM, ID_PATTERN, type BuildingBlock, type FhirResource } from '../../node/src/fhir/index.js';
 import { isValidBsn } from './bsn.js';
-import { packagePath } from '../../node/src/core/paths.js';
+import { packagePath } from '../../node/src/core/index.js';
 
 /** The shipped demo clients: one data folder like any a supplier imports (`nuts-lsp-lab data import`). */
 export const DEMO_DATA_DIR = packagePath('data', 'demo');

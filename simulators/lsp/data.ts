@@ -2,10 +2,9 @@
 // the reference index and their consent recorded; API imports are kept in the LSP's store and replayed at start.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { invalidInput, notFound } from '../../node/src/core/errors.js';
+import { invalidInput, notFound } from '../../node/src/core/index.js';
 import type { DatabaseRef, Migrations } from '../../node/src/store/index.js';
-import { ProfileValidator } from '../../node/src/fhir/profiles.js';
-import { BSN_SYSTEM, type FhirResource } from '../../node/src/fhir/types.js';
+import { ProfileValidator, BSN_SYSTEM, type FhirResource } from '../../node/src/fhir/index.js';
 import { ANY, type MitzConsent } from './mitz.js';
 import type { ReferenceIndex } from './reference-index.js';
 import type { SimulatedSource } from './sources.js';

@@ -1,8 +1,7 @@
 // The mock LSP node: the node library wired with a broker backend, simulated sources, Mitz consent and scenarios.
 import { randomBytes } from 'node:crypto';
 import { createNode, type LabNode, type NodeDeps } from '../../node/src/main.js';
-import type { NodeConfig, NodeConfigInput } from '../../node/src/core/config.js';
-import type { Engine } from '../../node/src/core/engine.js';
+import { type NodeConfig, type NodeConfigInput, type Engine, OutgoingHttp } from '../../node/src/core/index.js';
 import { aortaHeaders } from './aorta.js';
 import { BrokerBackend, DEFAULT_SOURCE_TIMEOUT_MS, type SourceAnswer } from './broker.js';
 import { MITZ_CONSENT_PROFILE, MitzConsent, loadCatalogue, mitzMigrations } from './mitz.js';
@@ -11,8 +10,7 @@ import { ScenarioControl, type ScenarioContext } from './scenarios.js';
 import { SimulatedSource, loadSourcesFile, type SourcesFile } from './sources.js';
 import { lspInternalRouter } from './api/internal.js';
 import { OrganisationRegistry, organisationMigrations } from './organisations.js';
-import { OutgoingHttp } from '../../node/src/core/outgoing.js';
-import { LSP_URA } from './identity.js';
+import { LSP_URA } from '../shared/identity.js';
 
 export { LSP_URA };
 import { DEMO_DATA_DIR, LspData, dataMigrations } from './data.js';

@@ -1,8 +1,7 @@
 // Mitz-style consent: choices per (BSN, holder category, data category, consulting category); no choice means no.
 import type { Kysely } from 'kysely';
 import { readFileSync } from 'node:fs';
-import { invalidInput } from '../../node/src/core/errors.js';
-import { packagePath } from '../../node/src/core/paths.js';
+import { invalidInput, packagePath } from '../../node/src/core/index.js';
 import type { DatabaseRef, Migrations } from '../../node/src/store/index.js';
 import { BSN_SYSTEM, assertValidBsn } from './bsn.js';
 

@@ -3,11 +3,11 @@
 // what the revoked-organisation and normal scenarios act on.
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { invalidInput, NodeError } from '../../node/src/core/errors.js';
+import { invalidInput, NodeError } from '../../node/src/core/index.js';
 import type { LabNode } from '../../node/src/main.js';
 import type { DatabaseRef, Migrations } from '../../node/src/store/index.js';
-import { parseCredential } from '../../node/src/vcr/credential.js';
-import { NodeApi, NodeApiError, type MemberRegistration, type MemberResult } from '../network/node-api.js';
+import { parseCredential } from '../../node/src/vcr/index.js';
+import { NodeApi, NodeApiError, type MemberRegistration, type MemberResult } from '../shared/node-api.js';
 
 export const URA_CREDENTIAL = 'NutsUraCredential';
 const YEAR_MS = 365 * 24 * 3600 * 1000;

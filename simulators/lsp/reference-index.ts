@@ -1,6 +1,5 @@
 // The reference index (verwijsindex): AortaDataReference-style FHIR Lists saying which source holds which data for a BSN.
-import type { FhirRepository } from '../../node/src/fhir/index.js';
-import type { FhirResource } from '../../node/src/fhir/types.js';
+import type { FhirRepository, FhirResource } from '../../node/src/fhir/index.js';
 import { AORTA_DATA_CATEGORY_SYSTEM, BUILDING_BLOCKS, blockInfo, type BuildingBlock } from './building-blocks.js';
 import { BSN_SYSTEM } from './bsn.js';
 

@@ -1,6 +1,6 @@
 // Named failure scenarios of the mock LSP: each resets to normal first, then changes one thing a demo or test needs.
-import { readDemoFile } from '../../node/src/fhir/demo.js';
-import { invalidInput, notFound } from '../../node/src/core/errors.js';
+import { readDemoFile } from '../../node/src/fhir/index.js';
+import { invalidInput, notFound } from '../../node/src/core/index.js';
 import { ANY, type MitzConsent } from './mitz.js';
 import type { ReferenceIndex } from './reference-index.js';
 import type { SimulatedSource } from './sources.js';

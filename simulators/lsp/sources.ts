@@ -2,9 +2,8 @@
 import express from 'express';
 import { readFileSync } from 'node:fs';
 import { openDatabase, type Database } from '../../node/src/store/index.js';
-import { packagePath } from '../../node/src/core/paths.js';
-import { EmbeddedBackend, FhirService, FhirAuthoriser, ProfileValidator, SqlFhirRepository, fhirMigrations, fhirRouter, demoDataBySource, type DemoSource, type FhirRepository } from '../../node/src/fhir/index.js';
-import type { FhirResource } from '../../node/src/fhir/types.js';
+import { packagePath } from '../../node/src/core/index.js';
+import { EmbeddedBackend, FhirService, FhirAuthoriser, ProfileValidator, SqlFhirRepository, fhirMigrations, fhirRouter, demoDataBySource, type DemoSource, type FhirRepository, type FhirResource } from '../../node/src/fhir/index.js';
 import { SourceServer } from './source-server.js';
 import { blockOfResource, type BuildingBlock } from './building-blocks.js';
 import { BSN_SYSTEM } from './bsn.js';

@@ -1,7 +1,7 @@
 // HTTP client of a node's internal API (VDR v2, VCR v2, Discovery v1, audit v1, monitoring) and the mock LSP's
 // internal API: what the seed, the dashboard and the LSP's own organisation registry use, in one process or across containers.
-import { readBody } from '../../node/src/core/http.js';
-import type { WireCredential } from '../../node/src/vcr/types.js';
+import { readBody } from '../../node/src/core/index.js';
+import type { WireCredential } from '../../node/src/vcr/index.js';
 
 /** A call that did not succeed: `unreachable` (no HTTP answer) or `refused` (an HTTP error status, with the problem's detail). */
 export class NodeApiError extends Error {

@@ -1,9 +1,7 @@
 // Internal API of the mock LSP (/internal/lsp/v1): scenarios, source control, Mitz consent, reference index view.
 import { Router } from 'express';
 import { z } from 'zod';
-import { jsonBody } from '../../../node/src/core/http.js';
-import { parseBody } from '../../../node/src/core/validation.js';
-import { notFound, invalidInput } from '../../../node/src/core/errors.js';
+import { jsonBody, parseBody, notFound, invalidInput } from '../../../node/src/core/index.js';
 import type { MitzConsent } from '../mitz.js';
 import type { ReferenceIndex } from '../reference-index.js';
 import type { ScenarioControl } from '../scenarios.js';
@@ -14,8 +12,8 @@ import { readerFromRequest, type AuditRecorder } from '../../../node/src/audit/i
 import type { Request } from 'express';
 import type { LspData } from '../data.js';
 import { patientsIn, type DataBatch } from '../data-folder.js';
-import { LSP_URA } from '../identity.js';
-import type { FhirResource } from '../../../node/src/fhir/types.js';
+import { LSP_URA } from '../../shared/identity.js';
+import type { FhirResource } from '../../../node/src/fhir/index.js';
 
 /** the purpose named in the records of the data API: loading and reading the lab's test data */
 const DATA_PROTOCOL = 'urn:nuts-lsp-lab:test-data-management';
