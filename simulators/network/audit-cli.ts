@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { NodeError } from '../../node/src/core/errors.js';
+import { NodeError } from '../../node/src/core/index.js';
 import { CliError, DEFAULT_NODE, EXIT, checkBsn, fetchOrUnreachable } from './exit.js';
 import { openDatabase, type Database } from '../../node/src/store/index.js';
 import { SqlKeyStore } from '../../node/src/crypto/index.js';
@@ -31,11 +31,8 @@ import {
   type VerifyResult,
   type WitnessEvidence,
 } from '../../node/src/audit/index.js';
+import type { Io } from '../shared/io.js';
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 interface SourceOpts {

@@ -1,24 +1,20 @@
 // The `nuts-lsp-lab` command line: run the network or a node, check health, switch LSP scenarios, act as the ECD.
 // Exit codes scripts can use: 0 ok, 1 a check failed or the network refused, 2 usage error, 3 something unreachable.
-import { readBody } from '../../node/src/core/http.js';
+import { readBody, PACKAGE_VERSION, packagePath } from '../../node/src/core/index.js';
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { PACKAGE_VERSION, packagePath } from '../../node/src/core/paths.js';
 import { addAuditCommands } from './audit-cli.js';
 import { initPki, parseOrganisationArg, type OrganisationInput, type PkiKeyType } from '../../node/src/pki/index.js';
 import { credentialCommands } from './credential-cli.js';
 import { addConformanceCommand } from '../conformance/cli.js';
-import { LSP_URA } from '../lsp/identity.js';
+import { LSP_URA } from '../shared/identity.js';
 import { networkConfigHelp } from './config.js';
 import { addDataCommands } from './data-cli.js';
 import { CliError, EXIT, checkBsn, usageError } from './exit.js';
+import type { Io } from '../shared/io.js';
 
 export { CliError, EXIT } from './exit.js';
 
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 const stdio: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
 
 export function buildCli(io: Io = stdio): Command {
@@ -68,7 +64,7 @@ export function buildCli(io: Io = stdio): Command {
     .option('--discovery-server <url>', "public URL of the discovery server (the LSP): the node's discovery service definitions are pointed at it")
     .action(async (opts: { config?: string; discoveryServer?: string }, cmd: Command) => {
       const { createNode } = await import('../../node/src/main.js');
-      const { loadConfig } = await import('../../node/src/core/config.js');
+      const { loadConfig } = await import('../../node/src/core/index.js');
       const { LAB_TRUSTED_HOSTS } = await import('../lsp/main.js');
       const config = loadConfig({ file: opts.config, env: process.env, argv: cmd.args, defaults: { vdr: { httpHosts: LAB_TRUSTED_HOSTS } } });
       if (opts.discoveryServer) {
@@ -93,7 +89,7 @@ export function buildCli(io: Io = stdio): Command {
     .option('--dezi-url <url>', 'the simulated Dezi (nuts-lsp-lab dezi), for scenario revoked-dezi-declaration; its key set is allowed separately (vcr.dezi.allowedjku)')
     .action(async (opts: { config?: string; deziUrl?: string }, cmd: Command) => {
       const { createLspNode, LSP_CONFIG_DEFAULTS } = await import('../lsp/main.js');
-      const { loadConfig, publicBaseUrl } = await import('../../node/src/core/config.js');
+      const { loadConfig, publicBaseUrl } = await import('../../node/src/core/index.js');
       const { pointNodeAt } = await import('./discovery-definitions.js');
       const config = loadConfig({ file: opts.config, env: process.env, argv: cmd.args, defaults: LSP_CONFIG_DEFAULTS });
       // the LSP is the discovery server of its services: their definitions point at its own public URL
@@ -263,14 +259,14 @@ interface SeedCliOptions {
 }
 
 async function apis(opts: { node: string; lsp: string }) {
-  const { NodeApi, LspApi } = await import('./node-api.js');
+  const { NodeApi, LspApi } = await import('../shared/node-api.js');
   return { node: new NodeApi(opts.node, 'node'), lsp: new LspApi(opts.lsp, 'lsp') };
 }
 
 /** Waits for both nodes to be healthy, then seeds; a node out of reach is exit 3, a refusal exit 1. */
 async function seedFromCli(opts: SeedCliOptions, log: (s: string) => void) {
   const { seedNetwork } = await import('./seed.js');
-  const { NodeApiError } = await import('./node-api.js');
+  const { NodeApiError } = await import('../shared/node-api.js');
   const { node, lsp } = await apis(opts);
   const deadline = Date.now() + opts.wait * 1000;
   for (;;) {

@@ -2,7 +2,7 @@
 // and URLs, log level and file, data folders; read like a node's (defaults < YAML < NLL_* environment < --key=value).
 import path from 'node:path';
 import { z } from 'zod';
-import { LogLevel, bool, configKeys, envNameFor, loadLayeredConfig, port, stringList, type LoadConfigOptions } from '../../node/src/core/config.js';
+import { LogLevel, bool, configKeys, envNameFor, loadLayeredConfig, port, stringList, type LoadConfigOptions } from '../../node/src/core/index.js';
 import { DEMO_DATA_DIR } from '../lsp/data-folder.js';
 
 const nodePorts = (pub: number, internal: number) => z.strictObject({ public: port.default(pub), internal: port.default(internal) }).prefault({});

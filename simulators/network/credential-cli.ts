@@ -1,7 +1,7 @@
 // `nuts-lsp-lab credential issue|verify|list`: the node's internal VCR API over HTTP, for people and scripts.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readBody } from '../../node/src/core/http.js';
+import { readBody } from '../../node/src/core/index.js';
 import { CliError, DEFAULT_NODE, EXIT, fetchOrUnreachable, usageError } from './exit.js';
 
 /** A node out of reach is exit 3; a refusal (non-2xx) exit 1. */

@@ -1,12 +1,11 @@
 // Wires the dashboard to a running network over the nodes' internal APIs: the real ECD flow, the LSP's scenarios, and both
 // nodes' audit logs. The same wiring serves `npm start` (one process) and `nuts-lsp-lab dashboard` (separate processes).
-import { parseCredential } from '../../node/src/vcr/credential.js';
-import type { WireCredential } from '../../node/src/vcr/types.js';
+import { parseCredential, type WireCredential } from '../../node/src/vcr/index.js';
 import { createDashboard } from './dashboard/server.js';
 import { createEcdRunFlow } from './flow.js';
 import type { AuditRecordView, CredentialInfo, NodeInfo, OrganisationInfo, PatientAccessView, SourceSystemInfo } from './dashboard/types.js';
 import { LSP_SUBJECT } from '../lsp/main.js';
-import { NodeApiError, type LspApi, type NodeApi } from './node-api.js';
+import { NodeApiError, type LspApi, type NodeApi } from '../shared/node-api.js';
 import { VVT_SUBJECT, type Seeded } from './seed.js';
 import type { DeziCareWorker } from '../dezi/care-workers.js';
 import type { CareWorker } from '../ecd/client.js';

@@ -3,15 +3,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { readBody } from '../../node/src/core/http.js';
+import { readBody } from '../../node/src/core/index.js';
 import { CONSENT_SETTINGS, DataFolderError, MAPPING_FILE, readData, type ConsentSetting, type SourceRef } from '../lsp/data-folder.js';
 import type { ImportResult } from '../lsp/data.js';
 import { CliError, EXIT, checkBsn, fetchOrUnreachable, usageError } from './exit.js';
-
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
+import type { Io } from '../shared/io.js';
 
 const DEFAULT_LSP = 'http://127.0.0.1:9081';
 

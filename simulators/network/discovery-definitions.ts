@@ -2,10 +2,8 @@
 // endpoint, while a network on other hosts or ports (npm start, docker compose, tests) needs the server's real URL.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadServiceDefinitions } from '../../node/src/discovery/definitions.js';
-import type { NodeConfig } from '../../node/src/core/config.js';
-import { nodeDataDir } from '../../node/src/core/config.js';
-import { packagePath } from '../../node/src/core/paths.js';
+import { loadServiceDefinitions } from '../../node/src/discovery/index.js';
+import { type NodeConfig, nodeDataDir, packagePath } from '../../node/src/core/index.js';
 
 /** The definitions shipped with the lab. */
 export const SHIPPED_DEFINITIONS = packagePath('credentials', 'discovery');

@@ -1,6 +1,6 @@
 // The exit-code contract of every nuts-lsp-lab command, and the checks that make a bad argument a usage error before
 // any network call: 0 ok, 1 a check failed or the network refused, 2 usage error, 3 something unreachable.
-import { isValidBsn } from '../lsp/bsn.js';
+import { isValidBsn } from '../../node/src/fhir/index.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 

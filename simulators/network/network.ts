@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { createNode, type LabNode } from '../../node/src/main.js';
-import { loadConfig, type NodeConfigInput } from '../../node/src/core/config.js';
+import { loadConfig, type NodeConfigInput } from '../../node/src/core/index.js';
 import { createLspNode, DISCOVERY_SERVICE, LSP_CONFIG_DEFAULTS, type LspNode } from '../lsp/main.js';
 import { initPki } from '../../node/src/pki/index.js';
 import { issuePilotCredentials } from '../lsp/pilot-seed.js';
@@ -13,7 +13,7 @@ import { DeziSimulator } from '../dezi/server.js';
 export const PILOT_VENDOR_SUBJECT = 'ecd-vendor';
 import { seedNetwork, vvtOrganisation, type Seeded } from './seed.js';
 import { wireDashboard, type RunningDashboard } from './dashboard-wiring.js';
-import { LspApi, NodeApi } from './node-api.js';
+import { LspApi, NodeApi } from '../shared/node-api.js';
 import { pointDefinitionsAt, SHIPPED_DEFINITIONS } from './discovery-definitions.js';
 import { wirePortal, type RunningPortal } from './portal/index.js';
 import { PortInUseError } from '../../node/src/main.js';

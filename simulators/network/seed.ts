@@ -2,11 +2,11 @@
 // URA authority and keeps them valid itself), care-worker role credentials, and discovery registrations. The same code
 // seeds `npm start`'s in-process network and separate processes or containers (`nuts-lsp-lab seed`).
 import { readFileSync } from 'node:fs';
-import { readDemoFile } from '../../node/src/fhir/demo.js';
-import { packagePath } from '../../node/src/core/paths.js';
-import { parseCredential } from '../../node/src/vcr/credential.js';
+import { readDemoFile } from '../../node/src/fhir/index.js';
+import { packagePath } from '../../node/src/core/index.js';
+import { parseCredential } from '../../node/src/vcr/index.js';
 import { DISCOVERY_SERVICE, LSP_SUBJECT } from '../lsp/main.js';
-import type { LspApi, NodeApi } from './node-api.js';
+import type { LspApi, NodeApi } from '../shared/node-api.js';
 
 export interface CareWorkerSeed {
   id: string;

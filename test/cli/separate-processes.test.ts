@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDemoFile } from '../../node/src/fhir/demo.js';
-import { LspApi, NodeApi } from '../../simulators/network/node-api.js';
+import { LspApi, NodeApi } from '../../simulators/shared/node-api.js';
 import { CARE_WORKERS, vvtOrganisation } from '../../simulators/network/seed.js';
 import { freePort, networkPorts } from '../helpers/ports.js';
 

@@ -10,7 +10,8 @@ import { canonicalize, type StoredCheckpoint } from '../../node/src/audit/index.
 import type { LabNode } from '../../node/src/main.js';
 import { fhirSearchInput } from './audit-engine.js';
 import { startTestNode } from './node.js';
-import { auditVerify, type Io } from '../../simulators/network/audit-cli.js';
+import { auditVerify } from '../../simulators/network/audit-cli.js';
+import type { Io } from '../../simulators/shared/io.js';
 
 export interface WitnessedPair {
   dir: string;

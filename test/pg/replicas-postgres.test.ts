@@ -13,7 +13,7 @@ import type { LabNode } from '../../node/src/main.js';
 import { createLspNode, LSP_CONFIG_DEFAULTS, DISCOVERY_SERVICE, type LspNode } from '../../simulators/lsp/main.js';
 import { pointDefinitionsAt, SHIPPED_DEFINITIONS } from '../../simulators/network/discovery-definitions.js';
 import { seedNetwork, vvtOrganisation } from '../../simulators/network/seed.js';
-import { LspApi, NodeApi } from '../../simulators/network/node-api.js';
+import { LspApi, NodeApi } from '../../simulators/shared/node-api.js';
 import { EcdClient, mp9SearchPath } from '../../simulators/ecd/client.js';
 import { freePort } from '../helpers/ports.js';
 import { startTestNode, TEST_TRUSTED_HOSTS } from '../helpers/node.js';

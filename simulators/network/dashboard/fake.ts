@@ -2,7 +2,7 @@
 import { DEMO_SOURCES, dose, medication, mtd, oral, outcome, qty, request, searchset, ta } from '../../ecd/mp9-builders.js';
 import { createEcdRunFlow } from '../flow.js';
 import type { AuditRecordView, CareWorkerOption, ClientOption, DashboardOptions, NetworkView, ScenarioInfo } from './types.js';
-import { LSP_URA } from '../../lsp/identity.js';
+import { LSP_URA } from '../../shared/identity.js';
 
 const SCENARIOS: Omit<ScenarioInfo, 'active'>[] = [
   { name: 'normal', title: 'Normal', description: 'All sources answer; consent given.' },

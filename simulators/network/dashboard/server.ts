@@ -5,9 +5,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { packagePath } from '../../../node/src/core/paths.js';
+import { packagePath, crossSiteRefusal } from '../../../node/src/core/index.js';
 import type { DashboardOptions, FlowResult, FlowStepEvent } from './types.js';
-import { crossSiteRefusal } from '../../../node/src/core/http.js';
 
 // Browser modules: compiled .js next to this file in a build (dist/), else the TypeScript sources (a clone, run through tsx).
 const UI_DIR = path.join(import.meta.dirname, 'ui');

@@ -1,8 +1,8 @@
 // The client portal as an OpenID Connect relying party of TVS: PKCE S256, private_key_jwt, id_token checks, BSN JWE.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { compactDecrypt, createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet, type JWTPayload } from 'jose';
-import { readBody } from '../../../node/src/core/http.js';
-import { isValidBsn } from '../../lsp/bsn.js';
+import { readBody } from '../../../node/src/core/index.js';
+import { isValidBsn } from '../../../node/src/fhir/index.js';
 import { CLIENT_ASSERTION_TYPE, type TvsClient } from '../../tvs/server.js';
 import { LOA, loaRank, levelOfLoa } from '../../tvs/people.js';
 

@@ -4,10 +4,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BSN_SYSTEM } from '../../lsp/bsn.js';
+import { BSN_SYSTEM } from '../../../node/src/fhir/index.js';
 import { ANY, type MitzCatalogue } from '../../lsp/mitz.js';
 import { MEDICATION_DATA_CATEGORY } from '../../lsp/broker.js';
-import { NodeApiError, type ConsentView, type LspApi, type NodeApi } from '../node-api.js';
+import { NodeApiError, type ConsentView, type LspApi, type NodeApi } from '../../shared/node-api.js';
 import { LoginRefused, type PendingLogin, type PortalIdentity, type TvsRelyingParty } from './oidc.js';
 import { accessLines, formatWhen, T, type AccessRecord, type Lang } from './texts.js';
 

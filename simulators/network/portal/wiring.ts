@@ -2,7 +2,7 @@
 import { createTvs, seedPeople } from '../../tvs/index.js';
 import { loadCatalogue } from '../../lsp/mitz.js';
 import type { AddressBookEntry } from '../../lsp/sources.js';
-import type { LspApi, NodeApi } from '../node-api.js';
+import type { LspApi, NodeApi } from '../../shared/node-api.js';
 import type { Seeded } from '../seed.js';
 import { createPortalKeys, portalClientRegistration, TvsRelyingParty } from './oidc.js';
 import { createPortal } from './server.js';
