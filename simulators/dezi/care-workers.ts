@@ -1,7 +1,7 @@
 // The care workers the simulated Dezi knows: Dezi number, name parts, the organisation (abonnee) and one or more roles (one verklaring per role).
 import { readFileSync } from 'node:fs';
-import { readDemoFile } from '../../node/src/fhir/demo.js';
-import { packagePath } from '../../node/src/core/paths.js';
+import { readDemoFile } from '../../node/src/fhir/index.js';
+import { packagePath } from '../../node/src/core/index.js';
 
 /** Dezi's source of a role code: BIG-registered roles come from the BIG register (Dezi 0.7 example value). */
 export const ROL_CODE_BRON_BIG = 'http://www.dezi.nl/rol_code_bron/big';

@@ -1,5 +1,5 @@
 // The simulated Dezi's lab control as another process reaches it: revoke a care worker's verklaringen, lift every revocation.
-import { readBody } from '../../node/src/core/http.js';
+import { readBody } from '../../node/src/core/index.js';
 
 /** The care worker the revoked-dezi-declaration scenario revokes (the CLI's and dashboard's default Dezi login). */
 export const REVOKED_SCENARIO_WORKER = 'chris';

@@ -1,8 +1,7 @@
 // ECD client: what a VVT record system does against its own nuts-node v6 internal API (token, DPoP, discovery) and the LSP's FHIR API.
-import { readBody } from '../../node/src/core/http.js';
+import { readBody, formatTraceparent, newSpanId } from '../../node/src/core/index.js';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { formatTraceparent, newSpanId } from '../../node/src/core/context.js';
-import { LSP_URA } from '../lsp/identity.js';
+import { LSP_URA } from '../shared/identity.js';
 import { DeziLoginError, deziLogin, type DeziLoginResult } from '../dezi/login.js';
 
 /** The scope whose policy requires the care worker's Dezi verklaring (credentials/policies/medicatieoverdracht-dezi.json). */

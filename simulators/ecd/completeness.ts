@@ -1,5 +1,5 @@
 // Completeness of an administration list, proven from the LSP's outcome entries, and the row warnings for medication whose dose depends on a source that did not answer.
-import { SOURCE_NAME_EXTENSION } from '../../node/src/fhir/types.js';
+import { SOURCE_NAME_EXTENSION } from '../../node/src/fhir/index.js';
 
 /** Building blocks as the list reads them; MVE is recognised (a dispense) but never the basis of a dose. */
 export type Block = 'MA' | 'TA' | 'WDS' | 'MTD' | 'MVE';

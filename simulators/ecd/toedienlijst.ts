@@ -12,7 +12,7 @@ const EXT = {
   agreedAt: `${NICTIZ}ext-AdministrationAgreement.AdministrationAgreementDateTime`,
 } as const;
 // Display name of a source system on an outcome entry (lab convention; `meta.source` identifies the source).
-import { SOURCE_NAME_EXTENSION } from '../../node/src/fhir/types.js';
+import { SOURCE_NAME_EXTENSION } from '../../node/src/fhir/index.js';
 import { blockOfBundle, blockOfResource, coverageOf, listState, rowWarnings, sourcesOf, type Block, type ListState, type MissingSource, type ParsedSearch, type RowWarning, type SearchCoverage, type SourceCompleteness } from './completeness.js';
 export { SOURCE_NAME_EXTENSION };
 export type { ListState, MissingSource, RowWarning, SearchCoverage, SourceCompleteness, SourceStatus } from './completeness.js';
