@@ -2,7 +2,7 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { BODY_LIMIT, jsonBody } from '../../core/http.js';
-import { NodeError, invalidInput } from '../../core/errors.js';
+import { invalidInput } from '../../core/errors.js';
 import { parseBody } from '../../core/validation.js';
 import type { CryptoService } from '../../crypto/index.js';
 import type { AuthClient } from '../client.js';

@@ -1,10 +1,8 @@
 // The OpenID4VP user flow of nuts-node v6 (authorization code + OpenID4VP): one object for the routes, dispatching /authorize by the verified request object.
-import type { CryptoService } from '../../crypto/index.js';
 import type { PolicyStore } from '../../policy/index.js';
-import type { DidResolver, SubjectService } from '../../vdr/index.js';
+import type { DidResolver } from '../../vdr/index.js';
 import { oauthError } from '../errors.js';
-import type { CredentialVerifierPort, VcrPort } from '../ports.js';
-import type { SessionStore } from '../sessions.js';
+import type { CredentialVerifierPort } from '../ports.js';
 import { OpenId4VpClient, type ClientDeps } from './client.js';
 import { Jar } from './jar.js';
 import { Verifier } from './verifier.js';
