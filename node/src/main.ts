@@ -16,7 +16,6 @@ import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
 import { DEZI_MAX_RESPONSE_BYTES, VcrEngine } from './vcr/index.js';
 import { FhirAuthoriser, FhirEngine, fhirRouter, type FhirCaller, type FhirEngineOptions, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
 import { AuditEngine, auditRouter, CHECKPOINT_KEY_FILE, fhirAuditHook, IN_MEMORY_KEY, type AuditActor } from './audit/index.js';
-import { currentContext } from './core/context.js';
 import { PolicyEngine } from './policy/index.js';
 import { AUTH_PROTOCOL, AuthEngine, authInternalRouter, oauth2Router, openid4vpInternalRouter, openid4vpPublicRouter, openidConfigurationRouter, wellKnownRouter } from './auth/index.js';
 import { DiscoveryEngine, discoveryClientRouter, discoveryServerRouter } from './discovery/index.js';

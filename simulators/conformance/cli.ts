@@ -73,8 +73,7 @@ async function buildOptions(o: ConformanceCliOptions) {
   // checked here, not by commander: a parent's mandatory options would also be demanded of `conformance testscript`
   if (!o.profile) throw new UsageError("--profile is required (fhir or node); to run FHIR TestScripts use 'conformance testscript <file|dir> --target <url>'");
   if (!o.target) throw new UsageError('--target <url> is required');
-  const { runConformance } = await import('./index.js');
-  type Opts = Parameters<typeof runConformance>[0];
+  type Opts = Parameters<typeof import('./index.js').runConformance>[0];
   const timeoutMs = Number(o.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive whole number of ms, got '${o.timeout}'`);
   const target = validUrl('--target', o.target)!;

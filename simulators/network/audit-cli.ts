@@ -23,7 +23,6 @@ import {
   overviewEntries,
   toAuditBundle,
   verifyChain,
-  verifyNdjsonExport,
   type AuditFilter,
   type AuditRecord,
   type CheckpointKey,

@@ -13,7 +13,6 @@ import { startTestNode } from '../helpers/node.js';
 import { freePort } from '../helpers/ports.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nll-testscript-'));
-const T = currentDate(Date.now());
 
 describe('variables and operators', () => {
   it('expands Nictiz date variables relative to T (days, months with month-end clamping, years)', () => {

@@ -185,6 +185,7 @@ function requestArb(n: Network, all: Target[]): fc.Arbitrary<Sent> {
         // mostly encoded; sometimes raw, so malformed escapes and dot segments reach the router
         const p = target.path.replace(/\{[^}]+\}/g, () => {
           const v = params[i++]!;
+          // eslint-disable-next-line no-control-regex -- a raw path must not carry control characters
           return rawPath ? v.replace(/[\s#?\u0000-\u001f]/g, '_') : encodeURIComponent(v);
         });
         const qs = query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');

@@ -68,7 +68,7 @@ describe('Dezi login → token → LSP data, over HTTP', () => {
   it('npm start prints the simulated Dezi, its care workers and the --dezi command', () => {
     const text = summary(net);
     expect(text).toContain(`simulated Dezi  ${net.dezi.url}`);
-    expect(text).toMatch(/pieter +Pieter de Boer +30\.000 +Dezi 900010006  Dezi registration ended/);
+    expect(text).toMatch(/pieter +Pieter de Boer +30\.000 +Dezi 900010006 {2}Dezi registration ended/);
     expect(text).toMatch(new RegExp(`ecd toedienlijst --node \\S+ --bsn \\d{9} --dezi chris --dezi-url ${net.dezi.url}`));
   });
 

@@ -48,7 +48,10 @@ describe('network configuration', () => {
     const help = networkConfigHelp();
     const keys = configKeys(NetworkConfigSchema, ['urls.vvt', 'urls.lsp', 'log.file']);
     expect(keys.length).toBeGreaterThanOrEqual(18);
-    for (const k of keys) expect(help).toContain(`--${k}=<v>`), expect(help).toContain(envNameFor(k));
+    for (const k of keys) {
+      expect(help).toContain(`--${k}=<v>`);
+      expect(help).toContain(envNameFor(k));
+    }
   });
 
   it('examples/node.yaml starts a node as written (ports moved by flags), logging requests to its file', async () => {

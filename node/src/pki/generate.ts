@@ -80,7 +80,6 @@ const DAY = 86_400_000;
 
 const RSA_GEN = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 } as const;
 const EC_GEN = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-const signingAlg = (t: PkiKeyType) => (t === 'RSA' ? RSA_GEN : { name: 'ECDSA', hash: 'SHA-256' });
 
 const URA_RE = /^\d{8}$/;
 export const slug = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'org';
