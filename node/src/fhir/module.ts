@@ -20,6 +20,8 @@ export interface FhirEngineOptions {
   verifier?: AccessTokenVerifier;
   consent?: ConsentHook;
   audit?: FhirAuditHook;
+  /** the embedded store's repository when the composition root built it (so a plug-in can use it); default built here */
+  repository?: FhirRepository;
   /** replaces the backend (the mock LSP brokers searches to its sources); receives the embedded one for local types */
   backend?: (embedded: FhirBackend) => FhirBackend;
   version: string;
@@ -42,7 +44,7 @@ export class FhirEngine implements Engine {
     // one zone per process: every node of a lab network serves the same (Dutch) users
     if (opts.timeZone) setServerTimeZone(opts.timeZone);
     store.register(fhirMigrations);
-    this.repository = new SqlFhirRepository(store, opts.clock);
+    this.repository = opts.repository ?? new SqlFhirRepository(store, opts.clock);
     const validator = new ResourceValidator(undefined, opts.profileDirs ?? []);
     const fhirBase = () => `${opts.baseUrl()}/fhir`;
     const embedded = new EmbeddedBackend(this.repository, validator, fhirBase);
