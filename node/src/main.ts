@@ -14,7 +14,7 @@ import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
 import { DEZI_MAX_RESPONSE_BYTES, VcrEngine } from './vcr/index.js';
-import { FhirAuthoriser, FhirEngine, fhirRouter, type FhirCaller, type FhirEngineOptions, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
+import { FhirAuthoriser, FhirEngine, fhirRouter, SqlFhirRepository, type FhirCaller, type FhirEngineOptions, type FhirRepository, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
 import { AuditEngine, auditRouter, CHECKPOINT_KEY_FILE, fhirAuditHook, IN_MEMORY_KEY, type AuditActor } from './audit/index.js';
 import { PolicyEngine } from './policy/index.js';
 import { AUTH_PROTOCOL, AuthEngine, authInternalRouter, oauth2Router, openid4vpInternalRouter, openid4vpPublicRouter, openidConfigurationRouter, wellKnownRouter } from './auth/index.js';
@@ -38,6 +38,69 @@ export interface NodeDeps {
   fhirAudit?: FhirAuditHook;
   /** the consent profile `fhirConsent` (or the backend) applies, named in each FHIR access record (NEN 7513 7.4.8) */
   fhirConsentProfile?: string;
+  /** plug-ins built into the node (the mock LSP is one): what they add is added while the node is built, never after */
+  plugins?: NodePlugin[];
+}
+
+/** The node as a plug-in sees it while it is built: every core engine, nothing started, no router mounted yet. */
+export interface NodeParts {
+  readonly config: NodeConfig;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly store: StoreEngine;
+  readonly crypto: CryptoEngine;
+  readonly vdr: VdrEngine;
+  readonly vcr: VcrEngine;
+  readonly audit: AuditEngine;
+  readonly policy: PolicyEngine;
+  readonly auth: AuthEngine;
+  readonly discovery: DiscoveryEngine;
+  readonly pki: PkiEngine;
+  readonly outgoing: OutgoingHttp;
+  /** the embedded FHIR store: the node's own resources, whichever backend serves /fhir */
+  readonly fhirRepository: FhirRepository;
+  /** public base URL (known once the node listens) */
+  url(): string;
+  /** base URL of the internal API (known once the node listens) */
+  internalUrl(): string;
+}
+
+interface RouteMount {
+  prefix: string;
+  router: Router;
+  /** error dialect of the family (default problem+json) */
+  dialect?: ErrorDialect;
+}
+
+/** What a plug-in adds to the node it is built into. */
+export interface NodeContribution {
+  /** replaces the FHIR backend; one plug-in at most, and not together with NodeDeps.fhirBackend */
+  fhirBackend?: FhirEngineOptions['backend'];
+  /** the consent decision of /fhir; one plug-in at most, and not together with NodeDeps.fhirConsent */
+  fhirConsent?: ConsentHook;
+  /** the consent profile named in each FHIR access record */
+  fhirConsentProfile?: string;
+  /** started after the node's own engines and before it listens; stopped in reverse order */
+  engines?: Engine[];
+  /** started once the node listens (e.g. what calls the node's own internal API); stopped first */
+  afterListening?: Engine[];
+  internalRoutes?: RouteMount[];
+  publicRoutes?: RouteMount[];
+  /** in front of every public response, monitoring and errors included (the mock LSP's AORTA headers) */
+  publicMiddleware?: RequestHandler[];
+}
+
+/** An extension of the node, registered like nuts-node's engines: built once by createNode, from the node's parts. */
+export interface NodePlugin {
+  readonly name: string;
+  build(node: NodeParts): NodeContribution;
+}
+
+/** The one value of `key` the deps and the plug-ins give; two of them giving it is a wiring error. */
+function onlyOne<K extends 'fhirBackend' | 'fhirConsent' | 'fhirConsentProfile'>(key: K, deps: NodeDeps, contributions: Array<[string, NodeContribution]>): NodeContribution[K] {
+  const given = [...(deps[key] !== undefined ? [['NodeDeps', deps[key]] as const] : []), ...contributions.filter(([, c]) => c[key] !== undefined).map(([n, c]) => [`plug-in ${n}`, c[key]] as const)];
+  if (given.length > 1) throw new TypeError(`${key} is given by ${given.map(([n]) => n).join(' and ')}: give it once`);
+  return given[0]?.[1] as NodeContribution[K];
 }
 
 interface Mount {
@@ -180,6 +243,10 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     if (!config.url && config.http.public.port === 0 && http.publicPort === undefined) throw new Error('public URL unknown before the node listens');
     return publicBaseUrl(config, http.publicPort);
   };
+  const internalUrl = () => {
+    const host = config.http.internal.address === '0.0.0.0' ? '127.0.0.1' : config.http.internal.address;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${http.internalPort ?? config.http.internal.port}`;
+  };
 
   // one outgoing-HTTP policy for the whole node: remote parties choose the URLs (did:web hosts, status lists)
   const outgoing = new OutgoingHttp({ trustedHosts: config.vdr.httpHosts, fetch: deps.fetch, logger });
@@ -256,7 +323,26 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
     logger,
     requireTrustedIssuers: config.auth.requireTrustedIssuers,
   });
-  const fhir = new FhirEngine(store, { baseUrl, clock, upstream: config.fhir.upstream, timeZone: config.fhir.timeZone, profileDirs: config.fhir.profileDirs, verifier: deps.fhirTokenVerifier ?? auth.tokenVerifier, consent: deps.fhirConsent, audit: deps.fhirAudit ?? fhirAuditHook(audit.recorder, { internalActor: (ev) => internalActor(config, ev.caller), authorisationProtocol: AUTH_PROTOCOL, consentProfile: deps.fhirConsentProfile }), backend: deps.fhirBackend, version: VERSION, logger });
+  const fhirRepository = new SqlFhirRepository(store, clock);
+
+  // plug-ins are built from the finished core engines, before the FHIR engine (they may bring its backend and consent)
+  const parts: NodeParts = { config, logger, clock, store, crypto, vdr, vcr, audit, policy, auth, discovery, pki, outgoing, fhirRepository, url: baseUrl, internalUrl };
+  const contributions = (deps.plugins ?? []).map((p): [string, NodeContribution] => [p.name, p.build(parts)]);
+  const fhirConsentProfile = onlyOne('fhirConsentProfile', deps, contributions);
+  const fhir = new FhirEngine(store, {
+    baseUrl,
+    clock,
+    upstream: config.fhir.upstream,
+    timeZone: config.fhir.timeZone,
+    profileDirs: config.fhir.profileDirs,
+    verifier: deps.fhirTokenVerifier ?? auth.tokenVerifier,
+    consent: onlyOne('fhirConsent', deps, contributions),
+    audit: deps.fhirAudit ?? fhirAuditHook(audit.recorder, { internalActor: (ev) => internalActor(config, ev.caller), authorisationProtocol: AUTH_PROTOCOL, consentProfile: fhirConsentProfile }),
+    repository: fhirRepository,
+    backend: onlyOne('fhirBackend', deps, contributions),
+    version: VERSION,
+    logger,
+  });
 
   // routers: each family mounted with its own error dialect
   http.mountInternal('/internal/crypto', cryptoRouter(crypto.service), 'problem');
@@ -274,8 +360,15 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   http.mountPublic('/discovery', discoveryServerRouter(discovery), 'problem');
   http.mountInternal('/internal/fhir', fhirRouter(fhir.service, 'internal', baseUrl), 'fhir');
   http.mountPublic('/fhir', fhirRouter(fhir.service, 'public', baseUrl), 'fhir');
+  for (const [, c] of contributions) {
+    for (const mw of c.publicMiddleware ?? []) http.publicApp.use(mw);
+    for (const m of c.internalRoutes ?? []) http.mountInternal(m.prefix, m.router, m.dialect ?? 'problem');
+    for (const m of c.publicRoutes ?? []) http.mountPublic(m.prefix, m.router, m.dialect ?? 'problem');
+  }
 
-  engines = new EngineSet([store, crypto, vdr, audit, vcr, pki, policy, auth, discovery, fhir, http]);
+  const pluginEngines = contributions.flatMap(([, c]) => c.engines ?? []);
+  const afterListening = contributions.flatMap(([, c]) => c.afterListening ?? []);
+  engines = new EngineSet([store, crypto, vdr, audit, vcr, pki, policy, auth, discovery, fhir, ...pluginEngines, http, ...afterListening]);
 
   return {
     config,
@@ -297,8 +390,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
       return baseUrl();
     },
     get internalUrl() {
-      const host = config.http.internal.address === '0.0.0.0' ? '127.0.0.1' : config.http.internal.address;
-      return `http://${host.includes(':') ? `[${host}]` : host}:${http.internalPort ?? config.http.internal.port}`;
+      return internalUrl();
     },
     async start() {
       await engines.configure();
