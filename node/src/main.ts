@@ -14,7 +14,7 @@ import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
 import { DEZI_MAX_RESPONSE_BYTES, VcrEngine } from './vcr/index.js';
-import { FhirAuthoriser, FhirEngine, fhirRouter, SqlFhirRepository, type FhirCaller, type FhirEngineOptions, type FhirRepository, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
+import { FhirAuthoriser, FhirEngine, fhirRouter, SqlFhirRepository, UZI_ROLE_SYSTEM, type FhirCaller, type FhirEngineOptions, type FhirRepository, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
 import { AuditEngine, auditRouter, CHECKPOINT_KEY_FILE, fhirAuditHook, IN_MEMORY_KEY, type AuditActor } from './audit/index.js';
 import { PolicyEngine } from './policy/index.js';
 import { AUTH_PROTOCOL, AuthEngine, authInternalRouter, oauth2Router, openid4vpInternalRouter, openid4vpPublicRouter, openidConfigurationRouter, wellKnownRouter } from './auth/index.js';
@@ -223,7 +223,7 @@ function internalActor(config: NodeConfig, caller: FhirCaller): AuditActor | und
     userId: user?.id ?? `${config.name}:internal-api`,
     kind: user ? 'person' : 'process',
     ...(user?.name ? { userName: String(user.name) } : {}),
-    role: user?.role ? { code: String(user.role), system: 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' } : { code: 'system', system: 'urn:nuts-lsp-lab:actor' },
+    role: user?.role ? { code: String(user.role), system: UZI_ROLE_SYSTEM } : { code: 'system', system: 'urn:nuts-lsp-lab:actor' },
     ...(ura ? { organisation: { ura, ...(config.organization.name ? { name: config.organization.name } : {}) } } : {}),
     ...(user ? {} : { responsible: { id: `${config.name}:operator`, name: `operator of node ${config.name}` } }),
   };

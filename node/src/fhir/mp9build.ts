@@ -1,6 +1,6 @@
 // Builders for MP9 3.0 building blocks and their context resources, shared by the demo data and the test data sets.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { BLOCK_BY_CATEGORY, BSN_SYSTEM, EXT_DURATION, EXT_PERIOD_OF_USE, EXT_TREATMENT_ID, NICTIZ_SD, SNOMED, type BuildingBlock, type FhirResource } from './types.js';
+import { BLOCK_BY_CATEGORY, BSN_SYSTEM, URA_SYSTEM, EXT_DURATION, EXT_PERIOD_OF_USE, EXT_TREATMENT_ID, NICTIZ_SD, SNOMED, type BuildingBlock, type FhirResource } from './types.js';
 
 const TEST_OID = 'urn:oid:2.16.840.1.113883.2.4.3.11.999.77';
 export const TREATMENT_SYSTEM = `${TEST_OID}.1.1`;
@@ -57,7 +57,7 @@ export function organization(o: { id: string; ura: string; name: string; typeCod
     resourceType: 'Organization',
     id: o.id,
     meta: { profile: [`${NICTIZ_SD}nl-core-HealthcareProvider-Organization`] },
-    identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/ura', value: o.ura }],
+    identifier: [{ system: URA_SYSTEM, value: o.ura }],
     type: [{ coding: [{ system: 'http://nictiz.nl/fhir/NamingSystem/organization-type', code: o.typeCode, display: o.typeDisplay }] }],
     name: o.name,
   };

@@ -25,6 +25,10 @@ export interface OperationOutcome extends FhirResource {
 export const NICTIZ_SD = 'http://nictiz.nl/fhir/StructureDefinition/';
 export const SNOMED = 'http://snomed.info/sct';
 export const BSN_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/bsn';
+/** URA (UZI register number of a care organisation) */
+export const URA_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/ura';
+/** UZI role codes (RoleCodeNL): the system audit records and tokens name a care worker's role code with; credentials/roles.json names the same codes by their OID, urn:oid:2.16.840.1.113883.2.4.15.111 */
+export const UZI_ROLE_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode';
 
 /** True when `bsn` is 9 digits and 9·d1 + 8·d2 + … + 2·d8 − d9 is a multiple of 11 (and not all zeros): the 11-check (elfproef). */
 export function isValidBsn(bsn: string): boolean {

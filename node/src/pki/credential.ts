@@ -4,6 +4,7 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'n
 import { X509Certificate } from '@peculiar/x509';
 import { SignJWT, compactVerify } from 'jose';
 import { NodeError, invalidInput } from '../core/errors.js';
+import { URA_SYSTEM } from '../fhir/types.js';
 import type { DidResolver } from '../vdr/index.js';
 import { X509_TYPES, fail, type IssueRequest, type ParsedCredential, type X509IssuingPlan } from '../vcr/index.js';
 import { didX509For, resolveDidX509, type DidX509Options, type X509Resolution } from './didx509.js';
@@ -13,7 +14,6 @@ import { certificatesFromPem } from './trust.js';
 import { parseUziOtherName } from './uzi.js';
 
 export type X509Alg = 'RS256' | 'PS256' | 'ES256';
-export const URA_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/ura';
 const ALLOWED_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384'];
 
 /** A certificate chain (leaf first) with the leaf's private key: what an organisation issues with. */
