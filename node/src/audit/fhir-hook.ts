@@ -5,6 +5,7 @@ import type { AuditEventCode, OutcomeCode } from './events.js';
 import { AUDIT_LIMITS, type AuditActor, type AuditInput } from './record.js';
 import type { AuditRecorder } from './recorder.js';
 import type { FhirAuditEvent } from '../fhir/audit.js';
+import { UZI_ROLE_SYSTEM } from '../fhir/types.js';
 
 /** What the FHIR server reports per interaction (its audit port's event). */
 export type FhirAccessEvent = FhirAuditEvent;
@@ -68,12 +69,12 @@ export function fhirAccessToAuditInputs(ev: FhirAccessEvent, opts: FhirHookOptio
       ? {
           userId,
           ...(userName ? { userName } : {}),
-          ...(role ? { role: { code: role, system: opts.roleSystem ?? 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' } } : {}),
+          ...(role ? { role: { code: role, system: opts.roleSystem ?? UZI_ROLE_SYSTEM } } : {}),
           ...(ura && /^\d{1,12}$/.test(ura) ? { organisation: { ura, ...(orgName ? { name: orgName } : {}) } } : {}),
           ...(str(caller.clientId) ? { clientId: str(caller.clientId) } : {}),
           // the care worker named in the token is the responsible person (NEN 7513 7.3.6); with Dezi, by Dezi number and verified role
           ...(caller.deziNumber || str(caller.token?.employee_identifier)
-            ? { responsible: { id: userId, ...(userName ? { name: userName } : {}), ...(caller.roleSource === 'dezi' && role ? { role: { code: role, system: opts.roleSystem ?? 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode' } } : {}) } }
+            ? { responsible: { id: userId, ...(userName ? { name: userName } : {}), ...(caller.roleSource === 'dezi' && role ? { role: { code: role, system: opts.roleSystem ?? UZI_ROLE_SYSTEM } } : {}) } }
             : {}),
         }
       : undefined;

@@ -1,6 +1,7 @@
 // NEN 7513 record -> FHIR R4 AuditEvent following the IHE BALP patterns, with the NEN fields mapped as in the reference.
 import { EVENT_CODE_SYSTEM, eventDefinition, type BalpPattern } from './events.js';
 import type { AuditRecord } from './record.js';
+import { URA_SYSTEM } from '../fhir/types.js';
 
 type AuditEvent = fhir4.AuditEvent;
 type AuditEventAgent = fhir4.AuditEventAgent;
@@ -16,7 +17,7 @@ const OBJECT_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
 const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
 export const NS = {
   bsn: 'http://fhir.nl/fhir/NamingSystem/bsn',
-  ura: 'http://fhir.nl/fhir/NamingSystem/ura',
+  ura: URA_SYSTEM,
   uri: 'urn:ietf:rfc:3986',
 };
 
