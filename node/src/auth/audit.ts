@@ -1,6 +1,7 @@
 // NEN 7513 records of the authorization server's decisions: what a token grant, refusal or introspection is recorded as.
 import { NodeError } from '../core/errors.js';
 import type { AuditActor, AuditInput } from '../audit/index.js';
+import { UZI_ROLE_SYSTEM } from '../fhir/types.js';
 import { toPeCredential } from '../pe/index.js';
 import { OAuthError } from './errors.js';
 import type { WireCredential } from './ports.js';
@@ -13,7 +14,6 @@ export interface AuditPort {
 
 /** The authorisation protocol the records name (NEN 7513 7.4.6); the FHIR hook in main.ts names the same. */
 export const AUTH_PROTOCOL = 'nuts-rfc021';
-const UZI_ROLE = 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode';
 const ROLE_NAME = 'urn:nuts-lsp-lab:employee-role-name';
 // the URA inside a UZI server certificate's otherName, as the policy's organization_ura filter reads it
 const URA_IN_OTHERNAME = /^(?:[0-9.]+-\d+-\d+-S-)?(\d{1,12})(?:-00\.000-\d+)?$/;
@@ -43,7 +43,7 @@ export function tokenActor(claims: Record<string, unknown>, clientId?: string, h
   const roleName = str(claims.employee_role, 128);
   const ura = uraOf(claims.organization_ura);
   const orgName = str(claims.organization_name, 512);
-  const role = roleCode ? { code: roleCode, system: UZI_ROLE, ...(roleName ? { display: roleName } : {}) } : roleName ? { code: roleName, system: ROLE_NAME } : undefined;
+  const role = roleCode ? { code: roleCode, system: UZI_ROLE_SYSTEM, ...(roleName ? { display: roleName } : {}) } : roleName ? { code: roleName, system: ROLE_NAME } : undefined;
   return {
     userId,
     kind: employee ? 'person' : 'process',

@@ -6,10 +6,10 @@ import { OAuthError, oauthError } from './errors.js';
 import type { CredentialVerifierPort } from './ports.js';
 import { NONCE_TTL_MS, checkSigner, checkValidity, parsePresentation, verifyPresentationFully, type VpEnvelope } from './presentation.js';
 import type { SessionStore } from './sessions.js';
+import { URA_SYSTEM } from '../fhir/types.js';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const JWT_BEARER_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const URA_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/ura';
 // Admission of a vendor is pilot governance: its ServiceProviderCredential counts only from an issuer on vcr's trust list.
 const GOVERNED_TYPES: readonly string[] = ['ServiceProviderCredential'];
 // In the pilot these are AET-signed with the professional's UZI card; the lab has no cards, so the care provider issues them itself.
