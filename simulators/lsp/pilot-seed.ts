@@ -1,5 +1,5 @@
 // Pilot seed: issues the LSPxNuts pilot credentials to a vendor's care-provider (HCP) and service-provider (SP) subjects, over the nodes' internal APIs.
-import { URA_SYSTEM } from '../../node/src/pki/index.js';
+import { URA_SYSTEM } from '../../node/src/fhir/index.js';
 
 /** the AORTA context code the pilot's policy requires in authorizedActions (credentials/policies/lspxnuts-medicatie.json) */
 export const MEDGEG_ACTION = 'aorta.contextcode.MEDGEG';

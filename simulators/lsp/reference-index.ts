@@ -1,10 +1,10 @@
 // The reference index (verwijsindex): AortaDataReference-style FHIR Lists saying which source holds which data for a BSN.
-import type { FhirRepository, FhirResource } from '../../node/src/fhir/index.js';
+import { URA_SYSTEM, type FhirRepository, type FhirResource } from '../../node/src/fhir/index.js';
 import { AORTA_DATA_CATEGORY_SYSTEM, BUILDING_BLOCKS, blockInfo, type BuildingBlock } from './building-blocks.js';
 import { BSN_SYSTEM } from './bsn.js';
 
 export const AORTA_APP_ID_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/aorta-app-id';
-export const URA_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/ura';
+export { URA_SYSTEM };
 export const DATA_REFERENCE_PROFILE = 'http://vzvz.nl/fhir/StructureDefinition/aorta-datareference';
 
 export interface Registration {
