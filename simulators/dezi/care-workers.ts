@@ -1,7 +1,6 @@
 // The care workers the simulated Dezi knows: Dezi number, name parts, the organisation (abonnee) and one or more roles (one verklaring per role).
-import { readFileSync } from 'node:fs';
 import { readDemoFile } from '../../node/src/fhir/index.js';
-import { packagePath } from '../../node/src/core/index.js';
+import { roleCatalogue } from '../../node/src/vcr/index.js';
 
 /** Dezi's source of a role code: BIG-registered roles come from the BIG register (Dezi 0.7 example value). */
 export const ROL_CODE_BRON_BIG = 'http://www.dezi.nl/rol_code_bron/big';
@@ -32,10 +31,8 @@ export interface DeziCareWorker {
   note?: string;
 }
 
-const ROLES = (JSON.parse(readFileSync(packagePath('credentials', 'roles.json'), 'utf8')) as { roles: Array<{ code: string; nl: string; big: boolean }> }).roles;
-
 function role(code: string): DeziRole {
-  const r = ROLES.find((x) => x.code === code);
+  const r = roleCatalogue().get(code);
   if (!r) throw new Error(`Dezi seed role ${code} is not in credentials/roles.json`);
   return { code, name: r.nl, big: r.big, source: r.big ? ROL_CODE_BRON_BIG : ROL_CODE_BRON_VVT };
 }

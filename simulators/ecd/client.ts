@@ -1,6 +1,7 @@
 // ECD client: what a VVT record system does against its own nuts-node v6 internal API (token, DPoP, discovery) and the LSP's FHIR API.
 import { readBody, formatTraceparent, newSpanId } from '../../node/src/core/index.js';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { UZI_ROLE_SYSTEM } from '../../node/src/fhir/index.js';
 import { LSP_URA } from '../shared/identity.js';
 import { DeziLoginError, deziLogin, type DeziLoginResult } from '../dezi/login.js';
 
@@ -520,7 +521,6 @@ export class EcdClient {
   }
 }
 
-const UZI_ROLE_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/uzi-rolcode';
 const VVT_ROLE_SYSTEM = 'https://nuts-lsp-lab.nl/fhir/CodeSystem/vvt-role';
 
 /** URA and name from a NutsUraCredential (JWT or JSON-LD); the own wallet is read, not verified. */

@@ -1,10 +1,10 @@
 // The `nuts-lsp-lab` command line: run the network or a node, check health, switch LSP scenarios, act as the ECD.
 // Exit codes scripts can use: 0 ok, 1 a check failed or the network refused, 2 usage error, 3 something unreachable.
-import { readBody, PACKAGE_VERSION, packagePath } from '../../node/src/core/index.js';
+import { readBody, PACKAGE_VERSION } from '../../node/src/core/index.js';
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { addAuditCommands } from './audit-cli.js';
 import { initPki, parseOrganisationArg, type OrganisationInput, type PkiKeyType } from '../../node/src/pki/index.js';
+import { roleCatalogue } from '../../node/src/vcr/index.js';
 import { credentialCommands } from './credential-cli.js';
 import { addConformanceCommand } from '../conformance/cli.js';
 import { LSP_URA } from '../shared/identity.js';
@@ -422,8 +422,7 @@ if (import.meta.url === `file://${process.argv[1]}` || process.env.NLL_CLI_MAIN 
 /** The Dutch label of a role code from credentials/roles.json, or the code itself when it is not in the catalogue. */
 function roleLabel(code: string): string {
   try {
-    const roles = JSON.parse(readFileSync(packagePath('credentials', 'roles.json'), 'utf8')) as { roles: Array<{ code: string; nl: string }> };
-    return roles.roles.find((r) => r.code === code)?.nl ?? code;
+    return roleCatalogue().get(code)?.nl ?? code;
   } catch {
     return code;
   }

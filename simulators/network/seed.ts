@@ -1,10 +1,8 @@
 // Seeds the local network idempotently over the nodes' internal APIs: subjects, URA credentials (the LSP is the lab's
 // URA authority and keeps them valid itself), care-worker role credentials, and discovery registrations. The same code
 // seeds `npm start`'s in-process network and separate processes or containers (`nuts-lsp-lab seed`).
-import { readFileSync } from 'node:fs';
 import { readDemoFile } from '../../node/src/fhir/index.js';
-import { packagePath } from '../../node/src/core/index.js';
-import { parseCredential } from '../../node/src/vcr/index.js';
+import { parseCredential, roleCatalogue } from '../../node/src/vcr/index.js';
 import { DISCOVERY_SERVICE, LSP_SUBJECT } from '../lsp/main.js';
 import type { LspApi, NodeApi } from '../shared/node-api.js';
 
@@ -34,9 +32,8 @@ export interface Seeded {
 export const VVT_SUBJECT = 'vvt';
 const LSP_CITY = 'Amersfoort';
 
-const ROLES = (JSON.parse(readFileSync(packagePath('credentials', 'roles.json'), 'utf8')) as { roles: Array<{ code: string; nl: string; big: boolean }> }).roles;
 const worker = (id: string, name: string, roleCode: string): CareWorkerSeed => {
-  const role = ROLES.find((r) => r.code === roleCode);
+  const role = roleCatalogue().get(roleCode);
   if (!role) throw new Error(`seeded care worker ${id} has role ${roleCode}, which is not in credentials/roles.json`);
   return { id, name, roleCode, roleName: role.nl, big: role.big };
 };

@@ -198,9 +198,8 @@ describe('FHIR authorisation', () => {
 
 describe('matrix and role catalogue', () => {
   it('names only roles that exist in credentials/roles.json', async () => {
-    const { readFileSync } = await import('node:fs');
-    const catalogue = JSON.parse(readFileSync(new URL('../../../credentials/roles.json', import.meta.url), 'utf8')) as { roles: Array<{ code: string }> };
-    const known = new Set(catalogue.roles.map((r) => r.code));
+    const { roleCatalogue } = await import('../vcr/index.js');
+    const known = new Set(roleCatalogue().keys());
     const unknown = loadMatrix().groups.flatMap((g) => g.roles).filter((r) => !known.has(r));
     expect(unknown).toEqual([]);
   });
