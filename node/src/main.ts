@@ -42,11 +42,10 @@ export interface NodeDeps {
   plugins?: NodePlugin[];
 }
 
-/** The node as a plug-in sees it while it is built: every core engine, nothing started, no router mounted yet. */
-export interface NodeParts {
+/** The engines every node has, built in this order by createNode. */
+export interface CoreEngines {
   readonly config: NodeConfig;
   readonly logger: Logger;
-  readonly clock: () => number;
   readonly store: StoreEngine;
   readonly crypto: CryptoEngine;
   readonly vdr: VdrEngine;
@@ -56,7 +55,13 @@ export interface NodeParts {
   readonly auth: AuthEngine;
   readonly discovery: DiscoveryEngine;
   readonly pki: PkiEngine;
+  /** every outgoing request of this node goes through this (address policy, byte limits, timeouts) */
   readonly outgoing: OutgoingHttp;
+}
+
+/** The node as a plug-in sees it while it is built: every core engine, nothing started, no router mounted yet. */
+export interface NodeParts extends CoreEngines {
+  readonly clock: () => number;
   /** the embedded FHIR store: the node's own resources, whichever backend serves /fhir */
   readonly fhirRepository: FhirRepository;
   /** public base URL (known once the node listens) */
@@ -186,23 +191,10 @@ async function listenAs(app: Express, at: { address: string; port: number }, key
   }
 }
 
-export interface LabNode {
-  readonly config: NodeConfig;
-  readonly logger: Logger;
+export interface LabNode extends CoreEngines {
   readonly engines: EngineSet;
-  readonly store: StoreEngine;
-  readonly crypto: CryptoEngine;
-  readonly vdr: VdrEngine;
-  readonly vcr: VcrEngine;
-  readonly audit: AuditEngine;
-  readonly policy: PolicyEngine;
-  readonly auth: AuthEngine;
-  readonly discovery: DiscoveryEngine;
-  readonly pki: PkiEngine;
   readonly http: HttpEngine;
   readonly fhir: FhirEngine;
-  /** every outgoing request of this node goes through this (address policy, byte limits, timeouts) */
-  readonly outgoing: OutgoingHttp;
   /** public base URL (did:web host, OAuth issuer base) */
   readonly url: string;
   /** base URL of the internal API */
