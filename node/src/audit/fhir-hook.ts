@@ -2,6 +2,7 @@
 // NEN 7513 record per patient, stored before the response leaves.
 import { currentContext } from '../core/context.js';
 import type { AuditEventCode, OutcomeCode } from './events.js';
+import { actorOf } from './actor.js';
 import { AUDIT_LIMITS, type AuditActor, type AuditInput } from './record.js';
 import type { AuditRecorder } from './recorder.js';
 import type { FhirAuditEvent } from '../fhir/audit.js';
@@ -65,18 +66,18 @@ export function fhirAccessToAuditInputs(ev: FhirAccessEvent, opts: FhirHookOptio
     const ura = caller.organisation?.ura;
     const orgName = str(caller.organisation?.name);
     const userName = str(caller.name);
+    const roleCoding = role ? { code: role, system: opts.roleSystem ?? UZI_ROLE_SYSTEM } : undefined;
     actor = userId
-      ? {
+      ? actorOf({
           userId,
-          ...(userName ? { userName } : {}),
-          ...(role ? { role: { code: role, system: opts.roleSystem ?? UZI_ROLE_SYSTEM } } : {}),
-          ...(ura && /^\d{1,12}$/.test(ura) ? { organisation: { ura, ...(orgName ? { name: orgName } : {}) } } : {}),
-          ...(str(caller.clientId) ? { clientId: str(caller.clientId) } : {}),
+          userName,
+          role: roleCoding,
+          ura: ura && /^\d{1,12}$/.test(ura) ? ura : undefined,
+          organisationName: orgName,
+          clientId: str(caller.clientId),
           // the care worker named in the token is the responsible person (NEN 7513 7.3.6); with Dezi, by Dezi number and verified role
-          ...(caller.deziNumber || str(caller.token?.employee_identifier)
-            ? { responsible: { id: userId, ...(userName ? { name: userName } : {}), ...(caller.roleSource === 'dezi' && role ? { role: { code: role, system: opts.roleSystem ?? UZI_ROLE_SYSTEM } } : {}) } }
-            : {}),
-        }
+          ...(caller.deziNumber || str(caller.token?.employee_identifier) ? { responsible: { id: userId, ...(userName ? { name: userName } : {}), ...(caller.roleSource === 'dezi' && roleCoding ? { role: roleCoding } : {}) } } : {}),
+        })
       : undefined;
     const scope = clipText(caller.token?.scope, AUDIT_LIMITS.scope);
     authorisation = {

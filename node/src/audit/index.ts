@@ -15,3 +15,4 @@ export { CHECKPOINT_KEY_FILE, IN_MEMORY_KEY, readPublicKeyFile } from './keyfile
 export { Witness, WitnessClient, fetchWitnessLog, witnessEvidence, type WitnessedLog, type WitnessedHead } from './witness.js';
 export { auditRouter, filterFromQuery, readerFromRequest } from './api/router.js';
 export { fhirAuditHook, fhirAccessToAuditInputs, type FhirAccessEvent, type FhirHookOptions } from './fhir-hook.js';
+export { actorOf, type ActorFacts } from './actor.js';
