@@ -1,6 +1,6 @@
 // NEN 7513 records of the authorization server's decisions: what a token grant, refusal or introspection is recorded as.
 import { NodeError } from '../core/errors.js';
-import type { AuditActor, AuditInput } from '../audit/index.js';
+import { actorOf, type AuditActor, type AuditInput } from '../audit/index.js';
 import { UZI_ROLE_SYSTEM } from '../fhir/types.js';
 import { toPeCredential } from '../pe/index.js';
 import { OAuthError } from './errors.js';
@@ -44,16 +44,18 @@ export function tokenActor(claims: Record<string, unknown>, clientId?: string, h
   const ura = uraOf(claims.organization_ura);
   const orgName = str(claims.organization_name, 512);
   const role = roleCode ? { code: roleCode, system: UZI_ROLE_SYSTEM, ...(roleName ? { display: roleName } : {}) } : roleName ? { code: roleName, system: ROLE_NAME } : undefined;
-  return {
+  const userName = str(claims.employee_name, 512);
+  return actorOf({
     userId,
     kind: employee ? 'person' : 'process',
-    ...(str(claims.employee_name, 512) ? { userName: str(claims.employee_name, 512) } : {}),
-    ...(role ? { role } : {}),
-    ...(ura ? { organisation: { ura, ...(orgName ? { name: orgName } : {}) } } : {}),
-    ...(str(clientId, 512) ? { clientId: str(clientId, 512) } : {}),
+    userName,
+    role,
+    ura,
+    organisationName: orgName,
+    clientId: str(clientId, 512),
     // the care worker the requesting organisation names is the responsible person (NEN 7513 7.3.6)
-    ...(employee ? { responsible: { id: employee, ...(str(claims.employee_name, 512) ? { name: str(claims.employee_name, 512) } : {}) } } : {}),
-  };
+    ...(employee ? { responsible: { id: employee, ...(userName ? { name: userName } : {}) } } : {}),
+  });
 }
 
 /** Id and most specific type of every presented credential (at most 32, as the record allows). */
