@@ -15,7 +15,7 @@ import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
 import { DEZI_MAX_RESPONSE_BYTES, VcrEngine } from './vcr/index.js';
 import { FhirAuthoriser, FhirEngine, fhirRouter, SqlFhirRepository, UZI_ROLE_SYSTEM, type FhirCaller, type FhirEngineOptions, type FhirRepository, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
-import { AuditEngine, auditRouter, CHECKPOINT_KEY_FILE, fhirAuditHook, IN_MEMORY_KEY, type AuditActor } from './audit/index.js';
+import { actorOf, AuditEngine, auditRouter, CHECKPOINT_KEY_FILE, fhirAuditHook, IN_MEMORY_KEY, type AuditActor } from './audit/index.js';
 import { PolicyEngine } from './policy/index.js';
 import { AUTH_PROTOCOL, AuthEngine, authInternalRouter, oauth2Router, openid4vpInternalRouter, openid4vpPublicRouter, openidConfigurationRouter, wellKnownRouter } from './auth/index.js';
 import { DiscoveryEngine, discoveryClientRouter, discoveryServerRouter } from './discovery/index.js';
@@ -211,14 +211,15 @@ export interface LabNode extends CoreEngines {
 function internalActor(config: NodeConfig, caller: FhirCaller): AuditActor | undefined {
   const user = caller.type === 'system' && caller.kind === 'person' && caller.id ? { id: caller.id, name: caller.name, role: caller.role } : undefined;
   const ura = config.organization.ura;
-  return {
+  return actorOf({
     userId: user?.id ?? `${config.name}:internal-api`,
     kind: user ? 'person' : 'process',
-    ...(user?.name ? { userName: String(user.name) } : {}),
+    userName: user?.name ? String(user.name) : undefined,
     role: user?.role ? { code: String(user.role), system: UZI_ROLE_SYSTEM } : { code: 'system', system: 'urn:nuts-lsp-lab:actor' },
-    ...(ura ? { organisation: { ura, ...(config.organization.name ? { name: config.organization.name } : {}) } } : {}),
+    ura,
+    organisationName: config.organization.name,
     ...(user ? {} : { responsible: { id: `${config.name}:operator`, name: `operator of node ${config.name}` } }),
-  };
+  });
 }
 
 export function sqlitePathFor(config: NodeConfig): string {
