@@ -13,6 +13,6 @@ export { isCompleteFilter, parseNdjsonExport, verifyNdjsonExport, ndjsonExportLi
 export { checkpointKid, checkpointKidOf } from './checkpoint.js';
 export { CHECKPOINT_KEY_FILE, IN_MEMORY_KEY, readPublicKeyFile } from './keyfile.js';
 export { Witness, WitnessClient, fetchWitnessLog, witnessEvidence, type WitnessedLog, type WitnessedHead } from './witness.js';
-export { auditRouter, filterFromQuery, readerFromRequest } from './api/router.js';
+export { auditRouter, filterFromQuery, readerFromRequest } from './api/internal.js';
 export { fhirAuditHook, fhirAccessToAuditInputs, type FhirAccessEvent, type FhirHookOptions } from './fhir-hook.js';
 export { actorOf, type ActorFacts } from './actor.js';
