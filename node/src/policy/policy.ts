@@ -2,6 +2,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { NodeError } from '../core/errors.js';
+import { ScopeError } from './errors.js';
 import { validateDefinition, type PresentationDefinition } from '../pe/index.js';
 
 /** introspection claims a PD field id must not shadow (nuts-node rejects these too) */
@@ -15,14 +16,6 @@ export interface CredentialProfile {
   /** file the scope came from, for error messages */
   source: string;
   definitions: Partial<Record<WalletOwnerType, PresentationDefinition>>;
-}
-
-/** Why a scope request cannot be served; code is the OAuth error code. */
-export class ScopeError extends NodeError {
-  readonly oauthError = 'invalid_scope';
-  constructor(message: string) {
-    super('invalid_input', message);
-  }
 }
 
 export class PolicyStore {

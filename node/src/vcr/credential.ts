@@ -1,21 +1,8 @@
 // Parsing of credentials and presentations in either wire format (compact JWT or JSON-LD object) into one shape.
 import { BoundedCache } from '../core/cache.js';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import type { CredentialFormat, ParsedCredential, VerificationCode, WireCredential } from './types.js';
-
-/** A failed check with the reason code callers receive; verifier functions turn it into a result. */
-export class CheckFailure extends Error {
-  constructor(
-    readonly code: VerificationCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export const fail = (code: VerificationCode, message: string): never => {
-  throw new CheckFailure(code, message);
-};
+import { fail } from './errors.js';
+import type { CredentialFormat, ParsedCredential, WireCredential } from './types.js';
 
 export const isJwt = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(v.trim());
 

@@ -1,7 +1,7 @@
 // DeziUserCredential verification with an injected fetch: allow-list before any fetch, bounded key sets, status on the Dezi origin only, credential = verklaring, binding rules.
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CheckFailure } from './credential.js';
+import { CheckFailure } from './errors.js';
 import { DeziVerifier, checkDeziBinding, deziUserCredential } from './dezi.js';
 
 const DEZI = 'https://auth.dezi.example';

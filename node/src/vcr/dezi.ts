@@ -1,7 +1,8 @@
 // DeziUserCredential (Dezi spec 0.7 verklaring wrapped as a credential, proof type DeziIDJWT07): building, verifying (jku allow-list, signature, nbf/exp, status_uri) and binding to the presenting organisation.
 import { compactVerify, importJWK, type JWK } from 'jose';
 import type { JoseKey } from '../crypto/index.js';
-import { CheckFailure, asArray, decodeJwtParts, fail, isJwt, parseCredential } from './credential.js';
+import { asArray, decodeJwtParts, isJwt, parseCredential } from './credential.js';
+import { CheckFailure, fail } from './errors.js';
 import type { ParsedCredential, WireCredential } from './types.js';
 
 export const DEZI_CREDENTIAL_TYPE = 'DeziUserCredential';

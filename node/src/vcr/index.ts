@@ -5,7 +5,8 @@ export { Issuer, IssueRequestSchema, type VcrAuditPort, type X509Issuing, type X
 export { Verifier, type X509JwtVerifier } from './verifier.js';
 export { Holder, Wallet } from './holder.js';
 export { RevocationService, encodeBitstring, decodeBitstring, LIST_BITS } from './revocation.js';
-export { parseCredential, decodeJwtCached, isJwt, fail, CheckFailure } from './credential.js';
+export { parseCredential, decodeJwtCached, isJwt } from './credential.js';
+export { fail, CheckFailure } from './errors.js';
 export { canonicalize, verifyLdProofWithKey, knownContexts } from './jsonld.js';
 export { roleCatalogue, checkCredentialType, X509_TYPES, type Role } from './schema.js';
 export { SqlVcrStore, vcrMigrations, type VcrStore } from './store.js';

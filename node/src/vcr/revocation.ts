@@ -4,7 +4,8 @@ import { outgoingTraceHeaders } from '../core/context.js';
 import { invalidInput, notFound } from '../core/errors.js';
 import { BoundedCache } from '../core/cache.js';
 import type { Logger } from '../core/logger.js';
-import { fail, isJwt, parseDate } from './credential.js';
+import { isJwt, parseDate } from './credential.js';
+import { fail } from './errors.js';
 import type { StatusListType, VcrStore } from './store.js';
 import type { WireCredential, CredentialVerification } from './types.js';
 

@@ -1,0 +1,16 @@
+// Errors of the VCR capability: a failed credential check, with the verification code callers receive.
+import type { VerificationCode } from './types.js';
+
+/** A failed check with the reason code callers receive; verifier functions turn it into a result. */
+export class CheckFailure extends Error {
+  constructor(
+    readonly code: VerificationCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const fail = (code: VerificationCode, message: string): never => {
+  throw new CheckFailure(code, message);
+};
