@@ -139,10 +139,9 @@ describe('resolver cache', () => {
   });
 
   it('serves static fixtures and registered methods; unknown methods are named', async () => {
-    const r = new DidResolver();
+    const r = new DidResolver({ methods: { example: { driver: async (did) => ({ document: { id: did }, documentMetadata: {} }) } } });
     r.addStatic({ id: 'did:nuts:abc', verificationMethod: [] });
     expect((await r.resolve('did:nuts:abc#k')).document.id).toBe('did:nuts:abc');
-    r.registerMethod('example', async (did) => ({ document: { id: did }, documentMetadata: {} }));
     expect((await r.resolve('did:example:1')).document.id).toBe('did:example:1');
     await expect(r.resolve('did:other:1')).rejects.toThrow(/unsupported DID method 'other'/);
     await expect(r.resolve('nonsense')).rejects.toMatchObject({ code: 'invalid_input' });

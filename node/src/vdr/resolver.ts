@@ -80,8 +80,8 @@ export class DidResolver {
     for (const [method, m] of Object.entries(opts.methods ?? {})) this.registerMethod(method, m.driver, m);
   }
 
-  /** Adds a DID method (e.g. did:x509) without touching the resolver; `cache: false` when a document depends on context. */
-  registerMethod(method: string, driver: MethodDriver, opts: { cache?: boolean } = {}): void {
+  /** A further DID method (the `methods` option); `cache: false` when a document depends on context. */
+  private registerMethod(method: string, driver: MethodDriver, opts: { cache?: boolean } = {}): void {
     this.drivers.set(method, driver);
     if (opts.cache === false) this.uncached.add(method);
   }
