@@ -20,7 +20,7 @@ export async function wirePortal(o: { node: NodeApi; lsp: LspApi; seeded: Seeded
   const [nodeName, lspName, addressBook] = await Promise.all([
     o.node.diagnostics().then((d) => d.name),
     o.lsp.diagnostics().then((d) => d.name),
-    o.lsp.call<AddressBookEntry[]>('GET', '/internal/lsp/v1/addressbook'),
+    o.lsp.addressBook(),
   ]);
   const organisations = new Map<string, string>([...addressBook.map((a) => [a.ura, a.name] as [string, string]), [o.seeded.vvtOrg.ura, o.seeded.vvtOrg.name]]);
   const keys = await createPortalKeys();
