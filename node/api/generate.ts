@@ -19,7 +19,8 @@ export const API_TYPES: ReadonlyArray<{ spec: string; out: string }> = [
 export async function generateApiTypes(spec: string): Promise<string> {
   const doc = parse(readFileSync(path.join(ROOT, spec), 'utf8')) as OpenAPI3;
   const header = `// Generated from ${spec} by \`npm run api:generate\` (openapi-typescript); do not edit, change the OpenAPI file.\n\n`;
-  return openapiTS(doc, { commentHeader: header, silent: true });
+  // a schema object without properties is any JSON object, not an empty one
+  return openapiTS(doc, { commentHeader: header, silent: true, emptyObjectsUnknown: true });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,10 +1,8 @@
 // A node's internal API (VDR v2, VCR v2, Discovery v1, audit v1, monitoring) and the mock LSP's, as the seed, the
 // dashboard, the portal and the LSP's organisation registry use them: the typed client plus the few steps they share.
-import { body, createApiClient, nodeClient, NodeApiError, type ApiClient, type NodeClient } from '../../node/src/api-client/index.js';
+import { body, createApiClient, nodeClient, NodeApiError, type ApiClient, type ApiClientOptions, type AuditApi as Audit, type MonitoringApi as Monitoring, type NodeClient } from '../../node/src/api-client/index.js';
 import type { WireCredential } from '../../node/src/vcr/types.js';
 import type { components as Lsp, paths as LspPaths } from '../lsp/api/generated/lsp-v1.js';
-import type { components as Monitoring } from '../../node/api/generated/monitoring-v1.js';
-import type { components as Audit } from '../../node/api/generated/audit-v1.js';
 
 export { NodeApiError };
 
@@ -117,13 +115,18 @@ export class NodeApi {
   }
 }
 
+/** A typed client of the mock LSP's /internal/lsp/v1 (scenarios, sources, consent, organisations, data). */
+export function lspClient(baseUrl: string, o: ApiClientOptions = {}): ApiClient<LspPaths> {
+  return createApiClient<LspPaths>(baseUrl, o);
+}
+
 /** The mock LSP's internal API, on top of the node's. */
 export class LspApi extends NodeApi {
   /** the typed client of /internal/lsp/v1 */
   readonly lspApi: ApiClient<LspPaths>;
   constructor(baseUrl: string, label?: string, timeoutMs?: number) {
     super(baseUrl, label, timeoutMs);
-    this.lspApi = createApiClient<LspPaths>(baseUrl, { label: this.label, timeoutMs });
+    this.lspApi = lspClient(baseUrl, { label: this.label, timeoutMs });
   }
   scenarios(): Promise<ScenarioView[]> {
     return body(this.lspApi.GET('/internal/lsp/v1/scenarios'));

@@ -222,7 +222,7 @@ export interface components {
       consentProfile?: string;
       breakTheGlass: boolean;
       outcome: string;
-      peer?: Record<string, never>;
+      peer?: Record<string, unknown>;
       recordId: string;
       traceId?: string;
       /** @description the responsible person with role and organisation, e.g. "Anna de Vries (VVT.001, Thuiszorg De Zonnebloem)" */
@@ -238,7 +238,7 @@ export interface components {
       kid?: string;
       /** @enum {string} */
       alg?: "ES256" | "EdDSA";
-      publicJwk?: Record<string, never>;
+      publicJwk?: Record<string, unknown>;
     };
     WitnessRequest: {
       key: components["schemas"]["CheckpointKey"];
@@ -489,7 +489,7 @@ export interface operations {
       200: {
         content: {
           "application/x-ndjson": string;
-          "application/fhir+json": Record<string, never>;
+          "application/fhir+json": Record<string, unknown>;
         };
       };
       400: components["responses"]["Problem"];
@@ -552,9 +552,9 @@ export interface operations {
       200: {
         content: {
           "application/json": {
-            node?: string;
-            witnesses?: {
-                url?: string;
+            node: string;
+            witnesses: {
+                url: string;
                 witnessedThroughSeq?: number;
                 lastError?: string;
               }[];

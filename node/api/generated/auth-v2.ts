@@ -208,7 +208,7 @@ export interface components {
       /** @example medicatieoverdracht */
       scope: string;
       /** @description self-attested credentials; issuer, credentialSubject.id and proof must be omitted (filled in / covered by the VP) */
-      credentials?: Record<string, never>[];
+      credentials?: Record<string, unknown>[];
       credential_selection?: {
         [key: string]: string;
       };
@@ -264,8 +264,8 @@ export interface components {
       [key: string]: unknown;
     };
     ExtendedTokenIntrospectionResponse: components["schemas"]["TokenIntrospectionResponse"] & {
-      presentation_definitions?: Record<string, never>;
-      presentation_submissions?: Record<string, never>;
+      presentation_definitions?: Record<string, unknown>;
+      presentation_submissions?: Record<string, unknown>;
       vps?: unknown[];
     };
     DPoPRequest: {
@@ -290,7 +290,7 @@ export interface components {
       require_signed_request_object?: boolean;
       response_types_supported?: string[];
       response_modes_supported?: string[];
-      vp_formats_supported?: Record<string, never>;
+      vp_formats_supported?: Record<string, unknown>;
       did_methods_supported?: string[];
       dpop_signing_alg_values_supported?: string[];
     };
@@ -485,7 +485,7 @@ export interface operations {
       /** @description presentation definition */
       200: {
         content: {
-          "application/json": Record<string, never>;
+          "application/json": Record<string, unknown>;
         };
       };
       default: components["responses"]["OAuthError"];
@@ -658,7 +658,7 @@ export interface operations {
         "application/json": {
           wallet_did: string;
           issuer: string;
-          authorization_details: Record<string, never>[];
+          authorization_details: Record<string, unknown>[];
           redirect_uri: string;
         };
       };
@@ -879,7 +879,7 @@ export interface operations {
       /** @description client metadata */
       200: {
         content: {
-          "application/json": Record<string, never>;
+          "application/json": Record<string, unknown>;
         };
       };
       default: components["responses"]["OAuthError"];

@@ -49,7 +49,7 @@ export interface components {
       id: string;
       did_methods?: string[];
       endpoint: string;
-      presentation_definition: Record<string, never>;
+      presentation_definition: Record<string, unknown>;
       presentation_max_validity: number;
     };
     SearchResult: {

@@ -64,13 +64,13 @@ export type webhooks = Record<string, never>;
 
 export interface components {
   schemas: {
-    VerifiableCredential: Record<string, never> | string;
-    VerifiablePresentation: Record<string, never> | string;
+    VerifiableCredential: Record<string, unknown> | string;
+    VerifiablePresentation: Record<string, unknown> | string;
     IssueVCRequest: {
       "@context"?: string | string[];
       type: string | string[];
       issuer: string;
-      credentialSubject: Record<string, never> | Record<string, never>[];
+      credentialSubject: Record<string, unknown> | Record<string, unknown>[];
       /** Format: date-time */
       expirationDate?: string;
       /**
@@ -107,7 +107,7 @@ export interface components {
     SearchVCResults: {
       verifiableCredentials: {
           verifiableCredential?: components["schemas"]["VerifiableCredential"];
-          revocation?: Record<string, never>;
+          revocation?: Record<string, unknown>;
         }[];
     };
   };
@@ -407,7 +407,7 @@ export interface operations {
     requestBody: {
       content: {
         "application/json": {
-          query: Record<string, never>;
+          query: Record<string, unknown>;
           searchOptions?: {
             allowUntrustedIssuer?: boolean;
           };
@@ -436,7 +436,7 @@ export interface operations {
       /** @description the list credential */
       200: {
         content: {
-          "application/json": Record<string, never>;
+          "application/json": Record<string, unknown>;
         };
       };
       404: components["responses"]["Problem"];

@@ -116,7 +116,7 @@ export interface components {
       /** @example JsonWebKey2020 */
       type: string;
       controller: string;
-      publicKeyJwk?: Record<string, never>;
+      publicKeyJwk?: Record<string, unknown>;
     };
     DIDDocument: {
       "@context"?: string | string[];

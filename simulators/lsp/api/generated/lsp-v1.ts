@@ -81,9 +81,12 @@ export interface components {
       name: string;
       ura: string;
       organizationType: string;
-      appId?: string;
-      /** @description gp, hospital, pharmacy or vvt: where imported building blocks go by default */
-      demoData?: string;
+      appId: string;
+      /**
+       * @description where imported building blocks go by default
+       * @enum {string}
+       */
+      demoData: "gp" | "hospital" | "pharmacy" | "vvt";
       fhirBase: string;
       available: boolean;
       latencyMs: number;
