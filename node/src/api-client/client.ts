@@ -47,11 +47,12 @@ export function createApiClient<Paths extends {}>(baseUrl: string, o: ApiClientO
   const guarded = async (request: Request): Promise<Response> => {
     const method = request.method;
     const path = new URL(request.url).pathname;
-    const retry = request.clone();
-    const signal = AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]);
+    // an injected fetch gets (url, init) with plain headers and a string body, as any fetch stand-in expects
+    const payload = method === 'GET' || method === 'HEAD' ? '' : await request.text();
+    const init: RequestInit = { method, headers: Object.fromEntries(request.headers), ...(payload ? { body: payload } : {}), signal: AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]) };
     let res: Response;
     try {
-      res = await send(request, { signal }).catch((e: unknown) => (STALE_SOCKET.has(causeCode(e) ?? '') ? send(retry, { signal }) : Promise.reject(e)));
+      res = await send(request.url, init).catch((e: unknown) => (STALE_SOCKET.has(causeCode(e) ?? '') ? send(request.url, init) : Promise.reject(e)));
     } catch (e) {
       const cause = causeCode(e) ?? ((e as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e as Error).message);
       throw new NodeApiError({ kind: 'unreachable', baseUrl: base, label: o.label, method, path, cause });
