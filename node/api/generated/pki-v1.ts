@@ -32,13 +32,13 @@ export interface components {
       alg: string;
       organisation?: string;
       certificate: {
-        subject?: string;
-        issuer?: string;
-        serialNumber?: string;
+        subject: string;
+        issuer: string;
+        serialNumber: string;
         /** Format: date-time */
-        notBefore?: string;
+        notBefore: string;
         /** Format: date-time */
-        notAfter?: string;
+        notAfter: string;
         otherName?: string[];
         ura?: string;
       };
