@@ -613,10 +613,10 @@ export interface operations {
       200: {
         content: {
           "application/json": {
-            witness?: string;
-            node?: string;
-            key?: components["schemas"]["CheckpointKey"];
-            heads?: components["schemas"]["WitnessedHead"][];
+            witness: string;
+            node: string;
+            key: components["schemas"]["CheckpointKey"];
+            heads: components["schemas"]["WitnessedHead"][];
           };
         };
       };
