@@ -83,8 +83,8 @@ export function nodeClient(baseUrl: string, o: ApiClientOptions = {}): NodeClien
 export async function body<T>(answer: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   const r = await answer;
   if (!r.response.ok) {
-    const url = new URL(r.response.url);
-    throw new NodeApiError({ kind: 'refused', baseUrl: url.origin, method: '', path: url.pathname, status: r.response.status, body: r.error });
+    const url = r.response.url ? new URL(r.response.url) : undefined;
+    throw new NodeApiError({ kind: 'refused', baseUrl: url?.origin ?? 'the API', method: '', path: url?.pathname ?? '', status: r.response.status, body: r.error });
   }
   return r.data as T;
 }
