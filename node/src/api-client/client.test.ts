@@ -1,6 +1,7 @@
 // The typed client's one error: what a user reads when a node refuses (problem+json, OAuth error, plain text) or is out of reach.
 import { describe, expect, it } from 'vitest';
 import { body, nodeClient, NodeApiError } from './index.js';
+import { freePort } from '../../../test/helpers/ports.js';
 
 const answer = (status: number, payload: unknown, type = 'application/problem+json') => async () => new Response(typeof payload === 'string' ? payload : JSON.stringify(payload), { status, headers: { 'content-type': type } });
 
@@ -34,9 +35,10 @@ describe('NodeApiError', () => {
   });
 
   it('a node out of reach says where and why', async () => {
-    const e = await failure(nodeClient('http://127.0.0.1:1', { label: 'LSP' }).GET('/internal/vdr/v2/subject'));
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const e = await failure(nodeClient(closed, { label: 'LSP' }).GET('/internal/vdr/v2/subject'));
     expect(e).toMatchObject({ kind: 'unreachable', status: undefined, detail: 'ECONNREFUSED' });
-    expect(e.message).toBe('LSP at http://127.0.0.1:1 unreachable (ECONNREFUSED)');
+    expect(e.message).toBe(`LSP at ${closed} unreachable (ECONNREFUSED)`);
     const timeout = await failure(nodeClient('http://n', { timeoutMs: 50, fetch: (_u, init) => new Promise((_r, reject) => init!.signal!.addEventListener('abort', () => reject(init!.signal!.reason))) }).GET('/health'));
     expect(timeout.message).toBe('http://n unreachable (no answer within 50 ms)');
   });
