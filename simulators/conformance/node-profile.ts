@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { answerOf, brief, trimSlash, type Http } from './http.js';
 import type { NodeClient } from '../../node/src/api-client/index.js';
+import type { WireCredential } from '../../node/src/vcr/types.js';
 import { CaseRunner, fail, type SuiteReport } from './report.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -120,7 +121,7 @@ export async function runNodeProfile(o: NodeProfileOptions): Promise<SuiteReport
     });
   }
   const vcId = (vc: unknown) => (typeof vc === 'string' ? (decodeJwt(vc) as any).jti : (vc as any).id) as string;
-  const verify = (vc: unknown) => answerOf(o.api.POST('/internal/vcr/v2/verifier/vc', { body: { verifiableCredential: vc as never, verificationOptions: { allowUntrustedIssuer: true } } }));
+  const verify = (vc: unknown) => answerOf(o.api.POST('/internal/vcr/v2/verifier/vc', { body: { verifiableCredential: vc as WireCredential, verificationOptions: { allowUntrustedIssuer: true } } }));
   const withIssued = (format: string, name: string) => {
     if (!issued[format]) run.skip('vcr', name, `no ${format} was issued`);
     return issued[format];
@@ -139,7 +140,7 @@ export async function runNodeProfile(o: NodeProfileOptions): Promise<SuiteReport
     const vc = withIssued(format, name);
     if (vc)
       await run.check('vcr', name, async () => {
-        const a = await answerOf(o.api.POST('/internal/vcr/v2/holder/{subjectID}/vc', { params: { path: { subjectID: subject } }, body: vc as never }));
+        const a = await answerOf(o.api.POST('/internal/vcr/v2/holder/{subjectID}/vc', { params: { path: { subjectID: subject } }, body: vc as WireCredential }));
         if (a.status !== 204 && a.status !== 200) fail('not loaded', 204, brief(a));
       });
   }

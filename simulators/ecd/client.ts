@@ -398,7 +398,7 @@ export class EcdClient {
       this.node.POST('/internal/auth/v2/{subjectID}/request-service-access-token', {
         params: { path: { subjectID: this.opts.subject } },
         headers: opts.fresh ? { 'cache-control': 'no-cache' } : {},
-        body: { authorization_server: authorizationServer, ...who, token_type: this.opts.tokenType } as never,
+        body: { authorization_server: authorizationServer, ...who, token_type: this.opts.tokenType },
       }),
       // nuts-node: 400 bad input or OAuth error, 412 wallet lacks credentials, 502 AS answered with an error, 503 AS unreachable.
       (e) => new StepError(e.status === 503 ? 'lsp_unreachable' : e.status === 412 ? 'wallet_incomplete' : 'token_refused', `token request refused (${e.status}): ${e.detail}`, e.status),
@@ -447,7 +447,7 @@ export class EcdClient {
     const [resourceType, query] = o.path.split('?') as [string, string | undefined];
     const code = o.worker.roleCode ?? o.worker.roleName;
     const record = {
-        event: 'data.request.outgoing',
+        event: 'data.request.outgoing' as const,
         actor: {
           userId: o.worker.identifier,
           userName: o.worker.name,
@@ -462,7 +462,7 @@ export class EcdClient {
         peer: { url: o.lsp.fhirBaseURL, ...(o.lsp.organizationName ? { name: o.lsp.organizationName } : {}) },
         requestId: o.ids.requestId,
         traceparent: o.ids.traceparent,
-        outcome: { code: '0' },
+        outcome: { code: '0' as const },
       };
     if (!(await this.hasAuditApi())) {
       // against a production nuts-node: the same record, in the ECD's own log, before the request leaves
@@ -478,7 +478,7 @@ export class EcdClient {
     await onNode(
       this.node.POST('/internal/audit/v1/records', {
         headers: { traceparent: o.ids.traceparent, 'x-request-id': o.ids.requestId, 'x-user-id': o.worker.identifier },
-        body: record as never,
+        body: record,
       }),
       (e) => new StepError('audit_refused', `own node did not record the outgoing request (${e.status}): ${e.detail}; the search was not sent`, e.status),
     );

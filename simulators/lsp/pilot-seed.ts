@@ -1,6 +1,6 @@
 // Pilot seed: issues the LSPxNuts pilot credentials to a vendor's care-provider (HCP) and service-provider (SP) subjects, over the nodes' internal APIs.
 import { URA_SYSTEM } from '../../node/src/pki/index.js';
-import { body, nodeClient, NodeApiError, type NodeClient } from '../../node/src/api-client/index.js';
+import { body, nodeClient, NodeApiError, type NodeClient, type VcrApi } from '../../node/src/api-client/index.js';
 
 /** the AORTA context code the pilot's policy requires in authorizedActions (credentials/policies/lspxnuts-medicatie.json) */
 export const MEDGEG_ACTION = 'aorta.contextcode.MEDGEG';
@@ -68,7 +68,7 @@ async function ensureSubject(node: NodeClient, subject: string): Promise<string>
   return created.documents[0]!.id;
 }
 
-const issue = async (node: NodeClient, request: Record<string, unknown>) => (await body(node.POST('/internal/vcr/v2/issuer/vc', { body: { format: 'jwt_vc', ...request } as never }))) as string;
+const issue = async (node: NodeClient, request: VcrApi['schemas']['IssueVCRequest']) => (await body(node.POST('/internal/vcr/v2/issuer/vc', { body: { format: 'jwt_vc', ...request } }))) as string;
 const store = (node: NodeClient, subject: string, jwt: string) => body(node.POST('/internal/vcr/v2/holder/{subjectID}/vc', { params: { path: { subjectID: subject } }, body: jwt }));
 
 /**

@@ -101,7 +101,7 @@ export function credentialCommands(program: Command): void {
     .action((file: string, opts: { node: string; requireTrusted?: boolean; json?: boolean }) =>
       run(async () => {
         const vc = readCredential(file);
-        const r = await cliCall(body(nodeApi(opts.node).POST('/internal/vcr/v2/verifier/vc', { body: { verifiableCredential: vc as never, verificationOptions: { allowUntrustedIssuer: !opts.requireTrusted } } })));
+        const r = await cliCall(body(nodeApi(opts.node).POST('/internal/vcr/v2/verifier/vc', { body: { verifiableCredential: vc, verificationOptions: { allowUntrustedIssuer: !opts.requireTrusted } } })));
         let about: ReturnType<typeof summarise> | undefined;
         try {
           about = summarise(vc);

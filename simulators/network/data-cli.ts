@@ -51,7 +51,7 @@ export function addDataCommands(program: Command, io: Io): void {
         return;
       }
       const results: ImportResult[] = [];
-      for (const b of batches) results.push(await cliCall(body(lsp.POST('/internal/lsp/v1/data', { body: { source: b.source, consent: b.consent, resources: b.resources as never } }))));
+      for (const b of batches) results.push(await cliCall(body(lsp.POST('/internal/lsp/v1/data', { body: { source: b.source, consent: b.consent, resources: b.resources } }))));
       if (opts.json) return io.out(JSON.stringify(results, null, 2));
       for (const r of results) io.out(`✓ ${r.source.padEnd(26)} ${String(r.resources).padStart(4)} resources  patients ${r.patients.map((p) => `${p.bsn}${p.name ? ` (${p.name})` : ''}`).join(', ')}  ${r.registrations} reference-index registrations  consent ${r.consent}`);
     });

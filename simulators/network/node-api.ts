@@ -1,6 +1,6 @@
 // A node's internal API (VDR v2, VCR v2, Discovery v1, audit v1, monitoring) and the mock LSP's, as the seed, the
 // dashboard, the portal and the LSP's organisation registry use them: the typed client plus the few steps they share.
-import { body, createApiClient, nodeClient, NodeApiError, type ApiClient, type ApiClientOptions, type AuditApi as Audit, type MonitoringApi as Monitoring, type NodeClient } from '../../node/src/api-client/index.js';
+import { body, createApiClient, nodeClient, NodeApiError, type ApiClient, type ApiClientOptions, type AuditApi as Audit, type MonitoringApi as Monitoring, type NodeClient, type VcrApi } from '../../node/src/api-client/index.js';
 import type { WireCredential } from '../../node/src/vcr/types.js';
 import type { components as Lsp, paths as LspPaths } from '../lsp/api/generated/lsp-v1.js';
 
@@ -14,6 +14,7 @@ export type ConsentView = Lsp['schemas']['Consent'];
 export type MemberRegistration = Lsp['schemas']['MemberRegistration'];
 export type MemberResult = Lsp['schemas']['MemberResult'];
 export type AuditVerification = Audit['schemas']['VerifyResult'];
+export type IssueRequest = VcrApi['schemas']['IssueVCRequest'];
 
 export interface Verification {
   validity: boolean;
@@ -68,8 +69,8 @@ export class NodeApi {
   }
 
   // VCR v2
-  async issue(request: Record<string, unknown>): Promise<WireCredential> {
-    return (await body(this.api.POST('/internal/vcr/v2/issuer/vc', { body: request as never }))) as WireCredential;
+  async issue(request: IssueRequest): Promise<WireCredential> {
+    return (await body(this.api.POST('/internal/vcr/v2/issuer/vc', { body: request }))) as WireCredential;
   }
   /** Credentials this node issued; `revoked` says whether each is revoked. */
   async issued(q: { credentialType: string; issuer: string; subject?: string }): Promise<Array<{ credential: WireCredential; revoked: boolean }>> {
@@ -81,7 +82,7 @@ export class NodeApi {
   }
   /** Signature, validity period and revocation as this node sees them; trust lists are not consulted. */
   verify(vc: WireCredential): Promise<Verification> {
-    return body(this.api.POST('/internal/vcr/v2/verifier/vc', { body: { verifiableCredential: vc as never, verificationOptions: { allowUntrustedIssuer: true } } }));
+    return body(this.api.POST('/internal/vcr/v2/verifier/vc', { body: { verifiableCredential: vc, verificationOptions: { allowUntrustedIssuer: true } } }));
   }
   async trust(credentialType: string, issuer: string): Promise<void> {
     await this.api.POST('/internal/vcr/v2/verifier/trust', { body: { credentialType, issuer } });
@@ -92,7 +93,7 @@ export class NodeApi {
     return r.verifiableCredentials.map((v) => v.verifiableCredential as WireCredential);
   }
   async addToWallet(subject: string, vc: WireCredential): Promise<void> {
-    await this.api.POST('/internal/vcr/v2/holder/{subjectID}/vc', { params: { path: { subjectID: subject } }, body: vc as never });
+    await this.api.POST('/internal/vcr/v2/holder/{subjectID}/vc', { params: { path: { subjectID: subject } }, body: vc });
   }
   async removeFromWallet(subject: string, credentialId: string): Promise<void> {
     await this.api.DELETE('/internal/vcr/v2/holder/{subjectID}/vc/{id}', { params: { path: { subjectID: subject, id: credentialId } } });

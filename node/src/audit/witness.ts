@@ -274,7 +274,7 @@ export class WitnessClient {
         const links = st.through! > 0 ? await this.opts.links(st.through!, cp.seq) : [];
         const request = { key: this.opts.key(), checkpoint: cp, links } as WitnessRequest;
         try {
-          await api.POST('/internal/audit/v1/witness/heads', { body: request as never });
+          await api.POST('/internal/audit/v1/witness/heads', { body: request });
         } catch (e) {
           // the witness's head may have moved (another instance of this node sent it): ask again next round
           st.through = undefined;
