@@ -23,7 +23,9 @@ export async function generateApiTypes(spec: string): Promise<string> {
   return openapiTS(doc, { commentHeader: header, silent: true, emptyObjectsUnknown: true });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes('--help')) {
+  process.stdout.write(`npm run api:generate: writes the TypeScript types of the internal APIs from their OpenAPI files\n${API_TYPES.map((t) => `  ${t.spec} → ${t.out}`).join('\n')}\n`);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   for (const { spec, out } of API_TYPES) {
     const file = path.join(ROOT, out);
     mkdirSync(path.dirname(file), { recursive: true });
