@@ -57,8 +57,11 @@ function oneSource(o: SourceOpts, allowed: Array<keyof SourceOpts>): keyof Sourc
   return given[0] ?? 'node';
 }
 
-/** The node's audit API, read as the OS user (the read is recorded with that name); out of reach is exit 3, a refusal exit 1. */
-const auditApi = (url: string): NodeClient => nodeClient(url, { label: 'node', headers: { 'x-user-id': `cli:${userInfo().username}` } });
+/**
+ * The node's audit API, read as the OS user (the read is recorded with that name); out of reach is exit 3, a refusal
+ * exit 1. A complete export of a long log takes a while: minutes, not the client's default seconds.
+ */
+const auditApi = (url: string): NodeClient => nodeClient(url, { label: 'node', timeoutMs: 300_000, headers: { 'x-user-id': `cli:${userInfo().username}` } });
 
 /** Opens a node's SQLite file directly; reads through it are recorded in that log as direct file access. */
 async function openDbLog(file: string): Promise<{ db: Database; store: SqlAuditStore; recordRead: (description: string, filter?: AuditFilter) => Promise<void> }> {

@@ -5,7 +5,7 @@ import { body, nodeClient, type NodeClient } from '../../node/src/api-client/ind
 import { CliError, DEFAULT_NODE, cliCall, usageError } from './exit.js';
 
 /** The node's internal API; a node out of reach is exit 3, a refusal exit 1 (cliCall). */
-const nodeApi = (url: string) => nodeClient(url, { label: 'node' });
+const nodeApi = (url: string) => nodeClient(url, { label: 'node', timeoutMs: 60_000 });
 
 /** A subject id becomes its DID through the node; a DID stays as it is. */
 async function didOf(node: NodeClient, subjectOrDid: string): Promise<string> {
