@@ -72,11 +72,6 @@ export class NodeApi {
   async issue(request: IssueRequest): Promise<WireCredential> {
     return (await body(this.api.POST('/internal/vcr/v2/issuer/vc', { body: request }))) as WireCredential;
   }
-  /** Credentials this node issued; `revoked` says whether each is revoked. */
-  async issued(q: { credentialType: string; issuer: string; subject?: string }): Promise<Array<{ credential: WireCredential; revoked: boolean }>> {
-    const r = await body(this.api.GET('/internal/vcr/v2/issuer/vc/search', { params: { query: q } }));
-    return r.verifiableCredentials.map((v) => ({ credential: v.verifiableCredential as WireCredential, revoked: v.revocation !== undefined }));
-  }
   async revoke(credentialId: string): Promise<void> {
     await this.api.DELETE('/internal/vcr/v2/issuer/vc/{id}', { params: { path: { id: credentialId } } });
   }
@@ -90,13 +85,10 @@ export class NodeApi {
   /** Every credential in the wallet, revoked and expired ones included (the search route; the list route skips those). */
   async wallet(subject: string, type?: string): Promise<WireCredential[]> {
     const r = await body(this.api.GET('/internal/vcr/v2/holder/{subjectID}/vc/search', { params: { path: { subjectID: subject }, query: type ? { type } : {} } }));
-    return r.verifiableCredentials.map((v) => v.verifiableCredential as WireCredential);
+    return r.verifiableCredentials.map((v) => v.verifiableCredential);
   }
   async addToWallet(subject: string, vc: WireCredential): Promise<void> {
     await this.api.POST('/internal/vcr/v2/holder/{subjectID}/vc', { params: { path: { subjectID: subject } }, body: vc });
-  }
-  async removeFromWallet(subject: string, credentialId: string): Promise<void> {
-    await this.api.DELETE('/internal/vcr/v2/holder/{subjectID}/vc/{id}', { params: { path: { subjectID: subject, id: credentialId } } });
   }
 
   // Discovery v1: activation also refreshes, so the own registration is findable right away

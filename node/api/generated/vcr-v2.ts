@@ -106,7 +106,7 @@ export interface components {
     };
     SearchVCResults: {
       verifiableCredentials: {
-          verifiableCredential?: components["schemas"]["VerifiableCredential"];
+          verifiableCredential: components["schemas"]["VerifiableCredential"];
           revocation?: Record<string, unknown>;
         }[];
     };
