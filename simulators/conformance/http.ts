@@ -1,4 +1,5 @@
 // The suite's HTTP client: one call shape for every check, body parsed when it is JSON, network failures as TargetUnreachable.
+// Calls of a node's internal API go through the typed client instead; `answerOf` gives its answers the same shape.
 import { readBody } from '../../node/src/core/index.js';
 import { TargetUnreachable } from './report.js';
 
@@ -43,6 +44,15 @@ export function http(opts: HttpOptions) {
 }
 
 export type Http = ReturnType<typeof http>;
+
+/** An answer of the typed internal-API client (with `refusals: 'return'`) in the shape every check reads. */
+export async function answerOf(call: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<HttpAnswer> {
+  const { data, error, response } = await call;
+  const base = { status: response.status, headers: response.headers, url: response.url };
+  // a success body is parsed JSON (a JWT is a JSON string); an error body that is a string did not parse
+  if (response.ok || typeof error !== 'string') return { ...base, text: '', json: response.ok ? data : error };
+  return { ...base, text: error, json: undefined };
+}
 
 export const trimSlash = (u: string) => u.replace(/\/+$/, '');
 

@@ -5,6 +5,7 @@ import { runNodeProfile } from './node-profile.js';
 import { failedCases, TargetUnreachable, type CaseResult, type SuiteReport } from './report.js';
 import { requestServiceAccessToken, TokenError, type TokenRequest } from './token.js';
 import type { FhirResource } from '../../node/src/fhir/index.js';
+import { nodeClient, NodeApiError } from '../../node/src/api-client/index.js';
 
 export { toJUnit, xmlWellFormedness, caseLine, summaryLine, type CaseResult, type SuiteReport, type Outcome } from './report.js';
 export { BUNDLE_RULES } from './bundle-rules.js';
@@ -44,19 +45,22 @@ export interface ConformanceRun {
 }
 
 export async function runConformance(o: ConformanceOptions): Promise<ConformanceRun> {
-  const call = http({ timeoutMs: o.timeoutMs ?? 15_000, fetch: o.fetch });
+  const timeoutMs = o.timeoutMs ?? 15_000;
+  const call = http({ timeoutMs, fetch: o.fetch });
+  // a node's internal API through the typed client; refusals come back as answers, for the checks to judge
+  const internalApi = (url: string) => nodeClient(url, { timeoutMs, fetch: o.fetch, refusals: 'return' });
   try {
     let report: SuiteReport;
     if (o.profile === 'fhir') {
-      const authorization = o.authorization ?? (o.token ? await requestServiceAccessToken(call, o.token) : undefined);
+      const authorization = o.authorization ?? (o.token ? await requestServiceAccessToken(internalApi(o.token.node), o.token) : undefined);
       report = await runFhirProfile({ target: o.target, http: call, authorization, bsn: o.bsn, load: o.load, expectAuth: o.expectAuth ?? false, today: o.today ?? new Date(), onCase: o.onCase });
     } else {
-      report = await runNodeProfile({ target: o.target, internal: o.internal, http: call, scope: o.scope ?? 'medicatieoverdracht-employee', onCase: o.onCase });
+      report = await runNodeProfile({ target: o.target, internal: o.internal, api: internalApi(o.internal), http: call, scope: o.scope ?? 'medicatieoverdracht-employee', onCase: o.onCase });
     }
     return { reports: [report], exitCode: failedCases([report]).length ? CONFORMANCE_EXIT.failed : CONFORMANCE_EXIT.passed };
   } catch (e) {
     // the report still says the suite did not run: an empty one would read as "0 tests, all passed" in CI
-    if (e instanceof TargetUnreachable) {
+    if (e instanceof TargetUnreachable || (e instanceof NodeApiError && e.kind === 'unreachable')) {
       const target = o.profile === 'node' ? `${o.target} (internal ${o.internal})` : o.target;
       const c: CaseResult = { suite: o.profile, group: 'reachability', name: 'the target answers', outcome: 'failed', message: e.message, durationMs: 0 };
       return { reports: [{ name: o.profile, target, startedAt: new Date().toISOString(), cases: [c] }], exitCode: CONFORMANCE_EXIT.unreachable, error: e.message };

@@ -2,7 +2,9 @@
 // same run means the same against a real nuts-node as against this lab's node.
 import { randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
-import { brief, trimSlash, type Http } from './http.js';
+import { answerOf, brief, trimSlash, type Http } from './http.js';
+import type { NodeClient } from '../../node/src/api-client/index.js';
+import type { WireCredential } from '../../node/src/vcr/index.js';
 import { CaseRunner, fail, type SuiteReport } from './report.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -10,8 +12,11 @@ import { CaseRunner, fail, type SuiteReport } from './report.js';
 export interface NodeProfileOptions {
   /** public base URL of the node (serves /iam/…/did.json, /oauth2/…, /.well-known/…) */
   target: string;
-  /** internal API base (serves /internal/…) */
+  /** internal API base (serves /internal/…), named in the report */
   internal: string;
+  /** the typed client of that internal API, with `refusals: 'return'` */
+  api: NodeClient;
+  /** for the public routes */
   http: Http;
   /** scope the node's policy must know (presentation_definition) */
   scope: string;
@@ -37,18 +42,17 @@ export async function runNodeProfile(o: NodeProfileOptions): Promise<SuiteReport
   const run = new CaseRunner('node', o.onCase);
   const report: SuiteReport = { name: 'node', target: `${o.target} (internal ${o.internal})`, startedAt: new Date().toISOString(), cases: run.cases };
   const pub = trimSlash(o.target);
-  const internal = (path: string) => `${trimSlash(o.internal)}/internal${path}`;
   const subject = `conformance-${randomBytes(4).toString('hex')}`;
 
   // reachability probe of both bases: no answer at all ends the run (exit 3)
-  await o.http('GET', internal('/vdr/v2/subject'));
+  await o.api.GET('/internal/vdr/v2/subject');
   await o.http('GET', `${pub}/.well-known/oauth-authorization-server/oauth2/${subject}`);
 
   // ---- VDR v2 ----
   let did = '';
   let document: any;
   const created = await run.check('vdr', 'POST /internal/vdr/v2/subject creates a subject with a did:web', async () => {
-    const a = await o.http('POST', internal('/vdr/v2/subject'), { body: { subject } });
+    const a = await answerOf(o.api.POST('/internal/vdr/v2/subject', { body: { subject } }));
     if (a.status !== 200) fail('subject not created', 200, brief(a));
     if (a.json?.subject !== subject) fail('the answer does not name the requested subject', subject, a.json?.subject ?? brief(a));
     const docs: any[] = Array.isArray(a.json?.documents) ? a.json.documents : [];
@@ -64,14 +68,14 @@ export async function runNodeProfile(o: NodeProfileOptions): Promise<SuiteReport
 
   if (needSubject('vdr', 'GET /internal/vdr/v2/subject lists it'))
     await run.check('vdr', 'GET /internal/vdr/v2/subject lists it', async () => {
-      const a = await o.http('GET', internal('/vdr/v2/subject'));
+      const a = await answerOf(o.api.GET('/internal/vdr/v2/subject'));
       if (a.status !== 200) fail('listing subjects failed', 200, brief(a));
       const dids = a.json?.[subject];
       if (!Array.isArray(dids) || !dids.includes(did)) fail(`subject ${subject} is not listed with its DID`, { [subject]: [did] }, dids ?? Object.keys(a.json ?? {}));
     });
   if (needSubject('vdr', 'GET /internal/vdr/v2/did/{did} resolves it'))
     await run.check('vdr', 'GET /internal/vdr/v2/did/{did} resolves it', async () => {
-      const a = await o.http('GET', internal(`/vdr/v2/did/${encodeURIComponent(did)}`));
+      const a = await answerOf(o.api.GET('/internal/vdr/v2/did/{did}', { params: { path: { did } } }));
       if (a.status !== 200) fail('DID not resolved', 200, brief(a));
       const doc = a.json?.document;
       if (doc?.id !== did) fail('document.id differs from the DID', did, doc?.id ?? brief(a));
@@ -97,9 +101,11 @@ export async function runNodeProfile(o: NodeProfileOptions): Promise<SuiteReport
   for (const format of FORMATS) {
     if (!needSubject('vcr', `issue a NutsOrganizationCredential as ${format}`)) continue;
     await run.check('vcr', `issue a NutsOrganizationCredential as ${format}`, async () => {
-      const a = await o.http('POST', internal('/vcr/v2/issuer/vc'), {
-        body: { type: 'NutsOrganizationCredential', issuer: did, credentialSubject: { id: did, organization: { name: 'Conformance B.V.', city: 'Utrecht' } }, format, withStatusList2021Revocation: true },
-      });
+      const a = await answerOf(
+        o.api.POST('/internal/vcr/v2/issuer/vc', {
+          body: { type: 'NutsOrganizationCredential', issuer: did, credentialSubject: { id: did, organization: { name: 'Conformance B.V.', city: 'Utrecht' } }, format, withStatusList2021Revocation: true },
+        }),
+      );
       if (a.status !== 200) fail('not issued', 200, brief(a));
       const vc = a.json;
       if (format === 'jwt_vc') {
@@ -115,7 +121,7 @@ export async function runNodeProfile(o: NodeProfileOptions): Promise<SuiteReport
     });
   }
   const vcId = (vc: unknown) => (typeof vc === 'string' ? (decodeJwt(vc) as any).jti : (vc as any).id) as string;
-  const verify = (vc: unknown) => o.http('POST', internal('/vcr/v2/verifier/vc'), { body: { verifiableCredential: vc, verificationOptions: { allowUntrustedIssuer: true } } });
+  const verify = (vc: unknown) => answerOf(o.api.POST('/internal/vcr/v2/verifier/vc', { body: { verifiableCredential: vc as WireCredential, verificationOptions: { allowUntrustedIssuer: true } } }));
   const withIssued = (format: string, name: string) => {
     if (!issued[format]) run.skip('vcr', name, `no ${format} was issued`);
     return issued[format];
@@ -134,13 +140,13 @@ export async function runNodeProfile(o: NodeProfileOptions): Promise<SuiteReport
     const vc = withIssued(format, name);
     if (vc)
       await run.check('vcr', name, async () => {
-        const a = await o.http('POST', internal(`/vcr/v2/holder/${subject}/vc`), { body: vc });
+        const a = await answerOf(o.api.POST('/internal/vcr/v2/holder/{subjectID}/vc', { params: { path: { subjectID: subject } }, body: vc as WireCredential }));
         if (a.status !== 204 && a.status !== 200) fail('not loaded', 204, brief(a));
       });
   }
   if (Object.keys(issued).length)
     await run.check('vcr', 'GET /internal/vcr/v2/holder/{subject}/vc lists them', async () => {
-      const a = await o.http('GET', internal(`/vcr/v2/holder/${subject}/vc`));
+      const a = await answerOf(o.api.GET('/internal/vcr/v2/holder/{subjectID}/vc', { params: { path: { subjectID: subject } } }));
       if (a.status !== 200 || !Array.isArray(a.json)) fail('the wallet is not listed as an array', 'array of credentials', brief(a));
       const ids = a.json.map((c: unknown) => vcId(c));
       const missing = Object.values(issued).map(vcId).filter((id) => !ids.includes(id));
@@ -152,7 +158,7 @@ export async function runNodeProfile(o: NodeProfileOptions): Promise<SuiteReport
     const vc = withIssued(format, name);
     if (vc)
       await run.check('vcr', name, async () => {
-        const del = await o.http('DELETE', internal(`/vcr/v2/issuer/vc/${encodeURIComponent(vcId(vc))}`));
+        const del = await answerOf(o.api.DELETE('/internal/vcr/v2/issuer/vc/{id}', { params: { path: { id: vcId(vc) } } }));
         if (del.status !== 204 && del.status !== 200) fail('not revoked', 204, brief(del));
         const a = await verify(vc);
         if (a.json?.validity !== false || !/revoked/i.test(String(a.json?.message ?? ''))) fail('verification does not report the revocation', { validity: false, message: '…revoked…' }, brief(a));
@@ -191,7 +197,7 @@ export async function runNodeProfile(o: NodeProfileOptions): Promise<SuiteReport
   const kid = idOf(document?.assertionMethod?.[0]) ?? idOf(document?.verificationMethod?.[0]);
   if (needSubject('auth', 'POST /internal/auth/v2/dpop/{kid} creates a DPoP proof'))
     await run.check('auth', 'POST /internal/auth/v2/dpop/{kid} creates a DPoP proof', async () => {
-      const a = await o.http('POST', internal(`/auth/v2/dpop/${encodeURIComponent(kid)}`), { body: { htm: 'GET', htu, token } });
+      const a = await answerOf(o.api.POST('/internal/auth/v2/dpop/{kid}', { params: { path: { kid } }, body: { htm: 'GET', htu, token } }));
       if (a.status !== 200 || typeof a.json?.dpop !== 'string') fail('no proof', '{dpop: <JWT>}', brief(a));
       proof = a.json.dpop;
       const header = decodeProtectedHeader(proof);
@@ -200,7 +206,7 @@ export async function runNodeProfile(o: NodeProfileOptions): Promise<SuiteReport
       if (claims.htm !== 'GET' || claims.htu !== htu || !claims.jti || !claims.ath) fail('the proof claims do not bind method, URL and token', { htm: 'GET', htu, jti: '…', ath: '…' }, claims);
       thumbprint = await calculateJwkThumbprint(header.jwk as JWK);
     });
-  const validate = (p: string, method = 'GET') => o.http('POST', internal('/auth/v2/dpop/validate'), { body: { dpop_proof: p, method, thumbprint, token, url: htu } });
+  const validate = (p: string, method = 'GET') => answerOf(o.api.POST('/internal/auth/v2/dpop/validate', { body: { dpop_proof: p, method, thumbprint, token, url: htu } }));
   if (!proof) run.skip('auth', 'POST /internal/auth/v2/dpop/validate accepts the proof', 'no DPoP proof was created');
   else {
     await run.check('auth', 'POST /internal/auth/v2/dpop/validate accepts the proof', async () => {
@@ -216,7 +222,7 @@ export async function runNodeProfile(o: NodeProfileOptions): Promise<SuiteReport
 
   // ---- Discovery v1 ----
   await run.check('discovery', 'GET /internal/discovery/v1 lists the service definitions', async () => {
-    const a = await o.http('GET', internal('/discovery/v1'));
+    const a = await answerOf(o.api.GET('/internal/discovery/v1'));
     if (a.status !== 200 || !Array.isArray(a.json)) fail('not a list of service definitions', 'array of ServiceDefinition', brief(a));
     const bad = a.json.filter((s: any) => typeof s?.id !== 'string' || typeof s?.endpoint !== 'string' || typeof s?.presentation_definition !== 'object');
     if (bad.length) fail('service definitions without id, endpoint or presentation_definition', '{id, endpoint, presentation_definition, presentation_max_validity}', bad.slice(0, 2));
@@ -225,7 +231,7 @@ export async function runNodeProfile(o: NodeProfileOptions): Promise<SuiteReport
 
   // ---- error dialects ----
   await run.check('errors', '/internal answers errors as problem+json', async () => {
-    const a = await o.http('GET', internal(`/vdr/v2/subject/conformance-missing-${randomBytes(4).toString('hex')}`));
+    const a = await answerOf(o.api.GET('/internal/vdr/v2/subject/{id}', { params: { path: { id: `conformance-missing-${randomBytes(4).toString('hex')}` } } }));
     if (a.status !== 404) fail('an unknown subject is not 404', 404, brief(a));
     if (!String(a.headers.get('content-type')).startsWith('application/problem+json')) fail('not application/problem+json', 'application/problem+json', a.headers.get('content-type'));
     if (a.json?.status !== 404 || typeof a.json?.detail !== 'string') fail('the problem lacks status or detail', '{title, status: 404, detail}', brief(a));
@@ -240,7 +246,7 @@ export async function runNodeProfile(o: NodeProfileOptions): Promise<SuiteReport
   // clean up on the supplier's node; a real check too, since deactivation is part of VDR v2
   if (needSubject('vdr', 'DELETE /internal/vdr/v2/subject/{id} deactivates it'))
     await run.check('vdr', 'DELETE /internal/vdr/v2/subject/{id} deactivates it', async () => {
-      const a = await o.http('DELETE', internal(`/vdr/v2/subject/${subject}`));
+      const a = await answerOf(o.api.DELETE('/internal/vdr/v2/subject/{id}', { params: { path: { id: subject } } }));
       if (a.status !== 204 && a.status !== 200) fail('not deactivated', 204, brief(a));
     });
   return report;

@@ -1,5 +1,6 @@
 // An access token for the FHIR target obtained the RFC021 way: the supplier's own node asks the authorization server.
-import { brief, trimSlash, type Http } from './http.js';
+import { answerOf, brief } from './http.js';
+import type { NodeClient } from '../../node/src/api-client/index.js';
 
 export interface TokenRequest {
   /** internal API of the node that holds the requesting organisation's wallet */
@@ -15,8 +16,9 @@ export interface TokenRequest {
 export class TokenError extends Error {}
 
 /** Bearer token type, so every search carries one header; DPoP-bound tokens need a proof per request. */
-export async function requestServiceAccessToken(httpCall: Http, r: TokenRequest): Promise<string> {
-  const a = await httpCall('POST', `${trimSlash(r.node)}/internal/auth/v2/${encodeURIComponent(r.subject)}/request-service-access-token`, {
+export async function requestServiceAccessToken(node: NodeClient, r: TokenRequest): Promise<string> {
+  const a = await answerOf(node.POST('/internal/auth/v2/{subjectID}/request-service-access-token', {
+    params: { path: { subjectID: r.subject } },
     body: {
       authorization_server: r.authorizationServer,
       scope: r.scope,
@@ -29,7 +31,7 @@ export async function requestServiceAccessToken(httpCall: Http, r: TokenRequest)
         },
       ],
     },
-  });
+  }));
   if (a.status !== 200 || typeof a.json?.access_token !== 'string') throw new TokenError(`no access token from ${r.node} for subject '${r.subject}' at ${r.authorizationServer}: ${brief(a)}`);
   return `${a.json.token_type === 'DPoP' ? 'DPoP' : 'Bearer'} ${a.json.access_token}`;
 }

@@ -4,6 +4,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { UZI_ROLE_SYSTEM } from '../../node/src/fhir/index.js';
 import { LSP_URA } from '../shared/identity.js';
 import { DeziLoginError, deziLogin, type DeziLoginResult } from '../dezi/login.js';
+import { body, nodeClient, NodeApiError, type NodeClient } from '../../node/src/api-client/index.js';
 
 /** The scope whose policy requires the care worker's Dezi verklaring (credentials/policies/medicatieoverdracht-dezi.json). */
 export const DEZI_SCOPE = 'medicatieoverdracht';
@@ -221,6 +222,8 @@ class StepError extends Error {
 export class EcdClient {
   private readonly opts: Required<Omit<EcdClientOptions, 'onStep' | 'fetch' | 'organization' | 'ownLog'>> & Pick<EcdClientOptions, 'onStep' | 'organization'>;
   private readonly fetchFn: typeof fetch;
+  /** the own node's internal API */
+  private readonly node: NodeClient;
   private organization?: { ura: string; name?: string };
   /** whether the own node offers the lab's audit API (probed once); a nuts-node does not */
   private auditApi?: boolean;
@@ -239,6 +242,7 @@ export class EcdClient {
       nodeUrl: options.nodeUrl.replace(/\/+$/, ''),
     };
     this.fetchFn = options.fetch ?? fetch;
+    this.node = nodeClient(this.opts.nodeUrl, { label: 'own node', fetch: this.fetchFn, timeoutMs: this.opts.timeoutMs });
     this.ownLog = options.ownLog ?? new MemoryAccessLog();
   }
 
@@ -253,11 +257,14 @@ export class EcdClient {
    */
   private async hasAuditApi(): Promise<boolean> {
     if (this.auditApi !== undefined) return this.auditApi;
-    const res = await this.call('node', `${this.opts.nodeUrl}/internal/audit/v1/key`, { method: 'GET' });
-    await res.body?.cancel();
-    if (res.status === 200) return (this.auditApi = true);
-    if (res.status === 404) return (this.auditApi = false);
-    throw new StepError('audit_refused', `own node's audit API answered ${res.status}; the search was not sent`, res.status);
+    try {
+      await onNode(this.node.GET('/internal/audit/v1/key'));
+      return (this.auditApi = true);
+    } catch (e) {
+      if (!(e instanceof NodeApiError)) throw e;
+      if (e.status === 404) return (this.auditApi = false);
+      throw new StepError('audit_refused', `own node's audit API answered ${e.status}; the search was not sent`, e.status);
+    }
   }
 
   /** The whole ECD flow: discovery → token → one FHIR search per building block. Never throws for remote failures. */
@@ -341,13 +348,16 @@ export class EcdClient {
    */
   async discoverLsp(): Promise<LspEndpoint> {
     const ura = this.opts.lspUra;
-    const params = new URLSearchParams({ 'credentialSubject.organization.ura': ura });
-    const url = `${this.opts.nodeUrl}/internal/discovery/v1/${encodeURIComponent(this.opts.serviceId)}?${params}`;
-    const res = await this.call('node', url, { method: 'GET' });
-    const body = await readJson(res);
-    if (!res.ok) throw new StepError('discovery_failed', `discovery search on service '${this.opts.serviceId}' failed: ${problemText(body, res.status)}`, res.status);
-    if (!Array.isArray(body)) throw new StepError('bad_response', 'discovery search did not return a list');
-    for (const r of body as Array<Record<string, any>>) { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const found = await onNode(
+      this.node.GET('/internal/discovery/v1/{serviceID}', {
+        params: { path: { serviceID: this.opts.serviceId }, query: { query: { 'credentialSubject.organization.ura': ura } } },
+        // every search parameter is a query parameter of its own (credentialSubject.organization.ura=…)
+        querySerializer: { object: { style: 'form', explode: true } },
+      }),
+      (e) => new StepError('discovery_failed', `discovery search on service '${this.opts.serviceId}' failed: ${e.detail}`, e.status),
+    );
+    if (!Array.isArray(found)) throw new StepError('bad_response', 'discovery search did not return a list');
+    for (const r of found as Array<Record<string, any>>) { // eslint-disable-line @typescript-eslint/no-explicit-any
       const p = r?.registrationParameters ?? {};
       if (String(r?.fields?.organization_ura) !== ura) continue;
       if (typeof p.authServerURL === 'string' && typeof p.fhirBaseURL === 'string') {
@@ -355,7 +365,7 @@ export class EcdClient {
         return { id: String(r.id), did: String(r.credential_subject_id), ura, organizationName: name, authServerURL: p.authServerURL, fhirBaseURL: p.fhirBaseURL.replace(/\/+$/, '') };
       }
     }
-    throw new StepError('lsp_not_found', `no registration on discovery service '${this.opts.serviceId}' with URA ${ura} has an authServerURL and fhirBaseURL (${body.length} registrations with that URA)`);
+    throw new StepError('lsp_not_found', `no registration on discovery service '${this.opts.serviceId}' with URA ${ura} has an authServerURL and fhirBaseURL (${found.length} registrations with that URA)`);
   }
 
   /** The care worker's Dezi login, headless (PKCE; the login page driven over HTTP). */
@@ -372,7 +382,6 @@ export class EcdClient {
    * project-gf), or else with the care worker as a self-attested NutsEmployeeCredential.
    */
   async requestToken(authorizationServer: string, worker: CareWorker, opts: { fresh?: boolean; verklaring?: string } = {}): Promise<{ access_token: string; token_type: string; expires_in?: number; dpop_kid?: string }> {
-    const url = `${this.opts.nodeUrl}/internal/auth/v2/${encodeURIComponent(this.opts.subject)}/request-service-access-token`;
     const who = opts.verklaring
       ? { scope: this.opts.deziScope, id_token: opts.verklaring }
       : {
@@ -385,19 +394,17 @@ export class EcdClient {
           },
         ],
         };
-    const res = await this.call('node', url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(opts.fresh ? { 'cache-control': 'no-cache' } : {}) },
-      body: JSON.stringify({ authorization_server: authorizationServer, ...who, token_type: this.opts.tokenType }),
-    });
-    const body = (await readJson(res)) as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
-    if (!res.ok) {
+    const token = await onNode(
+      this.node.POST('/internal/auth/v2/{subjectID}/request-service-access-token', {
+        params: { path: { subjectID: this.opts.subject } },
+        headers: opts.fresh ? { 'cache-control': 'no-cache' } : {},
+        body: { authorization_server: authorizationServer, ...who, token_type: this.opts.tokenType },
+      }),
       // nuts-node: 400 bad input or OAuth error, 412 wallet lacks credentials, 502 AS answered with an error, 503 AS unreachable.
-      const code: FailureCode = res.status === 503 ? 'lsp_unreachable' : res.status === 412 ? 'wallet_incomplete' : 'token_refused';
-      throw new StepError(code, `token request refused (${res.status}): ${problemText(body, res.status)}`, res.status);
-    }
-    if (!body || typeof body.access_token !== 'string' || typeof body.token_type !== 'string') throw new StepError('bad_response', 'token response lacks access_token or token_type');
-    return body as { access_token: string; token_type: string; expires_in?: number; dpop_kid?: string };
+      (e) => new StepError(e.status === 503 ? 'lsp_unreachable' : e.status === 412 ? 'wallet_incomplete' : 'token_refused', `token request refused (${e.status}): ${e.detail}`, e.status),
+    );
+    if (!token || typeof token.access_token !== 'string' || typeof token.token_type !== 'string') throw new StepError('bad_response', 'token response lacks access_token or token_type');
+    return token as { access_token: string; token_type: string; expires_in?: number; dpop_kid?: string };
   }
 
   /** One FHIR search on the LSP with the token (DPoP proof from the own node when the token is DPoP-bound). */
@@ -423,7 +430,7 @@ export class EcdClient {
     } else {
       headers.authorization = `Bearer ${token.access_token}`;
     }
-    const res = await this.call('lsp', url, { method: 'GET', headers });
+    const res = await this.callLsp(url, { method: 'GET', headers });
     const body = (await readJson(res)) as fhir4.Resource | undefined;
     if (res.status === 401 || res.status === 403) throw new StepError('fhir_refused', `LSP refused the search (${res.status}): ${outcomeText(body) ?? res.statusText}`, res.status);
     if (!res.ok) throw new StepError('fhir_error', `LSP search failed (${res.status}): ${outcomeText(body) ?? res.statusText}`, res.status);
@@ -440,7 +447,7 @@ export class EcdClient {
     const [resourceType, query] = o.path.split('?') as [string, string | undefined];
     const code = o.worker.roleCode ?? o.worker.roleName;
     const record = {
-        event: 'data.request.outgoing',
+        event: 'data.request.outgoing' as const,
         actor: {
           userId: o.worker.identifier,
           userName: o.worker.name,
@@ -455,7 +462,7 @@ export class EcdClient {
         peer: { url: o.lsp.fhirBaseURL, ...(o.lsp.organizationName ? { name: o.lsp.organizationName } : {}) },
         requestId: o.ids.requestId,
         traceparent: o.ids.traceparent,
-        outcome: { code: '0' },
+        outcome: { code: '0' as const },
       };
     if (!(await this.hasAuditApi())) {
       // against a production nuts-node: the same record, in the ECD's own log, before the request leaves
@@ -468,50 +475,44 @@ export class EcdClient {
       }
       return;
     }
-    const res = await this.call('node', `${this.opts.nodeUrl}/internal/audit/v1/records`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: o.ids.traceparent, 'x-request-id': o.ids.requestId, 'x-user-id': o.worker.identifier },
-      body: JSON.stringify(record),
-    });
-    if (res.status !== 201) throw new StepError('audit_refused', `own node did not record the outgoing request (${res.status}): ${problemText(await readJson(res), res.status)}; the search was not sent`, res.status);
-    await res.body?.cancel();
+    await onNode(
+      this.node.POST('/internal/audit/v1/records', {
+        headers: { traceparent: o.ids.traceparent, 'x-request-id': o.ids.requestId, 'x-user-id': o.worker.identifier },
+        body: record,
+      }),
+      (e) => new StepError('audit_refused', `own node did not record the outgoing request (${e.status}): ${e.detail}; the search was not sent`, e.status),
+    );
   }
 
   /** The organisation this ECD acts for: configured, or the URA credential in the subject's wallet (read once). */
   private async ownOrganization(): Promise<{ ura: string; name?: string }> {
     this.organization ??= this.opts.organization;
     if (this.organization) return this.organization;
-    const url = `${this.opts.nodeUrl}/internal/vcr/v2/holder/${encodeURIComponent(this.opts.subject)}/vc/search?type=NutsUraCredential`;
-    const res = await this.call('node', url, { method: 'GET' });
-    const body = (await readJson(res)) as { verifiableCredentials?: Array<{ verifiableCredential?: unknown }> } | undefined;
-    for (const entry of res.ok ? (body?.verifiableCredentials ?? []) : []) {
+    const noOrganisation = (status?: number) => new StepError('audit_refused', `no organisation to name in the audit record: configure it or put a NutsUraCredential in the wallet of '${this.opts.subject}'`, status);
+    const wallet = await onNode(this.node.GET('/internal/vcr/v2/holder/{subjectID}/vc/search', { params: { path: { subjectID: this.opts.subject }, query: { type: 'NutsUraCredential' } } }), (e) => noOrganisation(e.status));
+    for (const entry of wallet.verifiableCredentials ?? []) {
       const org = uraCredentialOrganization(entry.verifiableCredential);
       if (org) return (this.organization = org);
     }
-    throw new StepError('audit_refused', `no organisation to name in the audit record: configure it or put a NutsUraCredential in the wallet of '${this.opts.subject}'`, res.ok ? undefined : res.status);
+    throw noOrganisation();
   }
 
   /** `POST /internal/auth/v2/dpop/{kid}`; htu without query, as RFC 9449 §4.2 defines it. */
   async dpopProof(kid: string, htm: string, url: string, accessToken: string): Promise<string> {
     const u = new URL(url);
     const htu = `${u.origin}${u.pathname}`;
-    const res = await this.call('node', `${this.opts.nodeUrl}/internal/auth/v2/dpop/${encodeURIComponent(kid)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ htm, htu, token: accessToken }),
-    });
-    const body = (await readJson(res)) as { dpop?: unknown } | undefined;
-    if (!res.ok || typeof body?.dpop !== 'string') throw new StepError('dpop_failed', `DPoP proof refused by own node (${res.status}): ${problemText(body, res.status)}`, res.status);
-    return body.dpop;
+    const proof = await onNode(this.node.POST('/internal/auth/v2/dpop/{kid}', { params: { path: { kid } }, body: { htm, htu, token: accessToken } }), (e) => new StepError('dpop_failed', `DPoP proof refused by own node (${e.status}): ${e.detail}`, e.status));
+    if (typeof proof?.dpop !== 'string') throw new StepError('dpop_failed', 'DPoP proof missing from the own node\'s answer (200)', 200);
+    return proof.dpop;
   }
 
-  private async call(target: 'node' | 'lsp', url: string, init: RequestInit): Promise<Response> {
+  /** The LSP's FHIR API is not the node's internal API: a plain fetch, its failure the LSP's. */
+  private async callLsp(url: string, init: RequestInit): Promise<Response> {
     try {
       return await this.fetchFn(url, { ...init, signal: AbortSignal.timeout(this.opts.timeoutMs) });
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-      const what = target === 'node' ? `own node at ${this.opts.nodeUrl}` : `LSP at ${new URL(url).origin}`;
-      throw new StepError(target === 'node' ? 'node_unreachable' : 'lsp_unreachable', `${what} unreachable (${cause === 'TimeoutError' ? 'timeout' : cause})`);
+      throw new StepError('lsp_unreachable', `LSP at ${new URL(url).origin} unreachable (${cause === 'TimeoutError' ? 'timeout' : cause})`);
     }
   }
 
@@ -545,13 +546,18 @@ async function readJson(res: Response): Promise<unknown> {
   return json ?? (text ? { detail: text.slice(0, 200) } : undefined);
 }
 
-/** Problem JSON (RFC 7807) or OAuth error body → one line. */
-function problemText(body: unknown, status: number): string {
-  const b = (body ?? {}) as Record<string, unknown>;
-  if (typeof b.error === 'string') return typeof b.error_description === 'string' ? `${b.error}: ${b.error_description}` : b.error;
-  if (typeof b.detail === 'string') return b.detail;
-  if (typeof b.title === 'string') return b.title;
-  return `HTTP ${status}`;
+/**
+ * The own node's answer to one call: out of reach is the step's node_unreachable, a refusal the step's own error
+ * (`refused`; a plain NodeApiError, for the caller to judge, when there is none).
+ */
+async function onNode<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>, refused?: (e: NodeApiError) => StepError): Promise<T> {
+  try {
+    return await body(call);
+  } catch (e) {
+    if (!(e instanceof NodeApiError)) throw e;
+    if (e.kind === 'unreachable') throw new StepError('node_unreachable', e.message);
+    throw refused ? refused(e) : e;
+  }
 }
 
 /** The human text of an OperationOutcome. */

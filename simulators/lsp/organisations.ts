@@ -7,7 +7,11 @@ import { invalidInput, NodeError } from '../../node/src/core/index.js';
 import type { LabNode } from '../../node/src/main.js';
 import type { DatabaseRef, Migrations } from '../../node/src/store/index.js';
 import { parseCredential } from '../../node/src/vcr/index.js';
-import { NodeApi, NodeApiError, type MemberRegistration, type MemberResult } from '../shared/node-api.js';
+import { body, nodeClient, NodeApiError } from '../../node/src/api-client/index.js';
+import type { components } from '../shared/api/lsp-v1.js';
+
+type MemberRegistration = components['schemas']['MemberRegistration'];
+type MemberResult = components['schemas']['MemberResult'];
 
 export const URA_CREDENTIAL = 'NutsUraCredential';
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -104,16 +108,20 @@ export class OrganisationRegistry {
    */
   private async ensureCredential(m: MemberRegistration): Promise<MemberResult> {
     const issuer = await this.issuerDid();
-    const wallet = new NodeApi(m.walletUrl, `wallet of ${m.organization.name}`);
+    // the organisation's wallet, on its own node's internal API
+    const wallet = nodeClient(m.walletUrl, { label: `wallet of ${m.organization.name}` });
+    const holder = { path: { subjectID: m.subject } };
     const removed: MemberResult['removed'] = [];
     let kept: string | undefined;
-    for (const vc of await wallet.wallet(m.subject, URA_CREDENTIAL)) {
+    // the search route: revoked and expired ones included (the list route skips those)
+    const held = await body(wallet.GET('/internal/vcr/v2/holder/{subjectID}/vc/search', { params: { ...holder, query: { type: URA_CREDENTIAL } } }));
+    for (const { verifiableCredential: vc } of held.verifiableCredentials) {
       const c = parseCredential(vc);
       if (c.issuer !== issuer || c.subjects[0]?.id !== m.did || !c.id) continue;
       const v = await this.node.vcr.verifier.verifyCredential(vc);
       if (v.valid && !kept) kept = c.id;
       else if (!v.valid) {
-        await wallet.removeFromWallet(m.subject, c.id);
+        await wallet.DELETE('/internal/vcr/v2/holder/{subjectID}/vc/{id}', { params: { path: { ...holder.path, id: c.id } } });
         removed.push({ id: c.id, reason: v.code ?? v.message });
       }
     }
@@ -126,7 +134,7 @@ export class OrganisationRegistry {
       format: 'jwt_vc',
       withStatusList2021Revocation: true,
     });
-    await wallet.addToWallet(m.subject, vc);
+    await wallet.POST('/internal/vcr/v2/holder/{subjectID}/vc', { params: holder, body: vc });
     return { did: m.did, credentialId: parseCredential(vc).id!, action: removed.length ? 'replaced' : 'issued', removed };
   }
 

@@ -1,5 +1,6 @@
 // Pilot seed: issues the LSPxNuts pilot credentials to a vendor's care-provider (HCP) and service-provider (SP) subjects, over the nodes' internal APIs.
 import { URA_SYSTEM } from '../../node/src/fhir/index.js';
+import { body, nodeClient, NodeApiError, type NodeClient, type VcrApi } from '../../node/src/api-client/index.js';
 
 /** the AORTA context code the pilot's policy requires in authorizedActions (credentials/policies/lspxnuts-medicatie.json) */
 export const MEDGEG_ACTION = 'aorta.contextcode.MEDGEG';
@@ -53,31 +54,22 @@ export interface PilotCredentials {
   serviceProvider: string;
 }
 
-/** Thrown when a node refuses a seed step; carries the step, the status and the node's problem detail. */
+/** Thrown when the seed's input cannot give what the pilot needs; a node's refusal of a step is its NodeApiError. */
 export class PilotSeedError extends Error {}
 
-async function call(node: InternalApi, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(node.internalUrl + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  const json = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!res.ok) throw new PilotSeedError(`${method} ${path} on ${node.internalUrl} → ${res.status}: ${(json as { detail?: string } | undefined)?.detail ?? text}`);
-  return json;
-}
-
 /** The subject's first DID, creating the subject when it does not exist. */
-async function ensureSubject(node: InternalApi, subject: string): Promise<string> {
-  const res = await fetch(`${node.internalUrl}/internal/vdr/v2/subject/${encodeURIComponent(subject)}`);
-  if (res.ok) return ((await res.json()) as string[])[0]!;
-  const created = (await call(node, 'POST', '/internal/vdr/v2/subject', { subject })) as { documents: Array<{ id: string }> };
+async function ensureSubject(node: NodeClient, subject: string): Promise<string> {
+  try {
+    return (await body(node.GET('/internal/vdr/v2/subject/{id}', { params: { path: { id: subject } } })))[0]!;
+  } catch (e) {
+    if (!(e instanceof NodeApiError && e.kind === 'refused')) throw e;
+  }
+  const created = await body(node.POST('/internal/vdr/v2/subject', { body: { subject } }));
   return created.documents[0]!.id;
 }
 
-const issue = (node: InternalApi, body: Record<string, unknown>) => call(node, 'POST', '/internal/vcr/v2/issuer/vc', { format: 'jwt_vc', ...body }) as Promise<string>;
-const store = (node: InternalApi, subject: string, jwt: string) => call(node, 'POST', `/internal/vcr/v2/holder/${encodeURIComponent(subject)}/vc`, jwt);
+const issue = async (node: NodeClient, request: VcrApi['schemas']['IssueVCRequest']) => (await body(node.POST('/internal/vcr/v2/issuer/vc', { body: { format: 'jwt_vc', ...request } }))) as string;
+const store = (node: NodeClient, subject: string, jwt: string) => body(node.POST('/internal/vcr/v2/holder/{subjectID}/vc', { params: { path: { subjectID: subject } }, body: jwt }));
 
 /**
  * Issues every pilot credential (reference lsp-mitz-uzi.md §2.3):
@@ -88,13 +80,14 @@ const store = (node: InternalApi, subject: string, jwt: string) => call(node, 'P
  * - ServiceProviderCredential: LSP → SP → SP wallet; the LSP trusts itself as its issuer.
  * The did:web-issued ones carry a StatusList2021 entry, so scenarios can revoke them.
  */
-export async function issuePilotCredentials(i: PilotSeedInput): Promise<PilotCredentials> {
+export async function issuePilotCredentials(input: PilotSeedInput): Promise<PilotCredentials> {
+  const i = { ...input, vendorNode: nodeClient(input.vendorNode.internalUrl), lspNode: nodeClient(input.lspNode.internalUrl) };
   const hcpDid = await ensureSubject(i.vendorNode, i.hcpSubject);
   const spDid = await ensureSubject(i.vendorNode, i.spSubject);
   const lspDid = await ensureSubject(i.lspNode, i.lspSubject ?? 'lsp');
-  const certPath = `/internal/pki/v1/subjects/${encodeURIComponent(i.hcpSubject)}/certificate`;
-  if (i.pki) await call(i.vendorNode, 'POST', certPath, i.pki);
-  const cert = (await call(i.vendorNode, 'GET', certPath)) as { certificate: { notAfter: string; ura?: string } };
+  const certPath = { params: { path: { subjectID: i.hcpSubject } } };
+  if (i.pki) await body(i.vendorNode.POST('/internal/pki/v1/subjects/{subjectID}/certificate', { ...certPath, body: i.pki }));
+  const cert = await body(i.vendorNode.GET('/internal/pki/v1/subjects/{subjectID}/certificate', certPath));
   const ura = cert.certificate.ura;
   if (!ura) throw new PilotSeedError(`the certificate bound to '${i.hcpSubject}' carries no URA`);
 
@@ -137,7 +130,7 @@ export async function issuePilotCredentials(i: PilotSeedInput): Promise<PilotCre
 
   const serviceProvider = await issue(i.lspNode, { type: 'ServiceProviderCredential', issuer: lspDid, credentialSubject: { id: spDid, name: i.vendorName }, ...revocable });
   await store(i.vendorNode, i.spSubject, serviceProvider);
-  await call(i.lspNode, 'POST', '/internal/vcr/v2/verifier/trust', { credentialType: 'ServiceProviderCredential', issuer: lspDid });
+  await body(i.lspNode.POST('/internal/vcr/v2/verifier/trust', { body: { credentialType: 'ServiceProviderCredential', issuer: lspDid } }));
 
   return { hcpDid, spDid, lspDid, ura, healthcareProvider, professionalDelegation, patientEnrollments, serviceProviderDelegation, serviceProvider };
 }

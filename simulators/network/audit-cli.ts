@@ -4,7 +4,10 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { NodeError } from '../../node/src/core/index.js';
-import { CliError, DEFAULT_NODE, EXIT, checkBsn, fetchOrUnreachable } from './exit.js';
+import { DEFAULT_NODE, checkBsn, cliCall } from './exit.js';
+import { body, nodeClient, type AuditApi, type NodeClient } from '../../node/src/api-client/index.js';
+
+type AuditEventCode = AuditApi['schemas']['EventCode'];
 import { openDatabase, type Database } from '../../node/src/store/index.js';
 import { SqlKeyStore } from '../../node/src/crypto/index.js';
 import {
@@ -50,12 +53,11 @@ function oneSource(o: SourceOpts, allowed: Array<keyof SourceOpts>): keyof Sourc
   return given[0] ?? 'node';
 }
 
-/** A node out of reach is exit 3, a refusal (any non-2xx answer) exit 1. */
-async function http(url: string, init?: RequestInit): Promise<Response> {
-  const res = await fetchOrUnreachable('node', url, { ...init, headers: { 'x-user-id': `cli:${userInfo().username}`, ...(init?.headers ?? {}) } });
-  if (!res.ok) throw new CliError(`${url.split('?')[0]} answered ${res.status}: ${await res.text()}`, EXIT.failed);
-  return res;
-}
+/**
+ * The node's audit API, read as the OS user (the read is recorded with that name); out of reach is exit 3, a refusal
+ * exit 1. A complete export of a long log takes a while: minutes, not the client's default seconds.
+ */
+const auditApi = (url: string): NodeClient => nodeClient(url, { label: 'node', timeoutMs: 300_000, headers: { 'x-user-id': `cli:${userInfo().username}` } });
 
 /** Opens a node's SQLite file directly; reads through it are recorded in that log as direct file access. */
 async function openDbLog(file: string): Promise<{ db: Database; store: SqlAuditStore; recordRead: (description: string, filter?: AuditFilter) => Promise<void> }> {
@@ -152,12 +154,12 @@ export async function auditVerify(o: SourceOpts & { key?: string; witness?: stri
   }
   if (src === 'node') {
     // verify here, not on the node: fetch the complete export, the key it publishes and what its witnesses hold
-    const base = o.node!.replace(/\/+$/, '');
-    key ??= (await (await http(`${base}/internal/audit/v1/key`)).json()) as CheckpointKey;
-    const text = await (await http(`${base}/internal/audit/v1/export?format=ndjson`)).text();
+    const api = auditApi(o.node!);
+    key ??= (await cliCall(body(api.GET('/internal/audit/v1/key')))) as CheckpointKey;
+    const text = await cliCall(body(api.GET('/internal/audit/v1/export', { params: { query: { format: 'ndjson' } }, parseAs: 'text' })));
     const parsed = parseNdjsonExport(text);
     // without --witness, the witnesses the node names (a node that hides them is caught by asking one explicitly)
-    const urls = o.witness ?? ((await (await http(`${base}/internal/audit/v1/witnesses`)).json()) as { witnesses: Array<{ url: string }> }).witnesses.map((w) => w.url);
+    const urls = o.witness ?? (await cliCall(body(api.GET('/internal/audit/v1/witnesses')))).witnesses.map((w) => w.url);
     const w = await witnessesOf(urls, parsed.node, key, io);
     return report(w.broken ?? (await verifyChain(parsed.rows, parsed.checkpoints, key, parsed.node, w.evidence)), io);
   }
@@ -192,9 +194,8 @@ export async function auditExport(o: SourceOpts & { format: string; out?: string
   const filter = filterOf(o);
   let text: string;
   if (src === 'node') {
-    const qs = new URLSearchParams({ format: o.format });
-    for (const [k, v] of Object.entries({ patient: o.patient, user: o.user, organisation: o.organisation, event: o.event, from: o.from, to: o.to })) if (v) qs.set(k, v);
-    text = await (await http(`${o.node!.replace(/\/+$/, '')}/internal/audit/v1/export?${qs}`)).text();
+    const query = { format: o.format as 'ndjson' | 'fhir', patient: o.patient, user: o.user, organisation: o.organisation, event: o.event as AuditEventCode | undefined, from: o.from, to: o.to };
+    text = await cliCall(body(auditApi(o.node!).GET('/internal/audit/v1/export', { params: { query }, parseAs: 'text' })));
   } else {
     const { db, store, recordRead } = await openDbLog(o.db!);
     try {
@@ -239,16 +240,13 @@ export async function auditOverview(bsn: string, o: SourceOpts & { from?: string
   const src = oneSource(o, ['node', 'db']);
   let entries: OverviewEntry[];
   if (src === 'node') {
-    const qs = new URLSearchParams();
-    if (o.from) qs.set('from', o.from);
-    if (o.to) qs.set('to', o.to);
+    const api = auditApi(o.node!);
     // the node pages its overview (newest first); the CLI prints all of it
-    qs.set('limit', '500');
     entries = [];
     for (let offset: string | undefined = '0'; offset !== undefined; ) {
-      qs.set('offset', offset);
-      const page = (await (await http(`${o.node!.replace(/\/+$/, '')}/internal/audit/v1/patients/${bsn}/overview?${qs}`)).json()) as { entries: OverviewEntry[]; next?: string };
-      entries.push(...page.entries);
+      const query = { from: o.from, to: o.to, limit: 500, offset: Number(offset) };
+      const page: { entries: unknown[]; next?: string } = await cliCall(body(api.GET('/internal/audit/v1/patients/{bsn}/overview', { params: { path: { bsn }, query } })));
+      entries.push(...(page.entries as OverviewEntry[]));
       offset = page.next;
     }
   } else {

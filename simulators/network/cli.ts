@@ -1,6 +1,6 @@
 // The `nuts-lsp-lab` command line: run the network or a node, check health, switch LSP scenarios, act as the ECD.
 // Exit codes scripts can use: 0 ok, 1 a check failed or the network refused, 2 usage error, 3 something unreachable.
-import { readBody, PACKAGE_VERSION } from '../../node/src/core/index.js';
+import { PACKAGE_VERSION } from '../../node/src/core/index.js';
 import { Command, CommanderError, Option } from 'commander';
 import { addAuditCommands } from './audit-cli.js';
 import { initPki, parseOrganisationArg, type OrganisationInput, type PkiKeyType } from '../../node/src/pki/index.js';
@@ -10,8 +10,10 @@ import { addConformanceCommand } from '../conformance/cli.js';
 import { LSP_URA } from '../shared/identity.js';
 import { networkConfigHelp } from './config.js';
 import { addDataCommands } from './data-cli.js';
-import { CliError, EXIT, checkBsn, usageError } from './exit.js';
+import { CliError, EXIT, checkBsn, cliCall, exitCodeOf, usageError } from './exit.js';
 import type { Io } from '../shared/io.js';
+import { nodeClient, NodeApiError } from '../../node/src/api-client/index.js';
+import { LspApi, NodeApi } from '../shared/node-api.js';
 
 export { CliError, EXIT } from './exit.js';
 
@@ -203,11 +205,9 @@ export function buildCli(io: Io = stdio): Command {
     .option('--lsp <url>', "the mock LSP's internal API", 'http://127.0.0.1:9081')
     .option('--json', 'print JSON')
     .action(async (opts: { lsp: string; json?: boolean }) => {
-      const { status, body } = await callJson('LSP', `${trimSlash(opts.lsp)}/internal/lsp/v1/scenarios`, { method: 'GET' });
-      if (status !== 200) throw new CliError(`listing scenarios failed (${status}): ${problemText(body)}`, EXIT.failed);
-      const list = (Array.isArray(body) ? body : ((body as { scenarios?: unknown[] })?.scenarios ?? [])) as Array<{ name: string; title?: string; description?: string; active?: boolean }>;
+      const list = await cliCall(lspApi(opts.lsp).scenarios(), 'listing scenarios failed');
       if (opts.json) return io.out(JSON.stringify(list, null, 2));
-      for (const s of list) io.out(`${s.active ? '*' : ' '} ${s.name.padEnd(22)} ${s.description ?? s.title ?? ''}`.trimEnd());
+      for (const s of list) io.out(`${s.active ? '*' : ' '} ${s.name.padEnd(22)} ${s.title}`.trimEnd());
     });
   scenario
     .command('apply')
@@ -217,9 +217,8 @@ export function buildCli(io: Io = stdio): Command {
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { lsp: string; json?: boolean }) => {
       if (!/^[\w-]{1,64}$/.test(name)) throw new CliError(`scenario name '${name}' must be letters, digits, - or _`, EXIT.usage);
-      const { status, body } = await callJson('LSP', `${trimSlash(opts.lsp)}/internal/lsp/v1/scenarios/${encodeURIComponent(name)}`, { method: 'POST' });
-      if (status < 200 || status > 299) throw new CliError(`scenario '${name}' not applied (${status}): ${problemText(body)}`, EXIT.failed);
-      io.out(opts.json ? JSON.stringify(body ?? { name, applied: true }, null, 2) : `scenario '${name}' applied`);
+      const applied = await cliCall(lspApi(opts.lsp).applyScenario(name), `scenario '${name}' not applied`);
+      io.out(opts.json ? JSON.stringify(applied, null, 2) : `scenario '${name}' applied`);
     });
 
   const ecd = program.command('ecd').description('act as a VVT record system (ECD) against the own node, as a supplier would');
@@ -259,14 +258,13 @@ interface SeedCliOptions {
 }
 
 async function apis(opts: { node: string; lsp: string }) {
-  const { NodeApi, LspApi } = await import('../shared/node-api.js');
   return { node: new NodeApi(opts.node, 'node'), lsp: new LspApi(opts.lsp, 'lsp') };
 }
+const lspApi = (url: string) => new LspApi(url, 'LSP', 10_000);
 
 /** Waits for both nodes to be healthy, then seeds; a node out of reach is exit 3, a refusal exit 1. */
 async function seedFromCli(opts: SeedCliOptions, log: (s: string) => void) {
   const { seedNetwork } = await import('./seed.js');
-  const { NodeApiError } = await import('../shared/node-api.js');
   const { node, lsp } = await apis(opts);
   const deadline = Date.now() + opts.wait * 1000;
   for (;;) {
@@ -278,7 +276,7 @@ async function seedFromCli(opts: SeedCliOptions, log: (s: string) => void) {
   try {
     return await seedNetwork({ node, lsp, nodeUrlForLsp: opts.nodeForLsp, log });
   } catch (e) {
-    if (e instanceof NodeApiError) throw new CliError(`seeding failed: ${e.message}`, e.kind === 'unreachable' ? EXIT.unreachable : EXIT.failed);
+    if (e instanceof NodeApiError) throw new CliError(`seeding failed: ${e.message}`, exitCodeOf(e));
     throw e;
   }
 }
@@ -347,35 +345,20 @@ async function toedienlijst(opts: ToedienlijstOptions, io: Io): Promise<void> {
 
 async function checkHealth(name: string, url: string, timeoutMs: number): Promise<{ name: string; url: string; status: 'up' | 'down' | 'unreachable'; detail?: string }> {
   try {
-    const res = await fetch(`${trimSlash(url)}/health`, { signal: AbortSignal.timeout(timeoutMs) });
-    const body = (await res.json().catch(() => undefined)) as { status?: string; details?: Record<string, { status?: string }> } | undefined;
-    if (res.ok && String(body?.status).toUpperCase() === 'UP') return { name, url, status: 'up' };
+    // a 503 with the engines' health is an answer, not a failure: the body says what is down
+    const { data, error, response } = await nodeClient(url, { timeoutMs, refusals: 'return' }).GET('/health');
+    const body = (data ?? error) as { status?: string; details?: Record<string, { status?: string }> } | undefined;
+    if (response.ok && String(body?.status).toUpperCase() === 'UP') return { name, url, status: 'up' };
     const down = Object.entries(body?.details ?? {})
       .filter(([, v]) => String(v?.status).toUpperCase() !== 'UP')
       .map(([k]) => k);
-    return { name, url, status: 'down', detail: down.length ? `down: ${down.join(', ')}` : `HTTP ${res.status}` };
+    return { name, url, status: 'down', detail: down.length ? `down: ${down.join(', ')}` : `HTTP ${response.status}` };
   } catch (e) {
-    return { name, url, status: 'unreachable', detail: causeOf(e) };
+    if (e instanceof NodeApiError) return { name, url, status: 'unreachable', detail: e.detail };
+    throw e;
   }
 }
 
-async function callJson(what: string, url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  } catch (e) {
-    throw new CliError(`${what} at ${new URL(url).origin} unreachable (${causeOf(e)})`, EXIT.unreachable);
-  }
-  const { text, json } = await readBody(res);
-  return { status: res.status, body: json ?? (text || undefined) };
-}
-
-function problemText(body: unknown): string {
-  const b = (body ?? {}) as Record<string, unknown>;
-  return String(b.detail ?? b.error_description ?? b.title ?? b.message ?? (typeof body === 'string' ? body : 'no detail'));
-}
-const causeOf = (e: unknown) => ((e as { cause?: { code?: string } }).cause?.code ?? ((e as Error).name === 'TimeoutError' ? 'timeout' : (e as Error).message));
-const trimSlash = (u: string) => u.replace(/\/+$/, '');
 function parseIntOption(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new CliError(`expected a positive whole number, got '${v}'`, EXIT.usage);

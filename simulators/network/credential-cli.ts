@@ -1,21 +1,16 @@
 // `nuts-lsp-lab credential issue|verify|list`: the node's internal VCR API over HTTP, for people and scripts.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readBody } from '../../node/src/core/index.js';
-import { CliError, DEFAULT_NODE, EXIT, fetchOrUnreachable, usageError } from './exit.js';
+import { body, nodeClient, type NodeClient } from '../../node/src/api-client/index.js';
+import { CliError, DEFAULT_NODE, cliCall, usageError } from './exit.js';
 
-/** A node out of reach is exit 3; a refusal (non-2xx) exit 1. */
-async function call(node: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetchOrUnreachable('node', node.replace(/\/+$/, '') + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const { text, json } = await readBody(res);
-  if (!res.ok) throw new CliError(`${method} ${path} → HTTP ${res.status}: ${(json as { detail?: string } | undefined)?.detail ?? text}`, EXIT.failed);
-  return json;
-}
+/** The node's internal API; a node out of reach is exit 3, a refusal exit 1 (cliCall). */
+const nodeApi = (url: string) => nodeClient(url, { label: 'node', timeoutMs: 60_000 });
 
 /** A subject id becomes its DID through the node; a DID stays as it is. */
-async function didOf(node: string, subjectOrDid: string): Promise<string> {
+async function didOf(node: NodeClient, subjectOrDid: string): Promise<string> {
   if (subjectOrDid.startsWith('did:')) return subjectOrDid;
-  const dids = (await call(node, 'GET', `/internal/vdr/v2/subject/${encodeURIComponent(subjectOrDid)}`)) as string[];
+  const dids = await cliCall(body(node.GET('/internal/vdr/v2/subject/{id}', { params: { path: { id: subjectOrDid } } })));
   if (!dids[0]) throw new CliError(`subject '${subjectOrDid}' has no DID`);
   return dids[0];
 }
@@ -82,15 +77,16 @@ export function credentialCommands(program: Command): void {
         }
         const days = Number(opts.days);
         if (!Number.isFinite(days) || days <= 0) throw usageError(`--days must be a positive number, got '${opts.days}'`);
-        const issuer = await didOf(opts.node, opts.issuer);
-        const vc = (await call(opts.node, 'POST', '/internal/vcr/v2/issuer/vc', {
+        const node = nodeApi(opts.node);
+        const issuer = await didOf(node, opts.issuer);
+        const vc = (await cliCall(body(node.POST('/internal/vcr/v2/issuer/vc', { body: {
           type: opts.type,
           issuer,
-          format: opts.format,
+          format: opts.format as 'jwt_vc' | 'ldp_vc',
           credentialSubject: { ...claims, id: opts.subject },
           expirationDate: new Date(Date.now() + days * 86_400_000).toISOString(),
           ...(opts.revocable ? { withStatusList2021Revocation: true } : {}),
-        })) as string | Record<string, unknown>;
+        } })))) as string | Record<string, unknown>;
         process.stdout.write((opts.json ? JSON.stringify({ credential: vc, ...summarise(vc) }, null, 2) : typeof vc === 'string' ? vc : JSON.stringify(vc, null, 2)) + '\n');
         return 0;
       })(),
@@ -105,7 +101,7 @@ export function credentialCommands(program: Command): void {
     .action((file: string, opts: { node: string; requireTrusted?: boolean; json?: boolean }) =>
       run(async () => {
         const vc = readCredential(file);
-        const r = (await call(opts.node, 'POST', '/internal/vcr/v2/verifier/vc', { verifiableCredential: vc, verificationOptions: { allowUntrustedIssuer: !opts.requireTrusted } })) as { validity: boolean; reason?: string; message?: string };
+        const r = await cliCall(body(nodeApi(opts.node).POST('/internal/vcr/v2/verifier/vc', { body: { verifiableCredential: vc, verificationOptions: { allowUntrustedIssuer: !opts.requireTrusted } } })));
         let about: ReturnType<typeof summarise> | undefined;
         try {
           about = summarise(vc);
@@ -126,7 +122,7 @@ export function credentialCommands(program: Command): void {
     .option('--json', 'print the credentials as JSON')
     .action((opts: { node: string; subject: string; json?: boolean }) =>
       run(async () => {
-        const list = (await call(opts.node, 'GET', `/internal/vcr/v2/holder/${encodeURIComponent(opts.subject)}/vc`)) as Array<string | Record<string, unknown>>;
+        const list = (await cliCall(body(nodeApi(opts.node).GET('/internal/vcr/v2/holder/{subjectID}/vc', { params: { path: { subjectID: opts.subject } } })))) as Array<string | Record<string, unknown>>;
         if (opts.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
         else if (!list.length) process.stdout.write(`the wallet of '${opts.subject}' is empty\n`);
         else for (const vc of list) {

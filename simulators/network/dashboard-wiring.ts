@@ -30,16 +30,7 @@ export interface RunningDashboard {
   close(): Promise<void>;
 }
 
-interface RecordLike {
-  startedAt: string;
-  node: string;
-  event: string;
-  actor?: { userId?: string; userName?: string; role?: { code: string }; organisation?: { ura: string; name?: string } };
-  patient?: { bsn: string };
-  object?: { type?: string; query?: string };
-  outcome: { code: string; description?: string };
-  traceId?: string;
-}
+type RecordLike = Awaited<ReturnType<NodeApi['auditRecords']>>['records'][number];
 
 /** "fhir.search MedicationDispense (422037009)": the event, the data and, for MP9 searches, the building block's category. */
 function describe(r: RecordLike): string {
@@ -55,7 +46,7 @@ const view = (r: RecordLike): AuditRecordView => ({
   role: r.actor?.role?.code,
   organisation: r.actor?.organisation ? `${r.actor.organisation.name ?? ''} ${r.actor.organisation.ura}`.trim() : undefined,
   patient: r.patient?.bsn,
-  outcome: r.outcome.code === '0' ? 'success' : `failed: ${r.outcome.description ?? r.outcome.code}`,
+  outcome: r.outcome?.code === '0' ? 'success' : `failed: ${r.outcome?.description ?? r.outcome?.code}`,
   traceId: r.traceId,
 });
 
@@ -108,21 +99,12 @@ async function nodeInfo(node: NodeApi, role: string, orgs: (info: { organization
   }
 }
 
-interface OverviewEntryLike {
-  when: string;
-  who: string;
-  did: string;
-  system: string;
-  outcome: string;
-  data?: { query?: string };
-}
-
 /** The newest `want` entries of one node's patient overview, and how many there are in all. */
 async function overviewOf(api: NodeApi, node: string, bsn: string, want: number): Promise<{ total: number; entries: PatientAccessView[] }> {
   const entries: PatientAccessView[] = [];
   let total = 0;
   for (let offset: string | undefined = '0'; offset !== undefined && entries.length < want; ) {
-    const page: { total: number; next?: string; entries: OverviewEntryLike[] } = await api.audit(`/patients/${bsn}/overview?limit=500&offset=${offset}`);
+    const page = await api.patientOverview(bsn, { limit: 500, offset: Number(offset) });
     total = page.total;
     entries.push(...page.entries.map((e) => ({ at: e.when, node, who: e.who, did: e.did, system: e.system, outcome: e.outcome, ...(e.data?.query ? { query: e.data.query } : {}) })));
     offset = page.next;
@@ -162,10 +144,10 @@ export async function wireDashboard(o: { node: NodeApi; lsp: LspApi; seeded: See
       careWorker: (id) => careWorkerOf(id, seeded, o.dezi),
       audit: async ({ traceId }) => {
         const [mine, theirs, chainA, chainB] = await Promise.all([
-          node.audit<{ records: RecordLike[] }>(`/records?traceId=${traceId}`),
-          lsp.audit<{ records: RecordLike[] }>(`/records?traceId=${traceId}`),
-          node.audit<{ ok: boolean }>('/verify'),
-          lsp.audit<{ ok: boolean }>('/verify'),
+          node.auditRecords({ traceId }),
+          lsp.auditRecords({ traceId }),
+          node.auditVerify(),
+          lsp.auditVerify(),
         ]);
         const events = (rs: RecordLike[]) => [...new Set(rs.map((r) => r.event))].join(', ') || 'none';
         const ok = chainA.ok && chainB.ok && theirs.records.length > 0;
@@ -191,8 +173,8 @@ export async function wireDashboard(o: { node: NodeApi; lsp: LspApi; seeded: See
       view: async () => ({
         nodes: await Promise.all(
           named.map(async ({ api, name }) => {
-            const chain = await api.audit<{ ok: boolean; records: number; checkpoints: number; firstBroken?: { message: string } }>('/verify');
-            const recent = await api.audit<{ records: RecordLike[] }>(`/records?from=${new Date(Date.now() - 3600_000).toISOString()}&limit=1000`);
+            const chain = await api.auditVerify();
+            const recent = await api.auditRecords({ from: new Date(Date.now() - 3600_000).toISOString(), limit: 1000 });
             return {
               node: name,
               records: chain.records,

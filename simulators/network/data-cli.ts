@@ -3,25 +3,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { readBody } from '../../node/src/core/index.js';
 import { CONSENT_SETTINGS, DataFolderError, MAPPING_FILE, readData, type ConsentSetting, type SourceRef } from '../lsp/data-folder.js';
 import type { ImportResult } from '../lsp/data.js';
-import { CliError, EXIT, checkBsn, fetchOrUnreachable, usageError } from './exit.js';
+import { CliError, EXIT, checkBsn, cliCall, usageError } from './exit.js';
+import { body } from '../../node/src/api-client/index.js';
+import { lspClient } from '../shared/node-api.js';
+
 import type { Io } from '../shared/io.js';
 
 const DEFAULT_LSP = 'http://127.0.0.1:9081';
 
-async function lspCall(lsp: string, method: string, p: string, body?: unknown): Promise<unknown> {
-  const res = await fetchOrUnreachable('LSP', `${lsp.replace(/\/+$/, '')}/internal/lsp/v1${p}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const { text, json } = await readBody(res);
-  if (!res.ok) throw new CliError(`the LSP refused ${method} ${p} (${res.status}): ${(json as { detail?: string } | undefined)?.detail ?? text}`, EXIT.failed);
-  return json;
-}
+/** The LSP's data API; an import of many resources may take a while. Out of reach is exit 3, a refusal exit 1 (cliCall). */
+const lspApi = (url: string) => lspClient(url, { label: 'LSP', timeoutMs: 60_000 });
 
 export function addDataCommands(program: Command, io: Io): void {
   const data = program.command('data').description("own clients and medication in the mock LSP's source systems: import, list, export");
@@ -40,7 +33,8 @@ export function addDataCommands(program: Command, io: Io): void {
     .option('--json', 'print the result as JSON')
     .action(async (target: string, opts: { lsp: string; source?: string; mapping?: string; consent?: ConsentSetting; dryRun?: boolean; json?: boolean }) => {
       // the LSP's sources first: every assignment is checked against them before anything is sent
-      const sources = (await lspCall(opts.lsp, 'GET', '/sources')) as Array<SourceRef & { name: string }>;
+      const lsp = lspApi(opts.lsp);
+      const sources: Array<SourceRef & { name: string }> = await cliCall(body(lsp.GET('/internal/lsp/v1/sources')));
       let batches;
       try {
         batches = readData(target, { sources, source: opts.source, mapping: opts.mapping, consent: opts.consent });
@@ -54,7 +48,7 @@ export function addDataCommands(program: Command, io: Io): void {
         return;
       }
       const results: ImportResult[] = [];
-      for (const b of batches) results.push((await lspCall(opts.lsp, 'POST', '/data', { source: b.source, consent: b.consent, resources: b.resources })) as ImportResult);
+      for (const b of batches) results.push(await cliCall(body(lsp.POST('/internal/lsp/v1/data', { body: { source: b.source, consent: b.consent, resources: b.resources } }))));
       if (opts.json) return io.out(JSON.stringify(results, null, 2));
       for (const r of results) io.out(`✓ ${r.source.padEnd(26)} ${String(r.resources).padStart(4)} resources  patients ${r.patients.map((p) => `${p.bsn}${p.name ? ` (${p.name})` : ''}`).join(', ')}  ${r.registrations} reference-index registrations  consent ${r.consent}`);
     });
@@ -65,7 +59,7 @@ export function addDataCommands(program: Command, io: Io): void {
     .option('--lsp <url>', "the mock LSP's internal API", DEFAULT_LSP)
     .option('--json', 'print JSON')
     .action(async (opts: { lsp: string; json?: boolean }) => {
-      const list = (await lspCall(opts.lsp, 'GET', '/data')) as Array<{ source: string; name: string; patients: Array<{ bsn: string; name?: string; consent?: string }>; counts: Record<string, number> }>;
+      const list = await cliCall(body(lspApi(opts.lsp).GET('/internal/lsp/v1/data')));
       if (opts.json) return io.out(JSON.stringify(list, null, 2));
       for (const s of list) {
         io.out(`${s.source} — ${s.name}: ${Object.entries(s.counts).map(([t, n]) => `${n} ${t}`).join(', ') || 'empty'}`);
@@ -82,10 +76,7 @@ export function addDataCommands(program: Command, io: Io): void {
     .option('--out <dir>', 'write <source>.json files and mapping.json into this folder (default: print one JSON object on stdout)')
     .action(async (opts: { lsp: string; source?: string; bsn?: string; out?: string }) => {
       if (opts.bsn) checkBsn(opts.bsn);
-      const qs = new URLSearchParams();
-      if (opts.source) qs.set('source', opts.source);
-      if (opts.bsn) qs.set('bsn', opts.bsn);
-      const bundles = (await lspCall(opts.lsp, 'GET', `/data/export?${qs}`)) as Record<string, unknown>;
+      const bundles = await cliCall(body(lspApi(opts.lsp).GET('/internal/lsp/v1/data/export', { params: { query: { source: opts.source, bsn: opts.bsn } } })));
       if (!Object.keys(bundles).length) throw new CliError(`nothing to export${opts.bsn ? ` for BSN ${opts.bsn}` : ''}`, EXIT.failed);
       if (!opts.out) return io.out(JSON.stringify(bundles, null, 2));
       mkdirSync(opts.out, { recursive: true });

@@ -1,6 +1,7 @@
 // The exit-code contract of every nuts-lsp-lab command, and the checks that make a bad argument a usage error before
 // any network call: 0 ok, 1 a check failed or the network refused, 2 usage error, 3 something unreachable.
 import { isValidBsn } from '../../node/src/fhir/index.js';
+import { NodeApiError } from '../../node/src/api-client/index.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
@@ -23,13 +24,20 @@ export function checkBsn(bsn: string, option = '--bsn'): string {
   return bsn;
 }
 
-/** A fetch that could not reach its target (connection refused, DNS, timeout) is exit 3, naming the target. */
-export async function fetchOrUnreachable(what: string, url: string, init?: RequestInit): Promise<Response> {
+/** The exit code of a failed internal-API call: 3 when the target could not be reached, 1 when it refused. */
+export const exitCodeOf = (e: NodeApiError) => (e.kind === 'unreachable' ? EXIT.unreachable : EXIT.failed);
+
+/**
+ * Awaits a call of an internal API; its NodeApiError becomes the command's one line on stderr and its exit code. With a
+ * context, a refusal reads `<context> (<status>): <what the target said>`; without, the error's own message (which
+ * names the target and the call).
+ */
+export async function cliCall<T>(call: Promise<T>, context?: string): Promise<T> {
   try {
-    return await fetch(url, init);
+    return await call;
   } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause?.code ?? ((e as Error).name === 'TimeoutError' ? 'timeout' : (e as Error).message);
-    throw new CliError(`${what} at ${new URL(url).origin} unreachable (${cause})`, EXIT.unreachable);
+    if (!(e instanceof NodeApiError)) throw e;
+    throw new CliError(e.kind === 'refused' && context ? `${context} (${e.status}): ${e.detail}` : e.message, exitCodeOf(e));
   }
 }
 

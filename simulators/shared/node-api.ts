@@ -1,28 +1,20 @@
-// HTTP client of a node's internal API (VDR v2, VCR v2, Discovery v1, audit v1, monitoring) and the mock LSP's
-// internal API: what the seed, the dashboard and the LSP's own organisation registry use, in one process or across containers.
-import { readBody } from '../../node/src/core/index.js';
+// A node's internal API (VDR v2, VCR v2, Discovery v1, audit v1, monitoring) and the mock LSP's, as the seed, the
+// dashboard, the portal and the LSP's organisation registry use them: the typed client plus the few steps they share.
+import { body, createApiClient, nodeClient, NodeApiError, type ApiClient, type ApiClientOptions, type AuditApi as Audit, type MonitoringApi as Monitoring, type NodeClient, type VcrApi } from '../../node/src/api-client/index.js';
 import type { WireCredential } from '../../node/src/vcr/index.js';
+import type { components as Lsp, paths as LspPaths } from './api/lsp-v1.js';
 
-/** A call that did not succeed: `unreachable` (no HTTP answer) or `refused` (an HTTP error status, with the problem's detail). */
-export class NodeApiError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'unreachable' | 'refused',
-    /** what the node said (the problem's detail), or why it could not be reached */
-    readonly detail: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'NodeApiError';
-  }
-}
+export { NodeApiError };
 
-export interface Diagnostics {
-  name: string;
-  url: string;
-  organization: { ura?: string; name?: string };
-  health: { status: string; details?: Record<string, { status: string; details?: unknown }> };
-}
+export type Diagnostics = Monitoring['schemas']['Diagnostics'];
+export type ScenarioView = Lsp['schemas']['Scenario'];
+export type SourceView = Lsp['schemas']['Source'];
+export type ConsentView = Lsp['schemas']['Consent'];
+/** An organisation the LSP issued a URA credential to and keeps in its wallet (the targets of revoked-organisation and normal). */
+export type MemberRegistration = Lsp['schemas']['MemberRegistration'];
+export type MemberResult = Lsp['schemas']['MemberResult'];
+export type AuditVerification = Audit['schemas']['VerifyResult'];
+export type IssueRequest = VcrApi['schemas']['IssueVCRequest'];
 
 export interface Verification {
   validity: boolean;
@@ -33,56 +25,28 @@ export interface Verification {
 /** Who reads audit logs for the dashboard (so the read itself is recorded with a name). */
 const AUDIT_READER = { 'x-user-id': 'dashboard', 'x-user-name': 'nuts-lsp-lab dashboard' };
 
-const seg = encodeURIComponent;
-const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
-const causeCode = (e: unknown) => (e as { cause?: { code?: string } }).cause?.code;
-
 export class NodeApi {
+  /** the typed client: every operation of the node's OpenAPI files */
+  readonly api: NodeClient;
   readonly baseUrl: string;
   constructor(
     baseUrl: string,
     /** how the node is named in error messages */
     readonly label = new URL(baseUrl).host,
-    private readonly timeoutMs = 15_000,
+    timeoutMs = 15_000,
   ) {
-    this.baseUrl = baseUrl.replace(/\/+$/, '');
-  }
-
-  /** One JSON call; a 204 or empty body is undefined. */
-  async call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-    const send = () =>
-      fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    let res: Response;
-    try {
-      // a kept-alive connection to a node that restarted on the same port fails once, before the request is read
-      res = await send().catch((e: unknown) => (STALE_SOCKET.has(causeCode(e) ?? '') ? send() : Promise.reject(e)));
-    } catch (e) {
-      const cause = causeCode(e) ?? ((e as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (e as Error).message);
-      throw new NodeApiError(`${this.label} unreachable at ${this.baseUrl} (${cause})`, 'unreachable', cause);
-    }
-    const { text, json } = await readBody(res);
-    const parsed = json ?? (text || undefined);
-    if (!res.ok) {
-      const p = (parsed ?? {}) as Record<string, unknown>;
-      const detail = String(p.detail ?? p.error_description ?? p.title ?? (typeof parsed === 'string' ? parsed : `HTTP ${res.status}`));
-      throw new NodeApiError(`${this.label}: ${method} ${path.split('?')[0]} refused (${res.status}): ${detail}`, 'refused', detail, res.status);
-    }
-    return parsed as T;
+    this.api = nodeClient(baseUrl, { label, timeoutMs });
+    this.baseUrl = this.api.baseUrl;
   }
 
   // monitoring
   diagnostics(): Promise<Diagnostics> {
-    return this.call('GET', '/status/diagnostics');
+    return body(this.api.GET('/status/diagnostics'));
   }
   /** true when GET /health answers UP; false when it answers otherwise or not at all */
   async healthy(): Promise<boolean> {
     try {
-      await this.call('GET', '/health');
+      await this.api.GET('/health');
       return true;
     } catch {
       return false;
@@ -91,131 +55,99 @@ export class NodeApi {
 
   // VDR v2
   subjects(): Promise<Record<string, string[]>> {
-    return this.call('GET', '/internal/vdr/v2/subject');
+    return body(this.api.GET('/internal/vdr/v2/subject'));
   }
   subjectDids(subject: string): Promise<string[]> {
-    return this.call('GET', `/internal/vdr/v2/subject/${seg(subject)}`);
+    return body(this.api.GET('/internal/vdr/v2/subject/{id}', { params: { path: { id: subject } } }));
   }
   /** The subject's DID, creating the subject when it does not exist (idempotent). */
   async ensureSubject(subject: string): Promise<{ did: string; created: boolean }> {
     const existing = (await this.subjects())[subject]?.[0];
     if (existing) return { did: existing, created: false };
-    const r = await this.call<{ documents: Array<{ id: string }> }>('POST', '/internal/vdr/v2/subject', { subject });
+    const r = await body(this.api.POST('/internal/vdr/v2/subject', { body: { subject } }));
     return { did: r.documents[0]!.id, created: true };
   }
 
   // VCR v2
-  issue(request: Record<string, unknown>): Promise<WireCredential> {
-    return this.call('POST', '/internal/vcr/v2/issuer/vc', request);
+  async issue(request: IssueRequest): Promise<WireCredential> {
+    return (await body(this.api.POST('/internal/vcr/v2/issuer/vc', { body: request }))) as WireCredential;
   }
-  /** Credentials this node issued; `revoked` says whether each is revoked. */
-  async issued(q: { credentialType: string; issuer: string; subject?: string }): Promise<Array<{ credential: WireCredential; revoked: boolean }>> {
-    const params = new URLSearchParams({ credentialType: q.credentialType, issuer: q.issuer, ...(q.subject ? { subject: q.subject } : {}) });
-    const r = await this.call<{ verifiableCredentials: Array<{ verifiableCredential: WireCredential; revocation?: unknown }> }>('GET', `/internal/vcr/v2/issuer/vc/search?${params}`);
-    return r.verifiableCredentials.map((v) => ({ credential: v.verifiableCredential, revoked: v.revocation !== undefined }));
-  }
-  revoke(credentialId: string): Promise<void> {
-    return this.call('DELETE', `/internal/vcr/v2/issuer/vc/${seg(credentialId)}`);
+  async revoke(credentialId: string): Promise<void> {
+    await this.api.DELETE('/internal/vcr/v2/issuer/vc/{id}', { params: { path: { id: credentialId } } });
   }
   /** Signature, validity period and revocation as this node sees them; trust lists are not consulted. */
   verify(vc: WireCredential): Promise<Verification> {
-    return this.call('POST', '/internal/vcr/v2/verifier/vc', { verifiableCredential: vc, verificationOptions: { allowUntrustedIssuer: true } });
+    return body(this.api.POST('/internal/vcr/v2/verifier/vc', { body: { verifiableCredential: vc, verificationOptions: { allowUntrustedIssuer: true } } }));
   }
-  trust(credentialType: string, issuer: string): Promise<void> {
-    return this.call('POST', '/internal/vcr/v2/verifier/trust', { credentialType, issuer });
+  async trust(credentialType: string, issuer: string): Promise<void> {
+    await this.api.POST('/internal/vcr/v2/verifier/trust', { body: { credentialType, issuer } });
   }
   /** Every credential in the wallet, revoked and expired ones included (the search route; the list route skips those). */
   async wallet(subject: string, type?: string): Promise<WireCredential[]> {
-    const r = await this.call<{ verifiableCredentials: Array<{ verifiableCredential: WireCredential }> }>('GET', `/internal/vcr/v2/holder/${seg(subject)}/vc/search${type ? `?type=${seg(type)}` : ''}`);
+    const r = await body(this.api.GET('/internal/vcr/v2/holder/{subjectID}/vc/search', { params: { path: { subjectID: subject }, query: type ? { type } : {} } }));
     return r.verifiableCredentials.map((v) => v.verifiableCredential);
   }
-  addToWallet(subject: string, vc: WireCredential): Promise<void> {
-    return this.call('POST', `/internal/vcr/v2/holder/${seg(subject)}/vc`, vc);
-  }
-  removeFromWallet(subject: string, credentialId: string): Promise<void> {
-    return this.call('DELETE', `/internal/vcr/v2/holder/${seg(subject)}/vc/${seg(credentialId)}`);
+  async addToWallet(subject: string, vc: WireCredential): Promise<void> {
+    await this.api.POST('/internal/vcr/v2/holder/{subjectID}/vc', { params: { path: { subjectID: subject } }, body: vc });
   }
 
   // Discovery v1: activation also refreshes, so the own registration is findable right away
-  activate(serviceId: string, subject: string, registrationParameters: Record<string, unknown>): Promise<void> {
-    return this.call('POST', `/internal/discovery/v1/${seg(serviceId)}/${seg(subject)}`, { registrationParameters });
+  async activate(serviceId: string, subject: string, registrationParameters: Record<string, unknown>): Promise<void> {
+    await this.api.POST('/internal/discovery/v1/{serviceID}/{subjectID}', { params: { path: { serviceID: serviceId, subjectID: subject } }, body: { registrationParameters } });
   }
 
-  // audit v1, read as the dashboard user
-  audit<T>(pathAndQuery: string, reader: Record<string, string> = AUDIT_READER): Promise<T> {
-    return this.call('GET', `/internal/audit/v1${pathAndQuery}`, undefined, reader);
+  // audit v1, read as the dashboard user unless another reader is named
+  auditRecords(query: { traceId?: string; patient?: string; event?: Audit['schemas']['EventCode']; from?: string; limit?: number }, reader: Record<string, string> = AUDIT_READER) {
+    return body(this.api.GET('/internal/audit/v1/records', { params: { query }, headers: reader }));
+  }
+  auditVerify(reader: Record<string, string> = AUDIT_READER): Promise<AuditVerification> {
+    return body(this.api.GET('/internal/audit/v1/verify', { headers: reader }));
+  }
+  patientOverview(bsn: string, page: { limit: number; offset: number }, reader: Record<string, string> = AUDIT_READER) {
+    return body(this.api.GET('/internal/audit/v1/patients/{bsn}/overview', { params: { path: { bsn }, query: page }, headers: reader }));
   }
 }
 
-export interface ScenarioView {
-  name: string;
-  title: string;
-  expect: string;
-  active: boolean;
-}
-
-export interface SourceView {
-  id: string;
-  name: string;
-  ura: string;
-  organizationType: string;
-  fhirBase: string;
-  available: boolean;
-  latencyMs: number;
-}
-
-/** An organisation the LSP issued a URA credential to and keeps in its wallet (the targets of revoked-organisation and normal). */
-export interface MemberRegistration {
-  did: string;
-  subject: string;
-  /** internal API base URL of the node holding the organisation's wallet */
-  walletUrl: string;
-  organization: { ura: string; name: string; city: string };
-}
-
-export interface MemberResult {
-  did: string;
-  credentialId: string;
-  /** kept: a valid one was there; issued: there was none; replaced: an invalid one was taken out first */
-  action: 'kept' | 'issued' | 'replaced';
-  removed: Array<{ id: string; reason: string }>;
+/** A typed client of the mock LSP's /internal/lsp/v1 (scenarios, sources, consent, organisations, data). */
+export function lspClient(baseUrl: string, o: ApiClientOptions = {}): ApiClient<LspPaths> {
+  return createApiClient<LspPaths>(baseUrl, o);
 }
 
 /** The mock LSP's internal API, on top of the node's. */
 export class LspApi extends NodeApi {
-  scenarios(): Promise<ScenarioView[]> {
-    return this.call('GET', '/internal/lsp/v1/scenarios');
+  /** the typed client of /internal/lsp/v1 */
+  readonly lspApi: ApiClient<LspPaths>;
+  constructor(baseUrl: string, label?: string, timeoutMs?: number) {
+    super(baseUrl, label, timeoutMs);
+    this.lspApi = lspClient(baseUrl, { label: this.label, timeoutMs });
   }
-  applyScenario(name: string): Promise<{ scenario: string; expect: string; changes: string[] }> {
-    return this.call('POST', `/internal/lsp/v1/scenarios/${seg(name)}`);
+  scenarios(): Promise<ScenarioView[]> {
+    return body(this.lspApi.GET('/internal/lsp/v1/scenarios'));
+  }
+  applyScenario(name: string): Promise<Lsp['schemas']['ScenarioApplied']> {
+    return body(this.lspApi.POST('/internal/lsp/v1/scenarios/{name}', { params: { path: { name } } }));
   }
   sources(): Promise<SourceView[]> {
-    return this.call('GET', '/internal/lsp/v1/sources');
+    return body(this.lspApi.GET('/internal/lsp/v1/sources'));
+  }
+  addressBook() {
+    return body(this.lspApi.GET('/internal/lsp/v1/addressbook'));
   }
   /** Registers an organisation and makes sure its wallet holds a valid URA credential from the LSP (idempotent). */
   registerOrganisation(r: MemberRegistration): Promise<MemberResult> {
-    return this.call('POST', '/internal/lsp/v1/organisations', r);
+    return body(this.lspApi.POST('/internal/lsp/v1/organisations', { body: r }));
   }
   organisations(): Promise<MemberRegistration[]> {
-    return this.call('GET', '/internal/lsp/v1/organisations');
+    return body(this.lspApi.GET('/internal/lsp/v1/organisations'));
   }
   // Mitz-style consent; `actor` names who changes it (actor headers, as on the audit API), recorded in the LSP's log
   consent(bsn: string): Promise<ConsentView[]> {
-    return this.call('GET', `/internal/lsp/v1/consent?bsn=${seg(bsn)}`);
+    return body(this.lspApi.GET('/internal/lsp/v1/consent', { params: { query: { bsn } } }));
   }
   setConsent(c: Omit<ConsentView, 'recordedAt'>, actor: Record<string, string>): Promise<ConsentView> {
-    return this.call('PUT', '/internal/lsp/v1/consent', c, actor);
+    return body(this.lspApi.PUT('/internal/lsp/v1/consent', { body: c, headers: actor }));
   }
-  withdrawConsent(k: Omit<ConsentView, 'recordedAt' | 'choice'>, actor: Record<string, string>): Promise<void> {
-    return this.call('DELETE', '/internal/lsp/v1/consent', k, actor);
+  async withdrawConsent(k: Omit<ConsentView, 'recordedAt' | 'choice'>, actor: Record<string, string>): Promise<void> {
+    await this.lspApi.DELETE('/internal/lsp/v1/consent', { body: k, headers: actor });
   }
-}
-
-export interface ConsentView {
-  bsn: string;
-  holderCategory: string;
-  dataCategory: string;
-  consulterCategory: string;
-  choice: 'ja' | 'nee';
-  recordedAt: number;
 }

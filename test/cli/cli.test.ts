@@ -59,16 +59,17 @@ describe('nuts-lsp-lab CLI', () => {
       lspCalls.push(`${q.method} ${q.path}`);
       next();
     });
+    // as simulators/lsp/api/lsp-v1.yaml has them
     lsp.get('/internal/lsp/v1/scenarios', (_q, r) =>
       void r.json([
-        { name: 'normal', description: 'everything answers', active: activeScenario === 'normal' },
-        { name: 'no-consent', description: 'no consent in Mitz', active: activeScenario === 'no-consent' },
+        { name: 'normal', title: 'everything answers', expect: 'a complete list', active: activeScenario === 'normal' },
+        { name: 'no-consent', title: 'no consent in Mitz', expect: 'no data', active: activeScenario === 'no-consent' },
       ]),
     );
     lsp.post('/internal/lsp/v1/scenarios/:name', (q, r) => {
       if (!['normal', 'no-consent'].includes(q.params.name)) return void r.status(404).type('application/problem+json').json({ title: 'not found', status: 404, detail: `unknown scenario: ${q.params.name}` });
       activeScenario = q.params.name;
-      r.json({ name: q.params.name, active: true });
+      r.json({ scenario: q.params.name, expect: 'no data', changes: [] });
     });
     lsp.get('/fhir/:type', (q, r) => {
       if (q.headers.authorization !== 'DPoP tok-vvt' || q.headers.dpop !== 'proof') return void r.status(401).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'security' }] });

@@ -278,7 +278,7 @@ describe('organisations holding a URA credential of the LSP (/internal/lsp/v1/or
   it('says which wallet it could not reach (502) and does not record that registration', async () => {
     const r = await internal(lsp.node, 'POST', '/internal/lsp/v1/organisations', { ...self(), did: 'did:web:localhost%3A1:iam:gone', subject: 'gone', walletUrl: 'http://127.0.0.1:1' });
     expect(r.status).toBe(502);
-    expect(r.json.detail).toMatch(/wallet of Mock LSP unreachable at http:\/\/127\.0\.0\.1:1/);
+    expect(r.json.detail).toMatch(/wallet of Mock LSP at http:\/\/127\.0\.0\.1:1 unreachable/);
     expect((await internal(lsp.node, 'GET', '/internal/lsp/v1/organisations')).json.map((o: { subject: string }) => o.subject)).toEqual(['lsp']);
   });
 });

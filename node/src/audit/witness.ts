@@ -5,7 +5,7 @@ import { compactVerify, importJWK, calculateJwkThumbprint, type JWK } from 'jose
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { NodeError, conflict } from '../core/errors.js';
-import { readBody } from '../core/http.js';
+import { body, nodeClient, NodeApiError, type NodeClient } from '../api-client/index.js';
 import { canonicalize, sha256Hex } from './canonical.js';
 import type { ChainLink, CheckpointKey, CheckpointPayload, StoredCheckpoint, WitnessEvidence } from './chain.js';
 import type { CheckpointSigner } from './keyfile.js';
@@ -239,32 +239,39 @@ export class WitnessClient {
     return this.running;
   }
 
-  private async call(url: string, init?: RequestInit): Promise<{ status: number; json: unknown; text: string }> {
-    const res = await (this.opts.fetch ?? fetch)(url, { ...init, signal: AbortSignal.timeout(this.opts.timeoutMs) });
-    const { text, json } = await readBody(res);
-    return { status: res.status, json, text };
+  private readonly clients = new Map<string, NodeClient>();
+  /** the witness's internal API (its audit v1 witness routes) */
+  private api(url: string): NodeClient {
+    let c = this.clients.get(url);
+    if (!c) this.clients.set(url, (c = nodeClient(url, { label: `witness ${url}`, fetch: this.opts.fetch, timeoutMs: this.opts.timeoutMs })));
+    return c;
   }
 
   private async syncOne(url: string): Promise<void> {
     const st = this.state.get(url) ?? {};
     this.state.set(url, st);
+    const api = this.api(url);
     try {
       if (st.through === undefined) {
-        // what does the witness hold of this log? (after a restart, or at first contact)
-        const r = await this.call(`${url}/internal/audit/v1/witness/logs/${encodeURIComponent(this.opts.node)}?latest=true`);
-        if (r.status === 404) st.through = 0;
-        else if (r.status === 200) st.through = ((r.json as WitnessedLog).heads.at(-1)?.seq ?? 0);
-        else throw new Error(`${r.status} ${r.text.slice(0, 300)}`);
+        // what does the witness hold of this log? (after a restart, or at first contact; 404: nothing yet)
+        try {
+          const log = await body(api.GET('/internal/audit/v1/witness/logs/{node}', { params: { path: { node: this.opts.node }, query: { latest: true } } }));
+          st.through = log.heads.at(-1)?.seq ?? 0;
+        } catch (e) {
+          if (!(e instanceof NodeApiError && e.status === 404)) throw e;
+          st.through = 0;
+        }
       }
       for (const cp of await this.opts.checkpoints()) {
         if (cp.seq <= st.through!) continue;
         const links = st.through! > 0 ? await this.opts.links(st.through!, cp.seq) : [];
-        const body = { key: this.opts.key(), checkpoint: cp, links } as WitnessRequest;
-        const r = await this.call(`${url}/internal/audit/v1/witness/heads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        if (r.status !== 200 && r.status !== 201) {
+        const request = { key: this.opts.key(), checkpoint: cp, links } as WitnessRequest;
+        try {
+          await api.POST('/internal/audit/v1/witness/heads', { body: request });
+        } catch (e) {
           // the witness's head may have moved (another instance of this node sent it): ask again next round
           st.through = undefined;
-          throw new Error(`${r.status} ${r.text.slice(0, 500)}`);
+          throw e;
         }
         st.through = cp.seq;
       }
@@ -314,18 +321,16 @@ export async function witnessEvidence(log: WitnessedLog, nodeKey: CheckpointKey 
 /** Fetches what the witness at `url` (an internal base URL) holds of `node`'s log, and the key it countersigns with. */
 export async function fetchWitnessLog(url: string, node: string, opts: { timeoutMs?: number; fetch?: typeof fetch; headers?: Record<string, string> } = {}): Promise<{ log?: WitnessedLog; witnessKey?: CheckpointKey; error?: string }> {
   const base = url.replace(/\/+$/, '');
-  const get = async (p: string) => {
-    const res = await (opts.fetch ?? fetch)(base + p, { headers: opts.headers, signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) });
-    return { status: res.status, ...(await readBody(res)) };
-  };
+  const api = nodeClient(base, { label: `witness ${base}`, fetch: opts.fetch, timeoutMs: opts.timeoutMs ?? 5000, headers: opts.headers });
+  let log: WitnessedLog | undefined;
   try {
-    const l = await get(`/internal/audit/v1/witness/logs/${encodeURIComponent(node)}`);
-    if (l.status === 404) return { error: `witness ${base} holds no head of node ${node}` };
-    if (l.status !== 200 || !l.json) return { error: `witness ${base} answered ${l.status}: ${l.text.slice(0, 300)}` };
-    const k = await get('/internal/audit/v1/key');
-    if (k.status !== 200 || !k.json) return { error: `witness ${base} published no key (${k.status})` };
-    return { log: l.json as WitnessedLog, witnessKey: k.json as CheckpointKey };
+    log = (await body(api.GET('/internal/audit/v1/witness/logs/{node}', { params: { path: { node } } }))) as WitnessedLog;
+    const witnessKey = (await body(api.GET('/internal/audit/v1/key'))) as CheckpointKey | undefined;
+    if (!log || !witnessKey) return { error: `witness ${base} answered without ${log ? 'its key' : 'the log'}` };
+    return { log, witnessKey };
   } catch (e) {
-    return { error: `cannot reach witness ${base}: ${(e as Error).message}` };
+    if (!(e instanceof NodeApiError)) return { error: `witness ${base}: ${(e as Error).message}` };
+    if (e.kind === 'refused' && e.status === 404 && !log) return { error: `witness ${base} holds no head of node ${node}` };
+    return { error: e.message };
   }
 }

@@ -148,8 +148,8 @@ export function createPortal(o: PortalOptions) {
     loggedIn(async (req, res, { s, id, t, headers }) => {
       // the BSN is the session's, from the id_token; nothing in the request can name another client
       const [perNode, integrity] = await Promise.all([
-        Promise.all(o.nodes.map((n) => n.api.audit<{ records: AccessRecord[] }>(`/records?patient=${id.clientBsn}&limit=1000`, headers).then((r) => r.records))),
-        Promise.all(o.nodes.map((n) => n.api.audit<{ ok: boolean; records: number; checkpoints: number; firstBroken?: { message: string }; witnessesChecked?: number; witnessErrors?: string[] }>('/verify', headers).then((v) => ({ node: n.label, ...v })))),
+        Promise.all(o.nodes.map((n) => n.api.auditRecords({ patient: id.clientBsn, limit: 1000 }, headers).then((r) => r.records as AccessRecord[]))),
+        Promise.all(o.nodes.map((n) => n.api.auditVerify(headers).then((v) => ({ node: n.label, ...v })))),
       ]);
       const lines = accessLines(perNode.flat(), { lang: s.lang, lspNode: o.lspNode, organisations: o.organisations });
       const pageNo = Math.max(1, Math.min(Number.parseInt(String(req.query.page ?? '1'), 10) || 1, Math.max(1, Math.ceil(lines.length / PAGE_SIZE))));
@@ -200,7 +200,7 @@ export function createPortal(o: PortalOptions) {
     loggedIn(async (req, res, { s, id, t, headers }) => {
       const [records, changes] = await Promise.all([
         o.lsp.consent(id.clientBsn),
-        o.lsp.audit<{ records: AccessRecord[] }>(`/records?patient=${id.clientBsn}&event=consent.update&limit=50`, headers).then((r) => r.records),
+        o.lsp.auditRecords({ patient: id.clientBsn, event: 'consent.update', limit: 50 }, headers).then((r) => r.records as AccessRecord[]),
       ]);
       const rows = consentRows(records, s.lang)
         .map((r) => `<tr data-holder="${esc(r.code)}" data-effective="${r.effective}"><td>${esc(r.name)}</td><td class="choice">${esc(r.label)}</td><td><form method="post" action="/consent"><input type="hidden" name="csrf" value="${esc(s.csrf)}"><input type="hidden" name="holderCategory" value="${esc(r.code)}"><select name="choice" aria-label="${esc(r.name)}">${(['ja', 'nee', 'none'] as const).map((c) => `<option value="${c}"${r.own === c ? ' selected' : ''}>${c === 'ja' ? t.yes : c === 'nee' ? t.no : t.noChoice}</option>`).join('')}</select> <button type="submit">${t.save}</button></form></td></tr>`)

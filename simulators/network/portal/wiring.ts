@@ -1,7 +1,6 @@
 // Starts the simulated TVS and the client portal next to a running network, over the nodes' internal APIs.
 import { createTvs, seedPeople } from '../../tvs/index.js';
 import { loadCatalogue } from '../../lsp/mitz.js';
-import type { AddressBookEntry } from '../../lsp/sources.js';
 import type { LspApi, NodeApi } from '../../shared/node-api.js';
 import type { Seeded } from '../seed.js';
 import { createPortalKeys, portalClientRegistration, TvsRelyingParty } from './oidc.js';
@@ -20,7 +19,7 @@ export async function wirePortal(o: { node: NodeApi; lsp: LspApi; seeded: Seeded
   const [nodeName, lspName, addressBook] = await Promise.all([
     o.node.diagnostics().then((d) => d.name),
     o.lsp.diagnostics().then((d) => d.name),
-    o.lsp.call<AddressBookEntry[]>('GET', '/internal/lsp/v1/addressbook'),
+    o.lsp.addressBook(),
   ]);
   const organisations = new Map<string, string>([...addressBook.map((a) => [a.ura, a.name] as [string, string]), [o.seeded.vvtOrg.ura, o.seeded.vvtOrg.name]]);
   const keys = await createPortalKeys();
