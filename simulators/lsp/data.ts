@@ -7,7 +7,7 @@ import type { DatabaseRef, Migrations } from '../../node/src/store/index.js';
 import { ProfileValidator, BSN_SYSTEM, type FhirResource } from '../../node/src/fhir/index.js';
 import { ANY, type MitzConsent } from './mitz.js';
 import type { ReferenceIndex } from './reference-index.js';
-import type { SimulatedSource } from './sources.js';
+import type { SourceSystem } from './sources.js';
 import { CONSENT_SETTINGS, patientsIn, type ConsentSetting, type DataBatch } from './data-folder.js';
 import { MEDICATION_DATA_CATEGORY } from './broker.js';
 
@@ -53,7 +53,7 @@ export class LspData {
 
   constructor(
     private readonly ref: DatabaseRef,
-    private readonly sources: () => SimulatedSource[],
+    private readonly sources: () => SourceSystem[],
     private readonly index: () => ReferenceIndex,
     private readonly mitz: () => MitzConsent,
     private readonly clock: () => number = Date.now,
@@ -79,14 +79,12 @@ export class LspData {
    */
   async import(batch: DataBatch, opts: { persist?: boolean } = {}): Promise<ImportResult> {
     const { source, patients } = this.check(batch);
-    await source.repository.atomically(async (tx) => {
-      for (const r of batch.resources) await tx.put(r);
-    });
+    await source.put(batch.resources);
     return await this.afterWrite(batch, source, patients, opts);
   }
 
   /** What an import must satisfy before anything is written (the API records its audit entries in between). */
-  check(batch: DataBatch): { source: SimulatedSource; patients: Array<{ bsn: string; name?: string }> } {
+  check(batch: DataBatch): { source: SourceSystem; patients: Array<{ bsn: string; name?: string }> } {
     const source = this.sources().find((s) => s.config.id === batch.source);
     if (!source) throw notFound(`unknown source '${batch.source}' (known: ${this.sources().map((s) => s.config.id).join(', ')})`);
     if (!CONSENT_SETTINGS.includes(batch.consent)) throw invalidInput(`consent must be ja, nee or none, got '${batch.consent}'`);
@@ -101,7 +99,7 @@ export class LspData {
     return { source, patients };
   }
 
-  private async afterWrite(batch: DataBatch, source: SimulatedSource, patients: Array<{ bsn: string; name?: string }>, opts: { persist?: boolean }): Promise<ImportResult> {
+  private async afterWrite(batch: DataBatch, source: SourceSystem, patients: Array<{ bsn: string; name?: string }>, opts: { persist?: boolean }): Promise<ImportResult> {
     let registrations = 0;
     const bsns = new Set(patients.map((p) => p.bsn));
     for (const [bsn, blocks] of await source.holdings()) {
@@ -153,7 +151,7 @@ export class LspData {
       const counts: Record<string, number> = {};
       const patients: Array<{ bsn: string; name?: string; consent?: ConsentSetting }> = [];
       for (const type of EXPORTED_TYPES) {
-        const rs = await s.repository.list(type);
+        const rs = await s.list(type);
         if (rs.length) counts[type] = rs.length;
         if (type === 'Patient') for (const p of patientsIn(rs)) patients.push({ ...p, ...(this.patientConsent.has(p.bsn) ? { consent: this.patientConsent.get(p.bsn) } : {}) });
       }
@@ -172,7 +170,7 @@ export class LspData {
     const out: Record<string, FhirResource> = {};
     for (const s of sources) {
       const all: FhirResource[] = [];
-      for (const type of EXPORTED_TYPES) all.push(...(await s.repository.list(type)));
+      for (const type of EXPORTED_TYPES) all.push(...(await s.list(type)));
       let keep = all;
       if (opts.bsn) {
         const ids = new Set(all.filter((r) => r.resourceType === 'Patient' && patientsIn([r])[0]?.bsn === opts.bsn).map((r) => `Patient/${r.id}`));

@@ -3,11 +3,11 @@ import { readDemoFile } from '../../node/src/fhir/index.js';
 import { invalidInput, notFound } from '../../node/src/core/index.js';
 import { ANY, type MitzConsent } from './mitz.js';
 import type { ReferenceIndex } from './reference-index.js';
-import type { SimulatedSource } from './sources.js';
+import type { SourceSystem } from './sources.js';
 import { MEDICATION_DATA_CATEGORY } from './broker.js';
 
 export interface ScenarioContext {
-  sources: () => SimulatedSource[];
+  sources: () => SourceSystem[];
   mitz: MitzConsent;
   index: ReferenceIndex;
   /** BSNs of the patients the sources hold (the demo's first) */
@@ -44,7 +44,7 @@ async function normal(ctx: ScenarioContext): Promise<string[]> {
   const done: string[] = [];
   for (const s of ctx.sources()) {
     await s.setAvailable(s.config.available ?? true);
-    s.setLatency(s.defaultLatencyMs);
+    await s.setLatency(s.defaultLatencyMs);
     for (const [bsn, blocks] of await s.holdings()) {
       for (const block of blocks) await ctx.index.register({ bsn, block, appId: s.config.appId, ura: s.config.ura });
     }
@@ -104,7 +104,7 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: "The GP's data (MA/WDS/VV) is missing with one outcome entry code 'timeout' (no answer within 2 s); the other sources answer.",
     async apply(ctx) {
       const gp = bySource(ctx, 'gp');
-      gp.setLatency(3000);
+      await gp.setLatency(3000);
       return [`${gp.config.name} latency 3000 ms`];
     },
   },

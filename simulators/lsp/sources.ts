@@ -3,8 +3,8 @@ import express from 'express';
 import { readFileSync } from 'node:fs';
 import { openDatabase, type Database } from '../../node/src/store/index.js';
 import { packagePath } from '../../node/src/core/index.js';
-import { EmbeddedBackend, FhirService, FhirAuthoriser, ProfileValidator, SqlFhirRepository, fhirMigrations, fhirRouter, demoDataBySource, type DemoSource, type FhirRepository, type FhirResource } from '../../node/src/fhir/index.js';
-import { SourceServer } from './source-server.js';
+import { EmbeddedBackend, FhirService, FhirAuthoriser, ProfileValidator, SqlFhirRepository, fhirMigrations, fhirRouter, type DemoSource, type FhirRepository, type FhirResource } from '../../node/src/fhir/index.js';
+import { SourceServer, type SourceServerState } from './source-server.js';
 import { blockOfResource, type BuildingBlock } from './building-blocks.js';
 import { BSN_SYSTEM } from './bsn.js';
 
@@ -37,7 +37,28 @@ export function loadSourcesFile(file: string | URL = packagePath('simulators', '
   return JSON.parse(readFileSync(file, 'utf8')) as SourcesFile;
 }
 
-export class SimulatedSource {
+/**
+ * What the LSP holds of a source system, wherever it runs (in this process, or in the source process beside it): its
+ * configuration and live state, the failure switches, and the store its data folders and imports are written to.
+ */
+export interface SourceSystem {
+  readonly config: SourceConfig;
+  /** the latency configured for this source (scenarios change the live value and reset to this) */
+  readonly defaultLatencyMs: number;
+  /** known once started */
+  readonly fhirBase: string;
+  readonly state: SourceServerState;
+  setAvailable(available: boolean): Promise<void>;
+  setLatency(ms: number): Promise<void>;
+  /** Which building blocks this source holds for which BSN, read from its own store (what it would register at the LSP). */
+  holdings(): Promise<Map<string, Set<BuildingBlock>>>;
+  /** Writes resources (PUT by id), all or nothing. */
+  put(resources: Array<FhirResource & { id: string }>): Promise<void>;
+  list(resourceType: string): Promise<FhirResource[]>;
+  read(resourceType: string, id: string): Promise<FhirResource | undefined>;
+}
+
+export class SimulatedSource implements SourceSystem {
   private database?: Database;
   repository!: FhirRepository;
   private server?: SourceServer;
@@ -57,7 +78,7 @@ export class SimulatedSource {
     return `${this.server!.url}/fhir`;
   }
 
-  get state() {
+  get state(): SourceServerState {
     return this.server!.state;
   }
 
@@ -78,16 +99,20 @@ export class SimulatedSource {
     if (this.config.available === false) await this.server.setAvailable(false);
   }
 
-  /** Loads this source's share of the demo data (idempotent: resources are PUT by id). */
-  async seed(today: Date): Promise<FhirResource[]> {
-    const resources = demoDataBySource({ today })[this.config.demoData];
+  async put(resources: Array<FhirResource & { id: string }>): Promise<void> {
     await this.repository.atomically(async (tx) => {
-      for (const r of resources) await tx.put(r as FhirResource & { id: string });
+      for (const r of resources) await tx.put(r);
     });
-    return resources;
   }
 
-  /** Which building blocks this source holds for which BSN, read from its own store (what it would register at the LSP). */
+  list(resourceType: string): Promise<FhirResource[]> {
+    return this.repository.list(resourceType);
+  }
+
+  read(resourceType: string, id: string): Promise<FhirResource | undefined> {
+    return this.repository.read(resourceType, id);
+  }
+
   async holdings(): Promise<Map<string, Set<BuildingBlock>>> {
     const patients = new Map<string, string>();
     for (const p of await this.repository.list('Patient')) {
@@ -112,7 +137,7 @@ export class SimulatedSource {
     await this.server!.setAvailable(available);
   }
 
-  setLatency(ms: number): void {
+  async setLatency(ms: number): Promise<void> {
     this.server!.setLatency(ms);
   }
 

@@ -32,7 +32,7 @@ describe('a simulated source system answers only the LSP broker', () => {
       }
       const write = await fetch(`${source.fhirBase}/Patient/x`, { method: 'PUT', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Patient', id: 'x' }) });
       expect(write.status).toBe(401);
-      expect(await source.repository.read('Patient', 'x')).toBeUndefined();
+      expect(await source.read('Patient', 'x')).toBeUndefined();
     }
   });
 

@@ -5,7 +5,7 @@ import { jsonBody, parseBody, notFound, invalidInput } from '../../../node/src/c
 import type { MitzConsent } from '../mitz.js';
 import type { ReferenceIndex } from '../reference-index.js';
 import type { ScenarioControl } from '../scenarios.js';
-import type { AddressBookEntry, SimulatedSource } from '../sources.js';
+import type { AddressBookEntry, SourceSystem } from '../sources.js';
 import { assertValidBsn } from '../bsn.js';
 import { MemberRegistrationSchema, type OrganisationRegistry } from '../organisations.js';
 import { readerFromRequest, type AuditRecorder } from '../../../node/src/audit/index.js';
@@ -25,7 +25,7 @@ const SourcePatch = z.object({ available: z.boolean().optional(), latencyMs: z.n
 
 export interface LspApiDeps {
   scenarios: ScenarioControl;
-  sources: () => SimulatedSource[];
+  sources: () => SourceSystem[];
   mitz: MitzConsent;
   index: ReferenceIndex;
   addressBook: () => AddressBookEntry[];
@@ -35,7 +35,7 @@ export interface LspApiDeps {
   data: LspData;
 }
 
-const sourceView = (s: SimulatedSource) => ({
+const sourceView = (s: SourceSystem) => ({
   id: s.config.id,
   name: s.config.name,
   ura: s.config.ura,
@@ -61,7 +61,7 @@ export function lspInternalRouter(d: LspApiDeps): Router {
     if (!s) throw notFound(`unknown source '${req.params.id}'`);
     const body = parseBody(SourcePatch, req.body);
     if (body.available !== undefined) await s.setAvailable(body.available);
-    if (body.latencyMs !== undefined) s.setLatency(body.latencyMs);
+    if (body.latencyMs !== undefined) await s.setLatency(body.latencyMs);
     res.json(sourceView(s));
   });
 

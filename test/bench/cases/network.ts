@@ -35,7 +35,7 @@ export const lspSearch: BenchCase = {
       const slowest = Math.max(...net.lsp.sources.map((s) => s.defaultLatencyMs));
       const defaults = [];
       for (let r = 0; r < ctx.rounds; r++) defaults.push(await load({ base: u.origin, requests: await proofs(perRound), once: true, concurrency: 4, durMs: ctx.durMs }));
-      for (const s of net.lsp.sources) s.setLatency(0);
+      for (const s of net.lsp.sources) await s.setLatency(0);
       const zero = [];
       const cpu = [];
       for (let r = 0; r < ctx.rounds; r++) {
