@@ -124,13 +124,25 @@ export class MitzConsent {
    * shown to this kind of consulter? The most specific recorded choice wins; none at all means Deny.
    */
   async decide(k: ConsentKey): Promise<DecisionResult> {
-    assertValidBsn(k.bsn);
+    return (await this.decider(k.bsn, k.dataCategory))(k.holderCategory, k.consulterCategory);
+  }
+
+  /**
+   * The closed question for one patient and data category, asked of many holders (a brokered search asks one per
+   * source): the patient's choices are read once, now, and every answer is decided from that one read.
+   */
+  async decider(bsn: string, dataCategory: string): Promise<(holderCategory: string, consulterCategory: string) => DecisionResult> {
+    assertValidBsn(bsn);
+    const records = this.catalogue.dataCategories[dataCategory] ? (await this.list(bsn)).filter((r) => r.dataCategory === dataCategory) : [];
+    return (holderCategory, consulterCategory) => this.decideFrom(records, { bsn, holderCategory, dataCategory, consulterCategory });
+  }
+
+  private decideFrom(choices: ConsentRecord[], k: ConsentKey): DecisionResult {
     if (!this.catalogue.dataCategories[k.dataCategory]) return { decision: 'NotApplicable', reason: `data category '${k.dataCategory}' is not in the consent catalogue` };
     if (!this.catalogue.providerCategories[k.holderCategory]) return { decision: 'NotApplicable', reason: `holder category '${k.holderCategory}' is not in the consent catalogue` };
     if (!this.catalogue.providerCategories[k.consulterCategory]) return { decision: 'NotApplicable', reason: `consulting category '${k.consulterCategory}' is not in the consent catalogue` };
-    const records = (await this.list(k.bsn)).filter((r) => r.dataCategory === k.dataCategory);
     const specificity = (r: ConsentRecord) => (r.holderCategory === k.holderCategory ? 2 : r.holderCategory === ANY ? 0 : -10) + (r.consulterCategory === k.consulterCategory ? 1 : r.consulterCategory === ANY ? 0 : -10);
-    const best = records.filter((r) => specificity(r) >= 0).sort((a, b) => specificity(b) - specificity(a))[0];
+    const best = choices.filter((r) => specificity(r) >= 0).sort((a, b) => specificity(b) - specificity(a))[0];
     const holder = this.catalogue.providerCategories[k.holderCategory]!.en;
     const consulter = this.catalogue.providerCategories[k.consulterCategory]!.en;
     if (!best) return { decision: 'Deny', reason: `the patient made no consent choice for sharing ${this.catalogue.dataCategories[k.dataCategory]!.en.toLowerCase()} held by ${holder.toLowerCase()} with ${consulter.toLowerCase()} (no choice means no)` };

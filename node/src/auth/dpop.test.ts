@@ -1,6 +1,6 @@
 // DPoP proofs and the SQL session store: creation, every validation failure, single-use jti and TTLs on an injected clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { openDatabase, type Database } from '../store/index.js';
 import { CryptoService, SqlKeyStore, cryptoMigrations } from '../crypto/index.js';
 import { accessTokenHash, createDpopProof, normalizeHtu, validateDpopProof, DPOP_JTI_TTL_MS } from './dpop.js';
@@ -58,7 +58,22 @@ describe('DPoP', () => {
     expect((await validateDpopProof(badSig, { method: 'POST', url: htu }, undefined, clock)) as { reason: string }).toMatchObject({ valid: false, reason: expect.stringMatching(/^DPoP proof signature is invalid/) });
     expect(await validateDpopProof('not-a-jwt', { method: 'POST', url: htu }, undefined, clock)).toEqual({ valid: false, reason: 'DPoP proof is not a JWT' });
   });
+
+  it('names the RFC 7638 thumbprint of each key type, and a key it saw before still needs a valid signature', async () => {
+    const claims = () => ({ htm: 'POST', htu, iat: Math.floor(now / 1000), jti: nextJti() });
+    for (const alg of ['ES256', 'EdDSA', 'PS256'] as const) {
+      const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+      const jwk = await exportJWK(publicKey);
+      const proof = await new SignJWT(claims()).setProtectedHeader({ alg, typ: 'dpop+jwt', jwk }).sign(privateKey);
+      expect(await validateDpopProof(proof, { method: 'POST', url: htu }, undefined, clock)).toMatchObject({ valid: true, jkt: await calculateJwkThumbprint(jwk, 'sha256') });
+      const forged = await new SignJWT(claims()).setProtectedHeader({ alg, typ: 'dpop+jwt', jwk }).sign((await generateKeyPair(alg)).privateKey);
+      expect(await validateDpopProof(forged, { method: 'POST', url: htu }, undefined, clock)).toMatchObject({ valid: false, reason: expect.stringMatching(/^DPoP proof signature is invalid/) });
+    }
+  });
 });
+
+let jtis = 0;
+const nextJti = () => `jti-${++jtis}`;
 
 describe('SqlSessionStore', () => {
   it('expires values and lets a key be reused only after its TTL', async () => {

@@ -1,6 +1,6 @@
 // DPoP (RFC 9449): proofs signed with a subject's key, and validation of htm, htu, ath, iat, key thumbprint and single-use jti.
 import { createHash, randomBytes } from 'node:crypto';
-import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
+import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify, type JWK, type JWTHeaderParameters, type FlattenedJWSInput } from 'jose';
 import type { CryptoService } from '../crypto/index.js';
 import type { SessionStore } from './sessions.js';
 
@@ -11,6 +11,34 @@ export const DPOP_ALGS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'PS256', 'PS384', 
 
 /** base64url(SHA-256(access token)), the `ath` claim */
 export const accessTokenHash = (token: string) => createHash('sha256').update(token, 'ascii').digest('base64url');
+
+/**
+ * The embedded key of a proof, imported once per distinct (alg, JWK): the import is a pure function of those bytes, so
+ * a cached key is the key jose's EmbeddedJWK would import (its checks ran when it was first imported). Bounded, oldest
+ * out first; every proof's signature is still verified.
+ */
+const proofKeys = new Map<string, CryptoKey>();
+const PROOF_KEYS_MAX = 1024;
+async function embeddedKey(header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> {
+  const id = `${String(header.alg)}|${JSON.stringify(header.jwk)}`;
+  const cached = proofKeys.get(id);
+  if (cached) return cached;
+  const key = (await EmbeddedJWK(header, token)) as CryptoKey;
+  if (proofKeys.size >= PROOF_KEYS_MAX) proofKeys.delete(proofKeys.keys().next().value!);
+  proofKeys.set(id, key);
+  return key;
+}
+
+/** RFC 7638 thumbprint (SHA-256), computed synchronously for the key types proofs use; others as jose computes them. */
+async function jwkThumbprint(jwk: JWK): Promise<string> {
+  const str = (v: unknown) => typeof v === 'string' && v !== '';
+  let members: Record<string, unknown> | undefined;
+  if (jwk.kty === 'EC' && str(jwk.crv) && str(jwk.x) && str(jwk.y)) members = { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
+  else if (jwk.kty === 'OKP' && str(jwk.crv) && str(jwk.x)) members = { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
+  else if (jwk.kty === 'RSA' && str(jwk.e) && str(jwk.n)) members = { e: jwk.e, kty: jwk.kty, n: jwk.n };
+  if (!members) return calculateJwkThumbprint(jwk, 'sha256');
+  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+}
 
 /**
  * htu comparison ignores query and fragment (RFC 9449 §4.3) and, as nuts-node v6.2.10 does, scheme and port: a
@@ -79,7 +107,7 @@ export async function validateDpopProof(proof: string, check: DpopCheck, jtiStor
   if (!DPOP_ALGS.includes(String(header.alg))) return bad(`DPoP proof alg ${String(header.alg)} is not supported`);
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: DPOP_ALGS, currentDate: new Date(clock()) }));
+    ({ payload } = await jwtVerify(proof, embeddedKey, { typ: 'dpop+jwt', algorithms: DPOP_ALGS, currentDate: new Date(clock()) }));
   } catch (e) {
     return bad(`DPoP proof signature is invalid: ${(e as Error).message}`);
   }
@@ -97,7 +125,7 @@ export async function validateDpopProof(proof: string, check: DpopCheck, jtiStor
     if (payload.ath === undefined) return bad('DPoP proof has no ath (access token hash)');
     if (payload.ath !== accessTokenHash(check.token)) return bad('DPoP proof ath does not match the access token');
   }
-  const jkt = await calculateJwkThumbprint(header.jwk as JWK, 'sha256');
+  const jkt = await jwkThumbprint(header.jwk as JWK);
   if (check.thumbprint !== undefined && check.thumbprint !== jkt) return bad('DPoP proof key does not match the key the access token is bound to (cnf.jkt)');
   const ok = { valid: true as const, jkt, jti: payload.jti };
   // the jti is spent last, so a proof rejected for another reason can be corrected and resent

@@ -30,6 +30,12 @@ export interface OutgoingOptions {
   /** replaces DNS resolution (tests of the address policy) */
   lookup?: (hostname: string) => Promise<Array<{ address: string; family: number }>>;
   logger?: Pick<Logger, 'warn'>;
+  /**
+   * Keeps connections to trusted hosts open between requests (a caller that asks the same few configured hosts many
+   * times, as the LSP broker its sources). Only trusted hosts: their address is never checked, so a pooled socket
+   * cannot outlive a check. Call close() when done.
+   */
+  keepAliveTrusted?: boolean;
 }
 
 export interface OutgoingRequest {
@@ -126,9 +132,18 @@ export class OutgoingHttp {
   readonly isTrusted: (url: URL) => boolean;
   private readonly lookup: (hostname: string) => Promise<Array<{ address: string; family: number }>>;
 
+  private readonly trustedAgent?: http.Agent;
+
   constructor(private readonly o: OutgoingOptions = {}) {
     this.isTrusted = hostMatcher(o.trustedHosts ?? []);
     this.lookup = o.lookup ?? systemLookup;
+    // idle sockets are unref'd by the agent, so a pool never holds the process open
+    if (o.keepAliveTrusted) this.trustedAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+  }
+
+  /** Closes pooled connections (keepAliveTrusted). */
+  close(): void {
+    this.trustedAgent?.destroy();
   }
 
   /**
@@ -220,8 +235,10 @@ export class OutgoingHttp {
         if (e) reject(e);
         else resolve(res!);
       };
-      // a connection per request: no pooled socket outlives the check of the address it was opened to
-      const request = mod.request(url, { agent: false, method: req.method ?? 'GET', headers: { ...req.headers, ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}) }, ...(lookup ? { lookup } : {}) });
+      // a connection per request (no pooled socket outlives the check of the address it was opened to), except to a
+      // trusted plain-http host when pooling is asked for: no address was checked for it
+      const agent = this.trustedAgent && url.protocol === 'http:' && this.isTrusted(url) ? this.trustedAgent : false;
+      const request = mod.request(url, { agent, method: req.method ?? 'GET', headers: { ...req.headers, ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}) }, ...(lookup ? { lookup } : {}) });
       const onAbort = () => {
         const err = new OutgoingError('timeout', url.href, `${req.purpose} ${url.href} did not answer within ${req.timeoutMs} ms`);
         request.destroy(err);

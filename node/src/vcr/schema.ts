@@ -45,6 +45,14 @@ export function schemaTypes(): string[] {
   return [...loadSchemas().keys()];
 }
 
+// a schema's patterns are compiled once: credentials are re-checked on every use of a token that carries them
+const patterns = new Map<string, RegExp>();
+const compiled = (pattern: string) => {
+  let re = patterns.get(pattern);
+  if (!re) patterns.set(pattern, (re = new RegExp(pattern)));
+  return re;
+};
+
 /** First violation of `schema` by `value`, as `path: reason`, or undefined when it conforms. */
 export function validateSchema(schema: Schema, value: unknown, at = 'credentialSubject'): string | undefined {
   if (schema.const !== undefined && value !== schema.const) return `${at}: must be ${JSON.stringify(schema.const)}`;
@@ -66,7 +74,7 @@ export function validateSchema(schema: Schema, value: unknown, at = 'credentialS
   }
   if (typeof value === 'string') {
     if (schema.minLength !== undefined && value.length < schema.minLength) return `${at}: must not be empty`;
-    if (schema.pattern && !new RegExp(schema.pattern).test(value)) return `${at}: '${value}' does not match ${schema.pattern}`;
+    if (schema.pattern && !compiled(schema.pattern).test(value)) return `${at}: '${value}' does not match ${schema.pattern}`;
   }
   if (Array.isArray(value) && schema.items) {
     for (let i = 0; i < value.length; i++) {
