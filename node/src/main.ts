@@ -30,14 +30,10 @@ export interface NodeDeps {
   logger?: Logger;
   /** /fhir token check; default refuses every token until the auth module's introspection is wired */
   fhirTokenVerifier?: AccessTokenVerifier;
-  /** consent decision for /fhir; default allow-all (the mock LSP brings a Mitz-style one) */
-  fhirConsent?: ConsentHook;
   /** replaces the FHIR backend (the mock LSP's broker) */
   fhirBackend?: FhirEngineOptions['backend'];
   /** audit sink for every FHIR interaction; default none */
   fhirAudit?: FhirAuditHook;
-  /** the consent profile `fhirConsent` (or the backend) applies, named in each FHIR access record (NEN 7513 7.4.8) */
-  fhirConsentProfile?: string;
   /** plug-ins built into the node (the mock LSP is one): what they add is added while the node is built, never after */
   plugins?: NodePlugin[];
 }
@@ -81,9 +77,9 @@ interface RouteMount {
 export interface NodeContribution {
   /** replaces the FHIR backend; one plug-in at most, and not together with NodeDeps.fhirBackend */
   fhirBackend?: FhirEngineOptions['backend'];
-  /** the consent decision of /fhir; one plug-in at most, and not together with NodeDeps.fhirConsent */
+  /** THE consent hook of /fhir (default allow-all), one plug-in at most: the pipeline asks it, and so may a backend per holder it fetches from (the LSP's broker, Mitz) */
   fhirConsent?: ConsentHook;
-  /** the consent profile named in each FHIR access record */
+  /** the consent profile the hook applies, named in each FHIR access record (NEN 7513 7.4.8) */
   fhirConsentProfile?: string;
   /** started after the node's own engines and before it listens; stopped in reverse order */
   engines?: Engine[];
@@ -102,8 +98,9 @@ export interface NodePlugin {
 }
 
 /** The one value of `key` the deps and the plug-ins give; two of them giving it is a wiring error. */
-function onlyOne<K extends 'fhirBackend' | 'fhirConsent' | 'fhirConsentProfile'>(key: K, deps: NodeDeps, contributions: Array<[string, NodeContribution]>): NodeContribution[K] {
-  const given = [...(deps[key] !== undefined ? [['NodeDeps', deps[key]] as const] : []), ...contributions.filter(([, c]) => c[key] !== undefined).map(([n, c]) => [`plug-in ${n}`, c[key]] as const)];
+function onlyOne<K extends 'fhirBackend' | 'fhirConsent' | 'fhirConsentProfile'>(key: K, deps: Pick<NodeDeps, 'fhirBackend'>, contributions: Array<[string, NodeContribution]>): NodeContribution[K] {
+  const fromDeps = key === 'fhirBackend' ? deps.fhirBackend : undefined;
+  const given = [...(fromDeps !== undefined ? [['NodeDeps', fromDeps] as const] : []), ...contributions.filter(([, c]) => c[key] !== undefined).map(([n, c]) => [`plug-in ${n}`, c[key]] as const)];
   if (given.length > 1) throw new TypeError(`${key} is given by ${given.map(([n]) => n).join(' and ')}: give it once`);
   return given[0]?.[1] as NodeContribution[K];
 }

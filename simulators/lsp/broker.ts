@@ -2,13 +2,12 @@
 // and merges the answers into one searchset with provenance and an outcome entry per source that did not answer fully.
 import { randomUUID } from 'node:crypto';
 import { currentContext, outgoingTraceHeaders } from '../../node/src/core/index.js';
-import { appliedPairs, blocksOfSearch, FhirError, isPatientCriterion, type FhirBackend, type FhirCaller, type ParsedSearch, SOURCE_NAME_EXTENSION, type FhirResource } from '../../node/src/fhir/index.js';
+import { appliedPairs, blocksOfSearch, FhirError, isPatientCriterion, type ConsentHook, type FhirBackend, type FhirCaller, type ParsedSearch, SOURCE_NAME_EXTENSION, type FhirResource } from '../../node/src/fhir/index.js';
 import { formatAortaId } from './aorta.js';
-import { blockInfo, type BuildingBlockInfo } from './building-blocks.js';
+import { blockInfo } from './building-blocks.js';
 import { assertValidBsn, BSN_SYSTEM } from './bsn.js';
-import type { MitzConsent } from './mitz.js';
 import type { ReferenceIndex, Registration } from './reference-index.js';
-import type { AddressBookEntry, SimulatedSource } from './sources.js';
+import type { SourceSystem } from './sources.js';
 
 /** Types the LSP holds itself (reference index, consents); everything else is brokered. */
 const LOCAL_TYPES = new Set(['List', 'Consent']);
@@ -35,10 +34,10 @@ export interface SourceAnswer {
 
 export interface BrokerOptions {
   local: FhirBackend;
-  sources: () => SimulatedSource[];
+  sources: () => SourceSystem[];
   index: ReferenceIndex;
-  mitz: MitzConsent;
-  addressBook: () => AddressBookEntry[];
+  /** the node's consent hook (Mitz), asked per source with the source as the data's holder */
+  consent: ConsentHook;
   baseUrl: () => string;
   /** the per-start secret the simulated sources accept (and accept from nobody else) */
   sourceSecret: string;
@@ -94,11 +93,11 @@ export class BrokerBackend implements FhirBackend {
    */
   async search(q: ParsedSearch, caller: FhirCaller): Promise<FhirResource> {
     if (LOCAL_TYPES.has(q.resourceType)) return this.opts.local.search(q, caller);
-    const blocks = blocksOfSearch(q).flatMap((b) => (b === 'context' ? [] : [blockInfo(b)]));
+    const searched = blocksOfSearch(q);
+    const blocks = searched.flatMap((b) => (b === 'context' ? [] : [blockInfo(b)]));
     const bsn = caller.patient?.bsn;
     if (!bsn) throw new FhirError(400, 'required', 'the LSP needs the patient’s BSN: search with patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|<BSN>', ['patient.identifier']);
     assertBsn(bsn);
-    const consulter = this.consulterCategory(caller);
     const all = await this.opts.index.forBsn(bsn);
     const registrations = all.filter((r) => blocks.some((b) => b.block === r.block));
     const entries: FhirResource[] = [];
@@ -122,8 +121,8 @@ export class BrokerBackend implements FhirBackend {
           answers.push({ source: appId, name, status, matches: 0, ms: Date.now() - started, detail });
         };
         if (!source) return note('transient', 'unreachable (unknown route)', `${name} is registered in the reference index but not known to the LSP's routing`, 'error');
-        const decision = await this.consent(bsn, source, consulter, blocks);
-        if (decision) return note('suppressed', decision.short, `${name}: ${decision.long}`);
+        const answer = await this.opts.consent.check({ interaction: 'search', caller, blocks: searched, holder: { name, ura: source.config.ura, organizationType: source.config.organizationType } });
+        if (!answer.permit) return note('suppressed', answer.summary ?? 'no consent', `${name}: ${answer.reason}`);
         try {
           const bundle = await this.fetchSource(source, q, bsn);
           let matches = 0;
@@ -148,28 +147,7 @@ export class BrokerBackend implements FhirBackend {
     return this.searchset(q, entries, [...includes.values()], outcomes);
   }
 
-  /** Mitz category of the requesting organisation, from the caller's URA (token, or the internal caller's X-Organisation-Ura) and the LSP's address book. */
-  private consulterCategory(caller: FhirCaller): { category?: string; label: string } {
-    // a Dezi login makes the consulter the verified care worker at the verklaring's organisation (abonnee_nummer,
-    // bound to the token's organisation at issuance), as the knooppunt's Mitz mapping does
-    const dezi = consulterFromDezi(caller.token as Record<string, unknown> | undefined);
-    const ura = dezi?.ura ?? caller.organisation?.ura;
-    const who = dezi ? `${dezi.person} at ` : '';
-    if (!ura) return { label: 'an unidentified organisation' };
-    const org = this.opts.addressBook().find((o) => o.ura === ura);
-    if (!org) return { label: `${who}organisation URA ${ura} (not in the LSP address book)` };
-    return { category: this.opts.mitz.categoryOfOrganizationType(org.organizationType), label: `${who}${org.name} (${org.organizationType})` };
-  }
-
-  /** undefined when consent permits; else why the source's data is withheld (short for the care worker, long for the log). */
-  private async consent(bsn: string, source: SimulatedSource, consulter: { category?: string; label: string }, _blocks: BuildingBlockInfo[]): Promise<{ short: string; long: string } | undefined> {
-    const holderCategory = this.opts.mitz.categoryOfOrganizationType(source.config.organizationType);
-    if (!holderCategory || !consulter.category) return { short: 'no consent can be established (organisation unknown to Mitz)', long: `no consent can be established for ${consulter.label} (category unknown to Mitz); data withheld` };
-    const d = await this.opts.mitz.decide({ bsn, holderCategory, dataCategory: MEDICATION_DATA_CATEGORY, consulterCategory: consulter.category });
-    return d.decision === 'Permit' ? undefined : { short: 'no consent (Mitz)', long: `no consent (Mitz ${d.decision}) for ${consulter.label}: ${d.reason}` };
-  }
-
-  private async fetchSource(source: SimulatedSource, q: ParsedSearch, bsn: string): Promise<FhirResource> {
+  private async fetchSource(source: SourceSystem, q: ParsedSearch, bsn: string): Promise<FhirResource> {
     const ctx = currentContext();
     const url = `${source.fhirBase}/${q.resourceType}?${sourceQuery(q, bsn)}`;
     const timeout = this.opts.timeoutMs?.() ?? DEFAULT_SOURCE_TIMEOUT_MS;
@@ -253,13 +231,4 @@ export function outcome(code: OutcomeReason | typeof ANSWERED, severity: 'error'
       },
     ],
   };
-}
-
-/** The Mitz consulter a Dezi-backed token names: the care worker (Dezi number, verified role) and the verklaring's organisation. */
-export function consulterFromDezi(token: Record<string, unknown> | undefined): { ura: string; person: string } | undefined {
-  const dezi = token?.dezi_nummer;
-  const ura = token?.dezi_organization_ura;
-  if (typeof dezi !== 'string' || typeof ura !== 'string') return undefined;
-  const role = typeof token?.employee_role_code === 'string' ? token.employee_role_code : '?';
-  return { ura, person: `care worker Dezi ${dezi} (role ${role})` };
 }

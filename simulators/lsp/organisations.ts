@@ -51,7 +51,8 @@ export class OrganisationRegistry {
 
   constructor(
     private readonly ref: DatabaseRef,
-    private readonly node: LabNode,
+    /** the LSP node's DID subjects and credential issuer */
+    private readonly node: Pick<LabNode, 'vdr' | 'vcr'>,
     private readonly o: { issuerSubject: string; clock: () => number },
   ) {}
 

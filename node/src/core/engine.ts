@@ -17,13 +17,6 @@ export class EngineSet {
   private started: Engine[] = [];
   constructor(readonly engines: Engine[]) {}
 
-  /** Adds an engine before the one named `before` (e.g. before 'http', so it starts before the node listens). */
-  insertBefore(before: string, engine: Engine): void {
-    const i = this.engines.findIndex((e) => e.name === before);
-    if (i < 0) this.engines.push(engine);
-    else this.engines.splice(i, 0, engine);
-  }
-
   async configure(): Promise<void> {
     for (const e of this.engines) await e.configure?.();
   }

@@ -38,11 +38,26 @@ export interface ConsentQuestion {
   /** who asks, with the one patient the request is authorised for (`caller.patient`) */
   caller: FhirCaller;
   blocks: BuildingBlock[];
+  /**
+   * The care provider that holds the data, when it is not this node: a backend that fetches from others (the mock
+   * LSP's broker) asks once per holder before it fetches. Absent: the node's own data, asked by the pipeline.
+   */
+  holder?: DataHolder;
 }
 
-/** Consent (Mitz-style) decision per request; the mock LSP implements a real one. */
+export interface DataHolder {
+  name: string;
+  ura?: string;
+  /** zorgaanbiedertype (e.g. J8 openbare apotheek): what a consent register files its choices under */
+  organizationType?: string;
+}
+
+/** `summary`: the refusal in a few words, for a care worker's screen; `reason` the whole of it, for the log. */
+export type ConsentAnswer = { permit: true } | { permit: false; reason: string; summary?: string };
+
+/** Consent (Mitz-style) decision; one hook per node, given to createNode (the mock LSP brings Mitz). */
 export interface ConsentHook {
-  check(q: ConsentQuestion): Promise<{ permit: true } | { permit: false; reason: string }>;
+  check(q: ConsentQuestion): Promise<ConsentAnswer>;
 }
 
 export const allowAllConsent: ConsentHook = {

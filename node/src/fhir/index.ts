@@ -12,7 +12,7 @@ export { fhirXmlToJson } from './xml.js';
 export { resourceToXml, xmlToResource } from './fhirxml.js';
 export { evaluateFhirPath } from './fhirpath.js';
 export { serverTimeZone, zoneOffset } from './dates.js';
-export { FhirAuthoriser, rejectAllTokens, allowAllConsent, loadMatrix, blocksOfSearch, isPatientCriterion, type AccessTokenVerifier, type InactiveToken, type ConsentHook, type ConsentQuestion, type PatientScope, type NamedPatient, namedPatient, type Interaction, type Decision } from './authz.js';
+export { FhirAuthoriser, rejectAllTokens, allowAllConsent, loadMatrix, blocksOfSearch, isPatientCriterion, type AccessTokenVerifier, type InactiveToken, type ConsentHook, type ConsentQuestion, type ConsentAnswer, type DataHolder, type PatientScope, type NamedPatient, namedPatient, type Interaction, type Decision } from './authz.js';
 export { anonymousCaller, callerFromToken, internalCaller, withPatient, type ActiveToken, type AuthorisedPatient, type FhirCaller, type InternalUser } from './caller.js';
 export { noAudit, type FhirAuditHook, type FhirAuditEvent } from './audit.js';
 export { loadDemoData, demoDataBySource, readDemoFile, DEMO_SOURCES, type DemoSource } from './demo.js';
