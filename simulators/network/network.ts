@@ -5,6 +5,8 @@ import path from 'node:path';
 import { createNode, type LabNode } from '../../node/src/main.js';
 import { loadConfig, type NodeConfigInput } from '../../node/src/core/index.js';
 import { createLspNode, DISCOVERY_SERVICE, LSP_CONFIG_DEFAULTS, type LspNode } from '../lsp/main.js';
+import { loadSourcesFile } from '../lsp/sources.js';
+import { sourceHost } from '../lsp/source-host.js';
 import { initPki } from '../../node/src/pki/index.js';
 import { issuePilotCredentials } from '../lsp/pilot-seed.js';
 import { DeziSimulator } from '../dezi/server.js';
@@ -100,9 +102,22 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   const started = performance.now();
   const step = (s: string) => log(`• ${s}`);
 
+  // the source systems' own process boots first, while the PKI, Dezi and the LSP's engines are set up
+  const sourcesFile = loadSourcesFile();
+  const sources = sourceHost('process', sourcesFile.sources);
+  sources.start().catch(() => {}); // awaited (and a failure raised) when the LSP starts
   step('test PKI (TEST UZI-register CA, UZI server certificates)…');
   const vvtOrg = vvtOrganisation();
-  const pki = await initPki({ dir: path.join(datadir, 'pki'), organisations: [{ name: vvtOrg.name, city: 'Utrecht', ura: vvtOrg.ura, agb: '03030303' }] });
+  const dezi = new DeziSimulator();
+  let pki: Awaited<ReturnType<typeof initPki>>;
+  try {
+    // independent of each other: made at once
+    [pki] = await Promise.all([initPki({ dir: path.join(datadir, 'pki'), organisations: [{ name: vvtOrg.name, city: 'Utrecht', ura: vvtOrg.ura, agb: '03030303' }] }), dezi.listen(ports.dezi ?? 0)]);
+  } catch (e) {
+    await sources.stop();
+    await dezi.close().catch(() => {});
+    throw e;
+  }
 
   const lspUrl = publicUrlOf(config, 'lsp');
   const vvtUrl = publicUrlOf(config, 'vvt');
@@ -126,8 +141,6 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   });
 
   step('simulated Dezi (care-worker login, verklaringen)…');
-  const dezi = new DeziSimulator();
-  await dezi.listen(ports.dezi ?? 0);
   log(`  ✓ dezi   ${dezi.url}  key set ${dezi.jwksUri}`);
 
   step(`mock LSP node on ${lspUrl} with its source systems…`);
@@ -139,20 +152,20 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
     defaults: LSP_CONFIG_DEFAULTS,
     overrides: { ...base('lsp', lspUrl, ports.lsp), vdr: { httpHosts: [...labHosts, new URL(dezi.url).host] }, vcr: { x509: { trustedRoots: [pki.root.file] }, dezi: { allowedjku: [dezi.jwksUri] } } },
   });
-  const lsp = createLspNode(lspConfig, { sourceTimeoutMs: opts.sourceTimeoutMs, data: dataDirsOf(config), deziUrl: dezi.url });
-  await lsp.node.start().catch(async (e: unknown) => {
-    await lsp.node.stop().catch(() => {}); // what did start (the source systems) must not hold the process
-    await dezi.close();
-    throw portInUse(e, config);
-  });
-  log(`  ✓ lsp    public ${lsp.node.url}  internal ${lsp.node.internalUrl}  sources: ${lsp.sources.map((s) => s.config.name).join(', ')}`);
-
-  step(`reference node of ${vvtOrg.name} on ${vvtUrl}…`);
+  const lsp = createLspNode(lspConfig, { sourceTimeoutMs: opts.sourceTimeoutMs, data: dataDirsOf(config), deziUrl: dezi.url, sources: sourcesFile, sourceHost: sources });
   const vvt = createNode(loadConfig({ env, overrides: { ...base('vvt', vvtUrl, ports.vvt), organization: { ura: vvtOrg.ura, name: vvtOrg.name } } }));
-  await vvt.start().catch(async (e: unknown) => {
-    await lsp.node.stop();
-    throw portInUse(e, config);
-  });
+  // the two nodes start side by side (the LSP mostly waits for its sources meanwhile); what did start of either (the
+  // source process included) must not hold the process when the other fails
+  const [lspStart, vvtStart] = await Promise.allSettled([lsp.node.start(), vvt.start()]);
+  if (lspStart.status === 'rejected' || vvtStart.status === 'rejected') {
+    await lsp.node.stop().catch(() => {});
+    await sources.stop().catch(() => {});
+    await vvt.stop().catch(() => {});
+    await dezi.close();
+    throw portInUse(lspStart.status === 'rejected' ? lspStart.reason : (vvtStart as PromiseRejectedResult).reason, config);
+  }
+  log(`  ✓ lsp    public ${lsp.node.url}  internal ${lsp.node.internalUrl}  sources: ${lsp.sources.map((s) => s.config.name).join(', ')}`);
+  step(`reference node of ${vvtOrg.name} on ${vvtUrl}…`);
   log(`  ✓ vvt    public ${vvt.url}  internal ${vvt.internalUrl}  store ${vvt.store.db.location}`);
   // each node's checkpoints are countersigned by the other (audit verify then catches a cut or re-signed log)
   vvt.audit.addWitness(lsp.node.internalUrl);

@@ -1,6 +1,5 @@
 // Upstream mode: authorised interactions are forwarded with fhir-kit-client to an existing FHIR server instead of the embedded store.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { Client } from 'fhir-kit-client';
 import { outgoingTraceHeaders } from '../core/context.js';
 import { FhirError, type FhirBackend } from './backend.js';
 import { appliedPairs, type ParsedSearch } from './search.js';
@@ -8,19 +7,23 @@ import type { FhirResource } from './types.js';
 
 export class UpstreamBackend implements FhirBackend {
   readonly kind = 'upstream';
-  private readonly client: any;
+  private clientLoaded?: Promise<any>;
 
   constructor(
-    upstreamUrl: string,
+    private readonly upstreamUrl: string,
     private readonly baseUrl: () => string,
-  ) {
-    this.client = new (Client as any)({ baseUrl: upstreamUrl.replace(/\/+$/, ''), customHeaders: { accept: 'application/fhir+json' } });
+  ) {}
+
+  /** The client library is loaded with the first forwarded interaction: nodes without an upstream never load it. */
+  private client(): Promise<any> {
+    return (this.clientLoaded ??= import('fhir-kit-client').then(({ Client }) => new (Client as any)({ baseUrl: this.upstreamUrl.replace(/\/+$/, ''), customHeaders: { accept: 'application/fhir+json' } })));
   }
 
   /** Runs a client call; the upstream's answer status (4xx) is passed on, anything else is a 502. */
-  private async call<T>(fn: (options: { headers: Record<string, string> }) => Promise<T>): Promise<T> {
+  private async call<T>(fn: (client: any, options: { headers: Record<string, string> }) => Promise<T>): Promise<T> {
+    const client = await this.client();
     try {
-      return await fn({ headers: outgoingTraceHeaders() });
+      return await fn(client, { headers: outgoingTraceHeaders() });
     } catch (e) {
       const status = (e as { response?: { status?: number; data?: any } }).response?.status;
       const data = (e as { response?: { data?: any } }).response?.data;
@@ -50,7 +53,7 @@ export class UpstreamBackend implements FhirBackend {
 
   async read(resourceType: string, id: string) {
     try {
-      return this.rebase(await this.call((options) => this.client.read({ resourceType, id, options }))) as FhirResource;
+      return this.rebase(await this.call((client, options) => client.read({ resourceType, id, options }))) as FhirResource;
     } catch (e) {
       if (e instanceof FhirError && e.status === 404) return undefined;
       throw e;
@@ -60,26 +63,26 @@ export class UpstreamBackend implements FhirBackend {
   async search(q: ParsedSearch) {
     const searchParams: Record<string, string[]> = {};
     for (const [k, v] of appliedPairs(q)) (searchParams[k] ??= []).push(v);
-    return this.rebase(await this.call((options) => this.client.search({ resourceType: q.resourceType, searchParams, options }))) as FhirResource;
+    return this.rebase(await this.call((client, options) => client.search({ resourceType: q.resourceType, searchParams, options }))) as FhirResource;
   }
 
   async create(resource: FhirResource) {
-    return this.rebase(await this.call((options) => this.client.create({ resourceType: resource.resourceType, body: resource, options }))) as FhirResource;
+    return this.rebase(await this.call((client, options) => client.create({ resourceType: resource.resourceType, body: resource, options }))) as FhirResource;
   }
 
   async update(resource: FhirResource & { id: string }) {
     const existed = (await this.read(resource.resourceType, resource.id)) !== undefined;
-    const r = this.rebase(await this.call((options) => this.client.update({ resourceType: resource.resourceType, id: resource.id, body: resource, options }))) as FhirResource;
+    const r = this.rebase(await this.call((client, options) => client.update({ resourceType: resource.resourceType, id: resource.id, body: resource, options }))) as FhirResource;
     return { resource: r, created: !existed };
   }
 
   async delete(resourceType: string, id: string) {
     const existed = (await this.read(resourceType, id)) !== undefined;
-    if (existed) await this.call((options) => this.client.delete({ resourceType, id, options }));
+    if (existed) await this.call((client, options) => client.delete({ resourceType, id, options }));
     return existed;
   }
 
   async bundle(bundle: FhirResource) {
-    return this.rebase(await this.call((options) => (bundle.type === 'batch' ? this.client.batch({ body: bundle, options }) : this.client.transaction({ body: bundle, options })))) as FhirResource;
+    return this.rebase(await this.call((client, options) => (bundle.type === 'batch' ? client.batch({ body: bundle, options }) : client.transaction({ body: bundle, options })))) as FhirResource;
   }
 }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Compilable, type Migration, type QueryResult } from 'kysely';
-import pg from 'pg';
+import type pgTypes from 'pg';
 import { NodeError } from '../core/errors.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -101,11 +101,13 @@ function withStatementCache(raw: BetterSqlite3.Database): { prepare(sql: string)
 }
 
 async function openPostgres(url: string, schema?: string): Promise<Database> {
+  // loaded only for a PostgreSQL store: the default SQLite node never pays for the driver at start
+  const pg = (await import('pg')).default;
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
     // epoch-millisecond columns are BIGINT: hand them back as numbers, not strings
-    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'))) as typeof pg.types.getTypeParser },
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'))) as typeof pgTypes.types.getTypeParser },
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   try {

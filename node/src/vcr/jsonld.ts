@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import jsonld from 'jsonld';
+import type jsonldTypes from 'jsonld';
 import { flattenedVerify, decodeProtectedHeader } from 'jose';
 import type { JoseKey } from '../crypto/index.js';
 import { CREDENTIALS_DIR } from './paths.js';
@@ -32,9 +32,14 @@ const documentLoader = async (url: string) => {
   return { contextUrl: undefined, documentUrl: url, document };
 };
 
+// loaded on the first JSON-LD proof, not at start: most nodes and runs never see one (jwt_vc is the default)
+let jsonldModule: Promise<typeof jsonldTypes> | undefined;
+const loadJsonld = () => (jsonldModule ??= import('jsonld').then((m) => m.default));
+
 /** URDNA2015 N-Quads; safe mode makes terms the contexts do not define an error instead of silently unsigned data. */
 export async function canonicalize(doc: Record<string, unknown>, safe = true): Promise<string> {
-  return (await jsonld.canonize(doc as jsonld.JsonLdDocument, { algorithm: 'URDNA2015', format: 'application/n-quads', documentLoader, safe } as unknown as jsonld.Options.Normalize)) as string;
+  const jsonld = await loadJsonld();
+  return (await jsonld.canonize(doc as jsonldTypes.JsonLdDocument, { algorithm: 'URDNA2015', format: 'application/n-quads', documentLoader, safe } as unknown as jsonldTypes.Options.Normalize)) as string;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
