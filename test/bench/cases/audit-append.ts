@@ -17,17 +17,20 @@ export const auditAppend: BenchCase = {
       const h = await startAuditEngine(path.join(dir, 'node.db'), { checkpointEveryRecords: 100 });
       const db = h.store.db.db;
       await sql`CREATE TABLE plain_records AS SELECT * FROM audit_records WHERE 0`.execute(db);
+      // for the note only: the same table with audit_records' keys and indexes, to tell index upkeep from chaining
+      const schema = await sql<{ sql: string }>`SELECT sql FROM sqlite_master WHERE tbl_name = 'audit_records' AND sql IS NOT NULL`.execute(db);
+      for (const { sql: ddl } of schema.rows) await sql.raw(ddl.replace(/audit_records/g, 'indexed_records')).execute(db);
       const input = (i: number) => fhirSearchInput(String(100000000 + (i % 1000)));
       const sample = await h.audit.recorder.record(input(0));
       const body = JSON.stringify(sample);
       let plainSeq = 0;
       // baseline: one autocommitted INSERT per row of the same shape, no hashing, no chain head read, no checkpoints
-      const plainRound = async () => {
+      const plainRound = async (table = 'plain_records') => {
         const t = performance.now();
         for (let i = 0; i < count; i++) {
           plainSeq++;
           await db
-            .insertInto('plain_records')
+            .insertInto(table)
             .values({ seq: plainSeq, id: `p-${plainSeq}`, event: 'fhir.search', started_at: Date.now(), patient_bsn: sample.patient!.bsn, user_id: '900012345', organisation_ura: '90000123', trace_id: null, request_id: null, prev_hash: sample.prevHash, hash: sample.hash, body })
             .execute();
         }
@@ -44,11 +47,12 @@ export const auditAppend: BenchCase = {
         return count / ((performance.now() - t) / 1000);
       };
       // interleaved rounds, median of each, so JIT warm-up and disk cache favour neither side
-      const rounds = { plain: [] as number[], chained: [] as number[], concurrent: [] as number[] };
+      const rounds = { plain: [] as number[], indexed: [] as number[], chained: [] as number[], concurrent: [] as number[] };
       await plainRound();
       await chainedRound();
       for (let r = 0; r < ctx.rounds; r++) {
         rounds.plain.push(await plainRound());
+        rounds.indexed.push(await plainRound('indexed_records'));
         rounds.chained.push(await chainedRound());
         rounds.concurrent.push(await concurrentRound());
       }
@@ -57,9 +61,11 @@ export const auditAppend: BenchCase = {
       if (!v.ok) throw new Error('audit chain broken after the run');
       const plain = median(rounds.plain);
       const base = { name: 'plain INSERT', value: plain };
+      const indexed = median(rounds.indexed);
+      const note = (v: number) => `plain INSERT into a table with audit_records' key and indexes: ${indexed.toFixed(0)} ops/s (${(v / indexed).toFixed(2)}×); the goal's baseline table has none`;
       return [
-        { case: 'e', figure: 'chained audit append, sequential', value: median(rounds.chained), unit: 'ops/s', baseline: base, ratio: median(rounds.chained) / plain, goal: '≥ 0.5×', pass: median(rounds.chained) / plain >= 0.5 },
-        { case: 'e', figure: 'chained audit append, concurrent', value: median(rounds.concurrent), unit: 'ops/s', baseline: base, ratio: median(rounds.concurrent) / plain, goal: '≥ 0.5×', pass: median(rounds.concurrent) / plain >= 0.5 },
+        { case: 'e', figure: 'chained audit append, sequential', value: median(rounds.chained), unit: 'ops/s', baseline: base, ratio: median(rounds.chained) / plain, goal: '≥ 0.5×', pass: median(rounds.chained) / plain >= 0.5, note: note(median(rounds.chained)) },
+        { case: 'e', figure: 'chained audit append, concurrent', value: median(rounds.concurrent), unit: 'ops/s', baseline: base, ratio: median(rounds.concurrent) / plain, goal: '≥ 0.5×', pass: median(rounds.concurrent) / plain >= 0.5, note: note(median(rounds.concurrent)) },
       ];
     } finally {
       rmSync(dir, { recursive: true, force: true });
