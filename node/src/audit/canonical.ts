@@ -11,8 +11,55 @@ import { createHash } from 'node:crypto';
  * which it always lists first in numeric order; a value holding such a key is written member by member instead.
  */
 export function canonicalize(value: unknown): string {
+  // a value already in canonical member order (as the recorder builds its records) needs no copy at all
+  if (inCanonicalOrder(value)) return JSON.stringify(value);
   const sorted = sortedCopy(value);
   return sorted === INDEX_KEY ? canonicalizeByMember(value) : JSON.stringify(sorted);
+}
+
+/**
+ * True when JSON.stringify writes `value` exactly as RFC 8785 does: plain objects whose members are in code-unit order
+ * (no array-index keys), finite numbers, nothing JSON.stringify would turn into something else or drop silently.
+ */
+function inCanonicalOrder(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (const v of value) if (v !== undefined && !inCanonicalOrder(v)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      const obj = value as Record<string, unknown>;
+      let prev: string | undefined;
+      for (const k in obj) {
+        if (prev !== undefined && !(prev < k)) return false;
+        const c = k.charCodeAt(0);
+        if (c >= 48 && c <= 57 && ARRAY_INDEX.test(k)) return false;
+        if (!inCanonicalOrder(obj[k])) return false;
+        prev = k;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * A copy of `value` with every object's members in canonical order and undefined members left out, which canonicalize
+ * then writes without copying again; undefined when no JS object can hold that order (array-index keys).
+ */
+export function canonicalOrderCopy<T>(value: T): T | undefined {
+  const sorted = sortedCopy(value);
+  return sorted === INDEX_KEY ? undefined : (sorted as T);
 }
 
 /** marks a value sortedCopy cannot order (it holds an array-index key) */
