@@ -1,6 +1,7 @@
 // RFC 8785 canonical JSON: the RFC's own examples (§3.2.2 numbers/strings/literals, §3.2.3 sorting) and edge cases.
 import { describe, expect, it } from 'vitest';
-import { canonicalize, sha256Hex } from './canonical.js';
+import fc from 'fast-check';
+import { canonicalize, canonicalizeByMember, sha256Hex } from './canonical.js';
 
 describe('canonicalize (RFC 8785)', () => {
   it('serialises the RFC §3.2.2 example exactly', () => {
@@ -33,5 +34,16 @@ describe('canonicalize (RFC 8785)', () => {
 
   it('gives one hash whatever the member order', () => {
     expect(sha256Hex(canonicalize({ a: 1, b: { c: 2, d: 3 } }))).toBe(sha256Hex(canonicalize({ b: { d: 3, c: 2 }, a: 1 })));
+  });
+
+  it('writes every JSON value as the member-by-member serialiser does, array-index keys and "__proto__" included', () => {
+    const key = fc.oneof(fc.string(), fc.constantFrom('0', '7', '10', '4294967294', '4294967295', '01', '__proto__', '-1'));
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(), fc.array(tie('value')), fc.dictionary(key, tie('value'))),
+    })).value;
+    fc.assert(fc.property(json, (v) => canonicalize(v) === canonicalizeByMember(v)));
+    const withIndexKeys = JSON.parse('{"b":1,"10":2,"2":3,"a":{"1":4,"x":5}}');
+    expect(canonicalize(withIndexKeys)).toBe('{"10":2,"2":3,"a":{"1":4,"x":5},"b":1}');
+    expect(canonicalize(JSON.parse('{"z":1,"__proto__":{"x":2}}'))).toBe('{"__proto__":{"x":2},"z":1}');
   });
 });

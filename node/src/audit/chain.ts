@@ -12,6 +12,7 @@ export interface ChainLink {
 
 /** SHA-256 over the RFC 8785 form of the record without its own `hash`. */
 export function recordHash(record: Omit<AuditRecord, 'hash'> & { hash?: string }): string {
+  if (!('hash' in record)) return sha256Hex(canonicalize(record));
   const { hash: _omit, ...body } = record;
   return sha256Hex(canonicalize(body));
 }

@@ -1,7 +1,7 @@
 // The recording API every capability calls: validates completeness, fills request context, appends to the chain.
 import { randomUUID } from 'node:crypto';
 import { currentContext } from '../core/context.js';
-import { sha256Hex } from './canonical.js';
+import { canonicalOrderCopy, sha256Hex } from './canonical.js';
 import { recordHash } from './chain.js';
 import { AuditError } from './errors.js';
 import { eventDefinition } from './events.js';
@@ -82,7 +82,7 @@ export class AuditRecorder {
         stored = await this.store.append((head) => {
           let prev = { seq: head?.seq ?? 0, hash: head?.hash ?? GENESIS_HASH };
           return batch.flatMap((p) => p.drafts).map((draft) => {
-            const body = { ...draft, seq: prev.seq + 1, prevHash: prev.hash };
+            const body = withChainFields(draft, prev.seq + 1, prev.hash);
             const rec = { ...body, hash: recordHash(body) };
             prev = rec;
             return rec;
@@ -153,7 +153,7 @@ export class AuditRecorder {
     const now = this.opts.clock();
     const inbound = ctx?.parentSpanId ? `00-${ctx.traceId}-${ctx.parentSpanId}-${ctx.traceFlags}` : undefined;
     const url = this.opts.nodeUrl?.();
-    return stripUndefined({
+    const draft = {
       id: randomUUID(),
       node: this.opts.nodeName,
       event: inp.event,
@@ -174,8 +174,31 @@ export class AuditRecorder {
       requestId: inp.requestId ?? ctx?.requestId,
       traceId: inp.traceId ?? (inp.traceparent ? inp.traceparent.split('-')[1] : ctx?.traceId),
       traceparent: inp.traceparent ?? inbound,
-    });
+    };
+    // members in canonical order: the record's hash is then written from it directly, without a sorted copy
+    return canonicalOrderCopy(draft) ?? stripUndefined(draft);
   }
+}
+
+/** The draft with its chain fields in their canonical places (prevHash, then seq), keeping the draft's order. */
+function withChainFields(draft: Draft, seq: number, prevHash: string): Omit<AuditRecord, 'hash'> {
+  const out: Record<string, unknown> = {};
+  let prevDone = false;
+  let seqDone = false;
+  for (const [k, v] of Object.entries(draft)) {
+    if (!prevDone && k > 'prevHash') {
+      out.prevHash = prevHash;
+      prevDone = true;
+    }
+    if (!seqDone && k > 'seq') {
+      out.seq = seq;
+      seqDone = true;
+    }
+    out[k] = v;
+  }
+  if (!prevDone) out.prevHash = prevHash;
+  if (!seqDone) out.seq = seq;
+  return out as Omit<AuditRecord, 'hash'>;
 }
 
 /** Drops undefined members deeply, so the stored JSON and the hashed canonical form are the same value. */

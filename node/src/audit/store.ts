@@ -103,6 +103,8 @@ export const auditMigrations: Migrations = {
 
 // the append path runs on every recorded request: its head read and its single-record insert are compiled once
 const selectHead = fixedQuery<[]>((db) => db.selectFrom('audit_records').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1), 0);
+const selectCheckpointHead = fixedQuery<[]>((db) => db.selectFrom('audit_checkpoints').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1), 0);
+type HeadRow = { seq: number; hash: string };
 const ROW_COLUMNS = ['seq', 'id', 'event', 'started_at', 'patient_bsn', 'user_id', 'organisation_ura', 'trace_id', 'request_id', 'prev_hash', 'hash', 'body'] as const;
 type RowValues = { [K in keyof typeof ROW_COLUMNS]: unknown } & unknown[];
 const rowValues = (r: AuditTables['audit_records']) => ROW_COLUMNS.map((c) => r[c]) as RowValues;
@@ -116,14 +118,22 @@ export class SqlAuditStore implements AuditStore {
   }
 
   async append(build: (head: ChainHead | undefined) => AuditRecord[]): Promise<AuditRecord[]> {
-    const dialect = this.ref.db.dialect;
+    const database = this.ref.db;
+    // SQLite: head read, inserts and commit in one synchronous IMMEDIATE transaction (the write lock is taken before
+    // the head is read, so another process cannot append in between); kysely's queue when a transaction is open
+    const direct = database.immediateTransaction?.((run) => {
+      const row = selectHead.within<HeadRow>(run, database).rows[0] ?? selectCheckpointHead.within<HeadRow>(run, database).rows[0];
+      const records = build(row ? { seq: Number(row.seq), hash: row.hash } : undefined);
+      for (const r of records) insertOne.within(run, database, ...rowValues(toRow(r)));
+      return records;
+    });
+    if (direct) return direct.value;
     return await this.db.connection().execute(async (conn) => {
-      // IMMEDIATE takes the write lock before the head is read, so another process cannot append in between
-      await sql.raw(dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn);
+      await sql.raw(database.dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn);
       try {
         // one lock per schema: node instances sharing this log queue up, other nodes' schemas in the same database do not
-        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.audit_records'))`.execute(conn);
-        const row = (await selectHead<{ seq: number; hash: string }>(conn)).rows[0];
+        if (database.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.audit_records'))`.execute(conn);
+        const row = (await selectHead<HeadRow>(conn)).rows[0];
         const records = build(row ? { seq: Number(row.seq), hash: row.hash } : await headFromCheckpoints(conn));
         // chunks keep a multi-row INSERT under SQLite's bound-parameter limit
         if (records.length === 1) await insertOne(conn, ...rowValues(toRow(records[0]!)));

@@ -75,18 +75,8 @@ describe('DPoP', () => {
 let jtis = 0;
 const nextJti = () => `jti-${++jtis}`;
 
-describe('SqlSessionStore', () => {
-  it('expires values and lets a key be reused only after its TTL', async () => {
-    await sessions.put('access_token', 't1', { a: 1 }, 1000);
-    expect(await sessions.get('access_token', 't1')).toEqual({ a: 1 });
-    expect(await sessions.putOnce('vp_nonce', 'n1', 10_000)).toBe(true);
-    expect(await sessions.putOnce('vp_nonce', 'n1', 10_000)).toBe(false);
-    now += 10_001;
-    expect(await sessions.get('access_token', 't1')).toBeUndefined();
-    expect(await sessions.putOnce('vp_nonce', 'n1', 10_000)).toBe(true);
-    expect(await sessions.purgeExpired()).toBeGreaterThanOrEqual(1);
-  });
-
+// the store itself is covered by the session store contract (test/contracts/session-store.contract.ts)
+describe('DPoP jti replay in the session store', () => {
   it('still refuses a used jti minutes later, while the proof itself would still be fresh', async () => {
     const proof = await createDpopProof(crypto, kid, { htm: 'POST', htu }, clock);
     expect((await validateDpopProof(proof, { method: 'POST', url: htu }, sessions, clock)).valid).toBe(true);

@@ -43,4 +43,37 @@ describe('fixedQuery', () => {
     expect((await find(database, 'in-tx')).rows).toEqual([]);
     expect((await find(database, 'outside')).rows).toEqual([{ k: 'outside', v: 2 }]);
   });
+
+  it('runs an immediate transaction synchronously: committed when it returns, nothing kept when it throws', async () => {
+    const done = database.immediateTransaction!((run) => {
+      insert.within(run, database, 'a', 1);
+      return find.within<{ k: string; v: number }>(run, database, 'a').rows[0]?.v;
+    });
+    expect(done).toEqual({ value: 1 });
+    expect(() =>
+      database.immediateTransaction!((run) => {
+        insert.within(run, database, 'b', 2);
+        insert.within(run, database, 'a', 3);
+      }),
+    ).toThrow(expect.objectContaining({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }));
+    expect((await find(database, 'b')).rows).toEqual([]);
+    expect((await find(database, 'a')).rows).toEqual([{ k: 'a', v: 1 }]);
+  });
+
+  it('declines an immediate transaction while another caller’s transaction is open, without running it', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const tx = database.db.connection().execute(async (conn) => {
+      await sql.raw('BEGIN').execute(conn);
+      await held;
+      await sql.raw('COMMIT').execute(conn);
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    let ran = false;
+    expect(database.immediateTransaction!(() => (ran = true))).toBeUndefined();
+    expect(ran).toBe(false);
+    release();
+    await tx;
+    expect(database.immediateTransaction!(() => 'now')).toEqual({ value: 'now' });
+  });
 });

@@ -34,8 +34,20 @@ export interface Database {
    * SQLite only: runs one compiled statement at once on the connection, skipping kysely's connection queue, when no
    * transaction is open on it (so the statement cannot land inside another caller's transaction); undefined otherwise.
    */
-  runDirect?(sql: string, parameters: readonly unknown[]): QueryResult<unknown> | undefined;
+  runDirect?: DirectRun;
+  /**
+   * SQLite only: runs `fn` synchronously in one BEGIN IMMEDIATE transaction on the connection (committed when `fn`
+   * returns, rolled back when it throws), with `run` executing statements inside it; undefined, without running `fn`,
+   * when a transaction is already open on the connection. No await can split it, so no other caller's statement
+   * lands in between, and four round trips through kysely's queue become four calls into SQLite.
+   */
+  immediateTransaction?<T>(fn: (run: StatementRun) => T): { value: T } | undefined;
 }
+
+/** Runs one statement at once on a SQLite connection (from the statement cache). */
+export type StatementRun = (sql: string, parameters: readonly unknown[]) => QueryResult<unknown>;
+/** like StatementRun, but undefined when the statement must go through kysely instead */
+export type DirectRun = (sql: string, parameters: readonly unknown[]) => QueryResult<unknown> | undefined;
 
 /** Where a store finds its database: resolved per query, so stores can be built before the database is opened. */
 export interface DatabaseRef {
@@ -64,12 +76,27 @@ function openSqlite(file: string): Database {
   const statements = withStatementCache(raw);
   const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: statements }) });
   const database = makeDatabase(db, 'sqlite', file === ':memory:' ? 'sqlite::memory:' : `sqlite:${path.resolve(file)}`);
-  database.runDirect = (text, parameters) => {
-    if (raw.inTransaction || !raw.open) return undefined;
+  const run: StatementRun = (text, parameters) => {
     const stmt = statements.prepare(text);
     if (stmt.reader) return { rows: stmt.all(...parameters) as unknown[] };
     const { changes, lastInsertRowid } = stmt.run(...parameters);
     return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+  };
+  database.runDirect = (text, parameters) => (raw.inTransaction || !raw.open ? undefined : run(text, parameters));
+  const begin = raw.prepare('BEGIN IMMEDIATE');
+  const commit = raw.prepare('COMMIT');
+  const rollback = raw.prepare('ROLLBACK');
+  database.immediateTransaction = (fn) => {
+    if (raw.inTransaction || !raw.open) return undefined;
+    begin.run();
+    try {
+      const value = fn(run);
+      commit.run();
+      return { value };
+    } catch (e) {
+      if (raw.inTransaction) rollback.run();
+      throw e;
+    }
   };
   return database;
 }
@@ -182,8 +209,7 @@ export function fixedQuery<P extends unknown[]>(build: (db: AnyKysely, ...slots:
   // keyed by the dialect adapter: the SQL text depends only on the dialect, and a transaction's or connection's
   // Kysely handle is a fresh object that shares it
   const compiled = new WeakMap<object, { sql: string; bind: Array<number | { value: unknown }> }>();
-  return async <R = unknown>(target: AnyKysely | Database, ...params: P): Promise<QueryResult<R>> => {
-    const db: AnyKysely = target instanceof Kysely ? target : target.db;
+  const compile = (db: AnyKysely, params: P): { sql: string; values: unknown[] } => {
     const key = db.getExecutor().adapter;
     let c = compiled.get(key);
     if (!c) {
@@ -193,11 +219,21 @@ export function fixedQuery<P extends unknown[]>(build: (db: AnyKysely, ...slots:
       c = { sql: q.sql, bind };
       compiled.set(key, c);
     }
-    const values = c.bind.map((b) => (typeof b === 'number' ? params[b] : b.value));
+    return { sql: c.sql, values: c.bind.map((b) => (typeof b === 'number' ? params[b] : b.value)) };
+  };
+  const query = async <R = unknown>(target: AnyKysely | Database, ...params: P): Promise<QueryResult<R>> => {
+    const db: AnyKysely = target instanceof Kysely ? target : target.db;
+    const c = compile(db, params);
     if (!(target instanceof Kysely)) {
-      const direct = target.runDirect?.(c.sql, values);
+      const direct = target.runDirect?.(c.sql, c.values);
       if (direct) return direct as QueryResult<R>;
     }
-    return await db.executeQuery<R>(CompiledQuery.raw(c.sql, values));
+    return await db.executeQuery<R>(CompiledQuery.raw(c.sql, c.values));
   };
+  /** the same statement inside `Database.immediateTransaction`, through the `run` it hands out */
+  const within = <R = unknown>(run: StatementRun, database: Database, ...params: P): QueryResult<R> => {
+    const c = compile(database.db, params);
+    return run(c.sql, c.values) as QueryResult<R>;
+  };
+  return Object.assign(query, { within });
 }
