@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Starts a throw-away PostgreSQL on 127.0.0.1 for the storage contract suite and prints its URL.
 # Usage: eval "$(bash test/pg/postgres.sh start)"   ...   bash test/pg/postgres.sh stop
+# NLL_PG_PORT and NLL_PG_DIR choose the port and the state folder (defaults 55432 and /tmp/nll-test-pg), so that two
+# checkouts on one machine can each run their own server; NLL_TEST_PG_PORT is the older name of NLL_PG_PORT.
 set -euo pipefail
-PORT="${NLL_TEST_PG_PORT:-55432}"
-STATE=/tmp/nll-test-pg
+PORT="${NLL_PG_PORT:-${NLL_TEST_PG_PORT:-55432}}"
+STATE="${NLL_PG_DIR:-/tmp/nll-test-pg}"
 case "${1:-start}" in
   start)
     if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
