@@ -61,13 +61,14 @@ export interface ReplicaOptions {
 export async function startLspReplica(o: ReplicaOptions, index: number): Promise<LspReplica> {
   const [pub, int] = [await freePort(), await freePort()];
   const config = {
+    ...o.config,
     url: o.url,
     datadir: o.datadir,
     database: { schema: 'lsp' },
-    http: { public: { address: '127.0.0.1', port: pub }, internal: { address: '127.0.0.1', port: int } },
+    // the caller's http keys (a rate limit, say) are kept; the ports are always this replica's own
+    http: { ...(o.config?.http as object | undefined), public: { address: '127.0.0.1', port: pub }, internal: { address: '127.0.0.1', port: int } },
     vdr: { httpHosts: ['127.0.0.1', 'localhost'] },
-    log: { level: 'warn' },
-    ...o.config,
+    log: { level: 'warn', ...(o.config?.log as object | undefined) },
   };
   const file = path.join(o.datadir, `replica-${index}.yaml`);
   writeFileSync(file, stringify(config));
