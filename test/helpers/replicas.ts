@@ -17,21 +17,27 @@ export interface CliChild {
 
 /**
  * Starts a long-running `nuts-lsp-lab` command and resolves once it says it listens. The child gets no NLL_* or
- * DATABASE_URL from the developer's shell: only `env` on top of the rest.
+ * DATABASE_URL from the developer's shell: only `env` on top of the rest. It joins `registry` at once, so a suite's
+ * clean-up stops it even when it (or a sibling started with it) fails to come up.
  */
-export function startCli(args: string[], env: Record<string, string> = {}): Promise<CliChild> {
+export function startCli(args: string[], env: Record<string, string> = {}, registry?: CliChild[]): Promise<CliChild> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NLL_') && k !== 'DATABASE_URL'));
   const child = spawn(process.execPath, ['bin/nuts-lsp-lab.mjs', ...args], { cwd: root, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
+  const handle: CliChild = {
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
   };
+  registry?.push(handle);
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (b: Buffer) => {
       output += b.toString();
-      if (/listening: /.test(output)) resolve({ child, output: () => output, stop });
+      if (/listening: /.test(output)) resolve(handle);
     });
     child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
     child.once('exit', (code) => reject(new Error(`nuts-lsp-lab ${args[0]} exited ${code} before listening:\n${output}`)));
