@@ -1,6 +1,6 @@
 // The network as docker compose runs it, without Docker: `nuts-lsp-lab node` and `nuts-lsp-lab lsp` as separate
 // processes, seeded by `nuts-lsp-lab seed` over their internal APIs; the ECD CLI and the LSP scenarios against them.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,13 +10,14 @@ import { readDemoFile } from '../../node/src/fhir/demo.js';
 import { LspApi, NodeApi } from '../../simulators/shared/node-api.js';
 import { CARE_WORKERS, vvtOrganisation } from '../../simulators/network/seed.js';
 import { freePort, networkPorts } from '../helpers/ports.js';
+import { startCli, type CliChild } from '../helpers/replicas.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
 const dir = mkdtempSync(path.join(tmpdir(), 'nll-processes-'));
 // no NLL_* from the developer's shell: the children get exactly the flags below
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NLL_') && k !== 'DATABASE_URL'));
-const children: ChildProcess[] = [];
+const children: CliChild[] = [];
 let ports: Awaited<ReturnType<typeof networkPorts>>;
 let nodeUrl: string;
 let lspUrl: string;
@@ -27,21 +28,8 @@ const cli = (args: string[]) =>
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
 
-/** Starts a long-running CLI command and resolves, with what it printed, once it says it listens. */
-function startChild(args: string[]): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn('node', ['bin/nuts-lsp-lab.mjs', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (b: Buffer) => {
-      output += b.toString();
-      if (/listening: /.test(output)) resolve({ child, output: () => output });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited ${code} before listening:\n${output}`)));
-  });
-}
+/** A long-running CLI command, stopped by afterAll even when it never came up. */
+const startChild = (args: string[]) => startCli(args, {}, children);
 
 // the two processes trust each other's public host (and nothing else on loopback), as compose lists node:8080,lsp:9080
 const labHosts = () => `--vdr.httpHosts=localhost:${ports.vvt.public},localhost:${ports.lsp.public}`;
@@ -59,16 +47,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('exit', () => resolve());
-          process.kill(c.pid!, 'SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(children.map((c) => c.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
 

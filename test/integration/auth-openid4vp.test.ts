@@ -11,6 +11,7 @@ import type { LabNode } from '../../node/src/main.js';
 import { internal, startTestNode } from '../helpers/node.js';
 import { auditRecords } from '../helpers/audit.js';
 import { freePort } from '../helpers/ports.js';
+import { Agent } from '../helpers/browser-agent.js';
 
 const SCOPE = 'oid4vp-user';
 const CALLER = 'http://caller.example/done';
@@ -45,35 +46,6 @@ const policy = {
 
 let a: LabNode;
 let b: LabNode;
-
-/** A browser stand-in: cookies per origin+path prefix, redirects followed by hand so each hop can be inspected. */
-class Agent {
-  private readonly jar: Array<{ origin: string; path: string; name: string; value: string }> = [];
-  async get(url: string): Promise<Response> {
-    const u = new URL(url);
-    const cookie = this.jar.filter((c) => c.origin === u.origin && u.pathname.startsWith(c.path)).map((c) => `${c.name}=${c.value}`).join('; ');
-    const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-    for (const sc of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = sc.split(';');
-      const [name, value] = pair!.split('=') as [string, string];
-      const p = attrs.map((x) => x.trim()).find((x) => x.toLowerCase().startsWith('path='))?.slice(5) ?? '/';
-      this.jar.splice(0, this.jar.length, ...this.jar.filter((c) => !(c.origin === u.origin && c.name === name)), { origin: u.origin, path: p, name, value });
-    }
-    return res;
-  }
-  /** follows redirects from `url` until `stop(url)` (not requested) or an answer that is not a redirect */
-  async follow(url: string, stop: (u: URL) => boolean): Promise<{ url: string; res?: Response }> {
-    let next = url;
-    for (let i = 0; i < 10; i++) {
-      if (stop(new URL(next))) return { url: next };
-      const res = await this.get(next);
-      const loc = res.headers.get('location');
-      if (res.status !== 302 || !loc) return { url: next, res };
-      next = new URL(loc, next).toString();
-    }
-    throw new Error('too many redirects');
-  }
-}
 
 async function start(user = { id: '1', name: 'John Doe', role: 'Janitor' }) {
   const r = await internal(b, 'POST', '/internal/auth/v2/subjectB/request-user-access-token', { authorization_server: `${a.url}/oauth2/subjectA`, scope: SCOPE, preauthorized_user: user, redirect_uri: CALLER });

@@ -89,6 +89,9 @@ export interface AuthorizationServerOptions {
   deziRoleMayUse?: (scope: string, role: string) => string | undefined;
 }
 
+// asked on every token request; a policy store is replaced, never changed, when the policies are reloaded
+const jwtBearerPolicies = new WeakMap<PolicyStore, boolean>();
+
 /** A token that passed every check, not yet usable: it is stored only after its audit record is committed. */
 interface Granted {
   token: string;
@@ -140,7 +143,9 @@ export class AuthorizationServer {
   /** vp_token-bearer always; jwt-bearer when a loaded policy has a service_provider definition for it. */
   grantTypes(): string[] {
     const policies = this.o.policies();
-    return [...(this.o.codeGrant ? [AUTHORIZATION_CODE] : []), VP_TOKEN_BEARER, ...(policies.scopes.some((s) => isJwtBearerProfile(policies.profileFor(s))) ? [JWT_BEARER] : [])];
+    let jwtBearer = jwtBearerPolicies.get(policies);
+    if (jwtBearer === undefined) jwtBearerPolicies.set(policies, (jwtBearer = policies.scopes.some((s) => isJwtBearerProfile(policies.profileFor(s)))));
+    return [...(this.o.codeGrant ? [AUTHORIZATION_CODE] : []), VP_TOKEN_BEARER, ...(jwtBearer ? [JWT_BEARER] : [])];
   }
 
   async presentationDefinition(subject: string, scope: string | undefined, ownerType: string | undefined): Promise<PresentationDefinition> {

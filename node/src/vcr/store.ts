@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import { conflict } from '../core/errors.js';
 import type { DatabaseRef, Migrations } from '../store/index.js';
-import { isUniqueViolation } from '../store/index.js';
+import { fixedQuery, isUniqueViolation } from '../store/index.js';
 
 export type StatusListType = 'StatusList2021' | 'BitstringStatusList';
 
@@ -54,6 +54,9 @@ interface Tables {
   vcr_wallet: { subject: string; id: string; issuer: string; types: string; credential: string; created_at: number };
   vcr_trust: { type: string; issuer: string; trusted: number };
 }
+
+// asked for every credential of every token request (trust is read fresh each time, never cached): compiled once
+const selectTrust = fixedQuery<[string, string]>((db, type, issuer) => db.selectFrom('vcr_trust').select('trusted').where('type', '=', type).where('issuer', '=', issuer), 2);
 
 export const vcrMigrations: Migrations = {
   vcr_001_credentials: {
@@ -219,7 +222,7 @@ export class SqlVcrStore implements VcrStore {
   }
 
   async isTrusted(type: string, issuer: string) {
-    const r = await this.db.selectFrom('vcr_trust').select('trusted').where('type', '=', type).where('issuer', '=', issuer).executeTakeFirst();
+    const [r] = (await selectTrust<{ trusted: number }>(this.ref.db, type, issuer)).rows;
     return Number(r?.trusted ?? 0) === 1;
   }
 }

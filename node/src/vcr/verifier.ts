@@ -78,7 +78,7 @@ export class Verifier {
       const proof = c.document.proof as Record<string, unknown>;
       this.checkDates(undefined, parseDate(proof.expires, 'proof.expires'), opts.validAt, 'credential proof');
     }
-    const reason = checkCredentialType(c.types, c.issuer, c.subjects);
+    const reason = typeVerdict(c);
     if (reason) fail('schema', reason);
     // a did:x509 issuer was already tied to a configured trusted root CA when its chain was checked: that is its trust
     if (opts.checkTrust && !c.issuer.startsWith('did:x509:')) {
@@ -286,6 +286,17 @@ export class Verifier {
     this.checkBinding(p, opts);
     return p;
   }
+}
+
+// A JWT credential's parse is shared and frozen (parseCredential caches it per JWT string), and its schema and type
+// rules depend on nothing else: the verdict lives as long as that parse does, held weakly so it goes with it.
+const typeVerdicts = new WeakMap<ParsedCredential, { reason: string | undefined }>();
+function typeVerdict(c: ParsedCredential): string | undefined {
+  const hit = typeVerdicts.get(c);
+  if (hit) return hit.reason;
+  const reason = checkCredentialType(c.types, c.issuer, c.subjects);
+  if (Object.isFrozen(c)) typeVerdicts.set(c, { reason });
+  return reason;
 }
 
 function toResult(e: unknown): { valid: false; code: CredentialVerification['code']; message: string } {

@@ -1,5 +1,15 @@
 // Bench case d: RFC021 token endpoint over HTTP (VP with an org credential and a self-attested employee credential)
 // vs the signature limit from the same run: raw jose ES256 verifications per second ÷ signatures per request.
+//
+// Which signatures one request carries, and so what "the signature limit" is: the VP's (fresh with every request:
+// verified every time) and the organisation credential's (the employee credential is self-attested, unsigned). The
+// access token is an opaque random string (nothing is signed), and the request is for a Bearer token (no DPoP proof).
+// The status list credential is verified once per fetch, not per request. The baseline counts both carried signatures,
+// as the issue's figure always has: the rate of an endpoint that did nothing but check them, measured at the
+// endpoint's own concurrency (a single sequential loop left the main thread idle during each verification). The authorization server
+// remembers a credential's verified signature per JWT string (immutable; revocation, dates and trust are still checked
+// every time), so its steady state does one ECDSA verification per request: the note reports that stricter ratio and
+// the CPU per token next to the CPU of one jose verification, which a loaded machine disturbs less than req/s.
 import { randomUUID } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { buildSubmission, matchDefinition } from '../../../node/src/pe/index.js';
@@ -12,6 +22,7 @@ import type { BenchCase } from '../case.js';
 const SIGNATURES_PER_REQUEST = 2;
 /** the endpoint is bound by signature checks, so a few connections saturate it */
 const CONCURRENCY = 4;
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 export const tokenEndpoint: BenchCase = {
   id: 'd',
@@ -48,15 +59,35 @@ export const tokenEndpoint: BenchCase = {
       // pre-sign more presentations than a round can use (each is single-use), so signing is not measured
       const perRound = ctx.dry ? 50 : ctx.quick ? 2500 : 6000;
       const jose: number[] = [];
+      const joseCpu: number[] = [];
       const token: number[] = [];
+      const tokenCpu: number[] = [];
       for (let r = 0; r < ctx.rounds; r++) {
-        jose.push(await loop(ctx.durMs, () => jwtVerify(sample, publicKey, { currentDate: new Date(T) })));
+        // at the endpoint's concurrency: jose's verification runs on libuv's pool, so one loop alone leaves the main
+        // thread idle between verifications and understates what jose can do
+        let n = 0;
+        const before = process.cpuUsage();
+        const rates = await Promise.all(
+          Array.from({ length: CONCURRENCY }, () =>
+            loop(ctx.durMs, () => {
+              n++;
+              return jwtVerify(sample, publicKey, { currentDate: new Date(T) });
+            }),
+          ),
+        );
+        jose.push(rates.reduce((a, r) => a + r, 0));
+        joseCpu.push(cpuMs(process.cpuUsage(before)) / n);
         const requests = (await Promise.all(Array.from({ length: perRound }, sign))).map((vp) => ({ method: 'POST', path: '/oauth2/lsp/token', headers: form, body: body(vp) }));
-        token.push((await load({ base: a.url, requests, once: true, concurrency: CONCURRENCY, durMs: ctx.durMs, label: 'd-token' })).rate);
+        // the load generator is a child process: this process's CPU is the server's (both nodes idle but the AS)
+        const started = process.cpuUsage();
+        const res = await load({ base: a.url, requests, once: true, concurrency: CONCURRENCY, durMs: ctx.durMs, label: 'd-token' });
+        tokenCpu.push(cpuMs(process.cpuUsage(started)) / res.done);
+        token.push(res.rate);
       }
       const limit = median(jose) / SIGNATURES_PER_REQUEST;
       const ours = median(token);
-      return [{ case: 'd', figure: `token endpoint over HTTP, ${CONCURRENCY} conn`, value: ours, unit: 'req/s', baseline: { name: `jose verify ÷ ${SIGNATURES_PER_REQUEST}`, value: limit }, ratio: ours / limit, goal: '≥ 0.5×', pass: ours / limit >= 0.5 }];
+      const note = `${median(tokenCpu).toFixed(3)} ms CPU per token (a jose verify: ${median(joseCpu).toFixed(3)} ms); vs jose verify ÷ 1 (the steady state's one ECDSA verify per request): ${(ours / median(jose)).toFixed(2)}×`;
+      return [{ case: 'd', figure: `token endpoint over HTTP, ${CONCURRENCY} conn`, value: ours, unit: 'req/s', baseline: { name: `jose verify ÷ ${SIGNATURES_PER_REQUEST}`, value: limit }, ratio: ours / limit, goal: '≥ 0.5×', pass: ours / limit >= 0.5, note }];
     } finally {
       await a.stop();
       await b.stop();
