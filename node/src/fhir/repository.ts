@@ -1,6 +1,6 @@
 // Storage port of the FHIR server and its SQL implementation: one row per resource, JSON content, patient compartment indexed.
 import type { Kysely } from 'kysely';
-import type { DatabaseRef, Migrations } from '../store/index.js';
+import { fixedQuery, type Database, type DatabaseRef, type Migrations } from '../store/index.js';
 import { parseReference, type FhirResource } from './types.js';
 
 export interface FhirRepository {
@@ -46,6 +46,12 @@ export const fhirMigrations: Migrations = {
   },
 };
 
+// the search path reads on every request: its statements are compiled once (kysely rebuilds a query per call otherwise)
+const selectOne = fixedQuery<[string, string]>((db, type, id) => db.selectFrom('fhir_resources').select('content').where('resource_type', '=', type).where('id', '=', id), 2);
+const selectType = fixedQuery<[string]>((db, type) => db.selectFrom('fhir_resources').select('content').where('resource_type', '=', type).orderBy('id'), 1);
+const selectCompartment = fixedQuery<[string, string]>((db, type, patient) => db.selectFrom('fhir_resources').select('content').where('resource_type', '=', type).where('patient', '=', patient).orderBy('id'), 2);
+const parseRows = (rows: Array<{ content: string }>) => rows.map((r) => JSON.parse(r.content) as FhirResource);
+
 export class SqlFhirRepository implements FhirRepository {
   constructor(
     private readonly ref: DatabaseRef,
@@ -57,8 +63,13 @@ export class SqlFhirRepository implements FhirRepository {
     return this.tx ?? (this.ref.db.db as Kysely<FhirTables>);
   }
 
+  /** Where the fixed reads run: the open transaction, else the database (which SQLite runs without kysely's queue). */
+  private get target(): Kysely<FhirTables> | Database {
+    return this.tx ?? this.ref.db;
+  }
+
   async read(resourceType: string, id: string) {
-    const r = await this.db.selectFrom('fhir_resources').select('content').where('resource_type', '=', resourceType).where('id', '=', id).executeTakeFirst();
+    const r = (await selectOne<{ content: string }>(this.target, resourceType, id)).rows[0];
     return r ? (JSON.parse(r.content) as FhirResource) : undefined;
   }
 
@@ -80,10 +91,9 @@ export class SqlFhirRepository implements FhirRepository {
 
   async list(resourceType: string, patientIds?: string[]) {
     if (patientIds && patientIds.length === 0) return [];
-    let q = this.db.selectFrom('fhir_resources').select('content').where('resource_type', '=', resourceType);
-    if (patientIds) q = q.where('patient', 'in', patientIds);
-    const rows = await q.orderBy('id').execute();
-    return rows.map((r) => JSON.parse(r.content) as FhirResource);
+    if (!patientIds) return parseRows((await selectType<{ content: string }>(this.target, resourceType)).rows);
+    if (patientIds.length === 1) return parseRows((await selectCompartment<{ content: string }>(this.target, resourceType, patientIds[0]!)).rows);
+    return parseRows(await this.db.selectFrom('fhir_resources').select('content').where('resource_type', '=', resourceType).where('patient', 'in', patientIds).orderBy('id').execute());
   }
 
   async atomically<T>(fn: (repo: FhirRepository) => Promise<T>): Promise<T> {

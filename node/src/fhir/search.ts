@@ -194,11 +194,11 @@ export interface SearchResult {
 }
 
 /** Patient ids a criterion on patient/subject pins the search to, so the repository reads only that compartment. */
-async function compartmentIds(resourceType: string, criteria: Criterion[], ctx: SearchContext): Promise<string[] | undefined> {
+async function compartmentIds(resourceType: string, criteria: Criterion[], ctx: SearchContext, cache: Map<Criterion, Set<string>>): Promise<string[] | undefined> {
   let ids: string[] | undefined;
   for (const c of criteria) {
     if ((c.code !== 'patient' && c.code !== 'subject') || c.modifier === 'missing') continue;
-    const keys = await referenceKeysFor(resourceType, c, ctx);
+    const keys = await cachedKeys(resourceType, c, ctx, cache);
     const these = [...keys].filter((k) => k.startsWith('Patient/')).map((k) => k.slice(8));
     ids = ids ? ids.filter((i) => these.includes(i)) : these;
   }
@@ -214,6 +214,16 @@ async function referenceKeysFor(resourceType: string, c: Criterion, ctx: SearchC
   const hits = [];
   for (const t of targets) if (await matches(t, inner, ctx, new Map())) hits.push(t);
   return new Set(hits.map((t) => `${t.resourceType}/${t.id}`));
+}
+
+/** A reference criterion's accepted keys, resolved once per search (a chain reads its whole target type). */
+async function cachedKeys(resourceType: string, c: Criterion, ctx: SearchContext, cache: Map<Criterion, Set<string>>): Promise<Set<string>> {
+  let keys = cache.get(c);
+  if (!keys) {
+    keys = await referenceKeysFor(resourceType, c, ctx);
+    cache.set(c, keys);
+  }
+  return keys;
 }
 
 async function matches(r: FhirResource, c: Criterion, ctx: SearchContext, cache: Map<Criterion, Set<string>>): Promise<boolean> {
@@ -233,11 +243,7 @@ async function matches(r: FhirResource, c: Criterion, ctx: SearchContext, cache:
         return values.some((v: Range) => dateMatches(d.prefix, v, d));
       });
     case 'reference': {
-      let keys = cache.get(c);
-      if (!keys) {
-        keys = await referenceKeysFor(r.resourceType, c, ctx);
-        cache.set(c, keys);
-      }
+      const keys = await cachedKeys(r.resourceType, c, ctx, cache);
       const own = values.flatMap((v: string) => referenceKey(v, ctx.baseUrl, undefined));
       if (own.some((k) => keys!.has(k))) return true;
       // medication.code also matches a medicationCodeableConcept carrying the code (no Medication resource)
@@ -249,9 +255,9 @@ async function matches(r: FhirResource, c: Criterion, ctx: SearchContext, cache:
 
 /** Runs a parsed search: filter, page, then resolve `_include` and `_include:iterate` (de-duplicated). */
 export async function runSearch(q: ParsedSearch, ctx: SearchContext): Promise<SearchResult> {
-  const ids = await compartmentIds(q.resourceType, q.criteria, ctx);
-  const candidates = await ctx.repo.list(q.resourceType, ids);
   const cache = new Map<Criterion, Set<string>>();
+  const ids = await compartmentIds(q.resourceType, q.criteria, ctx, cache);
+  const candidates = await ctx.repo.list(q.resourceType, ids);
   const latestStop = q.criteria.find((c) => c.code === 'is-latest-stop');
   const criteria = q.criteria.filter((c) => c !== latestStop);
   let all: FhirResource[] = [];
