@@ -5,17 +5,8 @@ import { paramDef, SEARCH_PARAMS, type SearchParamDef } from './searchparams.js'
 import { withLatestStops } from './latest-stops.js';
 import type { FhirRepository } from './repository.js';
 import { parseReference, type FhirResource } from './types.js';
+import { SearchError } from './errors.js';
 
-/** A search that cannot be run as asked: 400 with an OperationOutcome whose expression names the parameter. */
-export class SearchError extends Error {
-  constructor(
-    message: string,
-    readonly param: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 export interface Criterion {
   /** the parameter as written, e.g. `patient.identifier` or `subject:Patient.identifier` */
@@ -61,7 +52,7 @@ export function parseQueryString(qs: string): Array<[string, string]> {
       try {
         return decodeURIComponent(s);
       } catch {
-        throw new SearchError(`malformed percent-encoding in '${s}'`, s);
+        throw new SearchError({ message: `malformed percent-encoding in '${s}'`, param: s });
       }
     };
     out.push(eq < 0 ? [dec(part), ''] : [dec(part.slice(0, eq)), dec(part.slice(eq + 1))]);
@@ -76,12 +67,12 @@ function splitValues(v: string): string[] {
 
 /** Parses the query of a search on `resourceType`. `strict` = `Prefer: handling=strict`: unknown parameters are an error. */
 export function parseSearch(resourceType: string, pairs: Array<[string, string]>, opts: { strict?: boolean } = {}): ParsedSearch {
-  if (!SEARCH_PARAMS[resourceType]) throw new SearchError(`resource type ${resourceType} is not supported`, resourceType, 404);
+  if (!SEARCH_PARAMS[resourceType]) throw new SearchError({ message: `resource type ${resourceType} is not supported`, param: resourceType, status: 404 });
   const parsed: ParsedSearch = { resourceType, criteria: [], includes: [], count: DEFAULT_COUNT, offset: 0, ignored: [], pairs };
   const unknown = (name: string, value: string, why: string) => {
-    if (opts.strict) throw new SearchError(`${why} (Prefer: handling=strict)`, name);
+    if (opts.strict) throw new SearchError({ message: `${why} (Prefer: handling=strict)`, param: name });
     // lenient handling may drop a filter, never the patient: a dropped patient parameter would widen whose data is searched
-    if (triesToNamePatient(name, value)) throw new SearchError(`${why}: a parameter naming the patient must be applied, so the search is refused`, name);
+    if (triesToNamePatient(name, value)) throw new SearchError({ message: `${why}: a parameter naming the patient must be applied, so the search is refused`, param: name });
     parsed.ignored.push(name);
   };
   for (const [name, value] of pairs) {
@@ -91,7 +82,7 @@ export function parseSearch(resourceType: string, pairs: Array<[string, string]>
     }
     if (name === '_count' || name === '_offset') {
       const n = Number(value);
-      if (!/^\d+$/.test(value) || (name === '_count' && n > MAX_COUNT)) throw new SearchError(`${name} must be an integer${name === '_count' ? ` from 0 to ${MAX_COUNT}` : ' ≥ 0'}`, name);
+      if (!/^\d+$/.test(value) || (name === '_count' && n > MAX_COUNT)) throw new SearchError({ message: `${name} must be an integer${name === '_count' ? ` from 0 to ${MAX_COUNT}` : ' ≥ 0'}`, param: name });
       if (name === '_count') parsed.count = n;
       else parsed.offset = n;
       continue;
@@ -126,8 +117,8 @@ function triesToNamePatient(name: string, value: string): boolean {
 function parseInclude(name: string, value: string, iterate: boolean): Include {
   const [sourceType, param, targetType] = value.split(':');
   const def = sourceType && param ? paramDef(sourceType, param) : undefined;
-  if (!def || def.type !== 'reference') throw new SearchError(`${name}=${value}: not a supported include (expected <Type>:<reference parameter>[:<TargetType>])`, name);
-  if (targetType && !def.targets?.includes(targetType)) throw new SearchError(`${name}=${value}: ${param} cannot point to ${targetType}`, name);
+  if (!def || def.type !== 'reference') throw new SearchError({ message: `${name}=${value}: not a supported include (expected <Type>:<reference parameter>[:<TargetType>])`, param: name });
+  if (targetType && !def.targets?.includes(targetType)) throw new SearchError({ message: `${name}=${value}: ${param} cannot point to ${targetType}`, param: name });
   return { sourceType: sourceType!, param: param!, ...(targetType ? { targetType } : {}), iterate };
 }
 
@@ -150,10 +141,10 @@ function parseCriterion(resourceType: string, name: string, value: string): Crit
   }
   if (modifier) {
     const ok = (def.type === 'reference' && def.targets?.includes(modifier)) || (def.type === 'string' && (modifier === 'exact' || modifier === 'contains')) || modifier === 'missing';
-    if (!ok) throw new SearchError(`modifier ':${modifier}' is not supported on '${code}'`, name);
+    if (!ok) throw new SearchError({ message: `modifier ':${modifier}' is not supported on '${code}'`, param: name });
   }
   for (const v of values) {
-    if (def.type === 'date' && modifier !== 'missing' && !parseDateValue(v)) throw new SearchError(`'${v}' is not a valid date search value for ${name} (prefix eq|ne|gt|ge|lt|le|sa|eb + FHIR date)`, name);
+    if (def.type === 'date' && modifier !== 'missing' && !parseDateValue(v)) throw new SearchError({ message: `'${v}' is not a valid date search value for ${name} (prefix eq|ne|gt|ge|lt|le|sa|eb + FHIR date)`, param: name });
   }
   return { name, code, ...(modifier ? { modifier } : {}), values };
 }
@@ -274,7 +265,7 @@ export async function runSearch(q: ParsedSearch, ctx: SearchContext): Promise<Se
     if (okUndated) undated.push(r);
   }
   if (latestStop) {
-    if (latestStop.values.some((v) => v !== 'true' && v !== 'false')) throw new SearchError(`is-latest-stop must be true or false`, 'is-latest-stop');
+    if (latestStop.values.some((v) => v !== 'true' && v !== 'false')) throw new SearchError({ message: `is-latest-stop must be true or false`, param: 'is-latest-stop' });
     if (latestStop.values.includes('true')) all = withLatestStops(all, undated);
   }
   const page = all.slice(q.offset, q.offset + q.count);
