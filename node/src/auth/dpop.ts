@@ -1,6 +1,7 @@
 // DPoP (RFC 9449): proofs signed with a subject's key, and validation of htm, htu, ath, iat, key thumbprint and single-use jti.
 import { createHash, randomBytes } from 'node:crypto';
-import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type JWK, type JWTHeaderParameters } from 'jose';
+import { BoundedCache } from '../core/cache.js';
 import type { CryptoService } from '../crypto/index.js';
 import type { SessionStore } from './sessions.js';
 
@@ -63,6 +64,31 @@ const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
 /** a URL as it travels in a request line: printable ASCII only (no CR/LF, no characters outside Latin-1) */
 const ABSOLUTE_URL = /^https?:\/\/[\x21-\x7e]{1,2048}$/;
 
+/**
+ * The public key in a proof's `jwk` header, imported, with its thumbprint. A client signs every proof with the same key,
+ * and importing it and hashing it were a third of a proof's cost: both depend on the key's public parameters (and the
+ * algorithm) only, so they are kept per key. Nothing about trust is cached: the binding (cnf.jkt), the signature, the
+ * claims and the jti are checked on every proof.
+ */
+const embeddedKeys = new BoundedCache<string, Promise<{ key: CryptoKey | Uint8Array; jkt: string }>>({ maxEntries: 2000, maxBytes: 4 * 1024 * 1024 });
+
+function embeddedKey(header: JWTHeaderParameters): Promise<{ key: CryptoKey | Uint8Array; jkt: string }> {
+  // the whole header value, as jose's EmbeddedJWK imports it (a private key was refused before)
+  const pub = header.jwk as JWK;
+  const id = `${String(header.alg)}|${JSON.stringify(pub)}`;
+  const hit = embeddedKeys.get(id);
+  if (hit) return hit;
+  const made = (async () => {
+    const key = await importJWK({ ...pub, ext: true }, header.alg);
+    if (key instanceof Uint8Array || key.type !== 'public') throw new Error('"jwk" (JSON Web Key) Header Parameter must be a public key');
+    return { key, jkt: await calculateJwkThumbprint(pub, 'sha256') };
+  })();
+  // a key that cannot be imported is not remembered: its refusal is recomputed, like any other bad proof
+  made.catch(() => embeddedKeys.delete(id));
+  embeddedKeys.set(id, made, id.length * 2 + 256);
+  return made;
+}
+
 /** Validates a DPoP proof; `jtiStore` makes each jti usable once for 15 minutes. */
 export async function validateDpopProof(proof: string, check: DpopCheck, jtiStore: SessionStore | undefined, clock: () => number): Promise<DpopResult> {
   const bad = (reason: string): DpopResult => ({ valid: false, reason });
@@ -78,8 +104,11 @@ export async function validateDpopProof(proof: string, check: DpopCheck, jtiStor
   if ('d' in header.jwk) return bad('DPoP proof jwk contains a private key');
   if (!DPOP_ALGS.includes(String(header.alg))) return bad(`DPoP proof alg ${String(header.alg)} is not supported`);
   let payload: Record<string, unknown>;
+  let jkt: string;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: DPOP_ALGS, currentDate: new Date(clock()) }));
+    const embedded = await embeddedKey(header as JWTHeaderParameters);
+    jkt = embedded.jkt;
+    ({ payload } = await jwtVerify(proof, embedded.key, { typ: 'dpop+jwt', algorithms: DPOP_ALGS, currentDate: new Date(clock()) }));
   } catch (e) {
     return bad(`DPoP proof signature is invalid: ${(e as Error).message}`);
   }
@@ -97,7 +126,6 @@ export async function validateDpopProof(proof: string, check: DpopCheck, jtiStor
     if (payload.ath === undefined) return bad('DPoP proof has no ath (access token hash)');
     if (payload.ath !== accessTokenHash(check.token)) return bad('DPoP proof ath does not match the access token');
   }
-  const jkt = await calculateJwkThumbprint(header.jwk as JWK, 'sha256');
   if (check.thumbprint !== undefined && check.thumbprint !== jkt) return bad('DPoP proof key does not match the key the access token is bound to (cnf.jkt)');
   const ok = { valid: true as const, jkt, jti: payload.jti };
   // the jti is spent last, so a proof rejected for another reason can be corrected and resent

@@ -1,8 +1,10 @@
 // Storage port of the FHIR server and its SQL implementation: one row per resource, JSON content, patient compartment indexed.
 import type { Kysely } from 'kysely';
+import { BoundedCache, deepFreeze } from '../core/cache.js';
 import { fixedQuery, type Database, type DatabaseRef, type Migrations } from '../store/index.js';
 import { parseReference, type FhirResource } from './types.js';
 
+/** Resources a repository returns may be shared with other readers and frozen: a caller copies one to change it. */
 export interface FhirRepository {
   read(resourceType: string, id: string): Promise<FhirResource | undefined>;
   /** Creates or replaces; sets meta.versionId/lastUpdated. */
@@ -50,7 +52,25 @@ export const fhirMigrations: Migrations = {
 const selectOne = fixedQuery<[string, string]>((db, type, id) => db.selectFrom('fhir_resources').select('content').where('resource_type', '=', type).where('id', '=', id), 2);
 const selectType = fixedQuery<[string]>((db, type) => db.selectFrom('fhir_resources').select('content').where('resource_type', '=', type).orderBy('id'), 1);
 const selectCompartment = fixedQuery<[string, string]>((db, type, patient) => db.selectFrom('fhir_resources').select('content').where('resource_type', '=', type).where('patient', '=', patient).orderBy('id'), 2);
-const parseRows = (rows: Array<{ content: string }>) => rows.map((r) => JSON.parse(r.content) as FhirResource);
+
+/**
+ * Parsed resources by their stored text. Every search parses the same rows again (a patient's agreements, the
+ * practitioners and medications they include), and parsing was the largest single cost of a search. The key is the
+ * text itself, so a changed row is parsed anew and nothing stale is ever served; the shared parse is frozen, so no
+ * caller can change what another reads.
+ */
+const parsed = new BoundedCache<string, FhirResource>({ maxEntries: 20_000, maxBytes: 64 * 1024 * 1024 });
+
+/** A stored row's resource: shared and frozen (copy it to change it). */
+function parseContent(content: string): FhirResource {
+  const hit = parsed.get(content);
+  if (hit) return hit;
+  const resource = deepFreeze(JSON.parse(content) as FhirResource);
+  // the text as key and a parse of about the same size
+  parsed.set(content, resource, content.length * 4);
+  return resource;
+}
+const parseRows = (rows: Array<{ content: string }>) => rows.map((r) => parseContent(r.content));
 
 export class SqlFhirRepository implements FhirRepository {
   constructor(
@@ -70,7 +90,7 @@ export class SqlFhirRepository implements FhirRepository {
 
   async read(resourceType: string, id: string) {
     const r = (await selectOne<{ content: string }>(this.target, resourceType, id)).rows[0];
-    return r ? (JSON.parse(r.content) as FhirResource) : undefined;
+    return r ? parseContent(r.content) : undefined;
   }
 
   async put(resource: FhirResource & { id: string }) {
