@@ -31,6 +31,16 @@ describe('DPoP', () => {
     expect(await validateDpopProof(proof, { method: 'POST', url: htu }, sessions, clock)).toEqual({ valid: false, reason: 'jti already used' });
   });
 
+  it('checks the signature of every proof, also from a key it has seen before', async () => {
+    const good = await createDpopProof(crypto, kid, { htm: 'GET', htu: 'https://rs.example/fhir/Patient', token: 'tok' }, clock);
+    expect(await validateDpopProof(good, { method: 'GET', url: 'https://rs.example/fhir/Patient', token: 'tok' }, undefined, clock)).toMatchObject({ valid: true });
+    const other = await createDpopProof(crypto, kid, { htm: 'GET', htu: 'https://rs.example/fhir/Patient', token: 'another' }, clock);
+    // the header (same key) of one proof with the claims of another: the signature no longer fits
+    const [h, , sig] = good.split('.');
+    const forged = [h, other.split('.')[1], sig].join('.');
+    expect(await validateDpopProof(forged, { method: 'GET', url: 'https://rs.example/fhir/Patient', token: 'another' }, undefined, clock)).toMatchObject({ valid: false, reason: expect.stringMatching(/^DPoP proof signature is invalid/) });
+  });
+
   it('ignores query and fragment in htu', () => {
     expect(normalizeHtu('https://a.example/x?y=1#z')).toBe('https://a.example/x');
   });
