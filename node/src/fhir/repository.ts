@@ -49,28 +49,30 @@ export const fhirMigrations: Migrations = {
 };
 
 // the search path reads on every request: its statements are compiled once (kysely rebuilds a query per call otherwise)
-const selectOne = fixedQuery<[string, string]>((db, type, id) => db.selectFrom('fhir_resources').select('content').where('resource_type', '=', type).where('id', '=', id), 2);
-const selectType = fixedQuery<[string]>((db, type) => db.selectFrom('fhir_resources').select('content').where('resource_type', '=', type).orderBy('id'), 1);
-const selectCompartment = fixedQuery<[string, string]>((db, type, patient) => db.selectFrom('fhir_resources').select('content').where('resource_type', '=', type).where('patient', '=', patient).orderBy('id'), 2);
+const selectOne = fixedQuery<[string, string]>((db, type, id) => db.selectFrom('fhir_resources').select(['id', 'content']).where('resource_type', '=', type).where('id', '=', id), 2);
+const selectType = fixedQuery<[string]>((db, type) => db.selectFrom('fhir_resources').select(['id', 'content']).where('resource_type', '=', type).orderBy('id'), 1);
+const selectCompartment = fixedQuery<[string, string]>((db, type, patient) => db.selectFrom('fhir_resources').select(['id', 'content']).where('resource_type', '=', type).where('patient', '=', patient).orderBy('id'), 2);
 
 /**
- * Parsed resources by their stored text. Every search parses the same rows again (a patient's agreements, the
- * practitioners and medications they include), and parsing was the largest single cost of a search. The key is the
- * text itself, so a changed row is parsed anew and nothing stale is ever served; the shared parse is frozen, so no
- * caller can change what another reads.
+ * Parsed resources, kept with the stored text they came from. Every search parses the same rows again (a patient's
+ * agreements, the practitioners and medications they include), and parsing was the largest single cost of a search.
+ * A hit needs the row's text to be the kept text, so a changed row is parsed anew and nothing stale is ever served;
+ * the shared parse is frozen, so no caller can change what another reads.
  */
-const parsed = new BoundedCache<string, FhirResource>({ maxEntries: 20_000, maxBytes: 64 * 1024 * 1024 });
+const parsed = new BoundedCache<string, { content: string; resource: FhirResource }>({ maxEntries: 20_000, maxBytes: 64 * 1024 * 1024 });
+
+type Row = { id: string; content: string };
 
 /** A stored row's resource: shared and frozen (copy it to change it). */
-function parseContent(content: string): FhirResource {
-  const hit = parsed.get(content);
-  if (hit) return hit;
-  const resource = deepFreeze(JSON.parse(content) as FhirResource);
-  // the text as key and a parse of about the same size
-  parsed.set(content, resource, content.length * 4);
+function parseRow(type: string, row: Row): FhirResource {
+  const key = `${type}/${row.id}`;
+  const hit = parsed.get(key);
+  if (hit?.content === row.content) return hit.resource;
+  const resource = deepFreeze(JSON.parse(row.content) as FhirResource);
+  // the text and a parse of about its size
+  parsed.set(key, { content: row.content, resource }, row.content.length * 4 + key.length);
   return resource;
 }
-const parseRows = (rows: Array<{ content: string }>) => rows.map((r) => parseContent(r.content));
 
 export class SqlFhirRepository implements FhirRepository {
   constructor(
@@ -89,8 +91,8 @@ export class SqlFhirRepository implements FhirRepository {
   }
 
   async read(resourceType: string, id: string) {
-    const r = (await selectOne<{ content: string }>(this.target, resourceType, id)).rows[0];
-    return r ? parseContent(r.content) : undefined;
+    const r = (await selectOne<Row>(this.target, resourceType, id)).rows[0];
+    return r ? parseRow(resourceType, r) : undefined;
   }
 
   async put(resource: FhirResource & { id: string }) {
@@ -111,9 +113,12 @@ export class SqlFhirRepository implements FhirRepository {
 
   async list(resourceType: string, patientIds?: string[]) {
     if (patientIds && patientIds.length === 0) return [];
-    if (!patientIds) return parseRows((await selectType<{ content: string }>(this.target, resourceType)).rows);
-    if (patientIds.length === 1) return parseRows((await selectCompartment<{ content: string }>(this.target, resourceType, patientIds[0]!)).rows);
-    return parseRows(await this.db.selectFrom('fhir_resources').select('content').where('resource_type', '=', resourceType).where('patient', 'in', patientIds).orderBy('id').execute());
+    const rows = !patientIds
+      ? (await selectType<Row>(this.target, resourceType)).rows
+      : patientIds.length === 1
+        ? (await selectCompartment<Row>(this.target, resourceType, patientIds[0]!)).rows
+        : await this.db.selectFrom('fhir_resources').select(['id', 'content']).where('resource_type', '=', resourceType).where('patient', 'in', patientIds).orderBy('id').execute();
+    return rows.map((r) => parseRow(resourceType, r));
   }
 
   async atomically<T>(fn: (repo: FhirRepository) => Promise<T>): Promise<T> {
