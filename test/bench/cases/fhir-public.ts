@@ -1,7 +1,7 @@
 // Bench case b: public /fhir MA search on the VVT node with a DPoP-bound access token, each request with its own DPoP proof, vs express hello.
 import { createDpopProof } from '../../../node/src/auth/index.js';
 import { internal, startTestNode } from '../../helpers/node.js';
-import { QA_BSN, qaSet } from '../../fixtures/mp9-qa-set.js';
+import { QA_BSN, qaSet } from '../../../node/src/fhir/qa-set.js';
 import { load, median, type LoadRequest } from '../load.js';
 import type { BenchCase, Row } from '../case.js';
 import { MA_QUERY } from './fhir-internal.js';
