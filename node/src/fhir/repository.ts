@@ -63,12 +63,44 @@ const parsed = new BoundedCache<string, { content: string; resource: FhirResourc
 
 type Row = { id: string; content: string };
 
+/** The stored text of a shared parse: it is what JSON.stringify of the frozen resource gives, without the work. */
+const storedText = new WeakMap<object, string>();
+
+/**
+ * A FHIR answer as JSON, equal to JSON.stringify(body). The resources of a searchset read from the store are written
+ * as their stored text (they are frozen parses of it) instead of being serialised again.
+ */
+export function answerJson(body: unknown): string {
+  const b = body as { resourceType?: unknown; entry?: unknown } | undefined;
+  if (b?.resourceType !== 'Bundle' || !Array.isArray(b.entry)) return JSON.stringify(body);
+  return objectJson(b as Record<string, unknown>, (k, v) => (k === 'entry' && Array.isArray(v) ? `[${v.map(entryJson).join(',')}]` : undefined));
+}
+
+function entryJson(e: unknown): string {
+  if (!e || typeof e !== 'object' || Array.isArray(e)) return JSON.stringify(e) ?? 'null';
+  return objectJson(e as Record<string, unknown>, (k, v) => (k === 'resource' && v && typeof v === 'object' ? storedText.get(v) : undefined));
+}
+
+/** An object's JSON as JSON.stringify writes it (own keys in order, undefined values left out), `special` writing some values. */
+function objectJson(o: Record<string, unknown>, special: (key: string, value: unknown) => string | undefined): string {
+  if (typeof (o as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(o);
+  const parts: string[] = [];
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    const text = special(k, v) ?? JSON.stringify(v);
+    if (text !== undefined) parts.push(`${JSON.stringify(k)}:${text}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
 /** A stored row's resource: shared and frozen (copy it to change it). */
 function parseRow(type: string, row: Row): FhirResource {
   const key = `${type}/${row.id}`;
   const hit = parsed.get(key);
   if (hit?.content === row.content) return hit.resource;
   const resource = deepFreeze(JSON.parse(row.content) as FhirResource);
+  // stored as JSON.stringify wrote it (put), so the text is the frozen parse's JSON
+  storedText.set(resource, row.content);
   // the text and a parse of about its size
   parsed.set(key, { content: row.content, resource }, row.content.length * 4 + key.length);
   return resource;
