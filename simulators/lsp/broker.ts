@@ -1,7 +1,7 @@
 // The LSP broker: a search for one patient fans out to every source that registered data, checks consent per source,
 // and merges the answers into one searchset with provenance and an outcome entry per source that did not answer fully.
 import { randomUUID } from 'node:crypto';
-import { currentContext, outgoingTraceHeaders } from '../../node/src/core/index.js';
+import { currentContext, NodeError, outgoingTraceHeaders } from '../../node/src/core/index.js';
 import { appliedPairs, blocksOfSearch, FhirError, isPatientCriterion, type ConsentHook, type FhirBackend, type FhirCaller, type ParsedSearch, SOURCE_NAME_EXTENSION, type FhirResource } from '../../node/src/fhir/index.js';
 import { formatAortaId } from './aorta.js';
 import { blockInfo } from './building-blocks.js';
@@ -22,6 +22,20 @@ export type OutcomeReason = 'suppressed' | 'not-found' | 'timeout' | 'transient'
  * answered" apart from "nobody said anything" (simulators/ecd/README.md, completeness rules).
  */
 export const ANSWERED = 'informational' as const;
+
+/** A source system that did not answer (unreachable, timed out, an error status): noted in the searchset, never the whole search's failure. */
+export class SourceFailure extends NodeError {
+  readonly reason: OutcomeReason;
+  /** what the care worker sees in the outcome entry */
+  readonly short: string;
+
+  constructor(f: { message: string; reason: OutcomeReason; short: string; cause?: unknown }) {
+    super(f.reason === 'timeout' ? 'unavailable' : 'bad_gateway', f.message, { cause: f.cause });
+    this.name = 'SourceFailure';
+    this.reason = f.reason;
+    this.short = f.short;
+  }
+}
 
 export interface SourceAnswer {
   source: string;
@@ -56,7 +70,7 @@ export class BrokerBackend implements FhirBackend {
   async read(resourceType: string, id: string, caller: FhirCaller) {
     if (LOCAL_TYPES.has(resourceType)) return this.opts.local.read(resourceType, id, caller);
     // the LSP holds no medication data: a read names no source, so the caller searches by patient instead
-    throw new FhirError(404, 'not-supported', `the LSP holds no ${resourceType} resources; search by patient (patient.identifier=${'http://fhir.nl/fhir/NamingSystem/bsn'}|<BSN>) to reach the sources`);
+    throw new FhirError({ status: 404, issueCode: 'not-supported', message: `the LSP holds no ${resourceType} resources; search by patient (patient.identifier=${'http://fhir.nl/fhir/NamingSystem/bsn'}|<BSN>) to reach the sources` });
   }
 
   // async, so a refusal is a rejected promise like any other backend answer (a synchronous throw escaped best-effort callers)
@@ -84,7 +98,7 @@ export class BrokerBackend implements FhirBackend {
   }
 
   private localOnly(type: string): void {
-    if (!LOCAL_TYPES.has(type)) throw new FhirError(400, 'not-supported', `the LSP stores no ${type}: medication data stays in the source systems; register availability with an AortaDataReference List`);
+    if (!LOCAL_TYPES.has(type)) throw new FhirError({ status: 400, issueCode: 'not-supported', message: `the LSP stores no ${type}: medication data stays in the source systems; register availability with an AortaDataReference List` });
   }
 
   /**
@@ -96,7 +110,7 @@ export class BrokerBackend implements FhirBackend {
     const searched = blocksOfSearch(q);
     const blocks = searched.flatMap((b) => (b === 'context' ? [] : [blockInfo(b)]));
     const bsn = caller.patient?.bsn;
-    if (!bsn) throw new FhirError(400, 'required', 'the LSP needs the patient’s BSN: search with patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|<BSN>', ['patient.identifier']);
+    if (!bsn) throw new FhirError({ status: 400, issueCode: 'required', message: 'the LSP needs the patient’s BSN: search with patient.identifier=http://fhir.nl/fhir/NamingSystem/bsn|<BSN>', expression: ['patient.identifier'] });
     assertBsn(bsn);
     const all = await this.opts.index.forBsn(bsn);
     const registrations = all.filter((r) => blocks.some((b) => b.block === r.block));
@@ -138,8 +152,8 @@ export class BrokerBackend implements FhirBackend {
           outcomes.push(outcome(ANSWERED, 'information', `answered (${matches} ${matches === 1 ? 'item' : 'items'})`, `${name} answered fully: ${matches} matching ${matches === 1 ? 'resource' : 'resources'}`, { name, fhirBase: source.fhirBase, ura: source.config.ura }));
           answers.push({ source: appId, name, status: 'ok', matches, ms: Date.now() - started });
         } catch (e) {
-          const err = e as Error & { reason?: OutcomeReason; short?: string };
-          note(err.reason ?? 'transient', err.short ?? 'unreachable', `${name}: ${err.message}`, 'error');
+          const err = e instanceof SourceFailure ? e : undefined;
+          note(err?.reason ?? 'transient', err?.short ?? 'unreachable', `${name}: ${(e as Error).message}`, 'error');
         }
       }),
     );
@@ -159,12 +173,14 @@ export class BrokerBackend implements FhirBackend {
       });
     } catch (e) {
       const timedOut = (e as Error).name === 'TimeoutError' || (e as { kind?: string }).kind === 'timeout';
-      throw Object.assign(new Error(timedOut ? `no answer within ${timeout} ms (timed out)` : `source system unreachable (${String((e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message)})`), {
+      throw new SourceFailure({
+        message: timedOut ? `no answer within ${timeout} ms (timed out)` : `source system unreachable (${String((e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message)})`,
         reason: timedOut ? 'timeout' : 'transient',
         short: timedOut ? `timeout after ${timeout / 1000} s` : 'source system down',
+        cause: e,
       });
     }
-    if (!res.ok) throw Object.assign(new Error(`source system answered HTTP ${res.status}`), { reason: 'transient' as const, short: `source error (HTTP ${res.status})` });
+    if (!res.ok) throw new SourceFailure({ message: `source system answered HTTP ${res.status}`, reason: 'transient', short: `source error (HTTP ${res.status})` });
     return (await res.json()) as FhirResource;
   }
 
@@ -200,7 +216,7 @@ function assertBsn(bsn: string): void {
   try {
     assertValidBsn(bsn);
   } catch (e) {
-    throw new FhirError(400, 'value', (e as Error).message, ['patient.identifier']);
+    throw new FhirError({ status: 400, issueCode: 'value', message: (e as Error).message, expression: ['patient.identifier'] });
   }
 }
 

@@ -7,19 +7,20 @@ import path from 'node:path';
 import { load } from './load.js';
 import { startHello, type BenchCase, type BenchContext, type Row } from './case.js';
 import { fhirInternal } from './cases/fhir-internal.js';
+import { fhirPublic } from './cases/fhir-public.js';
 import { lspSearch, coldStart } from './cases/network.js';
 import { tokenEndpoint } from './cases/token.js';
 import { auditAppend } from './cases/audit-append.js';
 import { vcVerify } from './cases/vc-verify.js';
 import { replicasCase } from './cases/replicas.js';
 
-const CASES: BenchCase[] = [fhirInternal, lspSearch, tokenEndpoint, auditAppend, vcVerify, coldStart, replicasCase];
+const CASES: BenchCase[] = [fhirInternal, fhirPublic, lspSearch, tokenEndpoint, auditAppend, vcVerify, coldStart, replicasCase];
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(
     [
-      'usage: npm run bench -- [--quick] [--dry] [--only=a,c,d,e,f,g,r] [--no-write]',
+      'usage: npm run bench -- [--quick] [--dry] [--only=a,b,c,d,e,f,g,r] [--no-write]',
       '  every case with its baseline measured in the same run; prints a table and writes test/bench/results/<date>.{json,md}',
       '  --quick     shorter rounds (under a minute)',
       '  --dry       CI smoke: every case runs once, briefly; goals are reported, never enforced',

@@ -1,6 +1,7 @@
 // FHIR content negotiation over HTTP: XML and JSON bodies on /internal/fhir and /fhir, Accept and _format, 406 and 415.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { internal, startTestNode } from '../helpers/node.js';
+import { auditRecords } from '../helpers/audit.js';
 import { resourceToXml, xmlToResource } from '../../node/src/fhir/fhirxml.js';
 import type { LabNode } from '../../node/src/main.js';
 
@@ -64,5 +65,24 @@ describe('FHIR XML and content negotiation', () => {
     const noToken = await fetch(`${node.url}/fhir/Patient/xml1`, { headers: { accept: 'application/fhir+xml' } });
     expect([noToken.status, noToken.headers.get('content-type')]).toEqual([401, XML]);
     expect(xmlToResource(await noToken.text())).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+  });
+
+  it('records an answer it cannot write in the asked format as the 500 it became, not as the data it would have been', async () => {
+    // an upstream or brokered resource with an element R4 does not have: JSON carries it, XML cannot
+    const odd = await startTestNode('fhir-format-odd', {}, { fhirBackend: (embedded) => Object.create(embedded, { read: { value: async (type: string, id: string) => ({ resourceType: type, id, madeUpElement: true }) } }) });
+    try {
+      const asJson = await internal(odd, 'GET', '/internal/fhir/Patient/odd1');
+      expect([asJson.status, asJson.json.madeUpElement]).toEqual([200, true]);
+      const asXml = await internal(odd, 'GET', '/internal/fhir/Patient/odd1', undefined, { accept: 'application/fhir+xml' });
+      expect([asXml.status, asXml.headers.get('content-type')]).toEqual([500, XML]);
+      expect(xmlToResource(asXml.text)).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'exception', diagnostics: 'the request could not be processed' }] });
+      const records = await auditRecords(odd, { event: 'fhir.read' });
+      expect(records.map((r) => [r.object?.id, r.outcome.httpStatus, r.outcome.code])).toEqual([
+        ['odd1', 200, '0'],
+        ['odd1', 500, '8'],
+      ]);
+    } finally {
+      await odd.stop();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { accessTokenHash, createDpopProof, normalizeHtu, validateDpopProof, DPOP
 import { SqlSessionStore, authMigrations } from './sessions.js';
 
 let db: Database;
-let now = 1_800_000_000_000;
+const now = 1_800_000_000_000;
 const clock = () => now;
 let crypto: CryptoService;
 let sessions: SqlSessionStore;
@@ -29,6 +29,16 @@ describe('DPoP', () => {
     const first = await validateDpopProof(proof, { method: 'POST', url: htu }, sessions, clock);
     expect(first.valid).toBe(true);
     expect(await validateDpopProof(proof, { method: 'POST', url: htu }, sessions, clock)).toEqual({ valid: false, reason: 'jti already used' });
+  });
+
+  it('checks the signature of every proof, also from a key it has seen before', async () => {
+    const good = await createDpopProof(crypto, kid, { htm: 'GET', htu: 'https://rs.example/fhir/Patient', token: 'tok' }, clock);
+    expect(await validateDpopProof(good, { method: 'GET', url: 'https://rs.example/fhir/Patient', token: 'tok' }, undefined, clock)).toMatchObject({ valid: true });
+    const other = await createDpopProof(crypto, kid, { htm: 'GET', htu: 'https://rs.example/fhir/Patient', token: 'another' }, clock);
+    // the header (same key) of one proof with the claims of another: the signature no longer fits
+    const [h, , sig] = good.split('.');
+    const forged = [h, other.split('.')[1], sig].join('.');
+    expect(await validateDpopProof(forged, { method: 'GET', url: 'https://rs.example/fhir/Patient', token: 'another' }, undefined, clock)).toMatchObject({ valid: false, reason: expect.stringMatching(/^DPoP proof signature is invalid/) });
   });
 
   it('ignores query and fragment in htu', () => {

@@ -1,6 +1,7 @@
 // DPoP (RFC 9449): proofs signed with a subject's key, and validation of htm, htu, ath, iat, key thumbprint and single-use jti.
 import { createHash, randomBytes } from 'node:crypto';
-import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify, type JWK, type JWTHeaderParameters, type FlattenedJWSInput } from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type JWK, type JWTHeaderParameters } from 'jose';
+import { BoundedCache } from '../core/cache.js';
 import type { CryptoService } from '../crypto/index.js';
 import type { SessionStore } from './sessions.js';
 
@@ -11,34 +12,6 @@ export const DPOP_ALGS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'PS256', 'PS384', 
 
 /** base64url(SHA-256(access token)), the `ath` claim */
 export const accessTokenHash = (token: string) => createHash('sha256').update(token, 'ascii').digest('base64url');
-
-/**
- * The embedded key of a proof, imported once per distinct (alg, JWK): the import is a pure function of those bytes, so
- * a cached key is the key jose's EmbeddedJWK would import (its checks ran when it was first imported). Bounded, oldest
- * out first; every proof's signature is still verified.
- */
-const proofKeys = new Map<string, CryptoKey>();
-const PROOF_KEYS_MAX = 1024;
-async function embeddedKey(header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> {
-  const id = `${String(header.alg)}|${JSON.stringify(header.jwk)}`;
-  const cached = proofKeys.get(id);
-  if (cached) return cached;
-  const key = (await EmbeddedJWK(header, token)) as CryptoKey;
-  if (proofKeys.size >= PROOF_KEYS_MAX) proofKeys.delete(proofKeys.keys().next().value!);
-  proofKeys.set(id, key);
-  return key;
-}
-
-/** RFC 7638 thumbprint (SHA-256), computed synchronously for the key types proofs use; others as jose computes them. */
-async function jwkThumbprint(jwk: JWK): Promise<string> {
-  const str = (v: unknown) => typeof v === 'string' && v !== '';
-  let members: Record<string, unknown> | undefined;
-  if (jwk.kty === 'EC' && str(jwk.crv) && str(jwk.x) && str(jwk.y)) members = { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
-  else if (jwk.kty === 'OKP' && str(jwk.crv) && str(jwk.x)) members = { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
-  else if (jwk.kty === 'RSA' && str(jwk.e) && str(jwk.n)) members = { e: jwk.e, kty: jwk.kty, n: jwk.n };
-  if (!members) return calculateJwkThumbprint(jwk, 'sha256');
-  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
-}
 
 /**
  * htu comparison ignores query and fragment (RFC 9449 §4.3) and, as nuts-node v6.2.10 does, scheme and port: a
@@ -91,6 +64,31 @@ const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
 /** a URL as it travels in a request line: printable ASCII only (no CR/LF, no characters outside Latin-1) */
 const ABSOLUTE_URL = /^https?:\/\/[\x21-\x7e]{1,2048}$/;
 
+/**
+ * The public key in a proof's `jwk` header, imported, with its thumbprint. A client signs every proof with the same key,
+ * and importing it and hashing it were a third of a proof's cost: both depend on the key's public parameters (and the
+ * algorithm) only, so they are kept per key. Nothing about trust is cached: the binding (cnf.jkt), the signature, the
+ * claims and the jti are checked on every proof.
+ */
+const embeddedKeys = new BoundedCache<string, Promise<{ key: CryptoKey | Uint8Array; jkt: string }>>({ maxEntries: 2000, maxBytes: 4 * 1024 * 1024 });
+
+function embeddedKey(header: JWTHeaderParameters): Promise<{ key: CryptoKey | Uint8Array; jkt: string }> {
+  // the whole header value, as jose's EmbeddedJWK imports it (a private key was refused before)
+  const pub = header.jwk as JWK;
+  const id = `${String(header.alg)}|${JSON.stringify(pub)}`;
+  const hit = embeddedKeys.get(id);
+  if (hit) return hit;
+  const made = (async () => {
+    const key = await importJWK({ ...pub, ext: true }, header.alg);
+    if (key instanceof Uint8Array || key.type !== 'public') throw new Error('"jwk" (JSON Web Key) Header Parameter must be a public key');
+    return { key, jkt: await calculateJwkThumbprint(pub, 'sha256') };
+  })();
+  // a key that cannot be imported is not remembered: its refusal is recomputed, like any other bad proof
+  made.catch(() => embeddedKeys.delete(id));
+  embeddedKeys.set(id, made, id.length * 2 + 256);
+  return made;
+}
+
 /** Validates a DPoP proof; `jtiStore` makes each jti usable once for 15 minutes. */
 export async function validateDpopProof(proof: string, check: DpopCheck, jtiStore: SessionStore | undefined, clock: () => number): Promise<DpopResult> {
   const bad = (reason: string): DpopResult => ({ valid: false, reason });
@@ -106,8 +104,11 @@ export async function validateDpopProof(proof: string, check: DpopCheck, jtiStor
   if ('d' in header.jwk) return bad('DPoP proof jwk contains a private key');
   if (!DPOP_ALGS.includes(String(header.alg))) return bad(`DPoP proof alg ${String(header.alg)} is not supported`);
   let payload: Record<string, unknown>;
+  let jkt: string;
   try {
-    ({ payload } = await jwtVerify(proof, embeddedKey, { typ: 'dpop+jwt', algorithms: DPOP_ALGS, currentDate: new Date(clock()) }));
+    const embedded = await embeddedKey(header as JWTHeaderParameters);
+    jkt = embedded.jkt;
+    ({ payload } = await jwtVerify(proof, embedded.key, { typ: 'dpop+jwt', algorithms: DPOP_ALGS, currentDate: new Date(clock()) }));
   } catch (e) {
     return bad(`DPoP proof signature is invalid: ${(e as Error).message}`);
   }
@@ -125,7 +126,6 @@ export async function validateDpopProof(proof: string, check: DpopCheck, jtiStor
     if (payload.ath === undefined) return bad('DPoP proof has no ath (access token hash)');
     if (payload.ath !== accessTokenHash(check.token)) return bad('DPoP proof ath does not match the access token');
   }
-  const jkt = await jwkThumbprint(header.jwk as JWK);
   if (check.thumbprint !== undefined && check.thumbprint !== jkt) return bad('DPoP proof key does not match the key the access token is bound to (cnf.jkt)');
   const ok = { valid: true as const, jkt, jti: payload.jti };
   // the jti is spent last, so a proof rejected for another reason can be corrected and resent

@@ -57,3 +57,12 @@ export class BoundedCache<K, V> {
     this.total = 0;
   }
 }
+
+/** Shared parses are frozen all the way down, so no caller can change what another one reads. */
+export function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}

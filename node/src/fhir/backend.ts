@@ -2,34 +2,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { randomUUID } from 'node:crypto';
 import type { FhirRepository } from './repository.js';
-import { parseQueryString, parseSearch, runSearch, searchsetBundle, SearchError, type ParsedSearch } from './search.js';
+import { parseQueryString, parseSearch, runSearch, searchsetBundle, type ParsedSearch } from './search.js';
+import { FhirError } from './errors.js';
 import type { ProfileValidator } from './profiles.js';
 import type { FhirCaller } from './caller.js';
-import { NodeError } from '../core/errors.js';
-import { ID_PATTERN, SUPPORTED_TYPES, type FhirResource, type OperationOutcomeIssue } from './types.js';
-
-/** An interaction that fails with a FHIR status and an OperationOutcome. */
-export class FhirError extends Error {
-  constructor(
-    readonly status: number,
-    readonly issueCode: string,
-    message: string,
-    readonly expression?: string[],
-    readonly issues?: OperationOutcomeIssue[],
-  ) {
-    super(message);
-  }
-
-  static from(e: unknown): FhirError | undefined {
-    if (e instanceof FhirError) return e;
-    if (e instanceof SearchError) return new FhirError(e.status, e.status === 404 ? 'not-supported' : 'invalid', e.message, [e.param]);
-    // the node's own refusals (e.g. an invalid BSN) keep their status and message; internal failures stay unexpected
-    if (e instanceof NodeError && e.status < 500) return new FhirError(e.status, ISSUE_CODE[e.status] ?? 'processing', e.message);
-    return undefined;
-  }
-}
-
-const ISSUE_CODE: Record<number, string> = { 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 409: 'conflict', 412: 'conflict', 413: 'too-costly', 415: 'not-supported', 422: 'processing', 429: 'throttled' };
+import { ID_PATTERN, SUPPORTED_TYPES, type FhirResource } from './types.js';
 
 /**
  * Where interactions run. Each call gets the typed caller, with the one patient the pipeline authorised
@@ -46,20 +23,20 @@ export interface FhirBackend {
 }
 
 export function checkType(resourceType: string): void {
-  if (!SUPPORTED_TYPES.includes(resourceType)) throw new FhirError(404, 'not-supported', `resource type ${resourceType.length > 64 ? `${resourceType.slice(0, 64)}…` : resourceType} is not supported by this server`);
+  if (!SUPPORTED_TYPES.includes(resourceType)) throw new FhirError({ status: 404, issueCode: 'not-supported', message: `resource type ${resourceType.length > 64 ? `${resourceType.slice(0, 64)}…` : resourceType} is not supported by this server` });
 }
 
 /** Checks a resource before it is written: shape, type and id agreement, and the MP9 profiles it claims. */
 export function checkWritable(validator: ProfileValidator, r: unknown, type: string, id: string | undefined, prefix = ''): FhirResource {
-  if (!r || typeof r !== 'object' || Array.isArray(r)) throw new FhirError(400, 'structure', 'the body must be a FHIR resource (JSON object)', [prefix || 'Resource']);
+  if (!r || typeof r !== 'object' || Array.isArray(r)) throw new FhirError({ status: 400, issueCode: 'structure', message: 'the body must be a FHIR resource (JSON object)', expression: [prefix || 'Resource'] });
   const res = r as FhirResource;
-  if (res.resourceType !== type) throw new FhirError(400, 'invalid', `resourceType '${res.resourceType}' does not match the URL type ${type}`, [`${prefix}resourceType`]);
-  if (id !== undefined && res.id !== id) throw new FhirError(400, 'invalid', `resource id '${res.id ?? ''}' must equal the id in the URL (${id})`, [`${prefix}${type}.id`]);
-  if (id !== undefined && !ID_PATTERN.test(id)) throw new FhirError(400, 'invalid', `'${id}' is not a valid FHIR id`, [`${prefix}${type}.id`]);
+  if (res.resourceType !== type) throw new FhirError({ status: 400, issueCode: 'invalid', message: `resourceType '${res.resourceType}' does not match the URL type ${type}`, expression: [`${prefix}resourceType`] });
+  if (id !== undefined && res.id !== id) throw new FhirError({ status: 400, issueCode: 'invalid', message: `resource id '${res.id ?? ''}' must equal the id in the URL (${id})`, expression: [`${prefix}${type}.id`] });
+  if (id !== undefined && !ID_PATTERN.test(id)) throw new FhirError({ status: 400, issueCode: 'invalid', message: `'${id}' is not a valid FHIR id`, expression: [`${prefix}${type}.id`] });
   const issues = validator.validate(res);
   if (issues.length) {
     const withPrefix = issues.map((i) => ({ ...i, expression: i.expression?.map((e) => (prefix ? `${prefix}${e.slice(e.indexOf('.') + 1)}` : e)) }));
-    throw new FhirError(400, 'processing', issues.map((i) => i.diagnostics).join('; '), withPrefix[0]?.expression, withPrefix);
+    throw new FhirError({ status: 400, issueCode: 'processing', message: issues.map((i) => i.diagnostics).join('; '), expression: withPrefix[0]?.expression, issues: withPrefix });
   }
   return res;
 }
@@ -110,7 +87,7 @@ export class EmbeddedBackend implements FhirBackend {
   /** transaction (all or nothing, urn:uuid references rewritten) or batch (each entry on its own). */
   async bundle(bundle: FhirResource): Promise<FhirResource> {
     if (bundle?.resourceType !== 'Bundle' || (bundle.type !== 'transaction' && bundle.type !== 'batch')) {
-      throw new FhirError(400, 'invalid', 'a POST to the base must carry a Bundle of type transaction or batch', ['Bundle.type']);
+      throw new FhirError({ status: 400, issueCode: 'invalid', message: 'a POST to the base must carry a Bundle of type transaction or batch', expression: ['Bundle.type'] });
     }
     const entries: any[] = Array.isArray(bundle.entry) ? bundle.entry : [];
     const planned = entries.map((e, i) => this.plan(e, i));
@@ -154,12 +131,12 @@ export class EmbeddedBackend implements FhirBackend {
     const at = `Bundle.entry[${index}]`;
     const method = String(e?.request?.method ?? '').toUpperCase();
     const url = String(e?.request?.url ?? '').replace(/^\//, '');
-    if (!['GET', 'POST', 'PUT', 'DELETE'].includes(method) || !url) return new FhirError(400, 'required', `${at}.request needs method (GET|POST|PUT|DELETE) and url`, [`${at}.request`]);
+    if (!['GET', 'POST', 'PUT', 'DELETE'].includes(method) || !url) return new FhirError({ status: 400, issueCode: 'required', message: `${at}.request needs method (GET|POST|PUT|DELETE) and url`, expression: [`${at}.request`] });
     const [pathPart, query] = url.split('?');
     const [type, id] = pathPart!.split('/');
-    if (!type || !SUPPORTED_TYPES.includes(type)) return new FhirError(400, 'not-supported', `${at}.request.url: resource type ${type} is not supported`, [`${at}.request.url`]);
-    if ((method === 'PUT' || method === 'DELETE') && (!id || !ID_PATTERN.test(id))) return new FhirError(400, 'invalid', `${at}.request.url must be <Type>/<id> for ${method}`, [`${at}.request.url`]);
-    if ((method === 'POST' || method === 'PUT') && !e.resource) return new FhirError(400, 'required', `${at}.resource is required for ${method}`, [`${at}.resource`]);
+    if (!type || !SUPPORTED_TYPES.includes(type)) return new FhirError({ status: 400, issueCode: 'not-supported', message: `${at}.request.url: resource type ${type} is not supported`, expression: [`${at}.request.url`] });
+    if ((method === 'PUT' || method === 'DELETE') && (!id || !ID_PATTERN.test(id))) return new FhirError({ status: 400, issueCode: 'invalid', message: `${at}.request.url must be <Type>/<id> for ${method}`, expression: [`${at}.request.url`] });
+    if ((method === 'POST' || method === 'PUT') && !e.resource) return new FhirError({ status: 400, issueCode: 'required', message: `${at}.resource is required for ${method}`, expression: [`${at}.resource`] });
     return {
       index,
       method: method as Plan['method'],
@@ -187,7 +164,7 @@ export class EmbeddedBackend implements FhirBackend {
       case 'GET': {
         if (p.id) {
           const r = await repo.read(p.type!, p.id);
-          if (!r) throw new FhirError(404, 'not-found', `${p.type}/${p.id} not found`);
+          if (!r) throw new FhirError({ status: 404, issueCode: 'not-found', message: `${p.type}/${p.id} not found` });
           return { fullUrl: `${base}/${p.type}/${p.id}`, resource: r, response: { status: statusLine(200) } };
         }
         const q = parseSearch(p.type!, parseQueryString(p.query ?? ''));

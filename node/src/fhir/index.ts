@@ -2,10 +2,11 @@
 export { FhirEngine, type FhirEngineOptions } from './module.js';
 export { FhirService, AUTHZ_RULE_SYSTEM, type FhirRequest, type FhirResponse } from './service.js';
 export { fhirRouter } from './api/router.js';
-export { EmbeddedBackend, FhirError, type FhirBackend } from './backend.js';
+export { EmbeddedBackend, type FhirBackend } from './backend.js';
+export { FhirError, SearchError, type FhirErrorFields } from './errors.js';
 export { UpstreamBackend } from './upstream.js';
 export { SqlFhirRepository, fhirMigrations, patientOf, type FhirRepository } from './repository.js';
-export { parseSearch, runSearch, parseQueryString, appliedPairs, searchsetBundle, SearchError, type ParsedSearch } from './search.js';
+export { parseSearch, runSearch, parseQueryString, appliedPairs, searchsetBundle, type ParsedSearch } from './search.js';
 export { ProfileValidator, loadRuleSet, type RuleSet, type ProfileRule } from './profiles.js';
 export { ResourceValidator } from './validator.js';
 export { fhirXmlToJson } from './xml.js';

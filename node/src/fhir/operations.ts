@@ -1,6 +1,7 @@
 // FHIR operations the server offers: $validate (type/instance, `profile`), $latest-stops (MP9 3.0) and $purge (internal, test data).
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { FhirError, type FhirBackend } from './backend.js';
+import type { FhirBackend } from './backend.js';
+import { FhirError } from './errors.js';
 import type { FhirCaller } from './caller.js';
 import { r4Model } from './fhirxml.js';
 import { parseQueryString, parseSearch, type ParsedSearch } from './search.js';
@@ -42,33 +43,33 @@ function operationParams(query: string, body: unknown): Map<string, any[]> {
 export function routeOperation(method: string, parts: string[], query: string, body: unknown): OperationCall {
   const opAt = parts.findIndex((p) => p.startsWith('$'));
   const name = parts[opAt]!.slice(1);
-  if (opAt !== parts.length - 1 || opAt > 2) throw new FhirError(404, 'not-supported', `/${parts.join('/')} is not supported`);
+  if (opAt !== parts.length - 1 || opAt > 2) throw new FhirError({ status: 404, issueCode: 'not-supported', message: `/${parts.join('/')} is not supported` });
   const resourceType = opAt >= 1 ? parts[0] : undefined;
   const id = opAt === 2 ? parts[1] : undefined;
   // $validate checks any R4 resource (a searchset Bundle too); the other operations work on what the server stores
   const validatable = name === 'validate' && !id && r4Model()[resourceType ?? '']?.k === 'resource';
-  if (resourceType && !SUPPORTED_TYPES.includes(resourceType) && !validatable) throw new FhirError(404, 'not-supported', `resource type ${resourceType} is not supported by this server`);
+  if (resourceType && !SUPPORTED_TYPES.includes(resourceType) && !validatable) throw new FhirError({ status: 404, issueCode: 'not-supported', message: `resource type ${resourceType} is not supported by this server` });
   const params = operationParams(query, body);
   const one = (k: string): any => {
     const v = params.get(k);
-    if (v && v.length > 1) throw new FhirError(400, 'invalid', `parameter '${k}' may be given once`, [k]);
+    if (v && v.length > 1) throw new FhirError({ status: 400, issueCode: 'invalid', message: `parameter '${k}' may be given once`, expression: [k] });
     return v?.[0];
   };
   switch (name) {
     case 'validate': {
-      if (!resourceType) throw new FhirError(400, 'not-supported', '$validate is invoked on a resource type or instance (e.g. POST /MedicationRequest/$validate)');
-      if (method !== 'POST' && !(method === 'GET' && id)) throw new FhirError(405, 'not-supported', `${method} is not allowed on $validate`);
+      if (!resourceType) throw new FhirError({ status: 400, issueCode: 'not-supported', message: '$validate is invoked on a resource type or instance (e.g. POST /MedicationRequest/$validate)' });
+      if (method !== 'POST' && !(method === 'GET' && id)) throw new FhirError({ status: 405, issueCode: 'not-supported', message: `${method} is not allowed on $validate` });
       const resource = (body as FhirResource | undefined)?.resourceType === 'Parameters' ? one('resource') : body;
-      if (!id && !resource) throw new FhirError(400, 'required', '$validate needs the resource to check (the body, or a Parameters body with a `resource` parameter)', ['resource']);
+      if (!id && !resource) throw new FhirError({ status: 400, issueCode: 'required', message: '$validate needs the resource to check (the body, or a Parameters body with a `resource` parameter)', expression: ['resource'] });
       const profile = one('profile');
-      if (profile !== undefined && typeof profile !== 'string') throw new FhirError(400, 'invalid', 'profile must be a canonical URL', ['profile']);
+      if (profile !== undefined && typeof profile !== 'string') throw new FhirError({ status: 400, issueCode: 'invalid', message: 'profile must be a canonical URL', expression: ['profile'] });
       return { name, resourceType, ...(id ? { id } : {}), ...(resource ? { resource } : {}), ...(profile ? { profile } : {}) };
     }
     case 'latest-stops': {
-      if (!resourceType || !LATEST_STOPS_TYPES.includes(resourceType) || id) throw new FhirError(400, 'not-supported', '$latest-stops is invoked on MedicationRequest or MedicationDispense (type level)');
-      if (method !== 'GET' && method !== 'POST') throw new FhirError(405, 'not-supported', `${method} is not allowed on $latest-stops`);
+      if (!resourceType || !LATEST_STOPS_TYPES.includes(resourceType) || id) throw new FhirError({ status: 400, issueCode: 'not-supported', message: '$latest-stops is invoked on MedicationRequest or MedicationDispense (type level)' });
+      if (method !== 'GET' && method !== 'POST') throw new FhirError({ status: 405, issueCode: 'not-supported', message: `${method} is not allowed on $latest-stops` });
       const patient = token(one('patient'));
-      if (!patient) throw new FhirError(400, 'required', "$latest-stops needs 'patient' (an Identifier, e.g. http://fhir.nl/fhir/NamingSystem/bsn|999901084)", ['patient']);
+      if (!patient) throw new FhirError({ status: 400, issueCode: 'required', message: "$latest-stops needs 'patient' (an Identifier, e.g. http://fhir.nl/fhir/NamingSystem/bsn|999901084)", expression: ['patient'] });
       const category = one('category');
       const cat = typeof category === 'string' ? category : category?.coding?.[0] ? `${category.coding[0].system ?? ''}|${category.coding[0].code}` : undefined;
       const mbh = (params.get('mbh') ?? []).map(token).filter(Boolean) as string[];
@@ -82,12 +83,12 @@ export function routeOperation(method: string, parts: string[], query: string, b
       return { name, resourceType, search: parseSearch(resourceType, pairs, { strict: true }), includeDetails };
     }
     case 'purge': {
-      if (resourceType !== 'Patient' || !id) throw new FhirError(400, 'not-supported', '$purge is invoked on a Patient instance (Patient/[id]/$purge)');
-      if (method !== 'POST' && method !== 'DELETE') throw new FhirError(405, 'not-supported', `${method} is not allowed on $purge`);
+      if (resourceType !== 'Patient' || !id) throw new FhirError({ status: 400, issueCode: 'not-supported', message: '$purge is invoked on a Patient instance (Patient/[id]/$purge)' });
+      if (method !== 'POST' && method !== 'DELETE') throw new FhirError({ status: 405, issueCode: 'not-supported', message: `${method} is not allowed on $purge` });
       return { name, resourceType, id };
     }
   }
-  throw new FhirError(404, 'not-supported', `operation $${name} is not supported (this server offers $validate, $latest-stops and, internally, $purge)`);
+  throw new FhirError({ status: 404, issueCode: 'not-supported', message: `operation $${name} is not supported (this server offers $validate, $latest-stops and, internally, $purge)` });
 }
 
 /** An Identifier (Parameters) or a token string `system|value` → `system|value`. */

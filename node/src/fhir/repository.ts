@@ -1,8 +1,10 @@
 // Storage port of the FHIR server and its SQL implementation: one row per resource, JSON content, patient compartment indexed.
 import type { Kysely } from 'kysely';
-import type { DatabaseRef, Migrations } from '../store/index.js';
+import { BoundedCache, deepFreeze } from '../core/cache.js';
+import { fixedQuery, type Database, type DatabaseRef, type Migrations } from '../store/index.js';
 import { parseReference, type FhirResource } from './types.js';
 
+/** Resources a repository returns may be shared with other readers and frozen: a caller copies one to change it. */
 export interface FhirRepository {
   read(resourceType: string, id: string): Promise<FhirResource | undefined>;
   /** Creates or replaces; sets meta.versionId/lastUpdated. */
@@ -46,6 +48,64 @@ export const fhirMigrations: Migrations = {
   },
 };
 
+// the search path reads on every request: its statements are compiled once (kysely rebuilds a query per call otherwise)
+const selectOne = fixedQuery<[string, string]>((db, type, id) => db.selectFrom('fhir_resources').select(['id', 'content']).where('resource_type', '=', type).where('id', '=', id), 2);
+const selectType = fixedQuery<[string]>((db, type) => db.selectFrom('fhir_resources').select(['id', 'content']).where('resource_type', '=', type).orderBy('id'), 1);
+const selectCompartment = fixedQuery<[string, string]>((db, type, patient) => db.selectFrom('fhir_resources').select(['id', 'content']).where('resource_type', '=', type).where('patient', '=', patient).orderBy('id'), 2);
+
+/**
+ * Parsed resources, kept with the stored text they came from. Every search parses the same rows again (a patient's
+ * agreements, the practitioners and medications they include), and parsing was the largest single cost of a search.
+ * A hit needs the row's text to be the kept text, so a changed row is parsed anew and nothing stale is ever served;
+ * the shared parse is frozen, so no caller can change what another reads.
+ */
+const parsed = new BoundedCache<string, { content: string; resource: FhirResource }>({ maxEntries: 20_000, maxBytes: 64 * 1024 * 1024 });
+
+type Row = { id: string; content: string };
+
+/** The stored text of a shared parse: it is what JSON.stringify of the frozen resource gives, without the work. */
+const storedText = new WeakMap<object, string>();
+
+/**
+ * A FHIR answer as JSON, equal to JSON.stringify(body). The resources of a searchset read from the store are written
+ * as their stored text (they are frozen parses of it) instead of being serialised again.
+ */
+export function answerJson(body: unknown): string {
+  const b = body as { resourceType?: unknown; entry?: unknown } | undefined;
+  if (b?.resourceType !== 'Bundle' || !Array.isArray(b.entry)) return JSON.stringify(body);
+  return objectJson(b as Record<string, unknown>, (k, v) => (k === 'entry' && Array.isArray(v) ? `[${v.map(entryJson).join(',')}]` : undefined));
+}
+
+function entryJson(e: unknown): string {
+  if (!e || typeof e !== 'object' || Array.isArray(e)) return JSON.stringify(e) ?? 'null';
+  return objectJson(e as Record<string, unknown>, (k, v) => (k === 'resource' && v && typeof v === 'object' ? storedText.get(v) : undefined));
+}
+
+/** An object's JSON as JSON.stringify writes it (own keys in order, undefined values left out), `special` writing some values. */
+function objectJson(o: Record<string, unknown>, special: (key: string, value: unknown) => string | undefined): string {
+  if (typeof (o as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(o);
+  const parts: string[] = [];
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    const text = special(k, v) ?? JSON.stringify(v);
+    if (text !== undefined) parts.push(`${JSON.stringify(k)}:${text}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** A stored row's resource: shared and frozen (copy it to change it). */
+function parseRow(type: string, row: Row): FhirResource {
+  const key = `${type}/${row.id}`;
+  const hit = parsed.get(key);
+  if (hit?.content === row.content) return hit.resource;
+  const resource = deepFreeze(JSON.parse(row.content) as FhirResource);
+  // stored as JSON.stringify wrote it (put), so the text is the frozen parse's JSON
+  storedText.set(resource, row.content);
+  // the text and a parse of about its size
+  parsed.set(key, { content: row.content, resource }, row.content.length * 4 + key.length);
+  return resource;
+}
+
 export class SqlFhirRepository implements FhirRepository {
   constructor(
     private readonly ref: DatabaseRef,
@@ -57,9 +117,14 @@ export class SqlFhirRepository implements FhirRepository {
     return this.tx ?? (this.ref.db.db as Kysely<FhirTables>);
   }
 
+  /** Where the fixed reads run: the open transaction, else the database (which SQLite runs without kysely's queue). */
+  private get target(): Kysely<FhirTables> | Database {
+    return this.tx ?? this.ref.db;
+  }
+
   async read(resourceType: string, id: string) {
-    const r = await this.db.selectFrom('fhir_resources').select('content').where('resource_type', '=', resourceType).where('id', '=', id).executeTakeFirst();
-    return r ? (JSON.parse(r.content) as FhirResource) : undefined;
+    const r = (await selectOne<Row>(this.target, resourceType, id)).rows[0];
+    return r ? parseRow(resourceType, r) : undefined;
   }
 
   async put(resource: FhirResource & { id: string }) {
@@ -80,10 +145,12 @@ export class SqlFhirRepository implements FhirRepository {
 
   async list(resourceType: string, patientIds?: string[]) {
     if (patientIds && patientIds.length === 0) return [];
-    let q = this.db.selectFrom('fhir_resources').select('content').where('resource_type', '=', resourceType);
-    if (patientIds) q = q.where('patient', 'in', patientIds);
-    const rows = await q.orderBy('id').execute();
-    return rows.map((r) => JSON.parse(r.content) as FhirResource);
+    const rows = !patientIds
+      ? (await selectType<Row>(this.target, resourceType)).rows
+      : patientIds.length === 1
+        ? (await selectCompartment<Row>(this.target, resourceType, patientIds[0]!)).rows
+        : await this.db.selectFrom('fhir_resources').select(['id', 'content']).where('resource_type', '=', resourceType).where('patient', 'in', patientIds).orderBy('id').execute();
+    return rows.map((r) => parseRow(resourceType, r));
   }
 
   async atomically<T>(fn: (repo: FhirRepository) => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 // Search engine details: period-of-use ranges (Duration-derived ends, open ends), date prefixes, tokens, query parsing errors.
 import { describe, expect, it } from 'vitest';
-import { dateMatches, parseQueryString, parseSearch, SearchError, tokenMatches } from './search.js';
+import { dateMatches, parseQueryString, parseSearch, tokenMatches } from './search.js';
+import type { SearchError } from './errors.js';
 import { dateRange, periodRange } from './searchparams.js';
 import { EXT_DURATION } from './types.js';
 

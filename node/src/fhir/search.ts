@@ -5,17 +5,8 @@ import { paramDef, SEARCH_PARAMS, type SearchParamDef } from './searchparams.js'
 import { withLatestStops } from './latest-stops.js';
 import type { FhirRepository } from './repository.js';
 import { parseReference, type FhirResource } from './types.js';
+import { SearchError } from './errors.js';
 
-/** A search that cannot be run as asked: 400 with an OperationOutcome whose expression names the parameter. */
-export class SearchError extends Error {
-  constructor(
-    message: string,
-    readonly param: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 export interface Criterion {
   /** the parameter as written, e.g. `patient.identifier` or `subject:Patient.identifier` */
@@ -61,7 +52,7 @@ export function parseQueryString(qs: string): Array<[string, string]> {
       try {
         return decodeURIComponent(s);
       } catch {
-        throw new SearchError(`malformed percent-encoding in '${s}'`, s);
+        throw new SearchError({ message: `malformed percent-encoding in '${s}'`, param: s });
       }
     };
     out.push(eq < 0 ? [dec(part), ''] : [dec(part.slice(0, eq)), dec(part.slice(eq + 1))]);
@@ -76,12 +67,12 @@ function splitValues(v: string): string[] {
 
 /** Parses the query of a search on `resourceType`. `strict` = `Prefer: handling=strict`: unknown parameters are an error. */
 export function parseSearch(resourceType: string, pairs: Array<[string, string]>, opts: { strict?: boolean } = {}): ParsedSearch {
-  if (!SEARCH_PARAMS[resourceType]) throw new SearchError(`resource type ${resourceType} is not supported`, resourceType, 404);
+  if (!SEARCH_PARAMS[resourceType]) throw new SearchError({ message: `resource type ${resourceType} is not supported`, param: resourceType, status: 404 });
   const parsed: ParsedSearch = { resourceType, criteria: [], includes: [], count: DEFAULT_COUNT, offset: 0, ignored: [], pairs };
   const unknown = (name: string, value: string, why: string) => {
-    if (opts.strict) throw new SearchError(`${why} (Prefer: handling=strict)`, name);
+    if (opts.strict) throw new SearchError({ message: `${why} (Prefer: handling=strict)`, param: name });
     // lenient handling may drop a filter, never the patient: a dropped patient parameter would widen whose data is searched
-    if (triesToNamePatient(name, value)) throw new SearchError(`${why}: a parameter naming the patient must be applied, so the search is refused`, name);
+    if (triesToNamePatient(name, value)) throw new SearchError({ message: `${why}: a parameter naming the patient must be applied, so the search is refused`, param: name });
     parsed.ignored.push(name);
   };
   for (const [name, value] of pairs) {
@@ -91,7 +82,7 @@ export function parseSearch(resourceType: string, pairs: Array<[string, string]>
     }
     if (name === '_count' || name === '_offset') {
       const n = Number(value);
-      if (!/^\d+$/.test(value) || (name === '_count' && n > MAX_COUNT)) throw new SearchError(`${name} must be an integer${name === '_count' ? ` from 0 to ${MAX_COUNT}` : ' ≥ 0'}`, name);
+      if (!/^\d+$/.test(value) || (name === '_count' && n > MAX_COUNT)) throw new SearchError({ message: `${name} must be an integer${name === '_count' ? ` from 0 to ${MAX_COUNT}` : ' ≥ 0'}`, param: name });
       if (name === '_count') parsed.count = n;
       else parsed.offset = n;
       continue;
@@ -126,8 +117,8 @@ function triesToNamePatient(name: string, value: string): boolean {
 function parseInclude(name: string, value: string, iterate: boolean): Include {
   const [sourceType, param, targetType] = value.split(':');
   const def = sourceType && param ? paramDef(sourceType, param) : undefined;
-  if (!def || def.type !== 'reference') throw new SearchError(`${name}=${value}: not a supported include (expected <Type>:<reference parameter>[:<TargetType>])`, name);
-  if (targetType && !def.targets?.includes(targetType)) throw new SearchError(`${name}=${value}: ${param} cannot point to ${targetType}`, name);
+  if (!def || def.type !== 'reference') throw new SearchError({ message: `${name}=${value}: not a supported include (expected <Type>:<reference parameter>[:<TargetType>])`, param: name });
+  if (targetType && !def.targets?.includes(targetType)) throw new SearchError({ message: `${name}=${value}: ${param} cannot point to ${targetType}`, param: name });
   return { sourceType: sourceType!, param: param!, ...(targetType ? { targetType } : {}), iterate };
 }
 
@@ -150,10 +141,10 @@ function parseCriterion(resourceType: string, name: string, value: string): Crit
   }
   if (modifier) {
     const ok = (def.type === 'reference' && def.targets?.includes(modifier)) || (def.type === 'string' && (modifier === 'exact' || modifier === 'contains')) || modifier === 'missing';
-    if (!ok) throw new SearchError(`modifier ':${modifier}' is not supported on '${code}'`, name);
+    if (!ok) throw new SearchError({ message: `modifier ':${modifier}' is not supported on '${code}'`, param: name });
   }
   for (const v of values) {
-    if (def.type === 'date' && modifier !== 'missing' && !parseDateValue(v)) throw new SearchError(`'${v}' is not a valid date search value for ${name} (prefix eq|ne|gt|ge|lt|le|sa|eb + FHIR date)`, name);
+    if (def.type === 'date' && modifier !== 'missing' && !parseDateValue(v)) throw new SearchError({ message: `'${v}' is not a valid date search value for ${name} (prefix eq|ne|gt|ge|lt|le|sa|eb + FHIR date)`, param: name });
   }
   return { name, code, ...(modifier ? { modifier } : {}), values };
 }
@@ -194,11 +185,11 @@ export interface SearchResult {
 }
 
 /** Patient ids a criterion on patient/subject pins the search to, so the repository reads only that compartment. */
-async function compartmentIds(resourceType: string, criteria: Criterion[], ctx: SearchContext): Promise<string[] | undefined> {
+async function compartmentIds(resourceType: string, criteria: Criterion[], ctx: SearchContext, cache: Map<Criterion, Set<string>>): Promise<string[] | undefined> {
   let ids: string[] | undefined;
   for (const c of criteria) {
     if ((c.code !== 'patient' && c.code !== 'subject') || c.modifier === 'missing') continue;
-    const keys = await referenceKeysFor(resourceType, c, ctx);
+    const keys = await cachedKeys(resourceType, c, ctx, cache);
     const these = [...keys].filter((k) => k.startsWith('Patient/')).map((k) => k.slice(8));
     ids = ids ? ids.filter((i) => these.includes(i)) : these;
   }
@@ -214,6 +205,16 @@ async function referenceKeysFor(resourceType: string, c: Criterion, ctx: SearchC
   const hits = [];
   for (const t of targets) if (await matches(t, inner, ctx, new Map())) hits.push(t);
   return new Set(hits.map((t) => `${t.resourceType}/${t.id}`));
+}
+
+/** A reference criterion's accepted keys, resolved once per search (a chain reads its whole target type). */
+async function cachedKeys(resourceType: string, c: Criterion, ctx: SearchContext, cache: Map<Criterion, Set<string>>): Promise<Set<string>> {
+  let keys = cache.get(c);
+  if (!keys) {
+    keys = await referenceKeysFor(resourceType, c, ctx);
+    cache.set(c, keys);
+  }
+  return keys;
 }
 
 async function matches(r: FhirResource, c: Criterion, ctx: SearchContext, cache: Map<Criterion, Set<string>>): Promise<boolean> {
@@ -233,11 +234,7 @@ async function matches(r: FhirResource, c: Criterion, ctx: SearchContext, cache:
         return values.some((v: Range) => dateMatches(d.prefix, v, d));
       });
     case 'reference': {
-      let keys = cache.get(c);
-      if (!keys) {
-        keys = await referenceKeysFor(r.resourceType, c, ctx);
-        cache.set(c, keys);
-      }
+      const keys = await cachedKeys(r.resourceType, c, ctx, cache);
       const own = values.flatMap((v: string) => referenceKey(v, ctx.baseUrl, undefined));
       if (own.some((k) => keys!.has(k))) return true;
       // medication.code also matches a medicationCodeableConcept carrying the code (no Medication resource)
@@ -249,9 +246,9 @@ async function matches(r: FhirResource, c: Criterion, ctx: SearchContext, cache:
 
 /** Runs a parsed search: filter, page, then resolve `_include` and `_include:iterate` (de-duplicated). */
 export async function runSearch(q: ParsedSearch, ctx: SearchContext): Promise<SearchResult> {
-  const ids = await compartmentIds(q.resourceType, q.criteria, ctx);
-  const candidates = await ctx.repo.list(q.resourceType, ids);
   const cache = new Map<Criterion, Set<string>>();
+  const ids = await compartmentIds(q.resourceType, q.criteria, ctx, cache);
+  const candidates = await ctx.repo.list(q.resourceType, ids);
   const latestStop = q.criteria.find((c) => c.code === 'is-latest-stop');
   const criteria = q.criteria.filter((c) => c !== latestStop);
   let all: FhirResource[] = [];
@@ -268,7 +265,7 @@ export async function runSearch(q: ParsedSearch, ctx: SearchContext): Promise<Se
     if (okUndated) undated.push(r);
   }
   if (latestStop) {
-    if (latestStop.values.some((v) => v !== 'true' && v !== 'false')) throw new SearchError(`is-latest-stop must be true or false`, 'is-latest-stop');
+    if (latestStop.values.some((v) => v !== 'true' && v !== 'false')) throw new SearchError({ message: `is-latest-stop must be true or false`, param: 'is-latest-stop' });
     if (latestStop.values.includes('true')) all = withLatestStops(all, undated);
   }
   const page = all.slice(q.offset, q.offset + q.count);

@@ -1,4 +1,4 @@
-// The FHIR pipeline's contract with its ports: backends get the typed caller with the one authorised patient; audit failures are logged.
+// The FHIR pipeline's contract with its ports: backends get the typed caller with the one authorised patient; every failure is answered and recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testTokens, type TestTokens } from '../../../test/helpers/fhir-tokens.js';
 import { qaSet, QA_BSN, OTHER_BSN } from './qa-set.js';
@@ -7,10 +7,10 @@ import { openDatabase, type Database } from '../store/index.js';
 import { EmbeddedBackend, type FhirBackend } from './backend.js';
 import { FhirAuthoriser } from './authz.js';
 import type { FhirCaller } from './caller.js';
-import type { FhirAuditHook } from './audit.js';
+import type { FhirAuditEvent, FhirAuditHook } from './audit.js';
 import { ProfileValidator } from './profiles.js';
 import { fhirMigrations, SqlFhirRepository } from './repository.js';
-import { FhirService, type FhirRequest } from './service.js';
+import { FhirService, type FhirRequest, type FhirResponse, type FhirServiceDeps } from './service.js';
 import type { FhirResource } from './types.js';
 
 const BSN = 'http://fhir.nl/fhir/NamingSystem/bsn';
@@ -92,5 +92,79 @@ describe('FHIR pipeline ports', () => {
     expect(JSON.stringify(res.body)).not.toContain('boom');
     expect(events).toMatchObject([{ interaction: 'search', outcome: { status: 500 }, patient: { bsn: [QA_BSN] } }]);
     expect(errors).toHaveLength(1);
+  });
+});
+
+describe('every failure, of any class, ends in an OperationOutcome and an audit record', () => {
+  const patientQuery = `patient.identifier=${BSN}|${QA_BSN}`;
+  const failing = (overrides: Partial<FhirBackend>): FhirBackend => ({ ...watching(embedded), ...overrides });
+  /** A service whose parts fail as given, with the records and error logs it produced. */
+  function broken(parts: { backend?: FhirBackend; verifier?: FhirServiceDeps['verifier']; consent?: FhirServiceDeps['consent'] }) {
+    const events: FhirAuditEvent[] = [];
+    const errors: unknown[] = [];
+    const s = new FhirService({ backend: parts.backend ?? watching(embedded), validator, authoriser: new FhirAuthoriser(), baseUrl: () => 'http://n.test/fhir', clock: Date.now, verifier: parts.verifier ?? tokens.verifier, ...(parts.consent ? { consent: parts.consent } : {}), audit: { record: async (e) => void events.push(e) }, logger: { error: (obj: unknown) => void errors.push(obj) } as never });
+    return { s, events, errors };
+  }
+  const doctor = () => tokens.token({ scope: 'medicatieoverdracht', employee_role_code: '01.015', employee_identifier: 'uzi-1' });
+
+  const cases: Array<{ name: string; run: () => Promise<{ res: FhirResponse; events: FhirAuditEvent[]; errors: unknown[] }>; record: Record<string, unknown> }> = [
+    {
+      name: 'a backend read that throws a plain Error (public surface)',
+      run: async () => {
+        const b = broken({ backend: failing({ read: async () => Promise.reject(new Error('socket hang up')) }) });
+        return { ...b, res: await b.s.handle(req('MedicationRequest/anything', '', await doctor()), 'public') };
+      },
+      record: { interaction: 'read', surface: 'public', resourceType: 'MedicationRequest', id: 'anything', caller: { id: 'uzi-1' } },
+    },
+    {
+      name: 'a token verifier that throws instead of answering',
+      run: async () => {
+        const b = broken({ verifier: { verify: async () => Promise.reject(new TypeError('cannot read properties of undefined')) } });
+        return { ...b, res: await b.s.handle(req('MedicationRequest', patientQuery, 'some-token'), 'public') };
+      },
+      record: { interaction: 'search', surface: 'public', resourceType: 'MedicationRequest', query: patientQuery },
+    },
+    {
+      name: 'a consent hook that throws',
+      run: async () => {
+        const b = broken({ consent: { check: async () => Promise.reject(new RangeError('mitz down')) } });
+        return { ...b, res: await b.s.handle(req('MedicationRequest', patientQuery, await doctor()), 'public') };
+      },
+      record: { interaction: 'search', surface: 'public', patient: { bsn: [QA_BSN] }, caller: { id: 'uzi-1' } },
+    },
+    {
+      name: 'an answer that cannot be written in the asked format (XML of an element R4 does not have)',
+      run: async () => {
+        const b = broken({ backend: failing({ read: async () => ({ resourceType: 'Patient', id: 'p1', madeUpElement: true }) }) });
+        return { ...b, res: await b.s.handle({ ...req('Patient/p1', ''), format: 'xml' }, 'internal') };
+      },
+      record: { interaction: 'read', surface: 'internal', resourceType: 'Patient', id: 'p1', patient: { id: ['p1'] } },
+    },
+    {
+      name: 'the HTTP adapter failing while reading the request',
+      run: async () => {
+        const b = broken({});
+        return { ...b, res: await b.s.handle({ ...req('MedicationRequest', patientQuery), adapterFailure: new Error('parser bug') }, 'internal') };
+      },
+      record: { interaction: 'search', surface: 'internal', resourceType: 'MedicationRequest' },
+    },
+  ];
+
+  it.each(cases)('$name: a logged 500 OperationOutcome that says nothing of the cause, recorded as a 500', async ({ run, record }) => {
+    const { res, events, errors } = await run();
+    expect(res.status).toBe(500);
+    expect(res.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'the request could not be processed' }] });
+    expect(JSON.stringify(res.body)).not.toMatch(/hang up|undefined|mitz down|madeUpElement|parser bug/);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ ...record, outcome: { status: 500, summary: 'exception: the request could not be processed' } });
+    expect(errors).toHaveLength(1);
+  });
+
+  it('encodes the answer before recording it: an answer that can be written is recorded as served', async () => {
+    const { s, events } = broken({});
+    const res = await s.handle({ ...req('MedicationRequest', patientQuery), format: 'xml' }, 'internal');
+    expect(res.status).toBe(200);
+    expect(res.payload).toMatch(/<Bundle xmlns="http:\/\/hl7.org\/fhir">/);
+    expect(events).toMatchObject([{ interaction: 'search', outcome: { status: 200 } }]);
   });
 });

@@ -1,7 +1,8 @@
 // Upstream mode: authorised interactions are forwarded with fhir-kit-client to an existing FHIR server instead of the embedded store.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { outgoingTraceHeaders } from '../core/context.js';
-import { FhirError, type FhirBackend } from './backend.js';
+import type { FhirBackend } from './backend.js';
+import { FhirError } from './errors.js';
 import { appliedPairs, type ParsedSearch } from './search.js';
 import type { FhirResource } from './types.js';
 
@@ -27,12 +28,12 @@ export class UpstreamBackend implements FhirBackend {
     } catch (e) {
       const status = (e as { response?: { status?: number; data?: any } }).response?.status;
       const data = (e as { response?: { data?: any } }).response?.data;
-      if (status === 404) throw new FhirError(404, 'not-found', 'not found at the upstream FHIR server');
+      if (status === 404) throw new FhirError({ status: 404, issueCode: 'not-found', message: 'not found at the upstream FHIR server' });
       if (status && status >= 400 && status < 500) {
         const issue = (typeof data === 'object' ? data : undefined)?.issue?.[0];
-        throw new FhirError(status, issue?.code ?? 'processing', `upstream FHIR server refused the request: ${issue?.diagnostics ?? `HTTP ${status}`}`, issue?.expression);
+        throw new FhirError({ status, issueCode: issue?.code ?? 'processing', message: `upstream FHIR server refused the request: ${issue?.diagnostics ?? `HTTP ${status}`}`, expression: issue?.expression });
       }
-      throw new FhirError(502, 'transient', `upstream FHIR server unavailable (${status ? `HTTP ${status}` : (e as Error).message})`);
+      throw new FhirError({ status: 502, issueCode: 'transient', message: `upstream FHIR server unavailable (${status ? `HTTP ${status}` : (e as Error).message})` });
     }
   }
 

@@ -1,5 +1,5 @@
 // Parsing of credentials and presentations in either wire format (compact JWT or JSON-LD object) into one shape.
-import { BoundedCache } from '../core/cache.js';
+import { BoundedCache, deepFreeze } from '../core/cache.js';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { fail } from './errors.js';
 import type { CredentialFormat, ParsedCredential, WireCredential } from './types.js';
@@ -34,14 +34,7 @@ class ParseCache<V> {
   }
 }
 
-/** Shared parses are frozen all the way down, so no caller can change what another one reads. */
-export function deepFreeze<T>(v: T): T {
-  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
+export { deepFreeze };
 
 // one request decodes the same VP and credential JWTs in several places (envelope, PE, verifier, audit), and the same
 // organisation credential arrives with every request: decoding is pure, so it is done once per string

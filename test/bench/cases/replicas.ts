@@ -10,7 +10,7 @@ import { completeSelfAttested } from '../../../node/src/auth/index.js';
 import { DISCOVERY_SERVICE } from '../../../simulators/lsp/main.js';
 import { pointDefinitionsAt, SHIPPED_DEFINITIONS } from '../../../simulators/network/discovery-definitions.js';
 import { seedNetwork, vvtOrganisation } from '../../../simulators/network/seed.js';
-import { LspApi, NodeApi } from '../../../simulators/network/node-api.js';
+import { LspApi, NodeApi } from '../../../simulators/shared/node-api.js';
 import { startTestNode } from '../../helpers/node.js';
 import { freePort } from '../../helpers/ports.js';
 import { roundRobin, startLspReplica, type LspReplica } from '../../helpers/replicas.js';

@@ -1,5 +1,6 @@
 // FHIR content negotiation: which format a request body is in (Content-Type) and which the answer is wanted in (_format, Accept).
 import { FhirFormatError, resourceToXml, xmlToResource } from '../fhirxml.js';
+import { answerJson } from '../repository.js';
 
 export type FhirFormat = 'json' | 'xml';
 
@@ -66,5 +67,5 @@ export function parseBody(text: string, format: FhirFormat): unknown {
 
 /** Serialises an answer; a resource that has no XML form is a server fault, reported by the caller. */
 export function serialise(body: unknown, format: FhirFormat): string {
-  return format === 'xml' ? resourceToXml(body) : JSON.stringify(body);
+  return format === 'xml' ? resourceToXml(body) : answerJson(body);
 }

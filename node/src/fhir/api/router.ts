@@ -7,9 +7,40 @@ import { CONTENT_TYPE, formatOfMime, negotiate, NotAcceptable, parseBody, serial
 
 const FHIR_TYPES = ['application/fhir+json', 'application/json', 'application/json+fhir', 'application/fhir+xml', 'application/xml', 'application/xml+fhir', 'text/xml'];
 
-function send(res: Response, status: number, body: unknown, format: FhirFormat): void {
+function send(res: Response, status: number, payload: string, format: FhirFormat): void {
   res.status(status).setHeader('content-type', CONTENT_TYPE[format]);
-  res.send(serialise(body, format));
+  res.send(payload);
+}
+
+/** The answer format and the body as the pipeline takes them; what cannot be served as sent becomes a body problem. */
+function readRequest(req: Request, query: string, problem: BodyProblem | undefined): { format: FhirFormat; body: unknown; bodyProblem: BodyProblem | undefined } {
+  let bodyProblem = problem;
+  const formatParam = new URLSearchParams(query).get('_format') ?? undefined;
+  const contentType = req.header('content-type');
+  const hasBody = ['POST', 'PUT'].includes(req.method) && req.headers['content-length'] !== '0' && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
+  const isForm = /^application\/x-www-form-urlencoded/i.test(contentType ?? '');
+  const bodyFormat = hasBody && !isForm ? formatOfMime(contentType) : undefined;
+  let format: FhirFormat;
+  try {
+    format = negotiate(formatParam, req.header('accept'), bodyFormat);
+  } catch (e) {
+    if (!(e instanceof NotAcceptable)) throw e;
+    format = 'json';
+    bodyProblem ??= { status: 406, message: e.message };
+  }
+  if (!bodyProblem && hasBody && !bodyFormat && !(isForm && req.path.endsWith('/_search'))) {
+    bodyProblem = { status: 415, message: `send the body as application/fhir+json or application/fhir+xml (got ${String(contentType ?? 'no content type').slice(0, 100)})` };
+  }
+  let body: unknown;
+  if (!bodyProblem && bodyFormat && typeof req.body === 'string') {
+    try {
+      body = parseBody(req.body, bodyFormat);
+    } catch (e) {
+      if (!(e instanceof FhirFormatError)) throw e;
+      bodyProblem = { status: 400, message: e.message, ...(e.path ? { expression: e.path } : {}) };
+    }
+  } else if (isForm) body = typeof req.body === 'string' ? req.body : '';
+  return { format, body, bodyProblem };
 }
 
 export function fhirRouter(service: FhirService, surface: 'public' | 'internal', baseUrl: () => string): Router {
@@ -19,33 +50,17 @@ export function fhirRouter(service: FhirService, surface: 'public' | 'internal',
     try {
       const qIndex = req.originalUrl.indexOf('?');
       const query = qIndex < 0 ? '' : req.originalUrl.slice(qIndex + 1);
-      const formatParam = new URLSearchParams(query).get('_format') ?? undefined;
-      const contentType = req.header('content-type');
-      const hasBody = ['POST', 'PUT'].includes(req.method) && req.headers['content-length'] !== '0' && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
-      const isForm = /^application\/x-www-form-urlencoded/i.test(contentType ?? '');
-      const bodyFormat = hasBody && !isForm ? formatOfMime(contentType) : undefined;
+      let format: FhirFormat = 'json';
+      let body: unknown;
       // what cannot be served (format, body) is still an access attempt: the pipeline refuses it and records it
       let bodyProblem = (req as BodyProblemRequest).fhirBodyProblem;
-      let format: FhirFormat;
+      let adapterFailure: unknown;
       try {
-        format = negotiate(formatParam, req.header('accept'), bodyFormat);
+        ({ format, body, bodyProblem } = readRequest(req, query, bodyProblem));
       } catch (e) {
-        if (!(e instanceof NotAcceptable)) throw e;
-        format = 'json';
-        bodyProblem ??= { status: 406, message: e.message };
+        // a defect in reading the request is a failure like any other: refused (500) and recorded by the pipeline
+        adapterFailure = e;
       }
-      if (!bodyProblem && hasBody && !bodyFormat && !(isForm && req.path.endsWith('/_search'))) {
-        bodyProblem = { status: 415, message: `send the body as application/fhir+json or application/fhir+xml (got ${String(contentType ?? 'no content type').slice(0, 100)})` };
-      }
-      let body: unknown;
-      if (!bodyProblem && bodyFormat && typeof req.body === 'string') {
-        try {
-          body = parseBody(req.body, bodyFormat);
-        } catch (e) {
-          if (!(e instanceof FhirFormatError)) throw e;
-          bodyProblem = { status: 400, message: e.message, ...(e.path ? { expression: e.path } : {}) };
-        }
-      } else if (isForm) body = typeof req.body === 'string' ? req.body : '';
       const out = await service.handle(
         {
           method: req.method,
@@ -57,12 +72,14 @@ export function fhirRouter(service: FhirService, surface: 'public' | 'internal',
           // who acts is a parameter of the pipeline, read here from the request and nowhere else
           ...(surface === 'internal' ? { internalUser: internalUserFromHeaders((n) => req.header(n)) } : {}),
           ...(bodyProblem ? { bodyProblem } : {}),
+          ...(adapterFailure !== undefined ? { adapterFailure } : {}),
+          format,
         },
         surface,
       );
       for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
       if (out.body === undefined) res.status(out.status).end();
-      else send(res, out.status, out.body, format);
+      else send(res, out.status, out.payload ?? serialise(out.body, format), format);
     } catch (e) {
       next(e);
     }
@@ -70,7 +87,8 @@ export function fhirRouter(service: FhirService, surface: 'public' | 'internal',
   return r;
 }
 
-type BodyProblemRequest = Request & { fhirBodyProblem?: { status: number; message: string; expression?: string } };
+type BodyProblem = { status: number; message: string; expression?: string };
+type BodyProblemRequest = Request & { fhirBodyProblem?: BodyProblem };
 
 /**
  * A body that cannot be read (too large, wrong charset) is a refused access like any other: it goes to the
