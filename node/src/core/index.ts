@@ -8,3 +8,4 @@ export * from './logger.js';
 export { parseBody } from './validation.js';
 export { PACKAGE_ROOT, PACKAGE_VERSION, packagePath } from './paths.js';
 export { OutgoingHttp, OutgoingError, type OutgoingOptions, type OutgoingLimits } from './outgoing.js';
+export { HttpEngine, PortInUseError } from './http-engine.js';
