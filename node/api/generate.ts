@@ -13,6 +13,8 @@ export const API_TYPES: ReadonlyArray<{ spec: string; out: string }> = [
   ...['audit-v1', 'auth-v2', 'discovery-v1', 'monitoring-v1', 'pki-v1', 'vcr-v2', 'vdr-v2'].map((n) => ({ spec: `node/api/${n}.yaml`, out: `node/api/generated/${n}.ts` })),
   // the mock LSP's control API lives with the LSP: the node's code never imports it
   { spec: 'simulators/lsp/api/lsp-v1.yaml', out: 'simulators/shared/api/lsp-v1.ts' },
+  // so does the simulated Dezi's lab control
+  { spec: 'simulators/dezi/api/dezi-v1.yaml', out: 'simulators/shared/api/dezi-v1.ts' },
 ];
 
 /** The TypeScript module generated from one OpenAPI file. */

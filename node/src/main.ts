@@ -1,15 +1,11 @@
 // The one composition root: builds every engine with its dependencies, then mounts the HTTP routers last.
 import path from 'node:path';
-import type { Server } from 'node:http';
-import { Router, type Express } from 'express';
-import { closeServer, createApp, listen, monitoringRoutes, mountFamily } from './core/http.js';
-import { TokenBuckets, rateLimiter } from './core/ratelimit.js';
-import type { RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { EngineSet, type Engine } from './core/engine.js';
+import { HttpEngine } from './core/index.js';
 import { createLogger, type Logger } from './core/logger.js';
-import { envNameFor, nodeDataDir, publicBaseUrl, type NodeConfig } from './core/config.js';
+import { nodeDataDir, publicBaseUrl, type NodeConfig } from './core/config.js';
 import type { ErrorDialect } from './core/errors.js';
-import { errorHandler, unknownRoute } from './core/errors.js';
 import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
@@ -23,6 +19,8 @@ import { PkiEngine, TrustAnchors, X509DidMethod, defaultPkiDir } from './pki/ind
 import { OutgoingHttp } from './core/outgoing.js';
 
 export const VERSION = '0.1.0';
+// the package's public face ('.') names the port error its callers catch
+export { PortInUseError } from './core/index.js';
 
 export interface NodeDeps {
   clock?: () => number;
@@ -105,89 +103,6 @@ function onlyOne<K extends 'fhirBackend' | 'fhirConsent' | 'fhirConsentProfile'>
   return given[0]?.[1] as NodeContribution[K];
 }
 
-interface Mount {
-  prefix: string;
-  router: Router;
-  dialect: ErrorDialect;
-}
-
-/** HTTP engine: listens on the public and internal ports once every other engine has started. */
-class HttpEngine implements Engine {
-  readonly name = 'http';
-  readonly publicApp: Express;
-  readonly internalApp: Express;
-  private readonly publicMounts: Mount[] = [];
-  private readonly internalMounts: Mount[] = [];
-  private servers: Server[] = [];
-  publicPort?: number;
-  internalPort?: number;
-
-  constructor(
-    private readonly config: NodeConfig,
-    private readonly logger: Logger,
-    private readonly engines: () => EngineSet,
-  ) {
-    this.publicApp = createApp(logger);
-    this.internalApp = createApp(logger, 'internal');
-  }
-
-  mountPublic(prefix: string, router: Router, dialect: ErrorDialect): void {
-    this.publicMounts.push({ prefix, router, dialect });
-  }
-
-  mountInternal(prefix: string, router: Router, dialect: ErrorDialect = 'problem'): void {
-    this.internalMounts.push({ prefix, router, dialect });
-  }
-
-  private mountAll(app: Express, mounts: Mount[], before: RequestHandler[] = []): void {
-    app.use(monitoringRoutes(this.engines(), () => ({ name: this.config.name, url: publicBaseUrl(this.config, this.publicPort), organization: this.config.organization, version: VERSION, uptimeSeconds: Math.round(process.uptime()) })));
-    // most specific prefix first, so a family's unknown-route fallback never hides another family
-    for (const m of [...mounts].sort((a, b) => b.prefix.length - a.prefix.length)) mountFamily(app, m.prefix, m.router, m.dialect, this.logger, before);
-    app.use(unknownRoute('problem'), errorHandler('problem', this.logger));
-  }
-
-  async start(): Promise<void> {
-    // one bucket per client for the whole public port, answered in the dialect of the family it asked (monitoring
-    // exempt); wall-clock time, not the node's injectable domain clock: a test's frozen clock must not freeze refills
-    this.mountAll(this.publicApp, this.publicMounts, [rateLimiter(new TokenBuckets(this.config.http.rateLimit))]);
-    this.mountAll(this.internalApp, this.internalMounts);
-    const pub = await listenAs(this.publicApp, this.config.http.public, 'http.public.port');
-    this.servers.push(pub.server);
-    this.publicPort = pub.port;
-    const int = await listenAs(this.internalApp, this.config.http.internal, 'http.internal.port');
-    this.servers.push(int.server);
-    this.internalPort = int.port;
-    this.logger.info({ public: pub.port, internal: int.port }, 'listening');
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all(this.servers.map(closeServer));
-    this.servers = [];
-  }
-}
-
-/** A port in use is a configuration problem: the error names the key (flag and environment variable) that moves it. */
-export class PortInUseError extends Error {
-  readonly code = 'EADDRINUSE';
-  constructor(
-    readonly address: string,
-    readonly port: number,
-    readonly key: string,
-  ) {
-    super(`port ${port} on ${address} is in use (EADDRINUSE): choose another with --${key}=<port> (or ${envNameFor(key)})`);
-    this.name = 'PortInUseError';
-  }
-}
-
-async function listenAs(app: Express, at: { address: string; port: number }, key: string) {
-  try {
-    return await listen(app, at.address, at.port);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(at.address, at.port, key);
-    throw e;
-  }
-}
-
 export interface LabNode extends CoreEngines {
   readonly engines: EngineSet;
   readonly http: HttpEngine;
@@ -228,7 +143,7 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   const clock = deps.clock ?? Date.now;
   const logger = deps.logger ?? createLogger({ name: config.name, level: config.log.level, file: config.log.file });
   let engines: EngineSet;
-  const http = new HttpEngine(config, logger, () => engines);
+  const http = new HttpEngine(config, logger, () => engines, VERSION);
   const baseUrl = () => {
     if (!config.url && config.http.public.port === 0 && http.publicPort === undefined) throw new Error('public URL unknown before the node listens');
     return publicBaseUrl(config, http.publicPort);

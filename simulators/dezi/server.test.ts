@@ -4,6 +4,8 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JS
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeziSimulator } from './server.js';
 import { deziLogin } from './login.js';
+import { deziControl } from './control.js';
+import { operations } from '../../test/helpers/openapi.js';
 
 let dezi: DeziSimulator;
 let base: string;
@@ -115,6 +117,27 @@ describe('simulated Dezi', () => {
     await fetch(`${base}/internal/dezi/v1/revocations`, { method: 'DELETE' });
     expect(await status()).toBe('active');
     expect((await fetch(`${base}/status/v1/verklaring/00000000-0000-0000-0000-000000000000`)).status).toBe(404);
+  });
+
+  it('deziControl revokes and lifts over the lab control API, and words a refusal as the scenarios report it', async () => {
+    const control = deziControl(base);
+    expect(await control.revoke('anna')).toBe('every verklaring of Anna de Vries (Dezi 900010002) revoked at Dezi');
+    await expect(control.revoke('nobody')).rejects.toThrow(new Error("Dezi control POST answered HTTP 404: unknown Dezi care worker 'nobody'"));
+    expect(await control.restore()).toBe('1 Dezi revocations lifted');
+    await expect(deziControl('http://127.0.0.1:1').restore()).rejects.toThrow(/^Dezi control at http:\/\/127\.0\.0\.1:1 unreachable/);
+  });
+
+  it('serves every operation of simulators/dezi/api/dezi-v1.yaml', async () => {
+    const ops = operations('simulators/dezi/api/dezi-v1.yaml');
+    expect(ops.length).toBe(3);
+    const unserved: string[] = [];
+    for (const op of ops) {
+      const res = await fetch(base + op.path, { method: op.method, headers: { 'content-type': 'application/json' }, body: op.method === 'POST' ? '{}' : undefined });
+      // Express's own 404 for a route it does not have
+      if (res.status === 404 && (await res.text()).includes(`Cannot ${op.method} ${op.path}`)) unserved.push(`${op.method} ${op.path}`);
+    }
+    await fetch(`${base}/internal/dezi/v1/revocations`, { method: 'DELETE' });
+    expect(unserved).toEqual([]);
   });
 
   it('headless login names a care worker it does not know', async () => {

@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { createNode, type LabNode } from '../../node/src/main.js';
-import { loadConfig, type NodeConfigInput } from '../../node/src/core/index.js';
+import { loadConfig, PortInUseError, type NodeConfigInput } from '../../node/src/core/index.js';
 import { createLspNode, DISCOVERY_SERVICE, LSP_CONFIG_DEFAULTS, type LspNode } from '../lsp/main.js';
 import { loadSourcesFile } from '../lsp/sources.js';
 import { sourceHost } from '../lsp/source-host.js';
@@ -18,7 +18,6 @@ import { wireDashboard, type RunningDashboard } from './dashboard-wiring.js';
 import { LspApi, NodeApi } from '../shared/node-api.js';
 import { pointDefinitionsAt, SHIPPED_DEFINITIONS } from './discovery-definitions.js';
 import { wirePortal, type RunningPortal } from './portal/index.js';
-import { PortInUseError } from '../../node/src/main.js';
 import { dataDirsOf, loadNetworkConfig, logFileOf, NetworkConfigSchema, publicUrlOf, type NetworkConfig, type NetworkConfigInput } from './config.js';
 
 export { DISCOVERY_SERVICE };

@@ -12,8 +12,8 @@ describe('generated internal-API types', () => {
     expect(readFileSync(path.join(ROOT, out), 'utf8')).toBe(await generateApiTypes(spec));
   });
 
-  it('every OpenAPI file of the node and of the mock LSP is generated', () => {
-    const specs = ['node/api', 'simulators/lsp/api'].flatMap((dir) => readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.yaml')).map((f) => `${dir}/${f}`));
+  it('every OpenAPI file of the node, the mock LSP and the simulated Dezi is generated', () => {
+    const specs = ['node/api', 'simulators/lsp/api', 'simulators/dezi/api'].flatMap((dir) => readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.yaml')).map((f) => `${dir}/${f}`));
     expect(API_TYPES.map((t) => t.spec).sort()).toEqual(specs.sort());
   });
 });

@@ -4,7 +4,7 @@ import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jos
 import { openDatabase, type Database } from '../store/index.js';
 import { CryptoService, SqlKeyStore, cryptoMigrations } from '../crypto/index.js';
 import { accessTokenHash, createDpopProof, normalizeHtu, validateDpopProof, DPOP_JTI_TTL_MS } from './dpop.js';
-import { SqlSessionStore, authMigrations } from './sessions.js';
+import { SqlSessionStore, authMigrations } from './store.js';
 
 let db: Database;
 const now = 1_800_000_000_000;

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type JWK, type JWTHeaderParameters } from 'jose';
 import { BoundedCache } from '../core/cache.js';
 import type { CryptoService } from '../crypto/index.js';
-import type { SessionStore } from './sessions.js';
+import type { SessionStore } from './store.js';
 
 export const DPOP_JTI_TTL_MS = 15 * 60_000;
 /** how far a proof's iat may lie in the past or future */

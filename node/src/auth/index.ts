@@ -5,7 +5,7 @@ export { JWT_BEARER, JWT_BEARER_CLIENT_ASSERTION_TYPE, checkJwtBearerGrant, bind
 export { AuthClient, chooseVpFormat, completeSelfAttested, type ClientTokenResponse } from './client.js';
 export { accessTokenVerifier, type AccessTokenVerifier, type AccessTokenRequest, type AccessTokenVerification } from './verify.js';
 export { createDpopProof, validateDpopProof, accessTokenHash, DPOP_JTI_TTL_MS } from './dpop.js';
-export { SqlSessionStore, authMigrations, type SessionStore } from './sessions.js';
+export { SqlSessionStore, authMigrations, type SessionStore } from './store.js';
 export { OAuthError, oauthError } from './errors.js';
 export { authInternalRouter } from './api/internal.js';
 export { oauth2Router, wellKnownRouter } from './api/public.js';

@@ -5,7 +5,7 @@ import { RESERVED_CLAIMS, type CredentialProfile, type PolicyStore } from '../po
 import { OAuthError, oauthError } from './errors.js';
 import type { CredentialVerifierPort } from './ports.js';
 import { NONCE_TTL_MS, checkSigner, checkValidity, parsePresentation, verifyPresentationFully, type VpEnvelope } from './presentation.js';
-import type { SessionStore } from './sessions.js';
+import type { SessionStore } from './store.js';
 import { URA_SYSTEM } from '../fhir/types.js';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';

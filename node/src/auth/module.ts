@@ -9,7 +9,7 @@ import { OpenId4Vp } from './openid4vp/index.js';
 import type { AuditPort } from './audit.js';
 import type { VcrPort } from './ports.js';
 import { AuthorizationServer } from './server.js';
-import { SqlSessionStore, authMigrations } from './sessions.js';
+import { SqlSessionStore, authMigrations } from './store.js';
 import { accessTokenVerifier, type AccessTokenVerifier } from './verify.js';
 
 export interface AuthOptions {

@@ -9,7 +9,7 @@ import { AUTH_PROTOCOL, recordOrRefuse, tokenAuditInput, uraOf, type AuditPort, 
 import { oauthError } from './errors.js';
 import type { CredentialVerifierPort, WireCredential, WirePresentation } from './ports.js';
 import { NONCE_TTL_MS, checkSigner, checkValidity, credentialName, hasProof, parseAssertion, parsePresentation, verifyPresentationFully, type VpEnvelope } from './presentation.js';
-import type { SessionStore } from './sessions.js';
+import type { SessionStore } from './store.js';
 import { JWT_BEARER, checkJwtBearerGrant, isJwtBearerProfile } from './jwtbearer.js';
 import { checkDeziBinding, deziCredentialsOf, deziRoleOf } from '../vcr/index.js';
 

@@ -1,5 +1,5 @@
 // Resource-server check of an incoming request's access token: Bearer or DPoP (htm, htu, ath, jti, cnf.jkt), with revocation re-checked.
-import type { SessionStore } from './sessions.js';
+import type { SessionStore } from './store.js';
 import { validateDpopProof } from './dpop.js';
 import { introspectionOf, type AuthorizationServer } from './server.js';
 

@@ -1,4 +1,4 @@
-// Error model of the node: one base class with a stable code and an HTTP status, and one writer per route family.
+// Error model of the node: one base class with a stable code and an HTTP status, one writer per route family, and the failure of an outgoing request.
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 
@@ -187,4 +187,20 @@ export function unknownRoute(dialect: ErrorDialect): RequestHandler {
       writeError(res, dialect, 404, msg);
     }
   };
+}
+
+/** What went wrong with an outgoing request; `message` has the details for logs and trusted (internal API) callers. */
+export type OutgoingFailure = 'refused' | 'unreachable' | 'timeout' | 'too_large' | 'redirect' | 'invalid_url';
+
+export class OutgoingError extends Error {
+  constructor(
+    readonly kind: OutgoingFailure,
+    readonly url: string,
+    message: string,
+    /** the network error underneath, when there is one (its `code`, e.g. ECONNREFUSED, is for logs) */
+    cause?: unknown,
+  ) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'OutgoingError';
+  }
 }

@@ -7,4 +7,5 @@ export * from './http.js';
 export * from './logger.js';
 export { parseBody } from './validation.js';
 export { PACKAGE_ROOT, PACKAGE_VERSION, packagePath } from './paths.js';
-export { OutgoingHttp, OutgoingError, type OutgoingOptions, type OutgoingLimits } from './outgoing.js';
+export { OutgoingHttp, type OutgoingOptions, type OutgoingLimits } from './outgoing.js';
+export { HttpEngine, PortInUseError } from './http-engine.js';

@@ -5,22 +5,7 @@ import https from 'node:https';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import type { Logger } from './logger.js';
-
-/** What went wrong with an outgoing request; `message` has the details for logs and trusted (internal API) callers. */
-export type OutgoingFailure = 'refused' | 'unreachable' | 'timeout' | 'too_large' | 'redirect' | 'invalid_url';
-
-export class OutgoingError extends Error {
-  constructor(
-    readonly kind: OutgoingFailure,
-    readonly url: string,
-    message: string,
-    /** the network error underneath, when there is one (its `code`, e.g. ECONNREFUSED, is for logs) */
-    cause?: unknown,
-  ) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'OutgoingError';
-  }
-}
+import { OutgoingError } from './errors.js';
 
 export interface OutgoingOptions {
   /** hosts (`name`, `name:port`, `[v6]:port`) that may be reached over http and on non-public addresses: the lab's own nodes */

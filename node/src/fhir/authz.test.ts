@@ -6,7 +6,7 @@ import { openDatabase, type Database } from '../store/index.js';
 import { EmbeddedBackend } from './backend.js';
 import { FhirAuthoriser, loadMatrix, namedPatient, type ConsentHook } from './authz.js';
 import { ProfileValidator } from './profiles.js';
-import { fhirMigrations, SqlFhirRepository } from './repository.js';
+import { fhirMigrations, SqlFhirRepository } from './store.js';
 import { parseSearch, parseQueryString } from './search.js';
 import { FhirService, type FhirResponse } from './service.js';
 import type { FhirAuditEvent } from './audit.js';

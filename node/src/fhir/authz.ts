@@ -1,6 +1,6 @@
 // Authorisation of /fhir: token verification port, scope, role × building block × interaction matrix, patient scope, consent.
 import { readFileSync } from 'node:fs';
-import { patientOf } from './repository.js';
+import { patientOf } from './store.js';
 import { packagePath } from '../core/paths.js';
 import type { Criterion, ParsedSearch } from './search.js';
 import type { ActiveToken, AuthorisedPatient, FhirCaller } from './caller.js';

@@ -1,7 +1,7 @@
 // Where FHIR interactions are executed: the embedded store (search engine + repository) — upstream.ts is the other backend.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { randomUUID } from 'node:crypto';
-import type { FhirRepository } from './repository.js';
+import type { FhirRepository } from './store.js';
 import { parseQueryString, parseSearch, runSearch, searchsetBundle, type ParsedSearch } from './search.js';
 import { FhirError } from './errors.js';
 import type { ProfileValidator } from './profiles.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../store/index.js';
 import { demoDataBySource, loadDemoData } from './demo.js';
 import { ProfileValidator } from './profiles.js';
-import { fhirMigrations, SqlFhirRepository } from './repository.js';
+import { fhirMigrations, SqlFhirRepository } from './store.js';
 import { parseSearch, parseQueryString, runSearch } from './search.js';
 import { blockOf, BSN_SYSTEM, EXT_TREATMENT_ID, type FhirResource } from './types.js';
 

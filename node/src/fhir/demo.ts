@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { buildingBlock, dayAt, medication, organization, patient, practitioner, practitionerRole, type BlockSpec, type DosageSpec } from './mp9build.js';
 import { packagePath } from '../core/paths.js';
-import type { FhirRepository } from './repository.js';
+import type { FhirRepository } from './store.js';
 import type { FhirResource } from './types.js';
 
 /**

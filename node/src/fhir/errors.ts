@@ -67,3 +67,16 @@ export class SearchError extends FhirError {
     this.param = f.param;
   }
 }
+
+/** Bad FHIR XML, or JSON that has no XML form: a 400 with the element's path. */
+export class FhirFormatError extends Error {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown when no answer format can be agreed on: 406 (answered in JSON, as nothing else was asked for that we have). */
+export class NotAcceptable extends Error {}

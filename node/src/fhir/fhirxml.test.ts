@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { externalPath } from '../../../test/helpers/external.js';
-import { FhirFormatError, resourceToXml, xmlToResource } from './fhirxml.js';
+import { FhirFormatError } from './errors.js';
+import { resourceToXml, xmlToResource } from './fhirxml.js';
 
 const SCRIPTS = externalPath('nictiz-testscripts');
 const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? files(path.join(dir, f)) : [path.join(dir, f)]));

@@ -3,6 +3,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../core/paths.js';
+import { FhirFormatError } from './errors.js';
 
 export const FHIR_NS = 'http://hl7.org/fhir';
 const XHTML_NS = 'http://www.w3.org/1999/xhtml';
@@ -48,16 +49,6 @@ const isExtensionDefs = (defs: ModelElement[]) => defs === r4Model().Extension!.
 
 export const isPrimitiveType = (t: string) => r4Model()[t]?.k === 'primitive-type';
 const INTEGER_TYPES = new Set(['integer', 'positiveInt', 'unsignedInt']);
-
-/** Bad FHIR XML, or JSON that has no XML form: a 400 with the element's path. */
-export class FhirFormatError extends Error {
-  constructor(
-    message: string,
-    readonly path: string,
-  ) {
-    super(message);
-  }
-}
 
 // ---------------------------------------------------------------- XML parsing
 

@@ -5,7 +5,7 @@ export { fhirRouter } from './api/router.js';
 export { EmbeddedBackend, type FhirBackend } from './backend.js';
 export { FhirError, SearchError, type FhirErrorFields } from './errors.js';
 export { UpstreamBackend } from './upstream.js';
-export { SqlFhirRepository, fhirMigrations, patientOf, type FhirRepository } from './repository.js';
+export { SqlFhirRepository, fhirMigrations, patientOf, type FhirRepository } from './store.js';
 export { parseSearch, runSearch, parseQueryString, appliedPairs, searchsetBundle, type ParsedSearch } from './search.js';
 export { ProfileValidator, loadRuleSet, type RuleSet, type ProfileRule } from './profiles.js';
 export { ResourceValidator } from './validator.js';

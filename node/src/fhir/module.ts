@@ -5,7 +5,7 @@ import type { StoreEngine } from '../store/index.js';
 import { EmbeddedBackend, type FhirBackend } from './backend.js';
 import { FhirAuthoriser, type AccessTokenVerifier, type ConsentHook } from './authz.js';
 import type { FhirAuditHook } from './audit.js';
-import { fhirMigrations, SqlFhirRepository, type FhirRepository } from './repository.js';
+import { fhirMigrations, SqlFhirRepository, type FhirRepository } from './store.js';
 import { FhirService } from './service.js';
 import { ResourceValidator } from './validator.js';
 import { setServerTimeZone } from './dates.js';

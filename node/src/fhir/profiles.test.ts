@@ -6,7 +6,7 @@ import { externalMissing, externalPath } from '../../../test/helpers/external.js
 import { openDatabase } from '../store/index.js';
 import { EmbeddedBackend } from './backend.js';
 import { ProfileValidator, loadRuleSet } from './profiles.js';
-import { fhirMigrations, SqlFhirRepository } from './repository.js';
+import { fhirMigrations, SqlFhirRepository } from './store.js';
 import { parseSearch } from './search.js';
 import { fhirXmlToJson, parseXml, type XmlElement } from './xml.js';
 

@@ -3,7 +3,7 @@
 import { dateMatches, parseDateSearch as parseDateValue, type Range } from './dates.js';
 import { paramDef, SEARCH_PARAMS, type SearchParamDef } from './searchparams.js';
 import { withLatestStops } from './latest-stops.js';
-import type { FhirRepository } from './repository.js';
+import type { FhirRepository } from './store.js';
 import { parseReference, type FhirResource } from './types.js';
 import { SearchError } from './errors.js';
 

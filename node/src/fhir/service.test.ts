@@ -9,7 +9,7 @@ import { FhirAuthoriser } from './authz.js';
 import type { FhirCaller } from './caller.js';
 import type { FhirAuditEvent, FhirAuditHook } from './audit.js';
 import { ProfileValidator } from './profiles.js';
-import { fhirMigrations, SqlFhirRepository } from './repository.js';
+import { fhirMigrations, SqlFhirRepository } from './store.js';
 import { FhirService, type FhirRequest, type FhirResponse, type FhirServiceDeps } from './service.js';
 import type { FhirResource } from './types.js';
 

@@ -11,6 +11,9 @@ export class CheckFailure extends Error {
   }
 }
 
+/** A JSON-LD context the node does not embed: such a credential cannot be canonicalised, so it cannot verify. */
+export class UnknownContextError extends Error {}
+
 export const fail = (code: VerificationCode, message: string): never => {
   throw new CheckFailure(code, message);
 };

@@ -6,6 +6,7 @@ import type jsonldTypes from 'jsonld';
 import { flattenedVerify, decodeProtectedHeader } from 'jose';
 import type { JoseKey } from '../crypto/index.js';
 import { CREDENTIALS_DIR } from './paths.js';
+import { UnknownContextError } from './errors.js';
 
 const CONTEXT_DIR = path.join(CREDENTIALS_DIR, 'contexts');
 
@@ -22,8 +23,6 @@ function embeddedContexts(): Map<string, unknown> {
 export function knownContexts(): string[] {
   return [...embeddedContexts().keys()];
 }
-
-export class UnknownContextError extends Error {}
 
 // Offline loader: a credential naming a context we do not embed cannot be canonicalised, so it cannot verify.
 const documentLoader = async (url: string) => {

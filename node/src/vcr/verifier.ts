@@ -5,8 +5,8 @@ import type { JoseKey } from '../crypto/index.js';
 import { methodsFor, type DidResolver, type Relationship } from '../vdr/index.js';
 import { NodeError } from '../core/errors.js';
 import { asArray, decodeJwtParts, isJwt, parseCredential, parseDate } from './credential.js';
-import { CheckFailure, fail } from './errors.js';
-import { UnknownContextError, ldSigningInput, verifyDetachedJws } from './jsonld.js';
+import { CheckFailure, fail, UnknownContextError } from './errors.js';
+import { ldSigningInput, verifyDetachedJws } from './jsonld.js';
 import { checkCredentialType } from './schema.js';
 import { checkDeziBinding, isDeziCredential, type DeziVerifier } from './dezi.js';
 import type {

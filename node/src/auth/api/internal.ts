@@ -8,7 +8,7 @@ import type { CryptoService } from '../../crypto/index.js';
 import type { AuthClient } from '../client.js';
 import { createDpopProof, validateDpopProof } from '../dpop.js';
 import type { AuthorizationServer } from '../server.js';
-import type { SessionStore } from '../sessions.js';
+import type { SessionStore } from '../store.js';
 
 const DpopRequest = z.object({ htm: z.string().min(1), htu: z.string().url(), token: z.string().min(1) });
 const DpopValidateRequest = z.object({ dpop_proof: z.string().min(1), method: z.string().min(1), thumbprint: z.string().min(1), token: z.string().min(1), url: z.string().min(1) });

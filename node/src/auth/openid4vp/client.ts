@@ -10,7 +10,7 @@ import { chooseVpFormat } from '../client.js';
 import { createDpopProof } from '../dpop.js';
 import { oauthError } from '../errors.js';
 import type { IssuerPort, VcrPort, WirePresentation } from '../ports.js';
-import type { SessionStore } from '../sessions.js';
+import type { SessionStore } from '../store.js';
 import { boundToClient, httpUrl, randomToken, sameOrigin, type Jar } from './jar.js';
 import { USER_SESSION_TTL_MS, employeeCredentialRequest, newUserKey, signUserPresentation, type UserSession } from './user.js';
 import { s256, withQuery } from './verifier.js';

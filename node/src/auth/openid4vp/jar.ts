@@ -5,7 +5,7 @@ import { readBody } from '../../core/http.js';
 import type { CryptoService } from '../../crypto/index.js';
 import type { DidResolver, SubjectService } from '../../vdr/index.js';
 import { oauthError } from '../errors.js';
-import type { SessionStore } from '../sessions.js';
+import type { SessionStore } from '../store.js';
 
 export const JAR_TYPE = 'oauth-authz-req+jwt';
 /** how long a request object waits to be fetched (nuts-node keeps its authorization sessions 15 minutes) */

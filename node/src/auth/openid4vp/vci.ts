@@ -7,7 +7,7 @@ import type { CryptoService } from '../../crypto/index.js';
 import type { SubjectService } from '../../vdr/index.js';
 import { toPeCredential, credentialSubjectIds } from '../../pe/index.js';
 import type { VcrPort, WireCredential } from '../ports.js';
-import type { SessionStore } from '../sessions.js';
+import type { SessionStore } from '../store.js';
 import { httpUrl, randomToken, sameOrigin } from './jar.js';
 import { USER_SESSION_TTL_MS } from './user.js';
 import { s256, withQuery } from './verifier.js';

@@ -8,7 +8,7 @@ import type { CredentialVerifierPort, WireCredential, WirePresentation } from '.
 import { checkSigner, credentialName, hasProof, parseAssertion, parsePresentation, verifyPresentationFully, type VpEnvelope } from '../presentation.js';
 import type { CodeGrant, TokenRequest } from '../server.js';
 import type { TokenFacts } from '../audit.js';
-import type { SessionStore } from '../sessions.js';
+import type { SessionStore } from '../store.js';
 import { boundToClient, randomToken, sameOrigin, type Jar } from './jar.js';
 import { userOf, type FlowUser } from './user.js';
 

@@ -1,6 +1,7 @@
 // FHIR content negotiation: which format a request body is in (Content-Type) and which the answer is wanted in (_format, Accept).
-import { FhirFormatError, resourceToXml, xmlToResource } from '../fhirxml.js';
-import { answerJson } from '../repository.js';
+import { FhirFormatError, NotAcceptable } from '../errors.js';
+import { resourceToXml, xmlToResource } from '../fhirxml.js';
+import { answerJson } from '../store.js';
 
 export type FhirFormat = 'json' | 'xml';
 
@@ -22,9 +23,6 @@ export function formatOfMime(mime: string | undefined): FhirFormat | undefined {
   if (!mime) return undefined;
   return MIME[mime.split(';')[0]!.trim().toLowerCase()];
 }
-
-/** Thrown when no answer format can be agreed on: 406 (answered in JSON, as nothing else was asked for that we have). */
-export class NotAcceptable extends Error {}
 
 /**
  * The answer format: `_format` wins over Accept (a browser or a tool that cannot set headers uses it); an Accept that

@@ -1,9 +1,9 @@
 // Express adapters for /fhir (public, token) and /internal/fhir (trusted systems): translate HTTP to FhirRequest and back, in JSON or XML.
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { BODY_LIMIT, internalUserFromHeaders } from '../../core/http.js';
-import { FhirFormatError } from '../fhirxml.js';
+import { FhirFormatError, NotAcceptable } from '../errors.js';
 import type { FhirService } from '../service.js';
-import { CONTENT_TYPE, formatOfMime, negotiate, NotAcceptable, parseBody, serialise, type FhirFormat } from './format.js';
+import { CONTENT_TYPE, formatOfMime, negotiate, parseBody, serialise, type FhirFormat } from './format.js';
 
 const FHIR_TYPES = ['application/fhir+json', 'application/json', 'application/json+fhir', 'application/fhir+xml', 'application/xml', 'application/xml+fhir', 'text/xml'];
 

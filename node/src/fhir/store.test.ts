@@ -1,7 +1,7 @@
 // The SQL FHIR repository's shared parses: a changed row is read as changed, and what one reader gets no other can alter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../store/index.js';
-import { answerJson, fhirMigrations, SqlFhirRepository } from './repository.js';
+import { answerJson, fhirMigrations, SqlFhirRepository } from './store.js';
 import { runSearch, parseSearch, searchsetBundle } from './search.js';
 import { QA_BSN, qaSet } from './qa-set.js';
 import type { FhirResource } from './types.js';
