@@ -10,7 +10,7 @@ import { StoreEngine } from './store/index.js';
 import { CryptoEngine, cryptoRouter } from './crypto/index.js';
 import { VdrEngine, vdrInternalRouter, vdrPublicRouter } from './vdr/index.js';
 import { DEZI_MAX_RESPONSE_BYTES, VcrEngine } from './vcr/index.js';
-import { FhirAuthoriser, FhirEngine, fhirRouter, SqlFhirRepository, UZI_ROLE_SYSTEM, type FhirCaller, type FhirEngineOptions, type FhirRepository, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
+import { FhirAuthoriser, FhirEngine, fhirInternalRouter, fhirPublicRouter, SqlFhirRepository, UZI_ROLE_SYSTEM, type FhirCaller, type FhirEngineOptions, type FhirRepository, type AccessTokenVerifier, type ConsentHook, type FhirAuditHook } from './fhir/index.js';
 import { actorOf, AuditEngine, auditRouter, CHECKPOINT_KEY_FILE, fhirAuditHook, IN_MEMORY_KEY, type AuditActor } from './audit/index.js';
 import { PolicyEngine } from './policy/index.js';
 import { AUTH_PROTOCOL, AuthEngine, authInternalRouter, oauth2Router, openid4vpInternalRouter, openid4vpPublicRouter, openidConfigurationRouter, wellKnownRouter } from './auth/index.js';
@@ -263,8 +263,8 @@ export function createNode(config: NodeConfig, deps: NodeDeps = {}): LabNode {
   http.mountPublic('/.well-known/oauth-authorization-server', wellKnownRouter(auth.server), 'problem');
   http.mountInternal('/internal/discovery', discoveryClientRouter(discovery), 'problem');
   http.mountPublic('/discovery', discoveryServerRouter(discovery), 'problem');
-  http.mountInternal('/internal/fhir', fhirRouter(fhir.service, 'internal', baseUrl), 'fhir');
-  http.mountPublic('/fhir', fhirRouter(fhir.service, 'public', baseUrl), 'fhir');
+  http.mountInternal('/internal/fhir', fhirInternalRouter(fhir.service, baseUrl), 'fhir');
+  http.mountPublic('/fhir', fhirPublicRouter(fhir.service, baseUrl), 'fhir');
   for (const [, c] of contributions) {
     for (const mw of c.publicMiddleware ?? []) http.publicApp.use(mw);
     for (const m of c.internalRoutes ?? []) http.mountInternal(m.prefix, m.router, m.dialect ?? 'problem');

@@ -42,8 +42,21 @@ export function dataReference(r: Omit<Registration, 'id'> & { id?: string }): Fh
   };
 }
 
+/**
+ * What the store's shared parses read as: a frozen List never changes, so its registration is read once (the index
+ * lists every List for each brokered search).
+ */
+const readBack = new WeakMap<object, Readonly<Registration> | null>();
+
 /** Reads a registration back from a List; undefined when it is not a well-formed data reference. */
-export function parseDataReference(list: FhirResource): Registration | undefined {
+export function parseDataReference(list: FhirResource): Readonly<Registration> | undefined {
+  if (!Object.isFrozen(list)) return readDataReference(list);
+  let r = readBack.get(list);
+  if (r === undefined) readBack.set(list, (r = readDataReference(list) ?? null));
+  return r ?? undefined;
+}
+
+function readDataReference(list: FhirResource): Readonly<Registration> | undefined {
   if (list.resourceType !== 'List' || list.status !== 'current') return undefined;
   const contained = (list.contained ?? []) as FhirResource[];
   const ref = (r: unknown) => String((r as { reference?: string } | undefined)?.reference ?? '').replace(/^#/, '');
@@ -55,7 +68,7 @@ export function parseDataReference(list: FhirResource): Registration | undefined
   const code = (list.code as { coding?: Array<{ system?: string; code?: string }> } | undefined)?.coding?.find((c) => c.system === AORTA_DATA_CATEGORY_SYSTEM)?.code;
   const block = BUILDING_BLOCKS.find((b) => b.aortaCategory === code)?.block;
   if (!bsn || !appId || !ura || !block) return undefined;
-  return { id: list.id!, bsn, block, appId, ura, date: list.date as string | undefined };
+  return Object.freeze({ id: list.id!, bsn, block, appId, ura, date: list.date as string | undefined });
 }
 
 export class ReferenceIndex {
@@ -67,11 +80,11 @@ export class ReferenceIndex {
     return { ...r, id: list.id };
   }
 
-  async all(): Promise<Registration[]> {
+  async all(): Promise<Array<Readonly<Registration>>> {
     return (await this.repo.list('List')).map(parseDataReference).filter((x): x is Registration => !!x);
   }
 
-  async forBsn(bsn: string): Promise<Registration[]> {
+  async forBsn(bsn: string): Promise<Array<Readonly<Registration>>> {
     return (await this.all()).filter((r) => r.bsn === bsn);
   }
 

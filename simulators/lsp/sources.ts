@@ -3,7 +3,7 @@ import express from 'express';
 import { readFileSync } from 'node:fs';
 import { openDatabase, type Database } from '../../node/src/store/index.js';
 import { packagePath } from '../../node/src/core/index.js';
-import { EmbeddedBackend, FhirService, FhirAuthoriser, ProfileValidator, SqlFhirRepository, fhirMigrations, fhirRouter, type DemoSource, type FhirRepository, type FhirResource } from '../../node/src/fhir/index.js';
+import { EmbeddedBackend, FhirService, FhirAuthoriser, ProfileValidator, SqlFhirRepository, fhirMigrations, fhirInternalRouter, type DemoSource, type FhirRepository, type FhirResource } from '../../node/src/fhir/index.js';
 import { SourceServer, type SourceServerState } from './source-server.js';
 import { blockOfResource, type BuildingBlock } from './building-blocks.js';
 import { BSN_SYSTEM } from './bsn.js';
@@ -92,7 +92,7 @@ export class SimulatedSource implements SourceSystem {
     const service = new FhirService({ backend: new EmbeddedBackend(this.repository, validator, () => base), validator, authoriser: new FhirAuthoriser(), baseUrl: () => base, clock: this.clock });
     const app = express();
     app.disable('x-powered-by');
-    app.use('/fhir', fhirRouter(service, 'internal', () => base.replace(/\/fhir$/, '')));
+    app.use('/fhir', fhirInternalRouter(service, () => base.replace(/\/fhir$/, '')));
     this.server = new SourceServer(app, { secret: this.brokerSecret, available: this.config.available ?? true, latencyMs: this.defaultLatencyMs });
     await this.server.start();
     base = this.fhirBase;

@@ -1,7 +1,8 @@
 // Public face of the FHIR capability.
 export { FhirEngine, type FhirEngineOptions } from './module.js';
 export { FhirService, AUTHZ_RULE_SYSTEM, type FhirRequest, type FhirResponse } from './service.js';
-export { fhirRouter } from './api/router.js';
+export { fhirInternalRouter } from './api/internal.js';
+export { fhirPublicRouter } from './api/public.js';
 export { EmbeddedBackend, type FhirBackend } from './backend.js';
 export { FhirError, SearchError, type FhirErrorFields } from './errors.js';
 export { UpstreamBackend } from './upstream.js';

@@ -1,4 +1,4 @@
-// Express adapters for /fhir (public, token) and /internal/fhir (trusted systems): translate HTTP to FhirRequest and back, in JSON or XML.
+// The express adapter both FHIR surfaces share (api/internal.ts, api/public.ts): HTTP to FhirRequest and back, in JSON or XML.
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { BODY_LIMIT, internalUserFromHeaders } from '../../core/http.js';
 import { FhirFormatError, NotAcceptable } from '../errors.js';
@@ -43,7 +43,8 @@ function readRequest(req: Request, query: string, problem: BodyProblem | undefin
   return { format, body, bodyProblem };
 }
 
-export function fhirRouter(service: FhirService, surface: 'public' | 'internal', baseUrl: () => string): Router {
+/** A router serving `service` on one surface; which caller it reads from the request is the surface's (see internal.ts, public.ts). */
+export function fhirAdapter(service: FhirService, surface: 'public' | 'internal', baseUrl: () => string): Router {
   const r = express.Router();
   r.use(keepBodyProblem(express.text({ limit: BODY_LIMIT, type: [...FHIR_TYPES, 'application/x-www-form-urlencoded'] })));
   r.use(async (req: Request, res, next) => {
