@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import { readFileSync } from 'node:fs';
 import { invalidInput, packagePath } from '../../node/src/core/index.js';
-import type { DatabaseRef, Migrations } from '../../node/src/store/index.js';
+import { fixedQuery, type DatabaseRef, type Migrations } from '../../node/src/store/index.js';
 import { BSN_SYSTEM, assertValidBsn } from './bsn.js';
 
 export type ConsentChoice = 'ja' | 'nee';
@@ -61,6 +61,10 @@ export const mitzMigrations: Migrations = {
   },
 };
 
+type ConsentRow = ConsentTables['lsp_consent'];
+// asked on every brokered search (decider): compiled once
+const selectChoicesOf = fixedQuery<[string]>((db, bsn) => db.selectFrom('lsp_consent').selectAll().where('bsn', '=', bsn).orderBy('bsn').orderBy('holder_category').orderBy('consulter_category'), 1);
+
 export class MitzConsent {
   constructor(
     private readonly ref: DatabaseRef,
@@ -113,9 +117,9 @@ export class MitzConsent {
   }
 
   async list(bsn?: string): Promise<ConsentRecord[]> {
-    let q = this.db.selectFrom('lsp_consent').selectAll();
-    if (bsn) q = q.where('bsn', '=', bsn);
-    const rows = await q.orderBy('bsn').orderBy('holder_category').orderBy('consulter_category').execute();
+    const rows = bsn
+      ? (await selectChoicesOf<ConsentRow>(this.ref.db, bsn)).rows
+      : await this.db.selectFrom('lsp_consent').selectAll().orderBy('bsn').orderBy('holder_category').orderBy('consulter_category').execute();
     return rows.map((r) => ({ bsn: r.bsn, holderCategory: r.holder_category, dataCategory: r.data_category, consulterCategory: r.consulter_category, choice: r.choice as ConsentChoice, recordedAt: Number(r.recorded_at) }));
   }
 

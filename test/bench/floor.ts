@@ -51,6 +51,8 @@ export async function startFanOutFloor(answer: Bundle): Promise<{ url: string; c
       req.end();
     });
   const app = express();
+  // as the node's engine has it (core/http.ts): no ETag hashing of every answer
+  app.set('etag', false);
   app.get('/fhir/MedicationRequest', async (_req, res) => {
     const answers = await Promise.all(ports.map(get));
     const entry = answers.flatMap((a) => a.entry ?? []);

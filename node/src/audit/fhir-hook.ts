@@ -33,14 +33,19 @@ const EVENT_OF: Partial<Record<FhirAccessEvent['interaction'], AuditEventCode>> 
   batch: 'fhir.transaction',
 };
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f]/g;
+
 /**
  * What a caller sent, made fit for a record field: control characters escaped (one record, one line), trimmed, and
  * clipped to the field's limit with a marker, so an odd request is recorded instead of failing the record (and the answer).
  */
 export function clipText(v: unknown, max: number = AUDIT_LIMITS.text): string | undefined {
   if (typeof v !== 'string') return undefined;
-  // eslint-disable-next-line no-control-regex
-  const escaped = v.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).trim();
+  // most values have no control character: tested before any copy is made
+  const escaped = (CONTROL.test(v) ? v.replace(CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : v).trim();
   if (!escaped) return undefined;
   return escaped.length <= max ? escaped : `${escaped.slice(0, max - 1).trimEnd()}…`;
 }

@@ -22,7 +22,22 @@ const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function newSpanId(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex(8);
+}
+
+// trace and span ids are drawn from a pool of random bytes refilled in one call (as randomUUID does): one
+// randomBytes call per id costs more than the rest of starting a request's context
+const POOL = 4096;
+let pool = Buffer.alloc(0);
+let offset = POOL;
+function randomHex(bytes: number): string {
+  if (offset + bytes > pool.length) {
+    pool = randomBytes(POOL);
+    offset = 0;
+  }
+  const hex = pool.toString('hex', offset, offset + bytes);
+  offset += bytes;
+  return hex;
 }
 
 /** Builds a context from incoming headers: a valid traceparent is continued, anything else starts a new trace. */
@@ -31,7 +46,7 @@ export function contextFromHeaders(traceparent: string | undefined, requestId: s
   const valid = m && m[1] !== 'ff' && !/^0+$/.test(m[2]!) && !/^0+$/.test(m[3]!);
   return {
     requestId: requestId && REQUEST_ID.test(requestId) ? requestId : randomUUID(),
-    traceId: valid ? m[2]! : randomBytes(16).toString('hex'),
+    traceId: valid ? m[2]! : randomHex(16),
     parentSpanId: valid ? m[3]! : undefined,
     spanId: newSpanId(),
     traceFlags: valid ? m[4]! : '01',

@@ -56,6 +56,8 @@ interface Tables {
 }
 
 // asked for every credential of every token request (trust is read fresh each time, never cached): compiled once
+// read whenever a status list page is served or checked locally: compiled once
+const selectRevoked = fixedQuery<[string, string, number]>((db, issuer, type, page) => db.selectFrom('vcr_issued').select('status_index').where('issuer', '=', issuer).where('status_type', '=', type).where('status_page', '=', page).where('revoked_at', 'is not', null), 3);
 const selectTrust = fixedQuery<[string, string]>((db, type, issuer) => db.selectFrom('vcr_trust').select('trusted').where('type', '=', type).where('issuer', '=', issuer), 2);
 
 export const vcrMigrations: Migrations = {
@@ -153,14 +155,7 @@ export class SqlVcrStore implements VcrStore {
   }
 
   async revokedIndexes(issuer: string, type: StatusListType, page: number) {
-    const rows = await this.db
-      .selectFrom('vcr_issued')
-      .select('status_index')
-      .where('issuer', '=', issuer)
-      .where('status_type', '=', type)
-      .where('status_page', '=', page)
-      .where('revoked_at', 'is not', null)
-      .execute();
+    const { rows } = await selectRevoked<{ status_index: number }>(this.ref.db, issuer, type, page);
     return rows.map((r) => Number(r.status_index));
   }
 
