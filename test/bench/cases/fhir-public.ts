@@ -53,8 +53,9 @@ export const fhirPublic: BenchCase = {
       for (let i = 0; i < ctx.rounds; i++) {
         const hello = await ctx.hello();
         hellos.push(hello);
-        // enough proofs for the round at the hello server's own rate; a round that uses them all is run again with twice as many
-        let perRound = Math.ceil((hello * ctx.durMs) / 1000) + 100;
+        // enough proofs for the round at twice the rate the node showed so far (at first: the goal's rate, 0.35× hello);
+        // a round that uses them all is run again with twice as many, so the proofs never bound the rate
+        let perRound = Math.ceil(((runs.length ? 2 * Math.max(...runs.map((r) => r.rate)) : 0.35 * hello) * ctx.durMs) / 1000) + 100;
         for (;;) {
           const requests = await proofs(perRound);
           // both nodes and the hello server share this process, but only the VVT node works during the round
