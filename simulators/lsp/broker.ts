@@ -221,9 +221,11 @@ function assertBsn(bsn: string): void {
 }
 
 /** Provenance on a brokered resource: meta.source is the source's FHIR base, the extension its display name. */
+/** Tags a resource of a source's answer with where it came from; the answer was parsed for this search alone, so it is tagged in place. */
 function withSource(r: FhirResource, fhirBase: string, name: string): FhirResource {
   const ext = ((r.meta?.extension as unknown[] | undefined) ?? []).filter((x) => (x as { url?: string }).url !== SOURCE_NAME_EXTENSION);
-  return { ...r, meta: { ...r.meta, source: fhirBase, extension: [...ext, { url: SOURCE_NAME_EXTENSION, valueString: name }] } };
+  r.meta = { ...r.meta, source: fhirBase, extension: [...ext, { url: SOURCE_NAME_EXTENSION, valueString: name }] };
+  return r;
 }
 
 /**

@@ -73,7 +73,14 @@ const storedText = new WeakMap<object, string>();
 export function answerJson(body: unknown): string {
   const b = body as { resourceType?: unknown; entry?: unknown } | undefined;
   if (b?.resourceType !== 'Bundle' || !Array.isArray(b.entry)) return JSON.stringify(body);
+  // a bundle of resources from elsewhere (the broker's merge) has no stored text to reuse: one stringify is cheaper
+  if (!b.entry.some(hasStoredText)) return JSON.stringify(body);
   return objectJson(b as Record<string, unknown>, (k, v) => (k === 'entry' && Array.isArray(v) ? `[${v.map(entryJson).join(',')}]` : undefined));
+}
+
+function hasStoredText(e: unknown): boolean {
+  const r = (e as { resource?: unknown } | null)?.resource;
+  return !!r && typeof r === 'object' && storedText.has(r);
 }
 
 function entryJson(e: unknown): string {
